@@ -1,0 +1,8 @@
+// The command registry: one module per top-level command, each exporting a register function.
+import type { Command } from "commander";
+import type { Io } from "../output.js";
+import { registerTalos } from "./talos.js";
+
+export type RegisterCommand = (program: Command, io: Io) => void;
+
+export const commands: RegisterCommand[] = [registerTalos];

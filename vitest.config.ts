@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // The twin tests start real etcd members on fixed loopback ports; files run one at a time per pool slot.
+    pool: "forks",
+  },
+});
