@@ -1,0 +1,46 @@
+// The one writer for files: every artefact cairn puts on disk goes through here, so modes, atomicity and
+// "never silently overwrite a secret" are decided in one place.
+import {
+  mkdirSync,
+  renameSync,
+  writeFileSync,
+  openSync,
+  fsyncSync,
+  closeSync,
+  existsSync,
+  chmodSync,
+} from "node:fs";
+import { dirname, basename, join } from "node:path";
+import { randomBytes } from "node:crypto";
+
+export interface WriteOptions {
+  /** File mode; secrets use 0o600. */
+  mode?: number;
+  /** Refuse to replace an existing file (used for secrets unless the user forces it). */
+  noClobber?: boolean;
+}
+
+export class FileExistsError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} already exists`);
+  }
+}
+
+/** Writes a file atomically: temp file in the same directory, fsync, rename. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): void {
+  const mode = options.mode ?? 0o644;
+  if (options.noClobber && existsSync(path)) throw new FileExistsError(path);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  writeFileSync(tmp, data, { mode });
+  chmodSync(tmp, mode); // the umask must not widen or narrow what was asked for
+  const fd = openSync(tmp, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export const SECRET_FILE_MODE = 0o600;
