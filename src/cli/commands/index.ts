@@ -2,7 +2,9 @@
 import type { Command } from "commander";
 import type { Io } from "../output.js";
 import { registerTalos } from "./talos.js";
+import { registerValidate } from "./validate.js";
+import { registerSchema } from "./schema.js";
 
 export type RegisterCommand = (program: Command, io: Io) => void;
 
-export const commands: RegisterCommand[] = [registerTalos];
+export const commands: RegisterCommand[] = [registerValidate, registerSchema, registerTalos];

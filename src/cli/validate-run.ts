@@ -1,0 +1,55 @@
+// The work behind `cairn validate`, kept out of the command module so start-up does not load the spec engine.
+import { UserError } from "../errors.js";
+import { loadSpecFile } from "../spec/load.js";
+import { formatDiagnosticText, type Diagnostic } from "../spec/diagnostics.js";
+import { formatPlanTable } from "../spec/plan-table.js";
+import type { Io } from "./output.js";
+import { parseOutputFormat } from "./output.js";
+
+export function runValidate(files: string[], opts: { output: string; showPlan?: boolean }, io: Io): number {
+  let format;
+  try {
+    format = parseOutputFormat(opts.output);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  const all: Diagnostic[] = [];
+  let failed = false;
+  for (const file of files) {
+    const r = loadSpecFile(file);
+    all.push(...r.diagnostics);
+    if (!r.ok) failed = true;
+    if (format === "text") {
+      for (const d of r.diagnostics) io.err(formatDiagnosticText(d) + "\n");
+      const errors = r.diagnostics.filter((d) => d.severity === "error").length;
+      const warnings = r.diagnostics.length - errors;
+      const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+      if (r.ok) {
+        io.out(`${file}: valid${warnings ? ` (${plural(warnings, "warning")})` : ""}\n`);
+        if (opts.showPlan && r.model)
+          io.out("\n" + formatPlanTable(r.model) + (files.length > 1 ? "\n" : ""));
+      } else {
+        io.err(`${file}: ${plural(errors, "error")}${warnings ? `, ${plural(warnings, "warning")}` : ""}\n`);
+      }
+    }
+  }
+  if (format === "json") {
+    io.out(
+      JSON.stringify(
+        all.map((d) => ({
+          severity: d.severity,
+          file: d.file,
+          path: d.path,
+          line: d.line,
+          column: d.column,
+          message: d.message,
+          hint: d.hint,
+          code: d.code,
+        })),
+        null,
+        2,
+      ) + "\n",
+    );
+  }
+  return failed ? 1 : 0;
+}

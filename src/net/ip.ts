@@ -1,0 +1,145 @@
+// Address arithmetic on bigints: enough for CIDR overlap checks, range checks and deterministic IP planning,
+// for IPv4 and IPv6 alike. Parsing is ipaddr.js's; the arithmetic is ours because no mainstream library does
+// range/CIDR set operations on both families.
+import ipaddr from "ipaddr.js";
+
+export type Family = 4 | 6;
+
+export interface Ip {
+  family: Family;
+  value: bigint;
+}
+
+export interface Cidr {
+  family: Family;
+  /** First address (network address). */
+  base: bigint;
+  prefix: number;
+  /** The text as written, for messages. */
+  text: string;
+}
+
+export interface IpRange {
+  family: Family;
+  start: bigint;
+  end: bigint;
+  text: string;
+}
+
+const bits = (f: Family) => (f === 4 ? 32 : 128);
+
+export function parseIp(text: string): Ip | undefined {
+  const t = text.trim();
+  if (!ipaddr.isValid(t)) return undefined;
+  // ipaddr.js accepts shorthand like "10.1" and octal-looking parts; Talos and users mean dotted quads only.
+  if (t.includes(".") && !t.includes(":") && !ipaddr.IPv4.isValidFourPartDecimal(t)) return undefined;
+  const a = ipaddr.parse(t);
+  const bytes = a.toByteArray();
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return { family: a.kind() === "ipv4" ? 4 : 6, value: v };
+}
+
+export function formatIp(ip: Ip): string {
+  const n = ip.family === 4 ? 4 : 16;
+  const bytes: number[] = [];
+  let v = ip.value;
+  for (let i = 0; i < n; i++) {
+    bytes.unshift(Number(v & 0xffn));
+    v >>= 8n;
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+export type CidrError = "syntax" | "prefix" | "host-bits";
+
+/** Parses a.b.c.d/n; host bits set is an error (10.0.0.1/24 is not a network). */
+export function parseCidr(text: string): Cidr | CidrError {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(text.trim());
+  if (!m) return "syntax";
+  const ip = parseIp(m[1]!);
+  if (!ip) return "syntax";
+  const prefix = Number(m[2]);
+  if (prefix > bits(ip.family)) return "prefix";
+  const host = hostMask(ip.family, prefix);
+  if ((ip.value & host) !== 0n) return "host-bits";
+  return { family: ip.family, base: ip.value, prefix, text: text.trim() };
+}
+
+function hostMask(f: Family, prefix: number): bigint {
+  return (1n << BigInt(bits(f) - prefix)) - 1n;
+}
+
+export function cidrSize(c: Cidr): bigint {
+  return 1n << BigInt(bits(c.family) - c.prefix);
+}
+
+export function cidrLast(c: Cidr): bigint {
+  return c.base + cidrSize(c) - 1n;
+}
+
+export function cidrContainsIp(c: Cidr, ip: Ip): boolean {
+  return c.family === ip.family && ip.value >= c.base && ip.value <= cidrLast(c);
+}
+
+export function rangesOverlap(
+  a: { start: bigint; end: bigint; family: Family },
+  b: { start: bigint; end: bigint; family: Family },
+): boolean {
+  return a.family === b.family && a.start <= b.end && b.start <= a.end;
+}
+
+export function cidrAsRange(c: Cidr): IpRange {
+  return { family: c.family, start: c.base, end: cidrLast(c), text: c.text };
+}
+
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  return rangesOverlap(cidrAsRange(a), cidrAsRange(b));
+}
+
+/** Is `inner` entirely inside `outer`? */
+export function rangeWithin(inner: IpRange, outer: IpRange): boolean {
+  return inner.family === outer.family && inner.start >= outer.start && inner.end <= outer.end;
+}
+
+export type RangeError = "syntax" | "reversed" | "family";
+
+/** Parses "a-b", a single address, or a CIDR into an inclusive range. */
+export function parseRange(text: string): IpRange | RangeError {
+  const t = text.trim();
+  if (t.includes("/")) {
+    const c = parseCidr(t);
+    return typeof c === "string" ? "syntax" : cidrAsRange(c);
+  }
+  const dash = t.indexOf("-");
+  if (dash < 0) {
+    const ip = parseIp(t);
+    return ip ? { family: ip.family, start: ip.value, end: ip.value, text: t } : "syntax";
+  }
+  const a = parseIp(t.slice(0, dash));
+  const b = parseIp(t.slice(dash + 1));
+  if (!a || !b) return "syntax";
+  if (a.family !== b.family) return "family";
+  if (a.value > b.value) return "reversed";
+  return { family: a.family, start: a.value, end: b.value, text: t };
+}
+
+/** The IPv4 broadcast address of a network, or undefined for IPv6 and /31, /32 (which have none). */
+export function broadcastOf(c: Cidr): bigint | undefined {
+  if (c.family === 6 || c.prefix >= 31) return undefined;
+  return cidrLast(c);
+}
+
+/** The n-th block of size `prefix` inside `c`, or undefined when it does not fit. */
+export function subnetAt(c: Cidr, prefix: number, index: number): Cidr | undefined {
+  if (prefix < c.prefix || prefix > bits(c.family)) return undefined;
+  const size = 1n << BigInt(bits(c.family) - prefix);
+  const base = c.base + size * BigInt(index);
+  if (base + size - 1n > cidrLast(c)) return undefined;
+  const text = `${formatIp({ family: c.family, value: base })}/${prefix}`;
+  return { family: c.family, base, prefix, text };
+}
+
+export function ipEquals(a: Ip, b: Ip): boolean {
+  return a.family === b.family && a.value === b.value;
+}

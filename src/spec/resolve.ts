@@ -1,0 +1,88 @@
+// Spec → Model: pins versions, derives the endpoint, and plans addresses and pod blocks.
+// Runs only on a spec that passed the semantic checks, so it may assume networks and versions are sound.
+import { contractFor, talosMinor } from "../talos/versions.js";
+import type { Finding } from "./diagnostics.js";
+import type { Model, ModelInterface, ModelNode } from "./model.js";
+import type { ClusterSpec } from "./schema.js";
+import { parseCidr, parseIp, cidrContainsIp } from "../net/ip.js";
+
+export function resolveModel(spec: ClusterSpec): { model: Model | undefined; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const contract = contractFor(spec.talos.version)!;
+  const kubernetesVersion = (
+    spec.kubernetes.version ?? talosMinor(spec.talos.version)!.defaultKubernetes
+  ).replace(/^v/, "");
+
+  const vipSpec = spec.controlPlane.vip;
+  const vipNetwork =
+    vipSpec?.network ??
+    (vipSpec
+      ? Object.keys(spec.networks).find((n) => netContains(spec.networks[n]!.cidr, vipSpec.address))
+      : undefined);
+  const vip = vipSpec && vipNetwork ? { address: vipSpec.address, network: vipNetwork } : undefined;
+
+  const nodes: ModelNode[] = spec.nodes.map((n, index) => {
+    const interfaces: ModelInterface[] = n.interfaces.map((i) => {
+      const net = spec.networks[i.network]!;
+      const c = parseCidr(net.cidr);
+      const prefix = typeof c === "string" ? 0 : c.prefix;
+      const auto = i.address === "auto";
+      const dhcpOnly = i.address === "dhcp";
+      const link: ModelInterface["link"] = {};
+      if (i.name) link.name = i.name;
+      const selector: Record<string, string | boolean> = {};
+      for (const [k, v] of Object.entries(i.deviceSelector ?? {})) if (v !== undefined) selector[k] = v;
+      if (i.mac) selector.hardwareAddr = i.mac;
+      if (Object.keys(selector).length) link.deviceSelector = selector;
+      return {
+        network: i.network,
+        address: auto || dhcpOnly ? undefined : i.address,
+        prefix,
+        cidr: net.cidr,
+        gateway: net.gateway,
+        vlan: i.vlan ?? net.vlan,
+        mtu: i.mtu ?? net.mtu,
+        dhcp: i.dhcp ?? (dhcpOnly || net.dhcp),
+        link,
+        vip: n.role === "controlplane" && vip && vip.network === i.network ? vip.address : undefined,
+        planned: false,
+      };
+    });
+    const mgmt =
+      interfaces.find((i) => spec.networks[i.network]!.carries.includes("management")) ?? interfaces[0];
+    return {
+      name: n.name,
+      role: n.role,
+      index,
+      interfaces,
+      address: n.static?.address ?? mgmt?.address,
+      podBlock: n.podBlock,
+      schematic: { ...spec.talos.schematic, ...(n.schematic ?? {}) },
+      installDisk: n.installDisk ?? spec.talos.installDisk,
+      spec: n,
+    };
+  });
+
+  const firstCp = nodes.find((n) => n.role === "controlplane");
+  const url = spec.controlPlane.endpoint ?? `https://${vip?.address ?? firstCp?.address ?? "127.0.0.1"}:6443`;
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
+  const model: Model = {
+    spec,
+    name: spec.name,
+    talosVersion: spec.talos.version,
+    contract,
+    kubernetesVersion,
+    endpoint: { url, host, port: Number(u.port || 443) },
+    vip,
+    certSANs: spec.controlPlane.extraSANs,
+    nodes,
+  };
+  return { model, findings };
+}
+
+function netContains(cidrText: string, addr: string): boolean {
+  const c = parseCidr(cidrText);
+  const ip = parseIp(addr);
+  return typeof c !== "string" && !!ip && cidrContainsIp(c, ip);
+}
