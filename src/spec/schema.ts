@@ -343,13 +343,30 @@ const issuerSchema = z.strictObject({
 });
 
 const storageSchema = z.strictObject({
-  type: z.enum(["rook-ceph", "longhorn", "local-path", "nfs", "hcloud-csi", "proxmox-csi", "democratic-csi"]),
+  type: z.enum([
+    "rook-ceph",
+    "ceph-csi",
+    "longhorn",
+    "local-path",
+    "nfs",
+    "hcloud-csi",
+    "proxmox-csi",
+    "democratic-csi",
+  ]),
   network: z
     .string()
     .optional()
     .meta({ description: "Dedicated storage network (a network that carries storage)." }),
   defaultClass: z.boolean().default(true),
   nfs: z.strictObject({ server: z.string(), path: z.string() }).optional(),
+  ceph: z
+    .strictObject({
+      clusterID: z.string().meta({ description: "fsid of the external Ceph cluster." }),
+      monitors: z.array(z.string()).min(1).meta({ description: "Monitor addresses, host:port." }),
+      pool: z.string().meta({ description: "RBD pool the StorageClass provisions images in." }),
+    })
+    .optional()
+    .meta({ description: "An external Ceph cluster (e.g. Proxmox's) consumed through ceph-csi (type ceph-csi)." }),
 });
 
 const observabilitySchema = z.strictObject({
@@ -520,6 +537,13 @@ export const clusterSpecSchema = z
         vip: z
           .strictObject({
             address,
+            type: z
+              .enum(["talos", "kube-vip"])
+              .default("talos")
+              .meta({
+                description:
+                  "Who holds the VIP: talos (machine-config VIP, Layer 2) or kube-vip (static pod with leader election).",
+              }),
             network: z
               .string()
               .optional()
