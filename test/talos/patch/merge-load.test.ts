@@ -194,7 +194,7 @@ describe("strategic merge rules", () => {
     const config = [
       { version: "v1alpha1" },
       { apiVersion: "v1alpha1", kind: "LinkConfig", name: "eth0", mtu: 1500 },
-    ];
+    ] as ConfigDocument[];
     const out = applyPatches(config, [
       parsePatch(
         "apiVersion: v1alpha1\nkind: LinkConfig\nname: eth1\nmtu: 9000\n---\napiVersion: v1alpha1\nkind: LinkConfig\nname: eth0\n$patch: delete\n",
