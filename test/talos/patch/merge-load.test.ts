@@ -5,6 +5,7 @@ import {
   loadPatch,
   loadPatches,
   parsePatch,
+  type ConfigDocument,
 } from "../../../src/talos/patch/index.js";
 import { UserError } from "../../../src/errors.js";
 
