@@ -42,16 +42,14 @@ const BUILTIN = new Set([
   "byte",
 ]);
 
-/** Qualifies bare type names with the package ("Device" → "v1alpha1.Device"). */
+/** Qualifies bare type names with the package ("[]*Device" → "[]*v1alpha1.Device"). */
 function qualify(expr: string, pkg: string): string {
-  return expr
-    .replace(/(^|[\]*])([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)?)/g, (_m, pre: string, name: string) => {
-      if (name.includes(".") || BUILTIN.has(name)) return pre + name;
-      return `${pre}${pkg}.${name}`;
-    })
-    .replace(/map\[(\w+)\.(\w+)\]/g, (m, p: string, n: string) =>
-      BUILTIN.has(n) && p === pkg ? `map[${n}]` : m,
-    );
+  if (expr.startsWith("*")) return `*${qualify(expr.slice(1), pkg)}`;
+  if (expr.startsWith("[]")) return `[]${qualify(expr.slice(2), pkg)}`;
+  const map = /^map\[([^\]]+)\](.*)$/.exec(expr);
+  if (map) return `map[${qualify(map[1]!, pkg)}]${qualify(map[2]!, pkg)}`;
+  if (expr.includes(".") || BUILTIN.has(expr) || expr === "struct{}") return expr;
+  return `${pkg}.${expr}`;
 }
 
 function mergeFields(name: string, fields: Field[]): void {
@@ -78,14 +76,17 @@ for (const tag of TAGS) {
     .split("\n")
     .filter((f) => f.endsWith(".go") && !f.endsWith("_test.go") && !f.includes("/testdata/"));
   for (const file of files) {
-    const pkg = file.slice(ROOT.length + 1).split("/")[0]!;
-    if (pkg.endsWith(".go")) continue;
+    const dirs = file.slice(ROOT.length + 1).split("/");
+    if (dirs.length < 2) continue;
+    const pkg = dirs[dirs.length - 2]!; // the Go package is the file's directory
+
     const src = git("show", `${tag}:${file}`);
     for (const m of src.matchAll(/^func \((?:\w+ )?\*?(\w+)\) (MarshalYAML|MarshalText)\(\)/gm))
       custom.add(`${pkg}.${m[1]}`);
     for (const m of src.matchAll(/^type (\w+) ((?:\[\]|map\[|\*)[^\s{]+|string|int\w*|uint\w*|bool)\s*$/gm)) {
       named.set(`${pkg}.${m[1]}`, qualify(m[2]!, pkg));
     }
+    for (const m of src.matchAll(/^type (\w+) struct ?\{\}$/gm)) mergeFields(`${pkg}.${m[1]}`, []);
     for (const m of src.matchAll(/^type (\w+) struct \{\n([\s\S]*?)^\}/gm)) {
       const fields: Field[] = [];
       for (const line of m[2]!.split("\n")) {
@@ -109,12 +110,12 @@ for (const tag of TAGS) {
   }
 }
 
-// siderolabs/crypto x509 types used by the v1alpha1 config (both fields without omitempty; PEM bytes marshal as base64).
+// siderolabs/crypto x509 types used by the v1alpha1 config (fields without omitempty; they marshal as base64 strings, so model them as strings).
 structs.set("x509.PEMEncodedCertificateAndKey", [
-  ["crt", "v1alpha1.Base64Bytes", ""],
-  ["key", "v1alpha1.Base64Bytes", ""],
+  ["crt", "string", ""],
+  ["key", "string", ""],
 ]);
-structs.set("x509.PEMEncodedKey", [["key", "v1alpha1.Base64Bytes", ""]]);
+structs.set("x509.PEMEncodedKey", [["key", "string", ""]]);
 
 if (conflicts.length > 0) console.error(`field order differs between tags for: ${conflicts.join(", ")}`);
 

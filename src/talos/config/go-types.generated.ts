@@ -15,6 +15,7 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
     ["lockToState", "*bool", "o"],
   ],
   "block.EncryptionKeyKMS": [["endpoint", "string", ""]],
+  "block.EncryptionKeyNodeID": [],
   "block.EncryptionKeyStatic": [["passphrase", "string", "o"]],
   "block.EncryptionKeyTPM": [
     ["options", "*block.EncryptionKeyTPMOptions", "o"],
@@ -133,6 +134,16 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
     ["ca", "string", "o"],
     ["insecureSkipVerify", "*bool", "o"],
   ],
+  "extensions.ConfigFile": [
+    ["content", "string", ""],
+    ["mountPath", "string", ""],
+  ],
+  "extensions.ServiceConfigV1Alpha1": [
+    ["meta.meta", "meta.Meta", "i"],
+    ["name", "string", ""],
+    ["configFiles", "extensions.ConfigFileList", "o"],
+    ["environment", "[]string", "o"],
+  ],
   "hardware.PCIDriverRebindConfigV1Alpha1": [
     ["meta.meta", "meta.Meta", "i"],
     ["name", "string", ""],
@@ -249,7 +260,7 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
   "network.EthernetConfigV1Alpha1": [
     ["meta.meta", "meta.Meta", "i"],
     ["name", "string", ""],
-    ["features", "network.map[string]bool", "o"],
+    ["features", "map[string]bool", "o"],
     ["rings", "*network.EthernetRingsConfig", "o"],
     ["channels", "*network.EthernetChannelsConfig", "o"],
     ["wakeOnLan", "[]nethelpers.WOLMode", "o"],
@@ -409,10 +420,6 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
     ["persistentKeepaliveInterval", "time.Duration", "o"],
     ["allowedIPs", "[]network.Prefix", "o"],
   ],
-  "runtime.ConfigFile": [
-    ["content", "string", ""],
-    ["mountPath", "string", ""],
-  ],
   "runtime.EnvironmentV1Alpha1": [
     ["meta.meta", "meta.Meta", "i"],
     ["variables", "runtime.Env", ""],
@@ -432,12 +439,6 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
     ["cgroupRankingExpression", "cel.Expression", "o"],
     ["strictCgroupClassOrdering", "*bool", "o"],
     ["sampleInterval", "time.Duration", "o"],
-  ],
-  "runtime.ServiceConfigV1Alpha1": [
-    ["meta.meta", "meta.Meta", "i"],
-    ["name", "string", ""],
-    ["configFiles", "runtime.ConfigFileList", "o"],
-    ["environment", "[]string", "o"],
   ],
   "runtime.WatchdogTimerV1Alpha1": [
     ["meta.meta", "meta.Meta", "i"],
@@ -559,7 +560,7 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
     ["coreDNS", "*v1alpha1.CoreDNS", "o"],
     ["externalCloudProvider", "*v1alpha1.ExternalCloudProviderConfig", "o"],
     ["extraManifests", "[]string", "o"],
-    ["extraManifestHeaders", "v1alpha1.map[string]string", "o"],
+    ["extraManifestHeaders", "map[string]string", "o"],
     ["inlineManifests", "v1alpha1.ClusterInlineManifests", "o"],
     ["adminKubeconfig", "*v1alpha1.AdminKubeconfigConfig", "o"],
     ["allowSchedulingOnMasters", "*bool", "o"],
@@ -666,6 +667,7 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
     ["tpm", "*v1alpha1.EncryptionKeyTPM", "o"],
   ],
   "v1alpha1.EncryptionKeyKMS": [["endpoint", "string", ""]],
+  "v1alpha1.EncryptionKeyNodeID": [],
   "v1alpha1.EncryptionKeyStatic": [["passphrase", "string", "o"]],
   "v1alpha1.EncryptionKeyTPM": [["checkSecurebootStatusOnEnroll", "*bool", "o"]],
   "v1alpha1.Endpoint": [],
@@ -781,7 +783,7 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
   "v1alpha1.LoggingDestination": [
     ["endpoint", "*v1alpha1.Endpoint", ""],
     ["format", "string", ""],
-    ["extraTags", "v1alpha1.map[string]string", "o"],
+    ["extraTags", "map[string]string", "o"],
   ],
   "v1alpha1.MachineConfig": [
     ["type", "string", ""],
@@ -798,8 +800,8 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
     ["files", "[]*v1alpha1.MachineFile", "o"],
     ["env", "v1alpha1.Env", "o"],
     ["time", "*v1alpha1.TimeConfig", "o"],
-    ["sysctls", "v1alpha1.map[string]string", "o"],
-    ["sysfs", "v1alpha1.map[string]string", "o"],
+    ["sysctls", "map[string]string", "o"],
+    ["sysfs", "map[string]string", "o"],
     ["registries", "v1alpha1.RegistriesConfig", "o"],
     ["systemDiskEncryption", "*v1alpha1.SystemDiskEncryptionConfig", "o"],
     ["features", "*v1alpha1.FeaturesConfig", "o"],
@@ -808,9 +810,9 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
     ["kernel", "*v1alpha1.KernelConfig", "o"],
     ["seccompProfiles", "[]*v1alpha1.MachineSeccompProfile", "o"],
     ["baseRuntimeSpecOverrides", "v1alpha1.Unstructured", "o"],
-    ["nodeLabels", "v1alpha1.map[string]string", "o"],
-    ["nodeAnnotations", "v1alpha1.map[string]string", "o"],
-    ["nodeTaints", "v1alpha1.map[string]string", "o"],
+    ["nodeLabels", "map[string]string", "o"],
+    ["nodeAnnotations", "map[string]string", "o"],
+    ["nodeTaints", "map[string]string", "o"],
   ],
   "v1alpha1.MachineControlPlaneConfig": [
     ["controllerManager", "*v1alpha1.MachineControllerManagerConfig", "o"],
@@ -865,8 +867,8 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
     ["extraArgs", "v1alpha1.Args", "o"],
   ],
   "v1alpha1.RegistriesConfig": [
-    ["mirrors", "v1alpha1.map[string]*v1alpha1.RegistryMirrorConfig", "o"],
-    ["config", "v1alpha1.map[string]*v1alpha1.RegistryConfig", "o"],
+    ["mirrors", "map[string]*v1alpha1.RegistryMirrorConfig", "o"],
+    ["config", "map[string]*v1alpha1.RegistryConfig", "o"],
   ],
   "v1alpha1.RegistryAuthConfig": [
     ["username", "string", "o"],
@@ -923,7 +925,7 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
     ["bootTimeout", "time.Duration", "o"],
   ],
   "v1alpha1.UdevConfig": [["rules", "[]string", "o"]],
-  "v1alpha1.Unstructured": [["object", "v1alpha1.map[string]any", "i"]],
+  "v1alpha1.Unstructured": [["object", "map[string]any", "i"]],
   "v1alpha1.VIPEquinixMetalConfig": [["apiToken", "string", ""]],
   "v1alpha1.VIPHCloudConfig": [["apiToken", "string", ""]],
   "v1alpha1.Vlan": [
@@ -943,20 +945,20 @@ export const GO_STRUCTS: Record<string, readonly (readonly [string, string, stri
   ],
   "v1alpha1.registryEndpointWrapper": [],
   "x509.PEMEncodedCertificateAndKey": [
-    ["crt", "v1alpha1.Base64Bytes", ""],
-    ["key", "v1alpha1.Base64Bytes", ""],
+    ["crt", "string", ""],
+    ["key", "string", ""],
   ],
-  "x509.PEMEncodedKey": [["key", "v1alpha1.Base64Bytes", ""]],
+  "x509.PEMEncodedKey": [["key", "string", ""]],
 };
 
 /** named non-struct types → underlying Go type */
 export const GO_NAMED: Record<string, string> = {
+  "extensions.ConfigFileList": "[]extensions.ConfigFile",
   "network.IngressConfig": "[]network.IngressRule",
   "network.PortRanges": "[]network.PortRange",
-  "runtime.ConfigFileList": "[]runtime.ConfigFile",
   "security.ImageVerificationRules": "[]security.ImageVerificationRuleV1Alpha1",
   "v1alpha1.AdmissionPluginConfigList": "[]*v1alpha1.AdmissionPluginConfig",
-  "v1alpha1.Args": "v1alpha1.map[string]v1alpha1.ArgValue",
+  "v1alpha1.Args": "map[string]v1alpha1.ArgValue",
   "v1alpha1.AuthorizationConfigAuthorizerConfigList": "[]*v1alpha1.AuthorizationConfigAuthorizerConfig",
   "v1alpha1.Base64Bytes": "[]byte",
   "v1alpha1.ClusterInlineManifests": "[]v1alpha1.ClusterInlineManifest",

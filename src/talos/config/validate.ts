@@ -106,6 +106,11 @@ function validatorFor(entry: ContractSchema, defName: string): ValidateFunction 
   return v;
 }
 
+/** The Go struct (schema `$defs` name, e.g. "network.HostnameConfigV1Alpha1") of a document kind, if known. */
+export function documentStruct(contract: Contract, kind: string): string | undefined {
+  return getSchema(contract).kinds.get(KIND_ALIASES[kind] ?? kind);
+}
+
 /** Document kinds the contract's schema knows, sorted (v1alpha1 included). */
 export function knownKinds(contract: Contract): string[] {
   const kinds = [...getSchema(contract).kinds.keys()];
