@@ -42,7 +42,7 @@ describe("encodeConfigDocuments", () => {
       cluster: {},
     };
     expect(encodeConfigDocument(doc, "1.12")).toBe(
-      'version: v1alpha1\ndebug: false\nmachine:\n    type: worker\n    token: t\n    certSANs: []\n    kubelet: {}\n    sysctls:\n        a: "2"\n        b: "1"\ncluster: {}\n',
+      'version: v1alpha1\ndebug: false\nmachine:\n    type: worker\n    token: t\n    certSANs: []\n    kubelet: {}\n    sysctls:\n        a: "2"\n        b: "1"\ncluster:\n    controlPlane: null\n',
     );
   });
 
