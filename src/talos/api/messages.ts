@@ -5,6 +5,9 @@ import { fileURLToPath } from "node:url";
 import type { ServiceDefinition, MethodDefinition as GrpcMethodDefinition } from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import type * as T from "./types.js";
+import type { Input } from "./types.js";
+
+export type { Input } from "./types.js";
 
 const PROTO_FILES = [
   "common/common.proto",
@@ -44,15 +47,6 @@ export function talosRoot(): protobuf.Root {
   cachedRoot = root;
   return root;
 }
-
-/** Recursively optional input: proto3 fills every omitted field with its default. */
-export type Input<V> = V extends Uint8Array
-  ? Uint8Array
-  : V extends (infer E)[]
-    ? Input<E>[]
-    : V extends object
-      ? { [K in keyof V]?: Input<V[K]> | null }
-      : V;
 
 export interface Codec<V> {
   readonly typeName: string;

@@ -322,3 +322,12 @@ export interface CosiEvent {
 export interface WatchResponse {
   event: CosiEvent[];
 }
+
+/** Recursively optional input: proto3 fills every omitted field with its default. */
+export type Input<V> = V extends Uint8Array
+  ? Uint8Array
+  : V extends (infer E)[]
+    ? Input<E>[]
+    : V extends object
+      ? { [K in keyof V]?: Input<V[K]> | null }
+      : V;

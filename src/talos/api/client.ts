@@ -1,0 +1,666 @@
+// The Talos machine API client: one method per RPC cairn uses, returning per-node results for one-to-many calls.
+// Transport concerns (TLS, failover, retries, error mapping) live in transport.ts.
+import { TalosNodeError, TalosProtocolError, TalosVersionMismatchError } from "./errors.js";
+import { decodeAny, methods, msToDuration } from "./messages.js";
+import {
+  knownResourceType,
+  type EtcdMemberSpec,
+  type MachineStatusSpec,
+  type MemberSpec,
+  type NodeAddressSpec,
+  type ServiceSpec,
+  type VersionSpec,
+  parseResource,
+  RESOURCE_TYPES,
+  type ParsedResource,
+  type ResourceDefinitionSpec,
+  type ResourceType,
+} from "./resources.js";
+import { perNode, type NodeResult } from "./results.js";
+import { extractFromTarGz } from "./tar.js";
+import type { TlsMode } from "./credentials.js";
+import { TalosTransport, type Targeting, type TransportOptions } from "./transport.js";
+import type * as T from "./types.js";
+
+export type { NodeResult } from "./results.js";
+export type { Targeting } from "./transport.js";
+
+export type ClientOptions = TransportOptions;
+
+export interface ConnectOptions extends Omit<TransportOptions, "tls" | "endpoints"> {
+  endpoints: readonly string[];
+}
+
+export type ApplyModeName = "auto" | "no-reboot" | "reboot" | "staged" | "try";
+
+const APPLY_MODES: Record<ApplyModeName, T.ApplyMode> = {
+  auto: "AUTO",
+  "no-reboot": "NO_REBOOT",
+  reboot: "REBOOT",
+  staged: "STAGED",
+  try: "TRY",
+};
+
+export interface ApplyOptions {
+  mode?: ApplyModeName;
+  dryRun?: boolean;
+  /** Only for mode "try". */
+  tryModeTimeoutMs?: number;
+}
+
+export interface UpgradeOptions {
+  /** Stage the upgrade for the next reboot (legacy API only). */
+  stage?: boolean;
+  /** Skip etcd health checks (legacy API only). */
+  force?: boolean;
+  rebootMode?: "default" | "powercycle";
+  /** Use MachineService/Upgrade even on Talos 1.13+. */
+  legacy?: boolean;
+  /** Lifecycle path: install without rebooting afterwards. */
+  noReboot?: boolean;
+  onProgress?: (node: string, message: string) => void;
+}
+
+export interface UpgradeResult {
+  node: string;
+  api: "lifecycle" | "legacy";
+  ok: boolean;
+  error?: TalosNodeError;
+  /** Legacy path: the node's ack text. */
+  ack?: string;
+}
+
+export interface ResetOptions {
+  graceful?: boolean;
+  reboot?: boolean;
+  systemLabelsToWipe?: string[];
+  userDisksToWipe?: string[];
+  mode?: T.WipeMode;
+}
+
+export interface LogsOptions {
+  /** Container logs from the CRI namespace (talosctl -k). */
+  kubernetes?: boolean;
+  follow?: boolean;
+  /** −1 = everything (talosctl default). */
+  tailLines?: number;
+  signal?: AbortSignal;
+}
+
+export interface StreamChunk {
+  node: string;
+  bytes: Buffer;
+  error?: TalosNodeError;
+}
+
+export interface MachineEventView {
+  node: string;
+  id: string;
+  actorId: string;
+  /** Full proto name, e.g. "machine.MachineStatusEvent". */
+  type: string;
+  payload: Record<string, unknown> | undefined;
+  error?: TalosNodeError;
+}
+
+export interface HealthCheckOptions {
+  waitTimeoutMs?: number;
+  controlPlaneNodes?: string[];
+  workerNodes?: string[];
+  forceEndpoint?: string;
+  signal?: AbortSignal;
+}
+
+function nodesTarget(nodes: readonly string[] | undefined): Targeting {
+  return nodes && nodes.length > 0 ? { nodes } : undefined;
+}
+
+function hostOfEndpoint(endpoint: string): string {
+  return endpoint.startsWith("[") ? endpoint.slice(1, endpoint.indexOf("]")) : endpoint.replace(/:\d+$/, "");
+}
+
+function metadataError(node: string, m: T.WithMetadata): TalosNodeError | undefined {
+  const error = m.metadata?.error || m.metadata?.status?.message;
+  return error
+    ? new TalosNodeError(m.metadata?.hostname || node, error, m.metadata?.status?.code)
+    : undefined;
+}
+
+export class TalosClient {
+  readonly transport: TalosTransport;
+
+  constructor(options: ClientOptions) {
+    this.transport = new TalosTransport(options);
+  }
+
+  /** mTLS with a talosconfig's CA and client certificate. */
+  static mtls(
+    creds: { caPem: string; certPem: string; keyPem: string },
+    options: ConnectOptions,
+  ): TalosClient {
+    return new TalosClient({ ...options, tls: { mode: "mtls", ...creds } });
+  }
+
+  /** Maintenance mode: no verification; `fingerprint` pins the leaf's SPKI SHA-256 (base64). */
+  static insecure(options: ConnectOptions & { fingerprint?: string }): TalosClient {
+    const tls: TlsMode = {
+      mode: "insecure",
+      ...(options.fingerprint ? { fingerprint: options.fingerprint } : {}),
+    };
+    return new TalosClient({ ...options, tls });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  /** The name a reply without hostname belongs to: the single node, or the first endpoint. */
+  private fallbackNode(nodes: readonly string[] | undefined): string {
+    return nodes?.length === 1 ? nodes[0]! : hostOfEndpoint(this.transport.endpoints[0]!);
+  }
+
+  private async unaryPerNode<M extends T.WithMetadata>(
+    method: (typeof methods)[keyof typeof methods],
+    request: unknown,
+    nodes: readonly string[] | undefined,
+    idempotent: boolean,
+    timeoutMs?: number,
+  ): Promise<NodeResult<M>[]> {
+    const reply = (await this.transport.unary(
+      method as never,
+      request as never,
+      nodesTarget(nodes),
+      timeoutMs === undefined ? { idempotent } : { idempotent, timeoutMs },
+    )) as T.Envelope<M>;
+    return perNode<M>(reply, this.fallbackNode(nodes));
+  }
+
+  version(nodes?: readonly string[]): Promise<NodeResult<T.Version>[]> {
+    return this.unaryPerNode(methods.version, {}, nodes, true);
+  }
+
+  applyConfiguration(
+    config: Uint8Array | string,
+    options: ApplyOptions = {},
+    nodes?: readonly string[],
+  ): Promise<NodeResult<T.ApplyConfiguration>[]> {
+    const request: T.ApplyConfigurationRequest = {
+      data: typeof config === "string" ? Buffer.from(config, "utf8") : config,
+      mode: APPLY_MODES[options.mode ?? "auto"],
+      dry_run: options.dryRun ?? false,
+      try_mode_timeout:
+        options.tryModeTimeoutMs === undefined ? null : msToDuration(options.tryModeTimeoutMs),
+    };
+    return this.unaryPerNode(methods.applyConfiguration, request, nodes, false);
+  }
+
+  bootstrap(
+    options: { recoverEtcd?: boolean; recoverSkipHashCheck?: boolean } = {},
+    nodes?: readonly string[],
+  ): Promise<NodeResult<T.WithMetadata>[]> {
+    const request: T.BootstrapRequest = {
+      recover_etcd: options.recoverEtcd ?? false,
+      recover_skip_hash_check: options.recoverSkipHashCheck ?? false,
+    };
+    return this.unaryPerNode(methods.bootstrap, request, nodes, false);
+  }
+
+  reboot(mode: T.RebootMode = "DEFAULT", nodes?: readonly string[]): Promise<NodeResult<T.ActorReply>[]> {
+    return this.unaryPerNode(methods.reboot, { mode }, nodes, false);
+  }
+
+  shutdown(force = false, nodes?: readonly string[]): Promise<NodeResult<T.ActorReply>[]> {
+    return this.unaryPerNode(methods.shutdown, { force }, nodes, false);
+  }
+
+  /** talosctl's defaults: graceful, no reboot, wipe everything. */
+  reset(options: ResetOptions = {}, nodes?: readonly string[]): Promise<NodeResult<T.ActorReply>[]> {
+    const request: T.ResetRequest = {
+      graceful: options.graceful ?? true,
+      reboot: options.reboot ?? false,
+      system_partitions_to_wipe: (options.systemLabelsToWipe ?? []).map((label) => ({ label, wipe: true })),
+      user_disks_to_wipe: options.userDisksToWipe ?? [],
+      mode: options.mode ?? "ALL",
+    };
+    return this.unaryPerNode(methods.reset, request, nodes, false);
+  }
+
+  /**
+   * Upgrades each node. On Talos 1.13+ this is ImageService/Pull then LifecycleService/Upgrade per node (`node`
+   * header, as talosctl does) followed by a reboot; when the node does not implement those (older Talos) or
+   * `legacy`/`stage` is asked, it is the single MachineService/Upgrade call, which reboots by itself.
+   */
+  async upgrade(
+    image: string,
+    options: UpgradeOptions = {},
+    nodes?: readonly string[],
+  ): Promise<UpgradeResult[]> {
+    if (!options.legacy && !options.stage) {
+      const targets = nodes?.length ? nodes : [this.fallbackNode(nodes)];
+      try {
+        return await this.upgradeLifecycle(image, options, nodes?.length ? targets : undefined, targets);
+      } catch (e) {
+        if (!(e instanceof TalosVersionMismatchError)) throw e;
+        options.onProgress?.(
+          targets.join(","),
+          "lifecycle upgrade API not available, using the legacy upgrade call",
+        );
+      }
+    }
+    const results = await this.unaryPerNode<T.Upgrade>(
+      methods.upgradeLegacy,
+      {
+        image,
+        preserve: false,
+        stage: options.stage ?? false,
+        force: options.force ?? false,
+        reboot_mode: options.rebootMode === "powercycle" ? "POWERCYCLE" : "DEFAULT",
+      },
+      nodes,
+      false,
+    );
+    return results.map((r) =>
+      r.ok
+        ? { node: r.node, api: "legacy", ok: true, ack: r.value.ack }
+        : { node: r.node, api: "legacy", ok: false, error: r.error },
+    );
+  }
+
+  private async upgradeLifecycle(
+    image: string,
+    options: UpgradeOptions,
+    nodes: readonly string[] | undefined,
+    labels: readonly string[],
+  ): Promise<UpgradeResult[]> {
+    const containerd: T.ContainerdInstance = { driver: "CONTAINERD", namespace: "NS_SYSTEM" };
+    const results: UpgradeResult[] = [];
+    for (const [i, label] of labels.entries()) {
+      const target: Targeting = nodes ? { node: nodes[i]! } : undefined;
+      const progress = (m: string): void => options.onProgress?.(label, m);
+      for await (const r of this.transport.serverStream(
+        methods.imagePull,
+        { containerd, image_ref: image },
+        target,
+        {
+          idempotent: true,
+        },
+      )) {
+        if (r.name) progress(`pulled ${r.name}`);
+      }
+      let exitCode: number | undefined;
+      for await (const r of this.transport.serverStream(
+        methods.lifecycleUpgrade,
+        { containerd, source: { image_name: image } },
+        target,
+        { idempotent: false },
+      )) {
+        if (r.progress?.message) progress(r.progress.message);
+        if (r.progress?.response === "exit_code") exitCode = r.progress.exit_code ?? 0;
+      }
+      if (exitCode === undefined || exitCode !== 0) {
+        const why =
+          exitCode === undefined
+            ? "upgrade stream ended without an exit code"
+            : `upgrade failed with exit code ${exitCode}`;
+        results.push({ node: label, api: "lifecycle", ok: false, error: new TalosNodeError(label, why) });
+      } else {
+        results.push({ node: label, api: "lifecycle", ok: true });
+      }
+    }
+    if (!options.noReboot) {
+      const done = results.filter((r) => r.ok).map((r) => r.node);
+      if (done.length) {
+        const mode: T.RebootMode = options.rebootMode === "powercycle" ? "POWERCYCLE" : "DEFAULT";
+        const reboots = await this.reboot(mode, nodes ? done : undefined);
+        for (const rb of reboots) {
+          if (rb.ok) continue;
+          const r = results.find((x) => x.node === rb.node);
+          if (r) Object.assign(r, { ok: false, error: rb.error });
+        }
+      }
+    }
+    return results;
+  }
+
+  etcdMemberList(queryLocal = false, nodes?: readonly string[]): Promise<NodeResult<T.EtcdMembers>[]> {
+    return this.unaryPerNode(methods.etcdMemberList, { query_local: queryLocal }, nodes, true);
+  }
+
+  /** `memberId` as decimal or 0x-hex (talosctl prints IDs in hex). */
+  etcdRemoveMemberByID(
+    memberId: string | bigint,
+    nodes?: readonly string[],
+  ): Promise<NodeResult<T.WithMetadata>[]> {
+    const id =
+      typeof memberId === "bigint"
+        ? memberId
+        : BigInt(/^[0-9a-f]+$/i.test(memberId) && /[a-f]/i.test(memberId) ? `0x${memberId}` : memberId);
+    return this.unaryPerNode(methods.etcdRemoveMemberByID, { member_id: id.toString() }, nodes, false);
+  }
+
+  etcdLeaveCluster(nodes?: readonly string[]): Promise<NodeResult<T.WithMetadata>[]> {
+    return this.unaryPerNode(methods.etcdLeaveCluster, {}, nodes, false);
+  }
+
+  etcdForfeitLeadership(nodes?: readonly string[]): Promise<NodeResult<T.EtcdForfeitLeadership>[]> {
+    return this.unaryPerNode(methods.etcdForfeitLeadership, {}, nodes, false);
+  }
+
+  etcdStatus(nodes?: readonly string[]): Promise<NodeResult<T.EtcdStatus>[]> {
+    return this.unaryPerNode(methods.etcdStatus, {}, nodes, true);
+  }
+
+  serviceList(nodes?: readonly string[]): Promise<NodeResult<T.ServiceList>[]> {
+    return this.unaryPerNode(methods.serviceList, {}, nodes, true);
+  }
+
+  /** Raw etcd snapshot bytes from one node, in order. A node error mid-stream throws TalosNodeError. */
+  async *etcdSnapshot(node?: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    const label = node ?? this.fallbackNode(undefined);
+    const stream = this.transport.serverStream(
+      methods.etcdSnapshot,
+      {},
+      nodesTarget(node ? [node] : undefined),
+      {
+        idempotent: true,
+        ...(signal ? { signal } : {}),
+      },
+    );
+    for await (const chunk of stream) {
+      const err = metadataError(label, chunk);
+      if (err) throw err;
+      if (chunk.bytes.length) yield Buffer.from(chunk.bytes);
+    }
+  }
+
+  /** Uploads a snapshot for `bootstrap --recover-from`; follow with bootstrap({ recoverEtcd: true }). */
+  async etcdRecover(
+    snapshot: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    node?: string,
+  ): Promise<NodeResult<T.WithMetadata>[]> {
+    async function* chunks(): AsyncGenerator<T.Data> {
+      for await (const bytes of snapshot) yield { bytes, metadata: null };
+    }
+    const reply = (await this.transport.clientStream(
+      methods.etcdRecover,
+      chunks(),
+      nodesTarget(node ? [node] : undefined),
+      {
+        idempotent: false,
+      },
+    )) as T.Envelope<T.WithMetadata>;
+    return perNode(reply, node ?? this.fallbackNode(undefined));
+  }
+
+  /** The admin kubeconfig from a control-plane node, extracted from its unterminated tar.gz. */
+  async kubeconfig(node?: string): Promise<Buffer> {
+    const label = node ?? this.fallbackNode(undefined);
+    const parts: Buffer[] = [];
+    for await (const chunk of this.transport.serverStream(
+      methods.kubeconfig,
+      {},
+      nodesTarget(node ? [node] : undefined),
+      {
+        idempotent: true,
+      },
+    )) {
+      const err = metadataError(label, chunk);
+      if (err) throw err;
+      parts.push(Buffer.from(chunk.bytes));
+    }
+    let file: Buffer | undefined;
+    try {
+      file = extractFromTarGz(Buffer.concat(parts), "kubeconfig");
+    } catch (e) {
+      throw new TalosProtocolError(
+        `${label}: kubeconfig archive could not be read: ${(e as Error).message}`,
+        { node: label },
+      );
+    }
+    if (!file)
+      throw new TalosProtocolError(`${label}: kubeconfig archive holds no "kubeconfig" file`, {
+        node: label,
+      });
+    return file;
+  }
+
+  private async *dataStream(
+    method: typeof methods.logs | typeof methods.dmesg,
+    request: unknown,
+    nodes: readonly string[] | undefined,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<StreamChunk> {
+    const fallback = this.fallbackNode(nodes);
+    for await (const chunk of this.transport.serverStream(
+      method as typeof methods.logs,
+      request as T.LogsRequest,
+      nodesTarget(nodes),
+      {
+        idempotent: true,
+        ...(signal ? { signal } : {}),
+      },
+    )) {
+      const node = chunk.metadata?.hostname || fallback;
+      const error = metadataError(node, chunk);
+      yield error ? { node, bytes: Buffer.alloc(0), error } : { node, bytes: Buffer.from(chunk.bytes) };
+    }
+  }
+
+  /** Service or container logs; per-node failures arrive as chunks with `error`. */
+  logs(id: string, options: LogsOptions = {}, nodes?: readonly string[]): AsyncGenerator<StreamChunk> {
+    const request: T.LogsRequest = {
+      namespace: options.kubernetes ? "k8s.io" : "system",
+      id,
+      driver: options.kubernetes ? "CRI" : "CONTAINERD",
+      follow: options.follow ?? false,
+      tail_lines: options.tailLines ?? -1,
+    };
+    return this.dataStream(methods.logs, request, nodes, options.signal);
+  }
+
+  dmesg(
+    options: { follow?: boolean; tail?: boolean; signal?: AbortSignal } = {},
+    nodes?: readonly string[],
+  ): AsyncGenerator<StreamChunk> {
+    return this.dataStream(
+      methods.dmesg,
+      { follow: options.follow ?? false, tail: options.tail ?? false },
+      nodes,
+      options.signal,
+    );
+  }
+
+  /** Machine events with their payload decoded when cairn knows the type. */
+  async *events(
+    options: {
+      tailEvents?: number;
+      tailId?: string;
+      tailSeconds?: number;
+      actorId?: string;
+      signal?: AbortSignal;
+    } = {},
+    nodes?: readonly string[],
+  ): AsyncGenerator<MachineEventView> {
+    const fallback = this.fallbackNode(nodes);
+    const request: T.EventsRequest = {
+      tail_events: options.tailEvents ?? 0,
+      tail_id: options.tailId ?? "",
+      tail_seconds: options.tailSeconds ?? 0,
+      with_actor_id: options.actorId ?? "",
+    };
+    for await (const ev of this.transport.serverStream(methods.events, request, nodesTarget(nodes), {
+      idempotent: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      const node = ev.metadata?.hostname || fallback;
+      const error = metadataError(node, ev);
+      const typeUrl = ev.data?.type_url ?? "";
+      yield {
+        node,
+        id: ev.id,
+        actorId: ev.actor_id,
+        type: typeUrl.slice(typeUrl.lastIndexOf("/") + 1),
+        payload: ev.data ? decodeAny(ev.data) : undefined,
+        ...(error ? { error } : {}),
+      };
+    }
+  }
+
+  /**
+   * The node-side cluster health check. Yields progress messages; a message with metadata.error fails the check
+   * (as talosctl); the stream ending is success.
+   */
+  async *healthCheck(
+    options: HealthCheckOptions = {},
+    node?: string,
+  ): AsyncGenerator<{ node: string; message: string }> {
+    const label = node ?? this.fallbackNode(undefined);
+    const request: T.HealthCheckRequest = {
+      wait_timeout: msToDuration(options.waitTimeoutMs ?? 20 * 60_000),
+      cluster_info: {
+        control_plane_nodes: options.controlPlaneNodes ?? [],
+        worker_nodes: options.workerNodes ?? [],
+        force_endpoint: options.forceEndpoint ?? "",
+      },
+    };
+    for await (const p of this.transport.serverStream(
+      methods.healthCheck,
+      request,
+      nodesTarget(node ? [node] : undefined),
+      {
+        idempotent: true,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    )) {
+      const err = metadataError(label, p);
+      if (err) throw err;
+      yield { node: p.metadata?.hostname || label, message: p.message };
+    }
+  }
+
+  // COSI: always the single `node` header (apid rejects `nodes` for COSI).
+
+  private cosiTarget(node: string | undefined): Targeting {
+    return node ? { node } : undefined;
+  }
+
+  /** Resolves a type name or alias: the built-in table first, then the node's ResourceDefinitions. */
+  async resolveResourceType(name: string, node?: string): Promise<ResourceType> {
+    const known = knownResourceType(name);
+    if (known) return known;
+    const defs = await this.cosiList<ResourceDefinitionSpec>(RESOURCE_TYPES.resourceDefinitions, node);
+    const n = name.toLowerCase();
+    const def = defs.find(
+      (d) =>
+        d.id.toLowerCase() === n ||
+        d.spec?.type?.toLowerCase() === n ||
+        (d.spec?.allAliases ?? d.spec?.aliases ?? []).some((a) => a.toLowerCase() === n),
+    );
+    if (!def)
+      throw new TalosProtocolError(`resource type "${name}" is not known to the node`, node ? { node } : {});
+    return { type: def.spec.type, namespace: def.spec.defaultNamespace, aliases: def.spec.allAliases ?? [] };
+  }
+
+  async cosiGet<S = unknown>(
+    rt: ResourceType,
+    id: string,
+    node?: string,
+    namespace?: string,
+  ): Promise<ParsedResource<S>> {
+    const reply = await this.transport.unary(
+      methods.cosiGet,
+      { namespace: namespace ?? rt.namespace, type: rt.type, id },
+      this.cosiTarget(node),
+      { idempotent: true },
+    );
+    if (!reply.resource) throw new TalosProtocolError(`${rt.type} ${id}: empty reply`, node ? { node } : {});
+    return parseResource<S>(reply.resource);
+  }
+
+  async cosiList<S = unknown>(
+    rt: ResourceType,
+    node?: string,
+    namespace?: string,
+  ): Promise<ParsedResource<S>[]> {
+    const out: ParsedResource<S>[] = [];
+    for await (const r of this.transport.serverStream(
+      methods.cosiList,
+      { namespace: namespace ?? rt.namespace, type: rt.type },
+      this.cosiTarget(node),
+      { idempotent: true },
+    )) {
+      if (r.resource) out.push(parseResource<S>(r.resource));
+    }
+    return out;
+  }
+
+  /** Watches a type (or one ID); yields events with parsed resources until the signal aborts. */
+  async *cosiWatch<S = unknown>(
+    rt: ResourceType,
+    options: { id?: string; namespace?: string; tailEvents?: number; signal?: AbortSignal } = {},
+    node?: string,
+  ): AsyncGenerator<{ type: T.CosiEventType; resource?: ParsedResource<S>; error?: string }> {
+    const request: T.WatchRequest = {
+      namespace: options.namespace ?? rt.namespace,
+      type: rt.type,
+      ...(options.id ? { id: options.id } : {}),
+      options: { bootstrap_contents: options.id === undefined, tail_events: options.tailEvents ?? 0 },
+      api_version: 1,
+    };
+    for await (const r of this.transport.serverStream(methods.cosiWatch, request, this.cosiTarget(node), {
+      idempotent: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      for (const ev of r.event) {
+        yield {
+          type: ev.event_type,
+          ...(ev.resource ? { resource: parseResource<S>(ev.resource) } : {}),
+          ...(ev.error ? { error: ev.error } : {}),
+        };
+      }
+    }
+  }
+
+  // Typed reads the engine uses.
+
+  members(node?: string): Promise<ParsedResource<MemberSpec>[]> {
+    return this.cosiList<MemberSpec>(RESOURCE_TYPES.members, node);
+  }
+
+  machineStatus(node?: string): Promise<ParsedResource<MachineStatusSpec>> {
+    return this.cosiGet<MachineStatusSpec>(
+      RESOURCE_TYPES.machineStatus,
+      RESOURCE_TYPES.machineStatus.singleton,
+      node,
+    );
+  }
+
+  services(node?: string): Promise<ParsedResource<ServiceSpec>[]> {
+    return this.cosiList<ServiceSpec>(RESOURCE_TYPES.services, node);
+  }
+
+  etcdMembers(node?: string): Promise<ParsedResource<EtcdMemberSpec>[]> {
+    return this.cosiList<EtcdMemberSpec>(RESOURCE_TYPES.etcdMembers, node);
+  }
+
+  versions(node?: string): Promise<ParsedResource<VersionSpec>> {
+    return this.cosiGet<VersionSpec>(RESOURCE_TYPES.versions, RESOURCE_TYPES.versions.singleton, node);
+  }
+
+  nodeAddresses(
+    node?: string,
+    id: string = RESOURCE_TYPES.nodeAddresses.singleton,
+  ): Promise<ParsedResource<NodeAddressSpec>> {
+    return this.cosiGet<NodeAddressSpec>(RESOURCE_TYPES.nodeAddresses, id, node);
+  }
+
+  /** The active machine config document text (sensitive: needs os:admin). */
+  async machineConfig(node?: string): Promise<string> {
+    const r = await this.cosiGet(
+      RESOURCE_TYPES.machineConfigs,
+      RESOURCE_TYPES.machineConfigs.singleton,
+      node,
+    );
+    return r.yaml;
+  }
+}

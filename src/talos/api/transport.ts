@@ -1,0 +1,395 @@
+// The gRPC layer under the Talos client: one grpc-js channel per endpoint, failover across endpoints, connect-then-
+// call, retries with backoff on UNAVAILABLE, node targeting metadata, and mapping of gRPC failures to typed errors.
+import { Client, connectivityState, Metadata, status as Status, type ServiceError } from "@grpc/grpc-js";
+import {
+  FingerprintMismatch,
+  TalosChannelCredentials,
+  type HandshakeObserver,
+  type TlsMode,
+} from "./credentials.js";
+import {
+  TalosApiError,
+  TalosCallError,
+  TalosCertificateError,
+  TalosMaintenanceModeError,
+  TalosPermissionDeniedError,
+  TalosTimeoutError,
+  TalosUnreachableError,
+  TalosVersionMismatchError,
+} from "./errors.js";
+import type { Input, MethodDef } from "./messages.js";
+
+export const DEFAULT_PORT = 50000;
+/** Talos' constants.GRPCMaxMessageSize. */
+const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Which machines a call is about. `nodes` is apid's one-to-many proxying (replies per node, errors inline); `node`
+ * is one-to-one (the only form COSI accepts); none talks to the endpoint itself.
+ */
+export type Targeting = { nodes: readonly string[] } | { node: string } | undefined;
+
+export interface RetryPolicy {
+  /** Total attempts per endpoint round, including the first. */
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface TransportOptions {
+  endpoints: readonly string[];
+  tls: TlsMode;
+  /** Deadline for unary calls. Default 60 s. */
+  timeoutMs?: number;
+  /** How long to wait for one endpoint's TLS connection. Default 10 s. */
+  connectTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Maintenance mode: called with each endpoint's certificate fingerprint as soon as it is seen. */
+  onFingerprint?: (endpoint: string, fingerprint: string) => void;
+  /** Injected for tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface CallOptions {
+  /** Retry on UNAVAILABLE after the request may have reached the node. Only for calls safe to repeat. */
+  idempotent: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 250, maxDelayMs: 4000 };
+
+/** "10.0.0.1" → "10.0.0.1:50000", "::1" → "[::1]:50000"; explicit ports are kept. */
+export function normalizeEndpoint(endpoint: string): string {
+  let e = endpoint.trim();
+  e = e.replace(/^(https?|tcp|dns):\/\/\/?/, "");
+  if (e.startsWith("[")) return e.includes("]:") ? e : `${e}:${DEFAULT_PORT}`;
+  const colons = (e.match(/:/g) ?? []).length;
+  if (colons > 1) return `[${e}]:${DEFAULT_PORT}`;
+  if (colons === 1) return e;
+  return `${e}:${DEFAULT_PORT}`;
+}
+
+function targetingMetadata(targeting: Targeting): Metadata {
+  const md = new Metadata();
+  if (targeting && "nodes" in targeting) for (const n of targeting.nodes) md.add("nodes", n);
+  else if (targeting && "node" in targeting) md.set("node", targeting.node);
+  return md;
+}
+
+function isServiceError(e: unknown): e is ServiceError {
+  return (
+    typeof e === "object" && e !== null && "code" in e && typeof (e as { code: unknown }).code === "number"
+  );
+}
+
+class ConnectFailure extends Error {
+  constructor(
+    readonly endpoint: string,
+    readonly reason: Error | undefined,
+  ) {
+    super(reason?.message ?? "connection refused or timed out");
+  }
+}
+
+export class TalosTransport implements HandshakeObserver {
+  readonly endpoints: readonly string[];
+  readonly tls: TlsMode;
+  private readonly options: TransportOptions;
+  private readonly retry: RetryPolicy;
+  private readonly credentials: TalosChannelCredentials;
+  private readonly clients = new Map<string, Client>();
+  private readonly lastFailure = new Map<string, Error>();
+  private readonly fingerprints = new Map<string, string>();
+  /** The endpoint that last worked is tried first. */
+  private preferred = 0;
+
+  constructor(options: TransportOptions) {
+    if (options.endpoints.length === 0) throw new TypeError("TalosTransport needs at least one endpoint");
+    this.options = options;
+    this.endpoints = options.endpoints.map(normalizeEndpoint);
+    this.tls = options.tls;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.credentials = new TalosChannelCredentials(options.tls, this);
+  }
+
+  // HandshakeObserver
+  fingerprint(endpoint: string, fingerprint: string): void {
+    if (this.fingerprints.get(endpoint) !== fingerprint) this.options.onFingerprint?.(endpoint, fingerprint);
+    this.fingerprints.set(endpoint, fingerprint);
+  }
+
+  failure(endpoint: string, error: Error): void {
+    this.lastFailure.set(endpoint, error);
+  }
+
+  /** Certificate fingerprints seen so far (maintenance mode), by endpoint. */
+  observedFingerprints(): ReadonlyMap<string, string> {
+    return this.fingerprints;
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+
+  private client(endpoint: string): Client {
+    let c = this.clients.get(endpoint);
+    if (!c) {
+      c = new Client(endpoint, this.credentials, {
+        "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+        "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+        // Our own connector decides TLS; keep the authority header as the endpoint for apid's logs.
+        "grpc.default_authority": endpoint,
+        // Backoff between reconnects is ours; a shorter channel backoff keeps failover snappy.
+        "grpc.initial_reconnect_backoff_ms": 200,
+        "grpc.max_reconnect_backoff_ms": 2000,
+      });
+      this.clients.set(endpoint, c);
+    }
+    return c;
+  }
+
+  /** Resolves when the endpoint's channel is READY; rejects as soon as a connection attempt fails. */
+  private connect(endpoint: string, signal?: AbortSignal): Promise<Client> {
+    const client = this.client(endpoint);
+    const channel = client.getChannel();
+    const deadline = Date.now() + (this.options.connectTimeoutMs ?? 10_000);
+    this.lastFailure.delete(endpoint);
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (signal?.aborted) return reject(signal.reason);
+        const state = channel.getConnectivityState(true);
+        if (state === connectivityState.READY) return resolve(client);
+        if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN)
+          return reject(new ConnectFailure(endpoint, this.lastFailure.get(endpoint)));
+        if (Date.now() >= deadline)
+          return reject(new ConnectFailure(endpoint, new Error("connection timed out")));
+        channel.watchConnectivityState(state, deadline, (err) => {
+          if (err) return reject(new ConnectFailure(endpoint, new Error("connection timed out")));
+          check();
+        });
+      };
+      check();
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return this.options.sleep ? this.options.sleep(ms) : new Promise((r) => setTimeout(r, ms));
+  }
+
+  private order(): string[] {
+    const n = this.endpoints.length;
+    return Array.from({ length: n }, (_, i) => this.endpoints[(this.preferred + i) % n]!);
+  }
+
+  /**
+   * Runs `call` on a connected endpoint. A failed connection fails over to the next endpoint (the request was not
+   * sent, so this is safe for any call); UNAVAILABLE from the call itself is retried only for idempotent calls.
+   * After each round over all endpoints, waits with exponential backoff.
+   */
+  private async withEndpoint<R>(
+    method: MethodDef<unknown, unknown>,
+    opts: CallOptions,
+    call: (client: Client, endpoint: string) => Promise<R>,
+  ): Promise<R> {
+    let lastError: unknown;
+    let delay = this.retry.initialDelayMs;
+    for (let attempt = 0; attempt < this.retry.attempts; attempt++) {
+      if (attempt > 0) {
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, this.retry.maxDelayMs);
+      }
+      for (const endpoint of this.order()) {
+        let client: Client;
+        try {
+          client = await this.connect(endpoint, opts.signal);
+        } catch (e) {
+          if (!(e instanceof ConnectFailure)) throw e;
+          // A wrong certificate will not fix itself by retrying.
+          if (e.reason instanceof FingerprintMismatch)
+            throw new TalosCertificateError(
+              `refusing ${endpoint}: ${e.reason.message}`,
+              endpoint,
+              e.reason.observed,
+              {
+                hint: "the node's certificate changed or this is not the machine you meant; check its console",
+              },
+            );
+          if (e.reason && isTlsVerificationError(e.reason))
+            throw new TalosCertificateError(
+              `TLS verification of ${endpoint} failed: ${e.reason.message}`,
+              endpoint,
+              undefined,
+              {
+                hint: "the talosconfig's CA must have signed the node's certificate, and the endpoint must be one of its IP SANs",
+              },
+            );
+          lastError = e;
+          continue;
+        }
+        try {
+          const result = await call(client, endpoint);
+          this.preferred = this.endpoints.indexOf(endpoint);
+          return result;
+        } catch (e) {
+          if (isServiceError(e) && e.code === Status.UNAVAILABLE && opts.idempotent) {
+            lastError = e;
+            continue;
+          }
+          throw mapError(e, method, endpoint, opts.timeoutMs ?? this.options.timeoutMs ?? 60_000);
+        }
+      }
+    }
+    const message = lastError instanceof Error ? lastError.message : String(lastError);
+    throw new TalosUnreachableError(this.endpoints, message, { cause: lastError });
+  }
+
+  private callOptions(timeoutMs: number | undefined): { deadline?: Date } {
+    return timeoutMs === undefined || timeoutMs <= 0 ? {} : { deadline: new Date(Date.now() + timeoutMs) };
+  }
+
+  async unary<Req, Res>(
+    method: MethodDef<Req, Res>,
+    request: Input<Req>,
+    targeting: Targeting,
+    opts: CallOptions,
+  ): Promise<Res> {
+    const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs ?? 60_000;
+    return this.withEndpoint(method as MethodDef<unknown, unknown>, opts, (client) => {
+      return new Promise<Res>((resolve, reject) => {
+        const call = client.makeUnaryRequest<Input<Req>, Res>(
+          method.path,
+          (v) => method.request.encode(v),
+          (b) => method.response.decode(b),
+          request,
+          targetingMetadata(targeting),
+          this.callOptions(timeoutMs),
+          (err, value) => (err ? reject(err) : resolve(value as Res)),
+        );
+        opts.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+      });
+    });
+  }
+
+  /**
+   * A server stream. Establishing it (until the first message) gets failover and, for idempotent calls, retries;
+   * a failure after data arrived is thrown to the consumer as a typed error.
+   */
+  async *serverStream<Req, Res>(
+    method: MethodDef<Req, Res>,
+    request: Input<Req>,
+    targeting: Targeting,
+    opts: CallOptions,
+  ): AsyncGenerator<Res> {
+    type Started = {
+      first: IteratorResult<Res>;
+      iterator: AsyncIterator<Res>;
+      endpoint: string;
+      cancel: () => void;
+    };
+    const started = await this.withEndpoint<Started>(
+      method as MethodDef<unknown, unknown>,
+      opts,
+      async (client, endpoint) => {
+        const call = client.makeServerStreamRequest<Input<Req>, Res>(
+          method.path,
+          (v) => method.request.encode(v),
+          (b) => method.response.decode(b),
+          request,
+          targetingMetadata(targeting),
+          this.callOptions(opts.timeoutMs),
+        );
+        const cancel = (): void => call.cancel();
+        opts.signal?.addEventListener("abort", cancel, { once: true });
+        const iterator = (call as AsyncIterable<Res>)[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        return { first, iterator, endpoint, cancel };
+      },
+    );
+    const { iterator, endpoint } = started;
+    try {
+      let next = started.first;
+      while (!next.done) {
+        yield next.value;
+        next = await iterator.next();
+      }
+    } catch (e) {
+      if (opts.signal?.aborted) return;
+      throw mapError(e, method as MethodDef<unknown, unknown>, endpoint, opts.timeoutMs ?? 0);
+    } finally {
+      started.cancel();
+    }
+  }
+
+  /** A client stream: sends every chunk (honouring back-pressure), then waits for the single reply. */
+  async clientStream<Req, Res>(
+    method: MethodDef<Req, Res>,
+    requests: AsyncIterable<Input<Req>> | Iterable<Input<Req>>,
+    targeting: Targeting,
+    opts: CallOptions,
+  ): Promise<Res> {
+    return this.withEndpoint(method as MethodDef<unknown, unknown>, opts, (client) => {
+      return new Promise<Res>((resolve, reject) => {
+        const call = client.makeClientStreamRequest<Input<Req>, Res>(
+          method.path,
+          (v) => method.request.encode(v),
+          (b) => method.response.decode(b),
+          targetingMetadata(targeting),
+          this.callOptions(opts.timeoutMs),
+          (err, value) => (err ? reject(err) : resolve(value as Res)),
+        );
+        opts.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+        void (async () => {
+          try {
+            for await (const chunk of requests) {
+              if (!call.write(chunk)) await new Promise((r) => call.once("drain", r));
+            }
+            call.end();
+          } catch (e) {
+            call.cancel();
+            reject(e);
+          }
+        })();
+      });
+    });
+  }
+}
+
+function isTlsVerificationError(e: Error): boolean {
+  const code = (e as { code?: string }).code ?? "";
+  return (
+    code.startsWith("ERR_TLS_CERT") ||
+    /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_SSL/.test(code) ||
+    /certificate/i.test(e.message)
+  );
+}
+
+const MAINTENANCE_MESSAGE = /not implemented in maintenance mode/i;
+
+/** Maps a gRPC failure to the typed error the rest of cairn handles. */
+export function mapError(
+  e: unknown,
+  method: MethodDef<unknown, unknown>,
+  endpoint: string,
+  timeoutMs: number,
+): Error {
+  if (e instanceof TalosApiError) return e;
+  if (!isServiceError(e)) return e instanceof Error ? e : new Error(String(e));
+  const details = e.details || e.message;
+  const where = { endpoint };
+  switch (e.code) {
+    case Status.PERMISSION_DENIED:
+      return new TalosPermissionDeniedError(method.path, details, where);
+    case Status.UNIMPLEMENTED:
+      return MAINTENANCE_MESSAGE.test(details)
+        ? new TalosMaintenanceModeError(method.path, where)
+        : new TalosVersionMismatchError(method.path, details, where);
+    case Status.DEADLINE_EXCEEDED:
+      return new TalosTimeoutError(method.path, timeoutMs, where);
+    case Status.UNAVAILABLE:
+      return new TalosUnreachableError([endpoint], details, { cause: e });
+    default:
+      return new TalosCallError(method.path, e.code, details, where);
+  }
+}
