@@ -1,0 +1,58 @@
+// The effectful half of `cairn talos machineconfig patch`: read the config and patch files, patch, write.
+import { readFileSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+import { UserError } from "../../../errors.js";
+import { writeFileAtomic } from "../../../io/files.js";
+import type { Io } from "../../output.js";
+import { applyPatches, loadPatches, type ConfigDocument } from "../../../talos/patch/index.js";
+import { encodeConfigDocuments } from "../../../talos/config/encode.js";
+import { contractFor, DEFAULT_TALOS_VERSION } from "../../../talos/versions.js";
+
+export interface MachineconfigPatchOptions {
+  patch: string[];
+  output?: string;
+  talosVersion?: string;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UserError(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Parses a machine config into one plain object per YAML document (null documents are skipped, as Talos does). */
+export function parseConfigDocuments(text: string, source: string): ConfigDocument[] {
+  const docs: ConfigDocument[] = [];
+  for (const parsed of parseAllDocuments(text)) {
+    const error = parsed.errors[0];
+    if (error) throw new UserError(`${source}: invalid YAML: ${error.message}`);
+    const value: unknown = parsed.toJS({ maxAliasCount: -1 });
+    if (value === null || value === undefined) continue;
+    if (typeof value !== "object" || Array.isArray(value))
+      throw new UserError(`${source}: expected a YAML mapping document`, {
+        hint: "a machine config is one or more YAML mappings separated by ---",
+      });
+    docs.push(value as ConfigDocument);
+  }
+  if (docs.length === 0) throw new UserError(`${source}: config not found`);
+  return docs;
+}
+
+export function runMachineconfigPatch(file: string, opts: MachineconfigPatchOptions, io: Io): void {
+  const version = opts.talosVersion ?? DEFAULT_TALOS_VERSION;
+  const contract = contractFor(version);
+  if (!contract)
+    throw new UserError(`unsupported Talos version ${version}`, { hint: "cairn supports Talos 1.9 to 1.13" });
+  const text = readText(file, "machine config");
+  const patches = loadPatches(opts.patch, (p) => readFileSync(p, "utf8"));
+  // Like talosctl, no patches means the input comes back byte for byte.
+  const out =
+    patches.length === 0
+      ? text
+      : encodeConfigDocuments(applyPatches(parseConfigDocuments(text, file), patches), contract);
+  if (opts.output === undefined)
+    io.out(`${out}\n`); // talosctl prints the config followed by a newline
+  else writeFileAtomic(opts.output, out);
+}
