@@ -20,14 +20,17 @@ export function planRows(model: Model): PlanRow[] {
         node: k === 0 ? n.name : "",
         role: k === 0 ? n.role : "",
         interface: i
-          ? (i.link.name ?? (i.link.deviceSelector?.hardwareAddr as string | undefined) ?? "(selector)")
+          ? (i.link.name ??
+            (i.link.deviceSelector?.hardwareAddr as string | undefined) ??
+            (i.link.deviceSelector ? "(selector)" : "(only link)"))
           : "-",
         network: i?.network ?? "-",
         address: i
           ? `${i.address ? `${i.address}/${i.prefix}` : "dhcp"}${i.planned ? " (auto)" : ""}${i.vip ? ` +vip ${i.vip}` : ""}`
           : "-",
         vlan: i?.vlan !== undefined ? String(i.vlan) : "-",
-        podBlock: k === 0 ? (n.podBlock ?? "-") : "",
+        // A block the spec did not name was carved by the planner.
+        podBlock: k === 0 ? (n.podBlock ? `${n.podBlock}${n.spec.podBlock ? "" : " (auto)"}` : "-") : "",
       });
     });
   }

@@ -5,6 +5,7 @@ import type { Finding } from "./diagnostics.js";
 import type { Model, ModelInterface, ModelNode } from "./model.js";
 import type { ClusterSpec } from "./schema.js";
 import { parseCidr, parseIp, cidrContainsIp } from "../net/ip.js";
+import { planAddresses, planPodBlocks } from "./ipplan.js";
 
 export function resolveModel(spec: ClusterSpec): { model: Model | undefined; findings: Finding[] } {
   const findings: Finding[] = [];
@@ -21,12 +22,17 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
       : undefined);
   const vip = vipSpec && vipNetwork ? { address: vipSpec.address, network: vipNetwork } : undefined;
 
+  // Pod-block findings (exhaustion) are reported by the podblocks check, which runs the same planner; the resolver
+  // only runs on a spec without errors, so here the plan is complete.
+  const addressPlan = planAddresses(spec);
+  findings.push(...addressPlan.findings);
+  const podBlocks = planPodBlocks(spec);
+
   const nodes: ModelNode[] = spec.nodes.map((n, index) => {
-    const interfaces: ModelInterface[] = n.interfaces.map((i) => {
+    const interfaces: ModelInterface[] = n.interfaces.map((i, k) => {
       const net = spec.networks[i.network]!;
       const c = parseCidr(net.cidr);
       const prefix = typeof c === "string" ? 0 : c.prefix;
-      const auto = i.address === "auto";
       const dhcpOnly = i.address === "dhcp";
       const link: ModelInterface["link"] = {};
       if (i.name) link.name = i.name;
@@ -36,7 +42,7 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
       if (Object.keys(selector).length) link.deviceSelector = selector;
       return {
         network: i.network,
-        address: auto || dhcpOnly ? undefined : i.address,
+        address: addressPlan.addresses[index]![k],
         prefix,
         cidr: net.cidr,
         gateway: net.gateway,
@@ -45,7 +51,7 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
         dhcp: i.dhcp ?? (dhcpOnly || net.dhcp),
         link,
         vip: n.role === "controlplane" && vip && vip.network === i.network ? vip.address : undefined,
-        planned: false,
+        planned: addressPlan.planned[index]![k]!,
       };
     });
     const mgmt =
@@ -56,7 +62,7 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
       index,
       interfaces,
       address: n.static?.address ?? mgmt?.address,
-      podBlock: n.podBlock,
+      podBlock: podBlocks.blocks[index],
       schematic: { ...spec.talos.schematic, ...(n.schematic ?? {}) },
       installDisk: n.installDisk ?? spec.talos.installDisk,
       spec: n,
@@ -78,7 +84,7 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
     certSANs: spec.controlPlane.extraSANs,
     nodes,
   };
-  return { model, findings };
+  return { model: findings.some((f) => f.severity === "error") ? undefined : model, findings };
 }
 
 function netContains(cidrText: string, addr: string): boolean {

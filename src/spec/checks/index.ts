@@ -3,10 +3,29 @@
 import type { ClusterSpec } from "../schema.js";
 import type { Finding } from "../diagnostics.js";
 import { checkTopology } from "./topology.js";
+import { checkNetworks } from "./networks.js";
+import { checkNodes } from "./nodes.js";
+import { checkEndpoint } from "./endpoint.js";
+import { checkVersions } from "./versions.js";
+import { checkProvider } from "./provider.js";
+import { checkPools } from "./pools.js";
+import { checkPodBlocks } from "./podblocks.js";
+import { checkAddons, checkTenants } from "./addons.js";
 
 export type Check = (spec: ClusterSpec) => Finding[];
 
-export const checks: Check[] = [checkTopology];
+export const checks: Check[] = [
+  checkTopology,
+  checkVersions,
+  checkNetworks,
+  checkNodes,
+  checkEndpoint,
+  checkProvider,
+  checkPools,
+  checkPodBlocks,
+  checkAddons,
+  checkTenants,
+];
 
 export function checkSpec(spec: ClusterSpec): Finding[] {
   return checks.flatMap((c) => c(spec));

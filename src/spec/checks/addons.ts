@@ -1,0 +1,79 @@
+// Add-ons and tenants that refer to other parts of the spec: the storage network, and unique tenant names and
+// namespaces (two tenants owning one namespace would fight over its quota and RBAC).
+import { error, type Finding } from "../diagnostics.js";
+import type { ClusterSpec } from "../schema.js";
+import { closest } from "../suggest.js";
+
+export function checkAddons(spec: ClusterSpec): Finding[] {
+  const out: Finding[] = [];
+  const storage = spec.addons.storage;
+  if (storage?.network !== undefined) {
+    const path = ["addons", "storage", "network"];
+    const net = spec.networks[storage.network];
+    if (!net) {
+      const guess = closest(storage.network, Object.keys(spec.networks));
+      out.push(
+        error(
+          "addons.unknown-network",
+          path,
+          `storage network "${storage.network}" is not defined under networks`,
+          guess ? `did you mean "${guess}"?` : "name a network that carries storage",
+        ),
+      );
+    } else if (!net.carries.includes("storage")) {
+      out.push(
+        error(
+          "addons.storage-network-role",
+          path,
+          `storage network "${storage.network}" does not carry storage (carries: ${net.carries.join(", ")})`,
+          `add storage to networks.${storage.network}.carries, or name the network that carries storage`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+export function checkTenants(spec: ClusterSpec): Finding[] {
+  const out: Finding[] = [];
+  const names = new Map<string, number>();
+  const namespaces = new Map<string, string>();
+  spec.tenants.forEach((t, i) => {
+    const prev = names.get(t.name);
+    if (prev !== undefined)
+      out.push(
+        error(
+          "tenant.duplicate-name",
+          ["tenants", i, "name"],
+          `tenant name "${t.name}" is already used by tenants[${prev}]`,
+          "give every tenant a unique name",
+        ),
+      );
+    else names.set(t.name, i);
+    const list = t.namespaces ?? [t.name];
+    list.forEach((ns, k) => {
+      const owner = namespaces.get(ns);
+      const path = t.namespaces ? ["tenants", i, "namespaces", k] : ["tenants", i, "name"];
+      if (owner !== undefined && owner !== t.name)
+        out.push(
+          error(
+            "tenant.duplicate-namespace",
+            path,
+            `namespace "${ns}" of tenant "${t.name}" already belongs to tenant "${owner}"`,
+            "a namespace belongs to one tenant; rename one of them",
+          ),
+        );
+      else if (owner !== undefined)
+        out.push(
+          error(
+            "tenant.duplicate-namespace",
+            path,
+            `namespace "${ns}" is listed twice for tenant "${t.name}"`,
+            "list each namespace once",
+          ),
+        );
+      else namespaces.set(ns, t.name);
+    });
+  });
+  return out;
+}

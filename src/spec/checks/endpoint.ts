@@ -1,0 +1,158 @@
+// The control-plane endpoint and VIP: the endpoint is an explicit https://host:port URL; the VIP is a usable host
+// address of a network the control planes attach to, and collides with no node address and no pool.
+import { parseIp } from "../../net/ip.js";
+import { error, warning, type FieldPath, type Finding } from "../diagnostics.js";
+import type { ClusterSpec } from "../schema.js";
+import { closest } from "../suggest.js";
+import { describeAddressError, factsOf, networkContaining } from "./facts.js";
+import { hostAddressFindings, poolContaining } from "./nodes.js";
+
+const HINT = "write it as https://host:port, e.g. https://10.0.0.10:6443 or https://k8s.example.com:6443";
+
+export function checkEndpoint(spec: ClusterSpec): Finding[] {
+  const out: Finding[] = [];
+  const facts = factsOf(spec);
+
+  const endpoint = spec.controlPlane.endpoint;
+  if (endpoint !== undefined) {
+    const path: FieldPath = ["controlPlane", "endpoint"];
+    let u: URL | undefined;
+    try {
+      u = new URL(endpoint);
+    } catch {
+      u = undefined;
+    }
+    // URL drops a default port (:443), so the explicit port is checked on the text itself.
+    const explicitPort = /^[a-z][a-z0-9+.-]*:\/\/(\[[^\]]+\]|[^/:?#@]+):(\d+)\/?$/i.exec(endpoint.trim());
+    if (!u || !u.hostname)
+      out.push(error("endpoint.format", path, `endpoint "${endpoint}" is not a URL`, HINT));
+    else if (u.protocol !== "https:")
+      out.push(
+        error(
+          "endpoint.format",
+          path,
+          `endpoint "${endpoint}" uses ${u.protocol.replace(/:$/, "")}; the Kubernetes API is served over https`,
+          HINT,
+        ),
+      );
+    else if (u.username || u.password || (u.pathname !== "/" && u.pathname !== "") || u.search || u.hash)
+      out.push(
+        error(
+          "endpoint.format",
+          path,
+          `endpoint "${endpoint}" has a path, query or credentials; it must be just https://host:port`,
+          HINT,
+        ),
+      );
+    else if (!explicitPort)
+      out.push(
+        error(
+          "endpoint.format",
+          path,
+          `endpoint "${endpoint}" has no explicit port`,
+          "add the port, usually :6443 (https://host:6443)",
+        ),
+      );
+    else if (Number(explicitPort[2]) < 1 || Number(explicitPort[2]) > 65535)
+      out.push(
+        error(
+          "endpoint.format",
+          path,
+          `endpoint "${endpoint}" has port ${explicitPort[2]}, outside 1–65535`,
+          HINT,
+        ),
+      );
+  }
+
+  const vip = spec.controlPlane.vip;
+  if (!vip) return out;
+  const apath: FieldPath = ["controlPlane", "vip", "address"];
+  const ip = parseIp(vip.address);
+  if (!ip) {
+    out.push(
+      error(
+        "vip.address-syntax",
+        apath,
+        `VIP ${describeAddressError(vip.address)}`,
+        "write the VIP as a plain address, e.g. 10.0.0.10",
+      ),
+    );
+    return out;
+  }
+  let net = undefined;
+  if (vip.network !== undefined) {
+    net = facts.networks.get(vip.network);
+    if (!net) {
+      const guess = closest(vip.network, facts.networks.keys());
+      out.push(
+        error(
+          "vip.unknown-network",
+          ["controlPlane", "vip", "network"],
+          `VIP network "${vip.network}" is not defined under networks`,
+          guess
+            ? `did you mean "${guess}"?`
+            : "name one of the networks, or leave network out to use the one containing the VIP",
+        ),
+      );
+      return out;
+    }
+  } else {
+    net = networkContaining(facts, ip);
+    if (!net) {
+      out.push(
+        error(
+          "vip.address-outside-network",
+          apath,
+          `VIP ${vip.address} is inside none of the networks`,
+          "a Layer 2 VIP must be a free address of the control planes' management network",
+        ),
+      );
+      return out;
+    }
+  }
+  const hostFindings = hostAddressFindings("vip", ip, vip.address, net, apath, "VIP");
+  out.push(...hostFindings);
+  if (hostFindings.length) return out;
+
+  for (const [ni, n] of spec.nodes.entries()) {
+    const hit = n.interfaces.findIndex((i) => {
+      const a = parseIp(i.address);
+      return a !== undefined && a.family === ip.family && a.value === ip.value;
+    });
+    if (hit >= 0) {
+      out.push(
+        error(
+          "vip.collides-node",
+          apath,
+          `VIP ${vip.address} is also the address of node "${n.name}" (nodes[${ni}].interfaces[${hit}])`,
+          "the VIP floats between control planes; give it an address no node owns",
+        ),
+      );
+      break;
+    }
+  }
+  const pool = poolContaining(facts, ip);
+  if (pool)
+    out.push(
+      error(
+        "vip.in-pool",
+        apath,
+        `VIP ${vip.address} lies in load-balancer pool "${pool.pool}" (${pool.text})`,
+        "move the VIP out of the pool, or shrink the pool, so a Service never takes the API address",
+      ),
+    );
+
+  const cpOnNet = spec.nodes.some(
+    (n) => n.role === "controlplane" && n.interfaces.some((i) => i.network === net.name),
+  );
+  if (!cpOnNet && spec.nodes.some((n) => n.role === "controlplane"))
+    out.push(
+      warning(
+        "vip.no-controlplane",
+        apath,
+        `no control plane has an interface on network "${net.name}", so no node can carry VIP ${vip.address}`,
+        `attach the control planes to "${net.name}" or pick a VIP on their network`,
+      ),
+    );
+  return out;
+}
