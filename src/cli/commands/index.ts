@@ -4,7 +4,18 @@ import type { Io } from "../output.js";
 import { registerTalos } from "./talos.js";
 import { registerValidate } from "./validate.js";
 import { registerSchema } from "./schema.js";
+import { registerInit } from "./init.js";
+import { registerSecrets } from "./secrets.js";
+import { registerKubeconfig, registerTalosconfig } from "./credentials.js";
 
 export type RegisterCommand = (program: Command, io: Io) => void;
 
-export const commands: RegisterCommand[] = [registerValidate, registerSchema, registerTalos];
+export const commands: RegisterCommand[] = [
+  registerInit,
+  registerValidate,
+  registerSchema,
+  registerTalos,
+  registerSecrets,
+  registerTalosconfig,
+  registerKubeconfig,
+];

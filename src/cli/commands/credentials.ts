@@ -1,0 +1,85 @@
+// `cairn talosconfig` and `cairn kubeconfig`: client credentials made offline from the secrets bundle's CAs.
+// For now they take the bundle and cluster facts as flags; the work lives in ../credentials-run.ts.
+import type { Command } from "commander";
+import type { Io } from "../output.js";
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const IDENTITY_HELP =
+  "age identity file for an encrypted bundle (default: $CAIRN_AGE_IDENTITY_FILE / $CAIRN_AGE_IDENTITY)";
+
+export interface TalosconfigFlags {
+  secrets: string;
+  cluster: string;
+  endpoint: string[];
+  node: string[];
+  role: string[];
+  ttl: string;
+  output: string;
+  force?: boolean;
+  ageIdentity?: string;
+}
+
+export interface KubeconfigFlags {
+  secrets: string;
+  cluster: string;
+  endpoint: string;
+  ttl: string;
+  merge?: boolean;
+  output?: string;
+  force?: boolean;
+  ageIdentity?: string;
+}
+
+export function registerTalosconfig(program: Command, io: Io): void {
+  program
+    .command("talosconfig")
+    .description("Write a talosconfig with a client certificate signed by the Talos (OS) CA")
+    .requiredOption("--secrets <file>", "secrets bundle (plain or age-encrypted)")
+    .requiredOption("--cluster <name>", "cluster name, used as the context name")
+    .option("--endpoint <address>", "Talos API endpoint (repeatable)", collect, [])
+    .option("--node <address>", "default target node (repeatable)", collect, [])
+    .option(
+      "--role <role>",
+      "role for the certificate: os:admin, os:operator, os:reader, os:etcd:backup (repeatable)",
+      collect,
+      [],
+    )
+    .option("--ttl <duration>", "certificate lifetime, e.g. 24h or 365d", "365d")
+    .option("-o, --output <file>", 'where to write it ("-" for stdout)', "talosconfig")
+    .option("--force", "replace an existing file")
+    .option("--age-identity <file>", IDENTITY_HELP)
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  cairn talosconfig --secrets secrets.yaml --cluster demo --endpoint 10.0.0.10 --node 10.0.0.10\n" +
+        "  cairn talosconfig --secrets secrets.yaml --cluster demo --role os:reader --ttl 24h -o reader.talosconfig",
+    )
+    .action(async (opts: TalosconfigFlags) => {
+      const { runTalosconfig } = await import("../credentials-run.js");
+      await runTalosconfig(opts, io);
+    });
+}
+
+export function registerKubeconfig(program: Command, io: Io): void {
+  program
+    .command("kubeconfig")
+    .description("Write an admin kubeconfig with a client certificate signed by the Kubernetes CA")
+    .requiredOption("--secrets <file>", "secrets bundle (plain or age-encrypted)")
+    .requiredOption("--cluster <name>", "cluster name")
+    .requiredOption("--endpoint <url>", "Kubernetes API endpoint, https://host:6443")
+    .option("--ttl <duration>", "certificate lifetime, e.g. 24h or 365d", "365d")
+    .option("--merge", "merge into $KUBECONFIG or ~/.kube/config (or -o), replacing same-named entries only")
+    .option("-o, --output <file>", 'where to write it ("-" for stdout; default ./kubeconfig)')
+    .option("--force", "replace an existing file (without --merge)")
+    .option("--age-identity <file>", IDENTITY_HELP)
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  cairn kubeconfig --secrets secrets.yaml --cluster demo --endpoint https://10.0.0.10:6443\n" +
+        "  cairn kubeconfig --secrets secrets.yaml --cluster demo --endpoint https://10.0.0.10:6443 --merge --ttl 24h",
+    )
+    .action(async (opts: KubeconfigFlags) => {
+      const { runKubeconfig } = await import("../credentials-run.js");
+      await runKubeconfig(opts, io);
+    });
+}

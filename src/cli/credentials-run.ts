@@ -1,0 +1,76 @@
+// The work behind `cairn talosconfig` and `cairn kubeconfig`.
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
+import { UserError } from "../errors.js";
+import { readSecretsBundleFile, writeSecretFile } from "../talos/secrets/files.js";
+import { buildTalosconfig } from "../talos/talosconfig.js";
+import { buildAdminKubeconfig, mergeKubeconfig } from "../talos/kubeconfig.js";
+import type { KubeconfigFlags, TalosconfigFlags } from "./commands/credentials.js";
+import { parseDurationMs } from "./duration.js";
+import type { Io } from "./output.js";
+
+function identity(opts: { ageIdentity?: string }) {
+  return opts.ageIdentity ? { identityFile: opts.ageIdentity } : {};
+}
+
+export async function runTalosconfig(opts: TalosconfigFlags, io: Io): Promise<void> {
+  const ttlMs = parseDurationMs(opts.ttl, "--ttl");
+  const { authorities } = await readSecretsBundleFile(opts.secrets, identity(opts));
+  const { text, cert } = await buildTalosconfig(authorities.os, {
+    context: opts.cluster,
+    endpoints: opts.endpoint,
+    nodes: opts.node,
+    roles: opts.role.length ? opts.role : ["os:admin"],
+    ttlMs,
+    now: new Date(),
+  });
+  if (opts.output === "-") {
+    io.out(text);
+    return;
+  }
+  writeSecretFile(opts.output, text, opts.force);
+  io.out(
+    `wrote talosconfig to ${opts.output} (context ${opts.cluster}, roles ${cert.subject.organization.join(",")}, ` +
+      `certificate expires ${cert.notAfter.toISOString()})\n`,
+  );
+  if (!opts.endpoint.length)
+    io.out(
+      `no --endpoint given: set one with --endpoint, or talosctl --talosconfig ${opts.output} config endpoint <ip>\n`,
+    );
+}
+
+/** kubectl's lookup: the first file in $KUBECONFIG, else ~/.kube/config. */
+export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  const first = (env.KUBECONFIG ?? "").split(delimiter).find((p) => p !== "");
+  return first ?? join(homedir(), ".kube", "config");
+}
+
+export async function runKubeconfig(opts: KubeconfigFlags, io: Io): Promise<void> {
+  const ttlMs = parseDurationMs(opts.ttl, "--ttl");
+  if (opts.merge && opts.output === "-")
+    throw new UserError("--merge writes a file; it cannot be combined with -o -");
+  const { authorities } = await readSecretsBundleFile(opts.secrets, identity(opts));
+  const { text, cert, contextName } = await buildAdminKubeconfig(authorities.k8s, {
+    clusterName: opts.cluster,
+    endpoint: opts.endpoint,
+    ttlMs,
+    now: new Date(),
+  });
+  const expiry = `certificate expires ${cert.notAfter.toISOString()}`;
+  if (opts.output === "-") {
+    io.out(text);
+    io.err(`${expiry}\n`);
+    return;
+  }
+  if (opts.merge) {
+    const target = opts.output ?? defaultKubeconfigPath();
+    const existing = existsSync(target) ? readFileSync(target, "utf8") : "";
+    writeSecretFile(target, mergeKubeconfig(existing, text, target), true);
+    io.out(`merged context ${contextName} into ${target}; ${expiry}\n`);
+    return;
+  }
+  const target = opts.output ?? "kubeconfig";
+  writeSecretFile(target, text, opts.force);
+  io.out(`wrote kubeconfig to ${target} (context ${contextName}); ${expiry}\n`);
+}
