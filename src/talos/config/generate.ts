@@ -1,0 +1,292 @@
+// Machine-config generation as Talos' `generate.NewInput(...).Config(type)` does it (pkg/machinery/config/generate at
+// v1.13.9, whose output for older version contracts is what older talosctl releases produce — the golden files
+// prove it for 1.9–1.13). Pure: data in, plain config documents out; encode.ts turns them into Talos' exact bytes.
+//
+// Documents are plain objects keyed by the YAML field names. Zero values may be left in (e.g. `disk: ""`): the
+// encoder applies Go's omitempty rules, so the generator only decides what Talos' generator decides.
+import { UserError } from "../../errors.js";
+import type { SecretsBundle } from "../secrets/bundle.js";
+import { compareMinor } from "../versions.js";
+import type { Contract } from "../versions.js";
+import type { ConfigDocument } from "./encode.js";
+
+export type MachineType = "init" | "controlplane" | "worker";
+
+export interface CNIConfig {
+  name: string;
+  urls?: string[];
+}
+
+/** generate.Option equivalents. Absent means Talos' default. */
+export interface GenerateOptions {
+  debug?: boolean;
+  /** install.disk; absent or "" leaves it out (talosctl's CLI passes /dev/sda). */
+  installDisk?: string;
+  /** install.image; absent or "" leaves it out (talosctl's CLI passes ghcr.io/siderolabs/installer:<tag>). */
+  installImage?: string;
+  installExtraKernelArgs?: string[];
+  sysctls?: Record<string, string>;
+  /** host → mirror endpoints (WithRegistryMirror appends, so repeated hosts accumulate). */
+  registryMirrors?: Record<string, string[]>;
+  /** host → CA certificate (PEM text) */
+  registryCACerts?: Record<string, string>;
+  registryInsecureSkipVerify?: string[];
+  /** default "cluster.local" */
+  dnsDomain?: string;
+  cni?: CNIConfig;
+  allowSchedulingOnControlPlanes?: boolean;
+  localAPIServerPort?: number;
+  /** go to machine.certSANs and cluster.apiServer.certSANs */
+  additionalSANs?: string[];
+  /** cluster discovery; default enabled */
+  clusterDiscovery?: boolean;
+  /** KubePrism port; 0 disables it. Default: 7445 when the contract enables KubePrism. */
+  kubePrismPort?: number;
+  hostDNSForwardKubeDNSToHost?: boolean;
+  /** KubeSpan on/off; absent leaves KubeSpan unconfigured. */
+  kubeSpan?: boolean;
+}
+
+export interface GenerateInput {
+  clusterName: string;
+  /** Control plane endpoint URL, e.g. https://cp.example.com:6443 */
+  endpoint: string;
+  /** Kubernetes version without "v" ("1.28.0"); "" leaves the component images out as Talos does. */
+  kubernetesVersion: string;
+  secrets: SecretsBundle;
+  contract: Contract;
+  options?: GenerateOptions;
+}
+
+// Image names in pkg/machinery/constants.
+const KUBELET_IMAGE = "ghcr.io/siderolabs/kubelet";
+const APISERVER_IMAGE = "registry.k8s.io/kube-apiserver";
+const CONTROLLER_MANAGER_IMAGE = "registry.k8s.io/kube-controller-manager";
+const SCHEDULER_IMAGE = "registry.k8s.io/kube-scheduler";
+const PROXY_IMAGE = "registry.k8s.io/kube-proxy";
+const DEFAULT_KUBEPRISM_PORT = 7445;
+const LABEL_EXCLUDE_FROM_EXTERNAL_LB = "node.kubernetes.io/exclude-from-external-load-balancers";
+const IPV4_POD_NET = "10.244.0.0/16";
+const IPV4_SERVICE_NET = "10.96.0.0/12";
+const IPV6_POD_NET = "fc00:db8:10::/56";
+const IPV6_SERVICE_NET = "fc00:db8:20::/112";
+
+/** The VersionContract switches that differ between the supported contracts (all older ones are on for 1.9+). */
+export function contractFeatures(contract: Contract) {
+  const after = (minor: string) => compareMinor(contract, minor) > 0;
+  return {
+    multidocNetworkConfig: after("1.11"),
+    hideRBACAndKeyUsage: after("1.11"),
+    hideDisablePSP: after("1.11"),
+    grubUseUKICmdline: after("1.11"),
+    populateClusterSANsFromEndpoint: !after("1.11"),
+    kubeSpanMultidoc: after("1.12"),
+  };
+}
+
+const image = (name: string, version: string) => (version === "" ? "" : `${name}:v${version}`);
+
+/** Go's netip.ParseAddr(endpoint).Is6() — run on the whole endpoint string, so it is true only for a bare IPv6. */
+function isBareIPv6(s: string): boolean {
+  return s.includes(":") && /^[0-9a-fA-F:.]+(%[^%]+)?$/.test(s) && !s.includes("://");
+}
+
+/** Go's url.Hostname(): the host without port or IPv6 brackets, case kept (WHATWG URL would lowercase it). */
+export function endpointHostname(endpoint: string): string {
+  const afterScheme = endpoint.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, "");
+  const authority = afterScheme.split(/[/?#]/, 1)[0]!;
+  const host = authority.slice(authority.lastIndexOf("@") + 1);
+  if (host.startsWith("[")) return host.slice(1, host.indexOf("]") > 0 ? host.indexOf("]") : undefined);
+  const colon = host.lastIndexOf(":");
+  return colon >= 0 ? host.slice(0, colon) : host;
+}
+
+/** Generates the documents of one machine type; the v1alpha1 document comes first. */
+export function generateMachineConfig(input: GenerateInput, type: MachineType): ConfigDocument[] {
+  const o = input.options ?? {};
+  const f = contractFeatures(input.contract);
+  const k8s = input.kubernetesVersion.replace(/^v/, "");
+  const s = input.secrets;
+  const certs = s.certs;
+  try {
+    new URL(input.endpoint);
+  } catch {
+    throw new UserError(`invalid control plane endpoint ${JSON.stringify(input.endpoint)}`, {
+      hint: "use a URL such as https://cp.example.com:6443",
+    });
+  }
+  const v6 = isBareIPv6(input.endpoint);
+  const sans = [...(o.additionalSANs ?? [])];
+  const worker = type === "worker";
+
+  const features: ConfigDocument = {};
+  if (!f.hideRBACAndKeyUsage) {
+    features.rbac = true;
+    features.apidCheckExtKeyUsage = true;
+  }
+  features.diskQuotaSupport = true;
+  if (o.kubePrismPort !== undefined) {
+    if (o.kubePrismPort > 0) features.kubePrism = { enabled: true, port: o.kubePrismPort };
+  } else features.kubePrism = { enabled: true, port: DEFAULT_KUBEPRISM_PORT };
+  // forwardKubeDNSToHost is on for every supported contract (> 1.7)
+  features.hostDNS = { enabled: true, forwardKubeDNSToHost: true };
+
+  const install: ConfigDocument = {
+    disk: o.installDisk ?? "",
+    image: o.installImage ?? "",
+    wipe: false,
+    extraKernelArgs: o.installExtraKernelArgs,
+  };
+  if (f.grubUseUKICmdline) install.grubUseUKICmdline = true;
+
+  const machine: ConfigDocument = {
+    type: type,
+    token: s.trustdinfo.token,
+    ca: worker ? { crt: certs.os.crt } : { crt: certs.os.crt, key: certs.os.key },
+    certSANs: sans,
+    kubelet: {
+      image: image(KUBELET_IMAGE, k8s),
+      defaultRuntimeSeccompProfileEnabled: true,
+      disableManifestsDirectory: true,
+    },
+    install,
+    sysctls: o.sysctls,
+    features,
+  };
+  if (!worker) machine.nodeLabels = { [LABEL_EXCLUDE_FROM_EXTERNAL_LB]: "" };
+
+  const cluster: ConfigDocument = {
+    id: s.cluster.id,
+    secret: s.cluster.secret,
+    controlPlane: worker
+      ? { endpoint: input.endpoint }
+      : { endpoint: input.endpoint, localAPIServerPort: o.localAPIServerPort ?? 0 },
+    clusterName: input.clusterName,
+    network: {
+      cni: o.cni ? { name: o.cni.name, urls: o.cni.urls } : undefined,
+      dnsDomain: o.dnsDomain ?? "cluster.local",
+      podSubnets: [v6 ? IPV6_POD_NET : IPV4_POD_NET],
+      serviceSubnets: [v6 ? IPV6_SERVICE_NET : IPV4_SERVICE_NET],
+    },
+    token: s.secrets.bootstraptoken,
+    ca: worker ? { crt: certs.k8s.crt } : { crt: certs.k8s.crt, key: certs.k8s.key },
+  };
+  if (!worker) {
+    // SecretboxEncryptionSupported is true for every supported contract
+    cluster.secretboxEncryptionSecret = s.secrets.secretboxencryptionsecret ?? "";
+    cluster.aggregatorCA = { crt: certs.k8saggregator.crt, key: certs.k8saggregator.key };
+    cluster.serviceAccount = { key: certs.k8sserviceaccount.key };
+    const apiSANs = [
+      ...(f.populateClusterSANsFromEndpoint ? [endpointHostname(input.endpoint)] : []),
+      ...sans,
+    ];
+    const apiServer: ConfigDocument = {
+      image: image(APISERVER_IMAGE, k8s),
+      certSANs: apiSANs,
+      admissionControl: [
+        {
+          name: "PodSecurity",
+          configuration: {
+            apiVersion: "pod-security.admission.config.k8s.io/v1alpha1",
+            kind: "PodSecurityConfiguration",
+            defaults: {
+              enforce: "baseline",
+              "enforce-version": "latest",
+              audit: "restricted",
+              "audit-version": "latest",
+              warn: "restricted",
+              "warn-version": "latest",
+            },
+            exemptions: { usernames: [], runtimeClasses: [], namespaces: ["kube-system"] },
+          },
+        },
+      ],
+      auditPolicy: { apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: [{ level: "Metadata" }] },
+    };
+    if (!f.hideDisablePSP) apiServer.disablePodSecurityPolicy = true;
+    cluster.apiServer = apiServer;
+    cluster.controllerManager = { image: image(CONTROLLER_MANAGER_IMAGE, k8s) };
+    cluster.proxy = { image: image(PROXY_IMAGE, k8s) };
+    cluster.scheduler = { image: image(SCHEDULER_IMAGE, k8s) };
+    cluster.etcd = { ca: { crt: certs.etcd.crt, key: certs.etcd.key } };
+    cluster.extraManifests = [];
+    cluster.inlineManifests = [];
+    if (o.allowSchedulingOnControlPlanes) cluster.allowSchedulingOnControlPlanes = true;
+  }
+  const discovery = o.clusterDiscovery ?? true;
+  cluster.discovery = { enabled: discovery, registries: { kubernetes: { disabled: true } } };
+
+  const documents: ConfigDocument[] = [
+    { version: "v1alpha1", debug: o.debug ?? false, persist: true, machine, cluster },
+  ];
+  documents.push(...registryDocuments(machine, o, f.multidocNetworkConfig));
+  documents.push(...networkDocuments(machine, o, f));
+  return documents;
+}
+
+function registryDocuments(machine: ConfigDocument, o: GenerateOptions, multidoc: boolean): ConfigDocument[] {
+  const mirrors = o.registryMirrors ?? {};
+  const cas = o.registryCACerts ?? {};
+  const insecure = o.registryInsecureSkipVerify ?? [];
+  if (!multidoc) {
+    const config: Record<string, { tls: Record<string, unknown> }> = {};
+    for (const [host, ca] of Object.entries(cas)) {
+      config[host] = { tls: { ...config[host]?.tls, ca: Buffer.from(ca).toString("base64") } };
+    }
+    for (const host of insecure) config[host] = { tls: { ...config[host]?.tls, insecureSkipVerify: true } };
+    machine.registries = {
+      mirrors: Object.fromEntries(Object.entries(mirrors).map(([host, endpoints]) => [host, { endpoints }])),
+      config,
+    };
+    return [];
+  }
+  const docs: ConfigDocument[] = Object.entries(mirrors).map(([host, endpoints]) => ({
+    apiVersion: "v1alpha1",
+    kind: "RegistryMirrorConfig",
+    name: host,
+    endpoints: endpoints.map((url) => ({ url })),
+  }));
+  const tls = new Map<string, ConfigDocument>();
+  const tlsDoc = (host: string) => {
+    let d = tls.get(host);
+    if (!d) tls.set(host, (d = { apiVersion: "v1alpha1", kind: "RegistryTLSConfig", name: host }));
+    return d;
+  };
+  for (const [host, ca] of Object.entries(cas)) tlsDoc(host).ca = ca;
+  for (const host of insecure) tlsDoc(host).insecureSkipVerify = true;
+  docs.push(...tls.values());
+  // sorted by kind, then name (Talos sorts them; map iteration order is random in Go)
+  const key = (d: ConfigDocument) => [String(d.kind), String(d.name)] as const;
+  return docs.sort((a, b) => {
+    const [ak, an] = key(a);
+    const [bk, bn] = key(b);
+    return ak < bk ? -1 : ak > bk ? 1 : an < bn ? -1 : an > bn ? 1 : 0;
+  });
+}
+
+function networkDocuments(
+  machine: ConfigDocument,
+  o: GenerateOptions,
+  f: ReturnType<typeof contractFeatures>,
+): ConfigDocument[] {
+  const docs: ConfigDocument[] = [];
+  // an empty machine.network stays for older Talos versions
+  if (!f.kubeSpanMultidoc) machine.network = {};
+  if (!f.multidocNetworkConfig) (machine.features as ConfigDocument).stableHostname = true;
+  else docs.push({ apiVersion: "v1alpha1", kind: "HostnameConfig", auto: "stable" });
+  if (o.kubeSpan !== undefined) {
+    if (f.kubeSpanMultidoc)
+      docs.push({ apiVersion: "v1alpha1", kind: "KubeSpanConfig", enabled: o.kubeSpan });
+    else (machine.network as ConfigDocument).kubespan = { enabled: o.kubeSpan };
+  }
+  return docs;
+}
+
+/** Init, control plane and worker documents for the same input (what talosctl's config bundle holds). */
+export function generateMachineConfigs(input: GenerateInput): Record<MachineType, ConfigDocument[]> {
+  return {
+    init: generateMachineConfig(input, "init"),
+    controlplane: generateMachineConfig(input, "controlplane"),
+    worker: generateMachineConfig(input, "worker"),
+  };
+}
