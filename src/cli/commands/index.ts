@@ -4,9 +4,11 @@ import type { Io } from "../output.js";
 import { registerTalos } from "./talos.js";
 import { registerValidate } from "./validate.js";
 import { registerSchema } from "./schema.js";
+import { registerSchematic } from "./schematic.js";
 import { registerInit } from "./init.js";
 import { registerSecrets } from "./secrets.js";
 import { registerKubeconfig, registerTalosconfig } from "./credentials.js";
+import { registerTwin } from "./twin.js";
 
 export type RegisterCommand = (program: Command, io: Io) => void;
 
@@ -18,4 +20,5 @@ export const commands: RegisterCommand[] = [
   registerSecrets,
   registerTalosconfig,
   registerKubeconfig,
-];
+  registerTwin,
+, registerSchematic];
