@@ -21,4 +21,5 @@ export const commands: RegisterCommand[] = [
   registerTalosconfig,
   registerKubeconfig,
   registerTwin,
-, registerSchematic];
+  registerSchematic,
+];

@@ -1,0 +1,46 @@
+// `cairn schematic`: Image Factory schematic IDs and the installer/boot asset URLs built from them.
+import type { Command } from "commander";
+import type { Io } from "../output.js";
+
+export function registerSchematic(program: Command, io: Io): void {
+  const schematic = program
+    .command("schematic")
+    .description("Image Factory schematics: compute IDs and installer/boot image URLs offline");
+
+  schematic
+    .command("id")
+    .argument("<file>", "schematic YAML or JSON file")
+    .description("Print the schematic ID (what POST https://factory.talos.dev/schematics would return)")
+    .action(async (file: string) => {
+      const { runSchematicId } = await import("./schematic-run.js");
+      runSchematicId(file, io);
+    });
+
+  schematic
+    .command("urls")
+    .argument("[file]", "schematic YAML or JSON file (default: the empty schematic)")
+    .description("Print the installer image and boot asset URLs for a schematic")
+    .requiredOption("--talos-version <version>", "Talos version, e.g. v1.11.5")
+    .requiredOption(
+      "--platform <platform>",
+      "Image Factory platform: metal, nocloud (Proxmox) or hcloud (Hetzner)",
+    )
+    .option("--arch <arch>", "amd64 or arm64", "amd64")
+    .option("--secureboot", "SecureBoot (UKI) images and installer", false)
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  cairn schematic id schematic.yaml\n" +
+        "  cairn schematic urls --talos-version v1.11.5 --platform nocloud schematic.yaml\n" +
+        "  cairn schematic urls --talos-version v1.12.0 --platform metal --arch arm64 --secureboot",
+    )
+    .action(
+      async (
+        file: string | undefined,
+        opts: { talosVersion: string; platform: string; arch: string; secureboot: boolean },
+      ) => {
+        const { runSchematicUrls } = await import("./schematic-run.js");
+        runSchematicUrls(file, opts, io);
+      },
+    );
+}
