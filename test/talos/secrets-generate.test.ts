@@ -82,3 +82,27 @@ describe("generateSecretsBundle", () => {
     );
   });
 });
+
+describe("golden bundle", () => {
+  it("validates talosctl's own secrets.yaml", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { TALOS_GOLDEN } = await import("../helpers/shared.js");
+    const { parseSecretsBundle } = await import("../../src/talos/secrets/format.js");
+    const cas = validateSecretsBundle(
+      parseSecretsBundle(readFileSync(`${TALOS_GOLDEN}secrets.yaml`, "utf8")),
+    );
+    expect(cas.os.cert.subject.organization).toEqual(["talos"]);
+    expect(cas.k8saggregator.cert.subject).toEqual({ organization: [] });
+  });
+
+  it("round-trips a generated bundle through the secrets.yaml encoding", async () => {
+    const { encodeSecretsBundle, parseSecretsBundle } = await import("../../src/talos/secrets/format.js");
+    const generated = await generateSecretsBundle({ now, contract: "1.9" });
+    const text = encodeSecretsBundle(generated);
+    expect(parseSecretsBundle(text)).toEqual(generated);
+    expect(text).toMatch(/^cluster:\n {4}id: \S+\n {4}secret: \S+\nsecrets:\n {4}bootstraptoken: /);
+    // Contract 1.9 derives SubjectKeyIds from the key, as talosctl 1.9 did.
+    const os = validateSecretsBundle(generated).os;
+    expect(os.cert.subjectKeyId).toMatch(/^[0-9a-f]{40}$/);
+  });
+});

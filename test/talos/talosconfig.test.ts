@@ -163,11 +163,14 @@ describe("talosconfig", () => {
         now,
       });
       const foreign = parseTalosconfig((await buildTalosconfig(otherCa, { context: "t", now })).text);
-      const refused = await talk(good.caPem, foreign.certPem, foreign.keyPem).then(
-        (data) => `data:${data}`,
+      const serverError = once(tls, "tlsClientError") as Promise<[Error]>;
+      const refused = await talk(good.caPem, foreign.certPem, foreign.keyPem).catch(
         (e: Error) => `error:${e.message}`,
       );
       expect(refused).not.toContain("hello");
+      // Node's server drops the connection without a descriptive error; what matters is that it never served it.
+      const [err] = await serverError;
+      expect(err).toBeInstanceOf(Error);
     } finally {
       tls.close();
     }
