@@ -50,6 +50,8 @@ export function checkTenants(spec: ClusterSpec): Finding[] {
         ),
       );
     else names.set(t.name, i);
+    // A duplicate tenant's namespaces would only repeat the same clash.
+    if (prev !== undefined) return;
     const list = t.namespaces ?? [t.name];
     list.forEach((ns, k) => {
       const owner = namespaces.get(ns);

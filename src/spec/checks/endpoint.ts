@@ -98,6 +98,7 @@ export function checkEndpoint(spec: ClusterSpec): Finding[] {
     }
   } else {
     net = networkContaining(facts, ip);
+    if (!net && !facts.networksParsed) return out;
     if (!net) {
       out.push(
         error(

@@ -43,6 +43,8 @@ export interface Facts {
   podSubnets: SubnetFacts[];
   serviceSubnets: SubnetFacts[];
   poolEntries: PoolEntryFacts[];
+  /** False when some network CIDR did not parse: "inside no network" cannot be claimed then. */
+  networksParsed: boolean;
   /** True when nodes get their own pod blocks (kubernetes.podBlocks or any node podBlock). */
   perNodePodBlocks: boolean;
 }
@@ -86,6 +88,7 @@ export function factsOf(spec: ClusterSpec): Facts {
     podSubnets: subnets("pod", spec.kubernetes.podSubnets, "podSubnets"),
     serviceSubnets: subnets("service", spec.kubernetes.serviceSubnets, "serviceSubnets"),
     poolEntries,
+    networksParsed: [...networks.values()].every((n) => n.cidr !== undefined),
     perNodePodBlocks: spec.kubernetes.podBlocks !== undefined || spec.nodes.some((n) => n.podBlock),
   };
   cache.set(spec, facts);
@@ -107,6 +110,9 @@ export function describeCidrError(text: string, e: CidrError): string {
 }
 
 export function describeRangeError(text: string, e: RangeError): string {
+  // parseRange folds CIDR problems into "syntax"; name the precise one (host bits set is the usual mistake).
+  const c = text.includes("/") ? parseCidr(text) : undefined;
+  if (typeof c === "string") return describeCidrError(text, c);
   switch (e) {
     case "syntax":
       return `"${text}" is not an address, a range a.b.c.d-a.b.c.e, or a CIDR`;

@@ -110,10 +110,12 @@ export function checkNodes(spec: ClusterSpec): Finding[] {
     else names.set(n.name, ni);
 
     let hasManagement = false;
+    let unknownNetwork = false;
     n.interfaces.forEach((i, ii) => {
       const ipath: FieldPath = [...npath, "interfaces", ii];
       const net = facts.networks.get(i.network);
       if (!net) {
+        unknownNetwork = true;
         const guess = closest(i.network, networkNames);
         out.push(
           error(
@@ -228,7 +230,12 @@ export function checkNodes(spec: ClusterSpec): Finding[] {
         );
     });
 
-    if (!hasManagement && !(spec.provider.type === "hetzner" && n.interfaces.length === 0)) {
+    // An unknown network is already reported; it may well be the management one, misspelt.
+    if (
+      !hasManagement &&
+      !unknownNetwork &&
+      !(spec.provider.type === "hetzner" && n.interfaces.length === 0)
+    ) {
       // Hetzner servers without declared interfaces are reached on their public address (DHCP from Hetzner).
       const mgmtNets = [...facts.networks.values()]
         .filter((x) => x.spec.carries.includes("management"))

@@ -102,7 +102,7 @@ export function checkPools(spec: ClusterSpec): Finding[] {
           `use addresses inside ${home.cidr.text}`,
         ),
       );
-    else if (!home && p.network === undefined && !bgp)
+    else if (!home && p.network === undefined && !bgp && facts.networksParsed)
       out.push(
         error(
           "pool.outside-network",
