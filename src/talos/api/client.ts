@@ -661,6 +661,7 @@ export class TalosClient {
       RESOURCE_TYPES.machineConfigs.singleton,
       node,
     );
-    return r.yaml;
+    // The spec is the config document itself; it may arrive as a YAML string scalar.
+    return typeof r.spec === "string" ? r.spec : r.yaml;
   }
 }
