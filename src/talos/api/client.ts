@@ -1,6 +1,6 @@
 // The Talos machine API client: one method per RPC cairn uses, returning per-node results for one-to-many calls.
 // Transport concerns (TLS, failover, retries, error mapping) live in transport.ts.
-import { TalosNodeError, TalosProtocolError, TalosVersionMismatchError } from "./errors.js";
+import { TalosApiError, TalosNodeError, TalosProtocolError, TalosVersionMismatchError } from "./errors.js";
 import { decodeAny, methods, msToDuration } from "./messages.js";
 import {
   knownResourceType,
@@ -277,34 +277,26 @@ export class TalosClient {
     for (const [i, label] of labels.entries()) {
       const target: Targeting = nodes ? { node: nodes[i]! } : undefined;
       const progress = (m: string): void => options.onProgress?.(label, m);
-      for await (const r of this.transport.serverStream(
-        methods.imagePull,
-        { containerd, image_ref: image },
-        target,
-        {
-          idempotent: true,
-        },
-      )) {
-        if (r.name) progress(`pulled ${r.name}`);
-      }
-      let exitCode: number | undefined;
-      for await (const r of this.transport.serverStream(
-        methods.lifecycleUpgrade,
-        { containerd, source: { image_name: image } },
-        target,
-        { idempotent: false },
-      )) {
-        if (r.progress?.message) progress(r.progress.message);
-        if (r.progress?.response === "exit_code") exitCode = r.progress.exit_code ?? 0;
-      }
-      if (exitCode === undefined || exitCode !== 0) {
-        const why =
-          exitCode === undefined
-            ? "upgrade stream ended without an exit code"
-            : `upgrade failed with exit code ${exitCode}`;
-        results.push({ node: label, api: "lifecycle", ok: false, error: new TalosNodeError(label, why) });
-      } else {
-        results.push({ node: label, api: "lifecycle", ok: true });
+      try {
+        const exitCode = await this.upgradeOneLifecycle(image, containerd, target, progress);
+        if (exitCode === 0) results.push({ node: label, api: "lifecycle", ok: true });
+        else {
+          const why =
+            exitCode === undefined
+              ? "upgrade stream ended without an exit code"
+              : `upgrade failed with exit code ${exitCode}`;
+          results.push({ node: label, api: "lifecycle", ok: false, error: new TalosNodeError(label, why) });
+        }
+      } catch (e) {
+        // An older Talos is detected on the first node and switches every node to the legacy call.
+        if (e instanceof TalosVersionMismatchError && i === 0) throw e;
+        if (!(e instanceof TalosApiError)) throw e;
+        results.push({
+          node: label,
+          api: "lifecycle",
+          ok: false,
+          error: new TalosNodeError(label, e.message, e.grpcCode),
+        });
       }
     }
     if (!options.noReboot) {
@@ -320,6 +312,30 @@ export class TalosClient {
       }
     }
     return results;
+  }
+
+  private async upgradeOneLifecycle(
+    image: string,
+    containerd: T.ContainerdInstance,
+    target: Targeting,
+    progress: (m: string) => void,
+  ): Promise<number | undefined> {
+    const pull = this.transport.serverStream(methods.imagePull, { containerd, image_ref: image }, target, {
+      idempotent: true,
+    });
+    for await (const r of pull) if (r.name) progress(`pulled ${r.name}`);
+    let exitCode: number | undefined;
+    const upgrade = this.transport.serverStream(
+      methods.lifecycleUpgrade,
+      { containerd, source: { image_name: image } },
+      target,
+      { idempotent: false },
+    );
+    for await (const r of upgrade) {
+      if (r.progress?.message) progress(r.progress.message);
+      if (r.progress?.response === "exit_code") exitCode = r.progress.exit_code ?? 0;
+    }
+    return exitCode;
   }
 
   etcdMemberList(queryLocal = false, nodes?: readonly string[]): Promise<NodeResult<T.EtcdMembers>[]> {
