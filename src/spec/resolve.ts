@@ -61,7 +61,8 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
       role: n.role,
       index,
       interfaces,
-      address: n.static?.address ?? mgmt?.address,
+      // The configured management address; a static machine's maintenance-mode address only when it has none.
+      address: mgmt?.address ?? n.static?.address,
       podBlock: podBlocks.blocks[index],
       schematic: { ...spec.talos.schematic, ...(n.schematic ?? {}) },
       installDisk: n.installDisk ?? spec.talos.installDisk,
@@ -70,7 +71,11 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
   });
 
   const firstCp = nodes.find((n) => n.role === "controlplane");
-  const url = spec.controlPlane.endpoint ?? `https://${vip?.address ?? firstCp?.address ?? "127.0.0.1"}:6443`;
+  const defaultHost = vip?.address ?? firstCp?.address ?? "127.0.0.1";
+  // An IPv6 host needs brackets in a URL.
+  const url =
+    spec.controlPlane.endpoint ??
+    `https://${defaultHost.includes(":") ? `[${defaultHost}]` : defaultHost}:6443`;
   const u = new URL(url);
   const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
   const model: Model = {
