@@ -80,6 +80,8 @@ export class TwinNode {
   bootedAt = new Date();
   /** This node's etcd member ID (decimal), once its member has been seen healthy. */
   etcdMemberId: string | undefined;
+  /** The local member answered with a leader since it last started. */
+  etcdHealthy = false;
   /** Bumped on every power transition so timers of an interrupted sequence stop. */
   generation = 0;
 
@@ -130,14 +132,14 @@ export class TwinNode {
   /** Ready as MachineStatus reports it: running and, for control planes, etcd up; workers need a control plane. */
   get ready(): boolean {
     if (this.stage !== "running" || this.mode !== "normal") return false;
-    if (this.isControlPlane) return this.etcd.running && !this.etcd.stopped;
+    if (this.isControlPlane) return this.etcd.running && this.etcdHealthy;
     return this.twin.controlPlaneUp(this);
   }
 
   unmetConditions(): { name: string; reason: string }[] {
     if (this.stage !== "running") return [{ name: "stage", reason: `machine is ${this.stage}` }];
     if (this.mode !== "normal") return [{ name: "config", reason: "machine is in maintenance mode" }];
-    if (this.isControlPlane && !this.etcd.running)
+    if (this.isControlPlane && !(this.etcd.running && this.etcdHealthy))
       return [{ name: "services", reason: "some services are not healthy: etcd" }];
     if (!this.isControlPlane && !this.twin.controlPlaneUp(this))
       return [{ name: "nodeReady", reason: "node is not ready: kubelet cannot reach the control plane" }];
@@ -254,7 +256,18 @@ export class TwinNode {
     await this.listen("normal");
     if (gen !== this.generation) return;
     if (this.isControlPlane && this.hasEtcdData) {
+      this.etcdHealthy = false;
       this.etcd.start(`${this.hostname}=${etcd.peerUrl(this.address)}`, "existing");
+      // Like Talos' etcd service: running at once, healthy when the member has a leader again.
+      void etcd
+        .waitHealthy(this.address, 60_000)
+        .then((s) => {
+          if (gen === this.generation) {
+            this.etcdMemberId = s.memberId;
+            this.etcdHealthy = true;
+          }
+        })
+        .catch(() => undefined);
     }
     this.stage = "running";
     this.twin.reconcileSoon();
@@ -382,8 +395,10 @@ export class TwinNode {
       } else {
         mkdirSync(this.etcd.dataDir, { recursive: true, mode: 0o700 });
       }
+      this.etcdHealthy = false;
       this.etcd.start(`${this.hostname}=${etcd.peerUrl(this.address)}`, "new");
       this.etcdMemberId = (await etcd.waitHealthy(this.address, 30_000)).memberId;
+      this.etcdHealthy = true;
     } finally {
       this.bootstrapping = false;
     }
@@ -396,9 +411,11 @@ export class TwinNode {
     const initial = members
       .map((m) => `${m.id === added.id ? this.hostname : m.name || this.twin.nameForPeer(m.peerURLs[0])}=${m.peerURLs[0]}`)
       .join(",");
+    this.etcdHealthy = false;
     this.etcd.start(initial, "existing");
     try {
       this.etcdMemberId = (await etcd.waitHealthy(this.address, 20_000)).memberId;
+      this.etcdHealthy = true;
     } catch (e) {
       // Undo the half-join so quorum does not count a member that never came up.
       await this.etcd.kill();
