@@ -7,7 +7,6 @@ import { encodeConfigDocuments } from "../../src/talos/config/encode.js";
 import { generateMachineConfig } from "../../src/talos/config/generate.js";
 import type { GenerateOptions } from "../../src/talos/config/generate.js";
 import { applyPatches, parsePatch } from "../../src/talos/patch/index.js";
-import type { ConfigDocument } from "../../src/talos/patch/index.js";
 import { parseSecretsBundle } from "../../src/talos/secrets/format.js";
 import type { Contract } from "../../src/talos/versions.js";
 import { TALOS_GOLDEN } from "../helpers/shared.js";
@@ -49,7 +48,7 @@ describe("golden machine configs", () => {
             },
             type,
           );
-          if (flavour === "overrides") docs = applyPatches(docs as ConfigDocument[], [patch]);
+          if (flavour === "overrides") docs = applyPatches(docs, [patch]);
           expect(encodeConfigDocuments(docs, contract)).toBe(readFileSync(file, "utf8"));
         });
       }

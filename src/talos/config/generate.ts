@@ -8,6 +8,7 @@ import { UserError } from "../../errors.js";
 import type { SecretsBundle } from "../secrets/bundle.js";
 import { compareMinor } from "../versions.js";
 import type { Contract } from "../versions.js";
+import type { ConfigDocument as PatchableDocument, ConfigValue } from "../patch/index.js";
 import type { ConfigDocument } from "./encode.js";
 
 export type MachineType = "init" | "controlplane" | "worker";
@@ -101,8 +102,23 @@ export function endpointHostname(endpoint: string): string {
   return colon >= 0 ? host.slice(0, colon) : host;
 }
 
+/** Drops undefined values so the documents are plain YAML data (what the patch engine and encoder expect). */
+function prune(value: unknown): ConfigValue {
+  if (Array.isArray(value)) return value.map(prune);
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, ConfigValue> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = prune(v);
+    return out;
+  }
+  return value as ConfigValue;
+}
+
 /** Generates the documents of one machine type; the v1alpha1 document comes first. */
-export function generateMachineConfig(input: GenerateInput, type: MachineType): ConfigDocument[] {
+export function generateMachineConfig(input: GenerateInput, type: MachineType): PatchableDocument[] {
+  return buildDocuments(input, type).map((d) => prune(d) as PatchableDocument);
+}
+
+function buildDocuments(input: GenerateInput, type: MachineType): ConfigDocument[] {
   const o = input.options ?? {};
   const f = contractFeatures(input.contract);
   const k8s = input.kubernetesVersion.replace(/^v/, "");
@@ -283,7 +299,7 @@ function networkDocuments(
 }
 
 /** Init, control plane and worker documents for the same input (what talosctl's config bundle holds). */
-export function generateMachineConfigs(input: GenerateInput): Record<MachineType, ConfigDocument[]> {
+export function generateMachineConfigs(input: GenerateInput): Record<MachineType, PatchableDocument[]> {
   return {
     init: generateMachineConfig(input, "init"),
     controlplane: generateMachineConfig(input, "controlplane"),

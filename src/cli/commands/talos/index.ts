@@ -16,6 +16,7 @@ import { registerGet } from "./get.js";
 import { registerHealth } from "./health.js";
 import { registerLogs } from "./logs.js";
 import { registerDmesg } from "./dmesg.js";
+import { registerGenConfig } from "./gen-config.js";
 
 export type RegisterSubcommand = (parent: Command, io: Io) => void;
 
@@ -35,4 +36,5 @@ export const talosSubcommands: RegisterSubcommand[] = [
   registerHealth,
   registerLogs,
   registerDmesg,
+  registerGenConfig,
 ];

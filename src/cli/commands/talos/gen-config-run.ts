@@ -1,0 +1,220 @@
+// The effectful half of `cairn talos gen-config`: load or create secrets, generate, patch, encode, write.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { UserError } from "../../../errors.js";
+import { writeFileAtomic } from "../../../io/files.js";
+import type { Io } from "../../output.js";
+import { encodeConfigDocuments } from "../../../talos/config/encode.js";
+import { generateMachineConfig } from "../../../talos/config/generate.js";
+import type { GenerateInput } from "../../../talos/config/generate.js";
+import { formatTalosValidationErrors, validateTalosDocuments } from "../../../talos/config/validate.js";
+import { applyPatches, loadPatches } from "../../../talos/patch/index.js";
+import type { ConfigDocument } from "../../../talos/patch/index.js";
+import { readSecretsBundleFile } from "../../../talos/secrets/files.js";
+import { generateSecretsBundle } from "../../../talos/secrets/generate.js";
+import { validateSecretsBundle } from "../../../talos/secrets/validate.js";
+import { buildTalosconfig } from "../../../talos/talosconfig.js";
+import {
+  CONTRACTS,
+  DEFAULT_TALOS_VERSION,
+  contractFor,
+  kubernetesSupported,
+  parseVersion,
+  talosMinor,
+} from "../../../talos/versions.js";
+import type { GenConfigFlags } from "./gen-config.js";
+
+const OUTPUT_TYPES = ["controlplane", "worker", "talosconfig"] as const;
+type OutputType = (typeof OUTPUT_TYPES)[number];
+const DEFAULT_CONTROL_PLANE_PORT = 6443;
+const INSTALLER_REPOSITORY = "ghcr.io/siderolabs/installer";
+
+export interface GenConfigDeps {
+  now?: () => Date;
+  cwd?: string;
+  readFile?: (path: string) => string;
+}
+
+/**
+ * talosctl's endpoint check: an https:// URL with a port. Anything else is refused with the URL it would accept
+ * (scheme https, port 6443 when none was given).
+ */
+export function checkClusterEndpoint(endpoint: string): void {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/.exec(endpoint);
+  const authority = m ? m[2]! : endpoint.split("/", 1)[0]!;
+  const hasPort = /:\d+$/.test(authority) && !/^\[[^\]]*\]$/.test(authority);
+  const suggestion = `https://${authority}${hasPort ? "" : `:${DEFAULT_CONTROL_PLANE_PORT}`}${m ? m[3]! : ""}`;
+  const refuse = (problem: string) =>
+    new UserError(`${problem}: ${JSON.stringify(endpoint)}`, { hint: `try: "${suggestion}"` });
+  if (!m) {
+    throw refuse(
+      hasPort
+        ? "no scheme specified for the cluster endpoint URL"
+        : "no scheme and port specified for the cluster endpoint URL",
+    );
+  }
+  if (m[1]!.toLowerCase() !== "https")
+    throw refuse("the control plane endpoint URL should have scheme https://");
+  if (authority === "" || authority.startsWith(":")) throw refuse("the cluster endpoint URL has no host");
+  if (!hasPort) throw refuse("the cluster endpoint URL needs a port");
+}
+
+function parseOutputTypes(types: readonly string[]): OutputType[] {
+  const chosen = types.length === 0 ? [...OUTPUT_TYPES] : [...new Set(types)];
+  const bad = chosen.filter((t) => !(OUTPUT_TYPES as readonly string[]).includes(t));
+  if (bad.length > 0) {
+    throw new UserError(
+      `invalid output type${bad.length > 1 ? "s" : ""}: ${bad.map((t) => JSON.stringify(t)).join(", ")}`,
+      {
+        hint: `choose from ${OUTPUT_TYPES.join(", ")}`,
+      },
+    );
+  }
+  return chosen as OutputType[];
+}
+
+function parseRegistryMirrors(specs: readonly string[]): Record<string, string[]> {
+  const mirrors: Record<string, string[]> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    if (eq < 0) {
+      throw new UserError(`invalid registry mirror spec: ${JSON.stringify(spec)}`, {
+        hint: "use <registry host>=<mirror URL>, e.g. docker.io=https://mirror.example.com",
+      });
+    }
+    (mirrors[spec.slice(0, eq)] ??= []).push(spec.slice(eq + 1));
+  }
+  return mirrors;
+}
+
+function resolveContract(talosVersion: string | undefined) {
+  const version = talosVersion ?? DEFAULT_TALOS_VERSION;
+  const contract = parseVersion(version) ? contractFor(version) : undefined;
+  if (!contract) {
+    throw new UserError(`unsupported --talos-version ${JSON.stringify(version)}`, {
+      hint: `cairn generates configs for Talos ${CONTRACTS.map((c) => `v${c}`).join(", ")}`,
+    });
+  }
+  return { contract, minor: talosMinor(version)! };
+}
+
+export async function runGenConfig(
+  clusterName: string,
+  endpoint: string,
+  flags: GenConfigFlags,
+  io: Io,
+  deps: GenConfigDeps = {},
+): Promise<void> {
+  const now = (deps.now ?? (() => new Date()))();
+  const readFile = deps.readFile ?? ((p: string) => readFileSync(p, "utf8"));
+  checkClusterEndpoint(endpoint);
+  const outputTypes = parseOutputTypes(flags.outputTypes);
+  if (flags.output === "-" && outputTypes.length > 1) {
+    throw new UserError("can't use multiple output types with stdout", {
+      hint: "pick one with --output-types controlplane|worker|talosconfig",
+    });
+  }
+  const { contract, minor } = resolveContract(flags.talosVersion);
+  const kubernetesVersion = (flags.kubernetesVersion ?? minor.defaultKubernetes).replace(/^v/, "");
+  if (kubernetesVersion !== "" && !kubernetesSupported(minor, kubernetesVersion)) {
+    io.err(
+      `warning: Kubernetes ${kubernetesVersion} is outside Talos ${minor.minor}'s supported range ` +
+        `${minor.kubernetesMin}–${minor.kubernetesMax}\n`,
+    );
+  }
+  const registryMirrors = parseRegistryMirrors(flags.registryMirror);
+  const patches = loadPatches(flags.configPatch, readFile);
+  const cpPatches = loadPatches(flags.configPatchControlPlane, readFile);
+  const workerPatches = loadPatches(flags.configPatchWorker, readFile);
+
+  const secrets = flags.withSecrets
+    ? (
+        await readSecretsBundleFile(
+          flags.withSecrets,
+          flags.ageIdentity ? { identityFile: flags.ageIdentity } : {},
+        )
+      ).bundle
+    : await generateSecretsBundle({ now, contract });
+
+  const input: GenerateInput = {
+    clusterName,
+    endpoint,
+    kubernetesVersion,
+    secrets,
+    contract,
+    options: {
+      installDisk: flags.installDisk,
+      installImage: flags.installImage ?? `${INSTALLER_REPOSITORY}:v${minor.latestPatch}`,
+      additionalSANs: flags.additionalSans,
+      dnsDomain: flags.dnsDomain,
+      clusterDiscovery: flags.withClusterDiscovery,
+      registryMirrors,
+      ...(flags.withKubespan ? { kubeSpan: true } : {}),
+    },
+  };
+
+  const render = (type: "controlplane" | "worker"): string => {
+    let docs: ConfigDocument[] = generateMachineConfig(input, type);
+    docs = applyPatches(docs, patches);
+    docs = applyPatches(docs, type === "worker" ? workerPatches : cpPatches);
+    const problems = validateTalosDocuments(docs, contract);
+    if (problems.length > 0) {
+      io.err(
+        `warning: the ${type} config does not match the Talos ${contract} schema:\n${formatTalosValidationErrors(problems)}\n`,
+      );
+    }
+    return encodeConfigDocuments(docs, contract);
+  };
+
+  const outputs: { type: OutputType; name: string; content: () => Promise<string> }[] = [];
+  for (const type of outputTypes) {
+    if (type === "talosconfig") {
+      outputs.push({
+        type,
+        name: "talosconfig",
+        content: async () => {
+          const { os } = validateSecretsBundle(secrets, flags.withSecrets ?? "generated secrets");
+          return (await buildTalosconfig(os, { context: clusterName, now })).text;
+        },
+      });
+    } else outputs.push({ type, name: `${type}.yaml`, content: async () => render(type) });
+  }
+
+  const cwd = deps.cwd ?? process.cwd();
+  const singleFile = flags.output !== undefined && flags.output !== "-" && outputTypes.length === 1;
+  const pathOf = (name: string) =>
+    singleFile ? resolve(cwd, flags.output!) : resolve(cwd, flags.output ?? "", name);
+
+  if (flags.output !== "-" && !flags.force) {
+    const existing = outputs.map((o) => pathOf(o.name)).filter((p) => existsSync(p));
+    if (existing.length > 0) {
+      throw new UserError(
+        `${existing.map((p) => JSON.stringify(p)).join(", ")} already exist${existing.length > 1 ? "" : "s"}`,
+        {
+          hint: "use --force to overwrite, or -o to write elsewhere",
+        },
+      );
+    }
+  }
+
+  if (singleFile && existsSync(pathOf("")) && statSync(pathOf("")).isDirectory()) {
+    throw new UserError(`${pathOf("")} is a directory, but with one output type -o names the file to write`, {
+      hint: `use -o ${join(flags.output!, outputs[0]!.name)}, or drop --output-types to write every file into the directory`,
+    });
+  }
+
+  for (const o of outputs) {
+    const content = await o.content();
+    if (flags.output === "-") {
+      io.out(content);
+      continue;
+    }
+    const path = pathOf(o.name);
+    try {
+      writeFileAtomic(path, content, { mode: 0o644 });
+    } catch (e) {
+      throw new UserError(`cannot write ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    io.err(`Created ${path}\n`);
+  }
+}

@@ -1,0 +1,114 @@
+// `cairn talos gen-config`: talosctl's `gen config` (without docs/examples comments), byte-identical output.
+import type { Command } from "commander";
+import type { Io } from "../../output.js";
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const list = (value: string, previous: string[]): string[] => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+export interface GenConfigFlags {
+  withSecrets?: string;
+  ageIdentity?: string;
+  talosVersion?: string;
+  kubernetesVersion?: string;
+  additionalSans: string[];
+  installDisk: string;
+  installImage?: string;
+  dnsDomain: string;
+  registryMirror: string[];
+  configPatch: string[];
+  configPatchControlPlane: string[];
+  configPatchWorker: string[];
+  withKubespan: boolean;
+  withClusterDiscovery: boolean;
+  outputTypes: string[];
+  output?: string;
+  force: boolean;
+}
+
+export function registerGenConfig(parent: Command, io: Io): void {
+  parent
+    .command("gen-config")
+    .argument("<cluster-name>", "the cluster name (also the talosconfig context)")
+    .argument(
+      "<cluster-endpoint>",
+      "the Kubernetes API URL, https://host:port (port 6443 on a control plane node)",
+    )
+    .description(
+      "Generate Talos machine configs (controlplane.yaml, worker.yaml) and a talosconfig, like talosctl gen config",
+    )
+    .option(
+      "--with-secrets <file>",
+      "use the secrets bundle in this file (plain or age-encrypted) instead of new secrets",
+    )
+    .option("--age-identity <file>", "age identity file to decrypt an encrypted --with-secrets bundle")
+    .option(
+      "--talos-version <version>",
+      "Talos version whose config contract to generate for, e.g. v1.11 (default: newest supported)",
+    )
+    .option(
+      "--kubernetes-version <version>",
+      "Kubernetes version to run (default: the Talos version's default)",
+    )
+    .option(
+      "--additional-sans <names>",
+      "additional subject alternative names for the API server certificate",
+      list,
+      [] as string[],
+    )
+    .option("--install-disk <path>", 'the disk to install to ("" leaves it out)', "/dev/sda")
+    .option(
+      "--install-image <image>",
+      'the installer image (default ghcr.io/siderolabs/installer:<Talos tag>; "" leaves it out)',
+    )
+    .option("--dns-domain <domain>", "the DNS domain of the cluster", "cluster.local")
+    .option(
+      "--registry-mirror <host=url>",
+      "registry mirror, <registry host>=<mirror URL>; repeatable",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--config-patch <patch>",
+      "patch all generated configs: @file, inline YAML, or a JSON patch; repeatable",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--config-patch-control-plane <patch>",
+      "patch the control plane config; repeatable",
+      collect,
+      [] as string[],
+    )
+    .option("--config-patch-worker <patch>", "patch the worker config; repeatable", collect, [] as string[])
+    .option("--with-kubespan", "enable KubeSpan", false)
+    .option("--with-cluster-discovery", "enable cluster discovery (default)", true)
+    .option("--no-with-cluster-discovery", "disable cluster discovery")
+    .option(
+      "--output-types <types>",
+      "which files to write: controlplane, worker, talosconfig",
+      list,
+      [] as string[],
+    )
+    .option(
+      "-o, --output <path>",
+      'output directory, a file when one output type is chosen, or "-" for stdout',
+    )
+    .option("-f, --force", "overwrite existing files", false)
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  cairn talos gen-config mycluster https://10.0.0.10:6443\n" +
+        "  cairn talos gen-config mycluster https://cp.example.com:6443 --with-secrets secrets.yaml --talos-version v1.11 -o _out\n" +
+        "  cairn talos gen-config mycluster https://cp:6443 --output-types controlplane -o - --config-patch @patch.yaml",
+    )
+    .action(async (clusterName: string, endpoint: string, opts: GenConfigFlags) => {
+      const { runGenConfig } = await import("./gen-config-run.js");
+      await runGenConfig(clusterName, endpoint, opts, io);
+    });
+}
