@@ -139,9 +139,12 @@ function makeContext(node: TwinNode, mode: NodeMode, path: string, call: AnyCall
     const id = clientIdentity(raw);
     if (config.checkExtKeyUsage && !id.isCa && !(id.extKeyUsages.length === 1 && id.extKeyUsages[0] === EKU_CLIENT_AUTH))
       throw new RpcError(grpc.status.UNAUTHENTICATED, "client certificate extended key usage must be exactly clientAuth");
-    roles = config.rbac ? parseRoles(id.roles) : new Set(ALL_ROLES);
-    // An impersonator (apid forwarding for another apid) passes the caller's roles in talos-role metadata.
-    if (roles.has("os:impersonator")) roles = parseRoles(call.metadata.get("talos-role").map(String));
+    if (!config.rbac) roles = new Set(ALL_ROLES);
+    else {
+      roles = parseRoles(id.roles);
+      // An impersonator (apid forwarding for another apid) passes the caller's roles in talos-role metadata.
+      if (roles.has("os:impersonator")) roles = parseRoles(call.metadata.get("talos-role").map(String));
+    }
   }
   return { node, mode, path, roles, metadata: call.metadata, cancelled, isCancelled: () => isCancelled };
 }
