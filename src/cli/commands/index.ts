@@ -9,6 +9,7 @@ import { registerInit } from "./init.js";
 import { registerSecrets } from "./secrets.js";
 import { registerKubeconfig, registerTalosconfig } from "./credentials.js";
 import { registerTwin } from "./twin.js";
+import { registerRender } from "./render.js";
 
 export type RegisterCommand = (program: Command, io: Io) => void;
 
@@ -16,6 +17,7 @@ export const commands: RegisterCommand[] = [
   registerInit,
   registerValidate,
   registerSchema,
+  registerRender,
   registerTalos,
   registerSecrets,
   registerTalosconfig,
