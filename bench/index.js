@@ -1,0 +1,8 @@
+// The benchmark registry: one module per benchmark, each exporting { name, description, run(options) }.
+// run() returns { figures: [{ label, value, unit?, target?, exact? }], notes?: string[], ok?: boolean }.
+// Later issues add render and twin benchmarks by appending here.
+import * as validate from "./validate.js";
+import * as startup from "./startup.js";
+import * as fuzz from "./fuzz.js";
+
+export const benchmarks = [validate, startup, fuzz];
