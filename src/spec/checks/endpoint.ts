@@ -117,6 +117,8 @@ export function checkEndpoint(spec: ClusterSpec): Finding[] {
 
   for (const [ni, n] of spec.nodes.entries()) {
     const hit = n.interfaces.findIndex((i) => {
+      // auto/dhcp cannot collide here (the planner skips the VIP); skip them before the comparatively slow parse.
+      if (i.address === "auto" || i.address === "dhcp") return false;
       const a = parseIp(i.address);
       return a !== undefined && a.family === ip.family && a.value === ip.value;
     });
