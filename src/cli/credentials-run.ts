@@ -14,11 +14,33 @@ function identity(opts: { ageIdentity?: string }) {
   return opts.ageIdentity ? { identityFile: opts.ageIdentity } : {};
 }
 
+/** Cluster name and endpoints: flags win; otherwise they come from the spec's model. */
+async function clusterFacts(opts: {
+  file: string;
+  cluster?: string;
+}): Promise<{ cluster: string; talosEndpoints: string[]; apiEndpoint?: string }> {
+  if (opts.cluster) return { cluster: opts.cluster, talosEndpoints: [] };
+  if (!existsSync(opts.file))
+    throw new UserError(`no --cluster given and no spec at ${opts.file}`, {
+      hint: "pass -f cairn.yaml, or give --cluster (and --endpoint) explicitly",
+    });
+  const { requireModel } = await import("../spec/load.js");
+  const { model } = requireModel(opts.file);
+  return {
+    cluster: model.name,
+    talosEndpoints: model.nodes.filter((n) => n.role === "controlplane" && n.address).map((n) => n.address!),
+    apiEndpoint: model.endpoint.url,
+  };
+}
+
 export async function runTalosconfig(opts: TalosconfigFlags, io: Io): Promise<void> {
   const ttlMs = parseDurationMs(opts.ttl, "--ttl");
+  const facts = await clusterFacts(opts);
+  if (!opts.endpoint.length) opts = { ...opts, endpoint: facts.talosEndpoints };
+  opts = { ...opts, cluster: facts.cluster };
   const { authorities } = await readSecretsBundleFile(opts.secrets, identity(opts));
   const { text, cert } = await buildTalosconfig(authorities.os, {
-    context: opts.cluster,
+    context: facts.cluster,
     endpoints: opts.endpoint,
     nodes: opts.node,
     roles: opts.role.length ? opts.role : ["os:admin"],
@@ -31,7 +53,7 @@ export async function runTalosconfig(opts: TalosconfigFlags, io: Io): Promise<vo
   }
   writeSecretFile(opts.output, text, opts.force);
   io.out(
-    `wrote talosconfig to ${opts.output} (context ${opts.cluster}, roles ${cert.subject.organization.join(",")}, ` +
+    `wrote talosconfig to ${opts.output} (context ${facts.cluster}, roles ${cert.subject.organization.join(",")}, ` +
       `certificate expires ${cert.notAfter.toISOString()})\n`,
   );
   if (!opts.endpoint.length)
@@ -50,10 +72,16 @@ export async function runKubeconfig(opts: KubeconfigFlags, io: Io): Promise<void
   const ttlMs = parseDurationMs(opts.ttl, "--ttl");
   if (opts.merge && opts.output === "-")
     throw new UserError("--merge writes a file; it cannot be combined with -o -");
+  const facts = await clusterFacts(opts);
+  const endpoint = opts.endpoint ?? facts.apiEndpoint;
+  if (!endpoint)
+    throw new UserError("--endpoint is required with --cluster", {
+      hint: "e.g. --endpoint https://10.0.0.10:6443",
+    });
   const { authorities } = await readSecretsBundleFile(opts.secrets, identity(opts));
   const { text, cert, contextName } = await buildAdminKubeconfig(authorities.k8s, {
-    clusterName: opts.cluster,
-    endpoint: opts.endpoint,
+    clusterName: facts.cluster,
+    endpoint,
     ttlMs,
     now: new Date(),
   });

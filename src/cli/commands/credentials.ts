@@ -1,5 +1,5 @@
 // `cairn talosconfig` and `cairn kubeconfig`: client credentials made offline from the secrets bundle's CAs.
-// For now they take the bundle and cluster facts as flags; the work lives in ../credentials-run.ts.
+// Cluster facts come from cairn.yaml unless given as flags; the work lives in ../credentials-run.ts.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
 
@@ -8,8 +8,9 @@ const IDENTITY_HELP =
   "age identity file for an encrypted bundle (default: $CAIRN_AGE_IDENTITY_FILE / $CAIRN_AGE_IDENTITY)";
 
 export interface TalosconfigFlags {
+  file: string;
   secrets: string;
-  cluster: string;
+  cluster?: string;
   endpoint: string[];
   node: string[];
   role: string[];
@@ -20,9 +21,10 @@ export interface TalosconfigFlags {
 }
 
 export interface KubeconfigFlags {
+  file: string;
   secrets: string;
-  cluster: string;
-  endpoint: string;
+  cluster?: string;
+  endpoint?: string;
   ttl: string;
   merge?: boolean;
   output?: string;
@@ -34,9 +36,23 @@ export function registerTalosconfig(program: Command, io: Io): void {
   program
     .command("talosconfig")
     .description("Write a talosconfig with a client certificate signed by the Talos (OS) CA")
-    .requiredOption("--secrets <file>", "secrets bundle (plain or age-encrypted)")
-    .requiredOption("--cluster <name>", "cluster name, used as the context name")
-    .option("--endpoint <address>", "Talos API endpoint (repeatable)", collect, [])
+    .option(
+      "-f, --file <file>",
+      "cluster spec giving the name and endpoints (used unless --cluster is given)",
+      "cairn.yaml",
+    )
+    .option(
+      "--secrets <file>",
+      "secrets bundle, plain or age-encrypted (as written by cairn render)",
+      "out/secrets.yaml",
+    )
+    .option("--cluster <name>", "cluster name, used as the context name (default: from the spec)")
+    .option(
+      "--endpoint <address>",
+      "Talos API endpoint (repeatable; default: the spec's control planes)",
+      collect,
+      [],
+    )
     .option("--node <address>", "default target node (repeatable)", collect, [])
     .option(
       "--role <role>",
@@ -51,6 +67,7 @@ export function registerTalosconfig(program: Command, io: Io): void {
     .addHelpText(
       "after",
       "\nExamples:\n" +
+        "  cairn talosconfig -f cairn.yaml --role os:reader --ttl 24h -o reader.talosconfig\n" +
         "  cairn talosconfig --secrets secrets.yaml --cluster demo --endpoint 10.0.0.10 --node 10.0.0.10\n" +
         "  cairn talosconfig --secrets secrets.yaml --cluster demo --role os:reader --ttl 24h -o reader.talosconfig",
     )
@@ -64,9 +81,18 @@ export function registerKubeconfig(program: Command, io: Io): void {
   program
     .command("kubeconfig")
     .description("Write an admin kubeconfig with a client certificate signed by the Kubernetes CA")
-    .requiredOption("--secrets <file>", "secrets bundle (plain or age-encrypted)")
-    .requiredOption("--cluster <name>", "cluster name")
-    .requiredOption("--endpoint <url>", "Kubernetes API endpoint, https://host:6443")
+    .option(
+      "-f, --file <file>",
+      "cluster spec giving the name and endpoint (used unless --cluster is given)",
+      "cairn.yaml",
+    )
+    .option(
+      "--secrets <file>",
+      "secrets bundle, plain or age-encrypted (as written by cairn render)",
+      "out/secrets.yaml",
+    )
+    .option("--cluster <name>", "cluster name (default: from the spec)")
+    .option("--endpoint <url>", "Kubernetes API endpoint, https://host:6443 (default: the spec's endpoint)")
     .option("--ttl <duration>", "certificate lifetime, e.g. 24h or 365d", "365d")
     .option("--merge", "merge into $KUBECONFIG or ~/.kube/config (or -o), replacing same-named entries only")
     .option("-o, --output <file>", 'where to write it ("-" for stdout; default ./kubeconfig)')
@@ -75,6 +101,7 @@ export function registerKubeconfig(program: Command, io: Io): void {
     .addHelpText(
       "after",
       "\nExamples:\n" +
+        "  cairn kubeconfig -f cairn.yaml --merge\n" +
         "  cairn kubeconfig --secrets secrets.yaml --cluster demo --endpoint https://10.0.0.10:6443\n" +
         "  cairn kubeconfig --secrets secrets.yaml --cluster demo --endpoint https://10.0.0.10:6443 --merge --ttl 24h",
     )
