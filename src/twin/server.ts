@@ -81,7 +81,9 @@ export async function startNodeServer(node: TwinNode, mode: NodeMode): Promise<g
   const pair = { private_key: Buffer.from(relabelKey(id.key)), cert_chain: Buffer.from(id.cert) };
   let creds: grpc.ServerCredentials;
   if (mode === "maintenance") {
-    creds = grpc.ServerCredentials.createSsl(null, [pair], false);
+    // No client certificates are asked for; pass our own cert as the CA list, or grpc-js would parse the whole
+    // system root store into every node's TLS context (most of a 100-node start-up).
+    creds = grpc.ServerCredentials.createSsl(Buffer.from(id.cert), [pair], false);
   } else {
     const config = node.config!;
     const roots = [config.osCa.crt, ...config.acceptedCAs].join("\n");
