@@ -24,14 +24,59 @@ export function runSchematicId(file: string, io: Io): void {
   io.out(`${readSchematicId(file)}\n`);
 }
 
+/** One block per distinct node schematic of a spec: which nodes use it, its ID and every URL. */
+export async function runSpecSchematicUrls(
+  specFile: string,
+  opts: { talosVersion?: string; platform?: string; arch: string; secureboot: boolean },
+  io: Io,
+): Promise<void> {
+  const { requireModel } = await import("../../spec/load.js");
+  const { factorySchematic } = await import("../../render/machine-configs.js");
+  const { schematicId } = await import("../../talos/schematic/schematic.js");
+  const { PROVIDER_PLATFORM } = await import("../../talos/schematic/urls.js");
+  const { model } = requireModel(specFile);
+  const groups = new Map<string, { nodes: string[]; secureBoot: boolean }>();
+  for (const n of model.nodes) {
+    const id = schematicId(factorySchematic(n.schematic));
+    const secureBoot = opts.secureboot || (n.schematic.secureBoot ?? false);
+    const key = `${id}/${secureBoot}`;
+    const g = groups.get(key) ?? { nodes: [], secureBoot };
+    g.nodes.push(n.name);
+    groups.set(key, g);
+  }
+  let first = true;
+  for (const [key, g] of groups) {
+    if (!first) io.out("\n");
+    first = false;
+    io.out(`nodes:      ${g.nodes.join(", ")}\n`);
+    runSchematicUrlsForId(
+      key.split("/")[0]!,
+      {
+        talosVersion: opts.talosVersion ?? model.talosVersion,
+        platform: opts.platform ?? PROVIDER_PLATFORM[model.spec.provider.type] ?? "metal",
+        arch: opts.arch,
+        secureboot: g.secureBoot,
+      },
+      io,
+    );
+  }
+}
+
 export function runSchematicUrls(
   file: string | undefined,
   opts: { talosVersion: string; platform: string; arch: string; secureboot: boolean },
   io: Io,
 ): void {
+  runSchematicUrlsForId(file === undefined ? EMPTY_SCHEMATIC_ID : readSchematicId(file), opts, io);
+}
+
+function runSchematicUrlsForId(
+  schematicId: string,
+  opts: { talosVersion: string; platform: string; arch: string; secureboot: boolean },
+  io: Io,
+): void {
   if (!ARCHES.includes(opts.arch as Arch))
     throw new UserError(`--arch must be one of ${ARCHES.join(", ")}, not ${JSON.stringify(opts.arch)}`);
-  const schematicId = file === undefined ? EMPTY_SCHEMATIC_ID : readSchematicId(file);
   const urls = factoryUrls({
     schematicId,
     talosVersion: opts.talosVersion,

@@ -20,10 +20,11 @@ export function registerSchematic(program: Command, io: Io): void {
     .command("urls")
     .argument("[file]", "schematic YAML or JSON file (default: the empty schematic)")
     .description("Print the installer image and boot asset URLs for a schematic")
-    .requiredOption("--talos-version <version>", "Talos version, e.g. v1.11.5")
-    .requiredOption(
+    .option("-f, --file <spec>", "print the URLs for every distinct node schematic of a cairn.yaml instead")
+    .option("--talos-version <version>", "Talos version, e.g. v1.11.5 (default with -f: the spec's)")
+    .option(
       "--platform <platform>",
-      "Image Factory platform: metal, nocloud (Proxmox) or hcloud (Hetzner)",
+      "Image Factory platform: metal, nocloud (Proxmox) or hcloud (Hetzner) (default with -f: the provider's)",
     )
     .option("--arch <arch>", "amd64 or arm64", "amd64")
     .option("--secureboot", "SecureBoot (UKI) images and installer", false)
@@ -32,15 +33,22 @@ export function registerSchematic(program: Command, io: Io): void {
       "\nExamples:\n" +
         "  cairn schematic id schematic.yaml\n" +
         "  cairn schematic urls --talos-version v1.11.5 --platform nocloud schematic.yaml\n" +
+        "  cairn schematic urls -f cairn.yaml\n" +
         "  cairn schematic urls --talos-version v1.12.0 --platform metal --arch arm64 --secureboot",
     )
     .action(
       async (
         file: string | undefined,
-        opts: { talosVersion: string; platform: string; arch: string; secureboot: boolean },
+        opts: { file?: string; talosVersion?: string; platform?: string; arch: string; secureboot: boolean },
       ) => {
-        const { runSchematicUrls } = await import("./schematic-run.js");
-        runSchematicUrls(file, opts, io);
+        const { runSchematicUrls, runSpecSchematicUrls } = await import("./schematic-run.js");
+        if (opts.file) return runSpecSchematicUrls(opts.file, opts, io);
+        const { UserError } = await import("../../errors.js");
+        if (!opts.talosVersion || !opts.platform)
+          throw new UserError("--talos-version and --platform are required without -f", {
+            hint: "or pass -f cairn.yaml to take them from the spec",
+          });
+        runSchematicUrls(file, { ...opts, talosVersion: opts.talosVersion, platform: opts.platform }, io);
       },
     );
 }
