@@ -6,7 +6,7 @@ import { CAIRN_VERSION } from "../version.js";
 import { processIo, type Io } from "./output.js";
 import { commands } from "./commands/index.js";
 
-export function buildProgram(io: Io): Command {
+export async function buildProgram(io: Io, argv: readonly string[]): Promise<Command> {
   const program = new Command("cairn")
     .description(
       "Turn one declarative cairn.yaml into a running, upgradeable Talos Linux Kubernetes platform.\n" +
@@ -25,15 +25,19 @@ export function buildProgram(io: Io): Command {
       "  cairn render -f cairn.yaml -o out/\n" +
       "\nRun `cairn <command> --help` for a command's flags and examples.",
   );
-  for (const register of commands) register(program, io);
-  for (const sub of program.commands)
-    sub.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const register of commands) await register(program, io, argv);
+  // Every level must throw instead of exiting, so main() returns an exit code and tests can run commands.
+  const configure = (c: Command): void => {
+    c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    c.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   return program;
 }
 
 /** Runs the CLI and returns the process exit code; never throws for a user error. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const program = buildProgram(io);
+  const program = await buildProgram(io, argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

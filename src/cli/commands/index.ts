@@ -11,7 +11,8 @@ import { registerKubeconfig, registerTalosconfig } from "./credentials.js";
 import { registerTwin } from "./twin.js";
 import { registerRender } from "./render.js";
 
-export type RegisterCommand = (program: Command, io: Io) => void;
+/** Registers a command; `argv` lets a command with many subcommands load them only when it is the one invoked. */
+export type RegisterCommand = (program: Command, io: Io, argv: readonly string[]) => void | Promise<void>;
 
 export const commands: RegisterCommand[] = [
   registerInit,
