@@ -6,7 +6,6 @@ import * as x509 from "@peculiar/x509";
 import { createHash, createPrivateKey, randomBytes, webcrypto } from "node:crypto";
 import { isIP } from "node:net";
 
-
 export interface CertKeyPem {
   /** PEM certificate (leaf first if a chain). */
   cert: string;
@@ -64,19 +63,27 @@ async function loadCa(certPem: string, keyPem: string): Promise<LoadedCa> {
   const type = nodeKey.asymmetricKeyType;
   const algorithm = type === "ed25519" ? ED25519 : type === "ec" ? ECDSA : undefined;
   if (!algorithm) throw new Error(`unsupported CA key type ${type ?? "unknown"}`);
-  const key = (await webcrypto.subtle.importKey("pkcs8", der, algorithm, false, ["sign"])) as unknown as webcrypto.CryptoKey;
+  const key = (await webcrypto.subtle.importKey("pkcs8", der, algorithm, false, [
+    "sign",
+  ])) as unknown as webcrypto.CryptoKey;
   return { cert: new x509.X509Certificate(certPem), key, algorithm };
 }
 
 async function newKeyPair(algorithm: typeof ED25519 | typeof ECDSA): Promise<webcrypto.CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as unknown as webcrypto.CryptoKeyPair;
+  return (await webcrypto.subtle.generateKey(algorithm, true, [
+    "sign",
+    "verify",
+  ])) as unknown as webcrypto.CryptoKeyPair;
 }
 
 /**
  * The maintenance service identity (Talos ≤1.12 `internal/app/maintenance`): an ephemeral Ed25519 CA with an
  * empty subject and a leaf with CN maintenance-service.talos.dev, SANs = node addresses + loopback + hostname.
  */
-export async function maintenanceIdentity(addresses: readonly string[], hostname: string): Promise<CertKeyPem & { fingerprint: string }> {
+export async function maintenanceIdentity(
+  addresses: readonly string[],
+  hostname: string,
+): Promise<CertKeyPem & { fingerprint: string }> {
   const now = Date.now();
   const caKeys = await newKeyPair(ED25519);
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
@@ -112,7 +119,12 @@ export async function maintenanceIdentity(addresses: readonly string[], hostname
 }
 
 /** apid's server certificate, issued from the Talos OS CA of the applied config (EKU serverAuth, 24h). */
-export async function issueServerCert(caCertPem: string, caKeyPem: string, cn: string, sans: readonly string[]): Promise<CertKeyPem> {
+export async function issueServerCert(
+  caCertPem: string,
+  caKeyPem: string,
+  cn: string,
+  sans: readonly string[],
+): Promise<CertKeyPem> {
   const ca = await loadCa(caCertPem, caKeyPem);
   const keys = await newKeyPair(ca.algorithm);
   const now = Date.now();
@@ -143,7 +155,11 @@ export interface ClientCertOptions {
 }
 
 /** A Talos API client certificate (roles in Subject O), for tests and for rehearsing access with the twin. */
-export async function issueClientCert(caCertPem: string, caKeyPem: string, options: ClientCertOptions): Promise<CertKeyPem> {
+export async function issueClientCert(
+  caCertPem: string,
+  caKeyPem: string,
+  options: ClientCertOptions,
+): Promise<CertKeyPem> {
   const ca = await loadCa(caCertPem, caKeyPem);
   const keys = await newKeyPair(ca.algorithm);
   const now = Date.now();
@@ -182,7 +198,10 @@ export async function createOsCa(): Promise<CertKeyPem> {
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+      new x509.ExtendedKeyUsageExtension([
+        x509.ExtendedKeyUsage.serverAuth,
+        x509.ExtendedKeyUsage.clientAuth,
+      ]),
     ],
   });
   return { cert: `${ca.toString("pem")}\n`, key: await exportKeyPem(keys.privateKey) };

@@ -43,11 +43,13 @@ export function readAppliedConfig(text: string, talosVersion: string): AppliedCo
   const contract = contractFor(talosVersion);
   if (contract) {
     const errors = validateTalosDocuments(text, contract);
-    if (errors.length > 0) throw new ConfigRejected(`failed to parse config: ${formatTalosValidationErrors(errors)}`);
+    if (errors.length > 0)
+      throw new ConfigRejected(`failed to parse config: ${formatTalosValidationErrors(errors)}`);
   }
   const docs = parseAllDocuments(text).map((d) => obj(d.toJS()));
   const main = docs.find((d) => d.version === "v1alpha1");
-  if (!main) throw new ConfigRejected("failed to parse config: the v1alpha1 machine config document is missing");
+  if (!main)
+    throw new ConfigRejected("failed to parse config: the v1alpha1 machine config document is missing");
   const machine = obj(main.machine);
   const cluster = obj(main.cluster);
   const features = obj(machine.features);
@@ -67,7 +69,9 @@ export function readAppliedConfig(text: string, talosVersion: string): AppliedCo
     acceptedCAs: (Array.isArray(machine.acceptedCAs) ? machine.acceptedCAs : [])
       .map((c) => pem(obj(c).crt))
       .filter((c): c is string => c !== undefined),
-    certSANs: (Array.isArray(machine.certSANs) ? machine.certSANs : []).filter((s): s is string => typeof s === "string"),
+    certSANs: (Array.isArray(machine.certSANs) ? machine.certSANs : []).filter(
+      (s): s is string => typeof s === "string",
+    ),
     hostname: str(obj(machine.network).hostname) ?? str(hostnameDoc?.hostname),
     rbac: legacyFeatures ? features.rbac === true : true,
     checkExtKeyUsage: legacyFeatures ? features.apidCheckExtKeyUsage === true : true,

@@ -46,7 +46,10 @@ export const RESOURCE_TYPES: ResourceType[] = [
     build: (n) => [
       {
         id: "machine",
-        spec: { stage: n.stage === "stopped" ? "shutting down" : n.stage, status: { ready: n.ready, unmetConditions: n.unmetConditions() } },
+        spec: {
+          stage: n.stage === "stopped" ? "shutting down" : n.stage,
+          status: { ready: n.ready, unmetConditions: n.unmetConditions() },
+        },
       },
     ],
   },
@@ -76,7 +79,10 @@ export const RESOURCE_TYPES: ResourceType[] = [
     defaultNamespace: "network",
     sensitive: false,
     build: (n) =>
-      ["accumulative", "current", "default", "routed"].map((id) => ({ id, spec: { addresses: [`${n.address}/${n.twin.prefixLength}`] } })),
+      ["accumulative", "current", "default", "routed"].map((id) => ({
+        id,
+        spec: { addresses: [`${n.address}/${n.twin.prefixLength}`] },
+      })),
   },
   {
     type: "Versions.runtime.talos.dev",
@@ -92,7 +98,11 @@ export const RESOURCE_TYPES: ResourceType[] = [
     aliases: ["service", "services", "svc"],
     defaultNamespace: "runtime",
     sensitive: false,
-    build: (n) => services(n).map((s) => ({ id: s.id, spec: { running: s.running, healthy: s.healthy, unknown: s.unknown } })),
+    build: (n) =>
+      services(n).map((s) => ({
+        id: s.id,
+        spec: { running: s.running, healthy: s.healthy, unknown: s.unknown },
+      })),
   },
   {
     type: "EtcdMembers.etcd.talos.dev",
@@ -100,7 +110,8 @@ export const RESOURCE_TYPES: ResourceType[] = [
     aliases: ["etcdmember", "etcdmembers"],
     defaultNamespace: "etcd",
     sensitive: false,
-    build: (n) => (n.isControlPlane && n.etcdMemberId ? [{ id: "local", spec: { memberID: n.etcdMemberId } }] : []),
+    build: (n) =>
+      n.isControlPlane && n.etcdMemberId ? [{ id: "local", spec: { memberID: n.etcdMemberId } }] : [],
   },
   {
     type: "Hostnames.net.talos.dev",

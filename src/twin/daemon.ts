@@ -104,15 +104,24 @@ function send(res: ServerResponse, code: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function handle(twin: Twin, token: string, req: IncomingMessage, res: ServerResponse, stop: () => Promise<void>): Promise<void> {
+async function handle(
+  twin: Twin,
+  token: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  stop: () => Promise<void>,
+): Promise<void> {
   const given = Buffer.from(String(req.headers.authorization ?? "").replace(/^Bearer /, ""));
   const want = Buffer.from(token);
-  if (given.length !== want.length || !timingSafeEqual(given, want)) return send(res, 401, { error: "bad token" });
+  if (given.length !== want.length || !timingSafeEqual(given, want))
+    return send(res, 401, { error: "bad token" });
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   let body: Record<string, unknown> = {};
   try {
-    body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>) : {};
+    body = chunks.length
+      ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>)
+      : {};
   } catch {
     return send(res, 400, { error: "body is not JSON" });
   }
@@ -134,7 +143,10 @@ async function handle(twin: Twin, token: string, req: IncomingMessage, res: Serv
     send(res, 404, { error: `no such endpoint ${req.method} ${req.url}` });
   } catch (e) {
     const user = e instanceof CairnError;
-    send(res, user ? 400 : 500, { error: e instanceof Error ? e.message : String(e), hint: user ? e.hint : undefined });
+    send(res, user ? 400 : 500, {
+      error: e instanceof Error ? e.message : String(e),
+      hint: user ? e.hint : undefined,
+    });
   }
 }
 
@@ -183,19 +195,32 @@ export async function up(options: UpOptions): Promise<TwinStatus> {
     if (info && info.pid === child.pid) return await request<TwinStatus>(stateDir, "GET", "/status");
     if (exited !== undefined || Date.now() > deadline) {
       if (exited === undefined && child.pid) killGroup(child.pid);
-      const tail = existsSync(logPath) ? readFileSync(logPath, "utf8").trim().split("\n").slice(-8).join("\n") : "";
-      throw new CairnError("twin", `the twin daemon ${exited === undefined ? "did not start in time" : "exited"}${tail ? `:\n${tail}` : ""}`, {
-        hint: `see ${logPath}`,
-      });
+      const tail = existsSync(logPath)
+        ? readFileSync(logPath, "utf8").trim().split("\n").slice(-8).join("\n")
+        : "";
+      throw new CairnError(
+        "twin",
+        `the twin daemon ${exited === undefined ? "did not start in time" : "exited"}${tail ? `:\n${tail}` : ""}`,
+        {
+          hint: `see ${logPath}`,
+        },
+      );
     }
     await delay(50);
   }
 }
 
-export async function request<T>(stateDir: string, method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+export async function request<T>(
+  stateDir: string,
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const info = readDaemonInfo(stateDir);
   if (!info || !processAlive(info.pid))
-    throw new UserError(`no twin is running from ${stateDir}`, { hint: "start one with `cairn twin up` (or pass --state-dir)" });
+    throw new UserError(`no twin is running from ${stateDir}`, {
+      hint: "start one with `cairn twin up` (or pass --state-dir)",
+    });
   const res = await fetch(`http://127.0.0.1:${info.port}${path}`, {
     method,
     headers: { authorization: `Bearer ${info.token}`, "content-type": "application/json" },
@@ -204,7 +229,8 @@ export async function request<T>(stateDir: string, method: "GET" | "POST", path:
   });
   const json = (await res.json()) as T & { error?: string; hint?: string };
   if (!res.ok) {
-    if (res.status === 400) throw new UserError(json.error ?? "twin request failed", json.hint ? { hint: json.hint } : {});
+    if (res.status === 400)
+      throw new UserError(json.error ?? "twin request failed", json.hint ? { hint: json.hint } : {});
     throw new CairnError("twin", `twin daemon: ${json.error ?? res.statusText}`);
   }
   return json;
@@ -219,7 +245,10 @@ function killGroup(pgid: number): void {
 }
 
 /** Stops the daemon: graceful stop request, then SIGTERM and SIGKILL to its process group; verifies nothing is left. */
-export async function down(stateDirOption?: string, timeoutMs = 15_000): Promise<{ pid: number | undefined; stopped: boolean }> {
+export async function down(
+  stateDirOption?: string,
+  timeoutMs = 15_000,
+): Promise<{ pid: number | undefined; stopped: boolean }> {
   const stateDir = stateDirOf(stateDirOption);
   const info = readDaemonInfo(stateDir);
   if (!info) return { pid: undefined, stopped: false };
@@ -242,7 +271,9 @@ export async function down(stateDirOption?: string, timeoutMs = 15_000): Promise
   }
   const left = processGroupMembers(pgid);
   if (left.length > 0)
-    throw new CairnError("twin", `twin processes are still running after down: ${left.join(", ")}`, { hint: `kill -9 -${pgid}` });
+    throw new CairnError("twin", `twin processes are still running after down: ${left.join(", ")}`, {
+      hint: `kill -9 -${pgid}`,
+    });
   rmSync(join(stateDir, DAEMON_FILE), { force: true });
   return { pid: pgid, stopped: true };
 }
@@ -251,7 +282,11 @@ export async function status(stateDir?: string): Promise<TwinStatus> {
   return request<TwinStatus>(stateDirOf(stateDir), "GET", "/status");
 }
 
-export async function fault(stateDir: string | undefined, node: string, faultText: string): Promise<TwinStatus> {
+export async function fault(
+  stateDir: string | undefined,
+  node: string,
+  faultText: string,
+): Promise<TwinStatus> {
   parseFault(faultText);
   return request<TwinStatus>(stateDirOf(stateDir), "POST", "/fault", { node, fault: faultText });
 }

@@ -182,7 +182,8 @@ async function gateway<T>(address: string, path: string, body: unknown, timeoutM
     throw new CairnError("twin-etcd", `etcd ${path} on ${address}: ${res.status} ${text.slice(0, 200)}`);
   }
   if (!res.ok || typeof json.error === "string") {
-    const message = typeof json.error === "string" ? json.error : typeof json.message === "string" ? json.message : text;
+    const message =
+      typeof json.error === "string" ? json.error : typeof json.message === "string" ? json.message : text;
     throw new CairnError("twin-etcd", `etcdserver: ${message.replace(/^etcdserver: /, "")}`);
   }
   return json as T;
@@ -211,7 +212,10 @@ export async function memberList(address: string): Promise<EtcdMemberInfo[]> {
   return (res.members ?? []).map(member);
 }
 
-export async function memberAdd(address: string, peerAddress: string): Promise<{ added: EtcdMemberInfo; members: EtcdMemberInfo[] }> {
+export async function memberAdd(
+  address: string,
+  peerAddress: string,
+): Promise<{ added: EtcdMemberInfo; members: EtcdMemberInfo[] }> {
   const res = await gateway<{ member?: RawMember; members?: RawMember[] }>(address, "cluster/member/add", {
     peerURLs: [peerUrl(peerAddress)],
   });
@@ -278,14 +282,21 @@ export async function waitHealthy(address: string, timeoutMs = 20_000): Promise<
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new CairnError("twin-etcd", `etcd member on ${address} did not become healthy in ${timeoutMs} ms: ${String(last)}`);
+  throw new CairnError(
+    "twin-etcd",
+    `etcd member on ${address} did not become healthy in ${timeoutMs} ms: ${String(last)}`,
+  );
 }
 
 /** Writes a snapshot of the member's data to `file` (etcdctl verifies and renames it atomically). */
 export async function snapshotSave(address: string, file: string): Promise<void> {
-  await execFileP(ETCDCTL_BIN, ["--endpoints", clientUrl(address), "--command-timeout", "30s", "snapshot", "save", file], {
-    env: { ...process.env, ETCDCTL_API: "3" },
-  });
+  await execFileP(
+    ETCDCTL_BIN,
+    ["--endpoints", clientUrl(address), "--command-timeout", "30s", "snapshot", "save", file],
+    {
+      env: { ...process.env, ETCDCTL_API: "3" },
+    },
+  );
 }
 
 /** Restores a snapshot into a fresh single-member data dir, as Talos' Bootstrap{recover_etcd} does. */

@@ -10,7 +10,14 @@ export type Fault =
   | { kind: "partition" }
   | { kind: "heal" };
 
-export const FAULT_KINDS = ["crash", "hang", "slow-reboot=DURATION", "refuse-upgrade", "partition", "heal"] as const;
+export const FAULT_KINDS = [
+  "crash",
+  "hang",
+  "slow-reboot=DURATION",
+  "refuse-upgrade",
+  "partition",
+  "heal",
+] as const;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

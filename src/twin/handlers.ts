@@ -41,7 +41,9 @@ const MS = "/machine.MachineService/";
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Request/response codecs of a method, from the .proto declaration. */
-function codecs<Req, Res>(path: string): { req: ReturnType<typeof codec<Req>>; res: ReturnType<typeof codec<Res>> } {
+function codecs<Req, Res>(
+  path: string,
+): { req: ReturnType<typeof codec<Req>>; res: ReturnType<typeof codec<Res>> } {
   const [, service, name] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
   const m = talosRoot().lookupService(service!).methods[name!]!;
   m.resolve();
@@ -51,7 +53,10 @@ function codecs<Req, Res>(path: string): { req: ReturnType<typeof codec<Req>>; r
   };
 }
 
-function unary<Req, Res>(path: string, fn: (req: Req, ctx: CallContext) => Promise<T.Input<Res>> | T.Input<Res>): Impl {
+function unary<Req, Res>(
+  path: string,
+  fn: (req: Req, ctx: CallContext) => Promise<T.Input<Res>> | T.Input<Res>,
+): Impl {
   return {
     kind: "unary",
     async run(bytes, ctx) {
@@ -78,7 +83,8 @@ function stream<Req, Res>(
 const one = <X>(msg: X): { messages: X[] } => ({ messages: [msg] });
 
 function requireControlPlane(node: TwinNode): void {
-  if (!node.isControlPlane) throw new RpcError(grpc.status.FAILED_PRECONDITION, "etcd is not running on a worker node");
+  if (!node.isControlPlane)
+    throw new RpcError(grpc.status.FAILED_PRECONDITION, "etcd is not running on a worker node");
 }
 
 function requireEtcd(node: TwinNode): void {
@@ -100,7 +106,10 @@ export function imageTag(image: string): string | undefined {
   return parseVersion(tag) ? (tag.startsWith("v") ? tag : `v${tag}`) : undefined;
 }
 
-function applyConfig(req: T.ApplyConfigurationRequest, ctx: CallContext): T.Input<T.Envelope<T.ApplyConfiguration>> {
+function applyConfig(
+  req: T.ApplyConfigurationRequest,
+  ctx: CallContext,
+): T.Input<T.Envelope<T.ApplyConfiguration>> {
   const node = ctx.node;
   const v = parseVersion(node.version);
   const is113 = v !== undefined && compareMinor(minorOf(v), "1.13") >= 0;
@@ -108,7 +117,10 @@ function applyConfig(req: T.ApplyConfigurationRequest, ctx: CallContext): T.Inpu
   if (ctx.mode === "maintenance") {
     // ≤1.12's maintenance service knows only AUTO/REBOOT/TRY; 1.13 serves it from apid and maps REBOOT → NO_REBOOT.
     if (!is113 && (mode === "NO_REBOOT" || mode === "STAGED"))
-      throw new RpcError(grpc.status.UNIMPLEMENTED, `apply configuration mode ${mode} is not supported in maintenance mode`);
+      throw new RpcError(
+        grpc.status.UNIMPLEMENTED,
+        `apply configuration mode ${mode} is not supported in maintenance mode`,
+      );
     if (is113 && mode === "REBOOT") mode = "NO_REBOOT";
   }
   let config;
@@ -118,15 +130,28 @@ function applyConfig(req: T.ApplyConfigurationRequest, ctx: CallContext): T.Inpu
     if (e instanceof ConfigRejected) throw new RpcError(grpc.status.INVALID_ARGUMENT, e.message);
     throw e;
   }
-  if (req.dry_run) return one({ mode, mode_details: "Dry run: the configuration is valid and would be applied (simulated by the twin)", warnings: [] });
+  if (req.dry_run)
+    return one({
+      mode,
+      mode_details: "Dry run: the configuration is valid and would be applied (simulated by the twin)",
+      warnings: [],
+    });
   if (ctx.mode === "maintenance") {
     node.applyFromMaintenance(config);
-    return one({ mode, mode_details: "Applied configuration, the node installs and reboots (simulated by the twin)", warnings: [] });
+    return one({
+      mode,
+      mode_details: "Applied configuration, the node installs and reboots (simulated by the twin)",
+      warnings: [],
+    });
   }
   switch (mode) {
     case "STAGED":
       node.stagedConfig = config;
-      return one({ mode, mode_details: "Staged configuration to be applied after the next reboot", warnings: [] });
+      return one({
+        mode,
+        mode_details: "Staged configuration to be applied after the next reboot",
+        warnings: [],
+      });
     case "REBOOT":
       node.stagedConfig = config;
       node.reboot();
@@ -138,18 +163,32 @@ function applyConfig(req: T.ApplyConfigurationRequest, ctx: CallContext): T.Inpu
       setTimeout(() => {
         if (node.config === config) node.config = previous;
       }, ms).unref();
-      return one({ mode, mode_details: `Applied configuration in try mode, rolling back in ${ms} ms`, warnings: [] });
+      return one({
+        mode,
+        mode_details: `Applied configuration in try mode, rolling back in ${ms} ms`,
+        warnings: [],
+      });
     }
     default:
       node.config = config;
-      return one({ mode: mode === "AUTO" ? "NO_REBOOT" : mode, mode_details: "Applied configuration without a reboot", warnings: [] });
+      return one({
+        mode: mode === "AUTO" ? "NO_REBOOT" : mode,
+        mode_details: "Applied configuration without a reboot",
+        warnings: [],
+      });
   }
 }
 
 function maintenanceImpl(node: TwinNode, path: string): Impl | RpcError {
   if (path === `${MS}ApplyConfiguration`)
-    return unary<T.ApplyConfigurationRequest, T.Envelope<T.ApplyConfiguration>>(path, (req, ctx) => applyConfig(req, ctx));
-  if (path === "/cosi.resource.State/Get" || path === "/cosi.resource.State/List" || path === "/cosi.resource.State/Watch")
+    return unary<T.ApplyConfigurationRequest, T.Envelope<T.ApplyConfiguration>>(path, (req, ctx) =>
+      applyConfig(req, ctx),
+    );
+  if (
+    path === "/cosi.resource.State/Get" ||
+    path === "/cosi.resource.State/List" ||
+    path === "/cosi.resource.State/Watch"
+  )
     return cosiImpl(node, path, true);
   return new RpcError(grpc.status.UNIMPLEMENTED, NOT_IN_MAINTENANCE);
 }
@@ -169,25 +208,35 @@ function cosiImpl(node: TwinNode, path: string, maintenance: boolean): Impl {
     return unary<T.GetRequest, T.GetResponse>(path, (req, ctx) => {
       const { rt, namespace } = cosiLookup(ctx, req.namespace, req.type, maintenance);
       const found = buildResources(node, rt, namespace).find((r) => r.metadata?.id === req.id);
-      if (!found) throw new RpcError(grpc.status.NOT_FOUND, `resource ${rt.type}(${namespace}/${req.id}@undefined) doesn't exist`);
+      if (!found)
+        throw new RpcError(
+          grpc.status.NOT_FOUND,
+          `resource ${rt.type}(${namespace}/${req.id}@undefined) doesn't exist`,
+        );
       return { resource: found };
     });
   if (path.endsWith("/List"))
     return stream<T.ListRequest, T.ListResponse>(path, async (req, ctx, send) => {
       const { rt, namespace } = cosiLookup(ctx, req.namespace, req.type, maintenance);
       const re = req.options?.id_query?.regexp ? new RegExp(req.options.id_query.regexp) : undefined;
-      for (const r of buildResources(node, rt, namespace)) if (!re || re.test(r.metadata!.id)) send({ resource: r });
+      for (const r of buildResources(node, rt, namespace))
+        if (!re || re.test(r.metadata!.id)) send({ resource: r });
     });
   return stream<T.WatchRequest, T.WatchResponse>(path, async (req, ctx, send) => {
     const { rt, namespace } = cosiLookup(ctx, req.namespace, req.type, maintenance);
     const wanted = (r: T.Resource): boolean => !req.id || r.metadata!.id === req.id;
     let known = new Map<string, T.Resource>();
     const snapshot = (): Map<string, T.Resource> =>
-      new Map(buildResources(node, rt, namespace).filter(wanted).map((r) => [r.metadata!.id, r]));
+      new Map(
+        buildResources(node, rt, namespace)
+          .filter(wanted)
+          .map((r) => [r.metadata!.id, r]),
+      );
     known = snapshot();
     if (req.options?.bootstrap_contents || req.id) {
       const events = [...known.values()].map((r) => ({ resource: r, event_type: "CREATED" as const }));
-      if (req.options?.bootstrap_contents) events.push({ resource: null as unknown as T.Resource, event_type: "BOOTSTRAPPED" as never });
+      if (req.options?.bootstrap_contents)
+        events.push({ resource: null as unknown as T.Resource, event_type: "BOOTSTRAPPED" as never });
       if (events.length) send({ event: events });
     }
     // Poll node state: the twin has no controller runtime, and a few hundred ms matches how fast stages change.
@@ -199,7 +248,8 @@ function cosiImpl(node: TwinNode, path: string, maintenance: boolean): Impl {
       for (const [id, r] of next) {
         const old = known.get(id);
         if (!old) events.push({ resource: r, event_type: "CREATED" });
-        else if (old.spec?.yaml_spec !== r.spec?.yaml_spec) events.push({ resource: r, old, event_type: "UPDATED" });
+        else if (old.spec?.yaml_spec !== r.spec?.yaml_spec)
+          events.push({ resource: r, old, event_type: "UPDATED" });
       }
       for (const [id, r] of known) if (!next.has(id)) events.push({ resource: r, event_type: "DESTROYED" });
       known = next;
@@ -212,7 +262,12 @@ function checkRoles(ctx: CallContext): void {
   if (!isAllowed(ctx.path, ctx.roles)) throw new RpcError(grpc.status.PERMISSION_DENIED, "not authorized");
 }
 
-export function implementation(node: TwinNode, mode: NodeMode, path: string, ctx: CallContext): Impl | RpcError {
+export function implementation(
+  node: TwinNode,
+  mode: NodeMode,
+  path: string,
+  ctx: CallContext,
+): Impl | RpcError {
   if (mode === "maintenance") return maintenanceImpl(node, path);
   try {
     checkRoles(ctx);
@@ -228,12 +283,22 @@ const EMPTY_REPLY = one({});
 
 const NORMAL: Record<string, (node: TwinNode) => Impl> = {
   [`${MS}ApplyConfiguration`]: () =>
-    unary<T.ApplyConfigurationRequest, T.Envelope<T.ApplyConfiguration>>(`${MS}ApplyConfiguration`, (req, ctx) => applyConfig(req, ctx)),
+    unary<T.ApplyConfigurationRequest, T.Envelope<T.ApplyConfiguration>>(
+      `${MS}ApplyConfiguration`,
+      (req, ctx) => applyConfig(req, ctx),
+    ),
 
   [`${MS}Version`]: (node) =>
     unary<unknown, T.Envelope<T.Version>>(`${MS}Version`, () =>
       one({
-        version: { tag: node.version, sha: "twin", built: "", go_version: "simulated", os: "linux", arch: process.arch === "arm64" ? "arm64" : "amd64" },
+        version: {
+          tag: node.version,
+          sha: "twin",
+          built: "",
+          go_version: "simulated",
+          os: "linux",
+          arch: process.arch === "arm64" ? "arm64" : "amd64",
+        },
         platform: { name: "twin (simulated)", mode: "metal" },
         features: { rbac: node.config?.rbac ?? true },
       }),
@@ -252,14 +317,18 @@ const NORMAL: Record<string, (node: TwinNode) => Impl> = {
         );
       // Talos answers at once and runs the bootstrap sequence in the background.
       node.bootstrapping = true;
-      void node.bootstrapEtcd(req.recover_etcd, req.recover_skip_hash_check).catch((e: unknown) => node.twin.logError(node, e));
+      void node
+        .bootstrapEtcd(req.recover_etcd, req.recover_skip_hash_check)
+        .catch((e: unknown) => node.twin.logError(node, e));
       return EMPTY_REPLY;
     }),
 
   [`${MS}EtcdMemberList`]: (node) =>
     unary<{ query_local: boolean }, T.Envelope<T.EtcdMembers>>(`${MS}EtcdMemberList`, async () => {
       requireEtcd(node);
-      const members = await etcd.memberList(node.address).catch((e: unknown) => Promise.reject(etcdFailure(e)));
+      const members = await etcd
+        .memberList(node.address)
+        .catch((e: unknown) => Promise.reject(etcdFailure(e)));
       return one({
         legacy_members: [],
         members: members.map((m) => ({
@@ -299,7 +368,9 @@ const NORMAL: Record<string, (node: TwinNode) => Impl> = {
       const members = await etcd.memberList(node.address);
       if (!members.some((m) => m.id === req.member_id))
         throw new RpcError(grpc.status.NOT_FOUND, `member ${BigInt(req.member_id).toString(16)} not found`);
-      await etcd.memberRemove(node.address, req.member_id).catch((e: unknown) => Promise.reject(etcdFailure(e)));
+      await etcd
+        .memberRemove(node.address, req.member_id)
+        .catch((e: unknown) => Promise.reject(etcdFailure(e)));
       node.twin.memberRemoved(req.member_id);
       return EMPTY_REPLY;
     }),
@@ -330,7 +401,8 @@ const NORMAL: Record<string, (node: TwinNode) => Impl> = {
       try {
         await etcd.snapshotSave(node.address, file).catch((e: unknown) => Promise.reject(etcdFailure(e)));
         const data = await readFile(file);
-        for (let off = 0; off < data.length; off += 1 << 20) send({ bytes: data.subarray(off, off + (1 << 20)) });
+        for (let off = 0; off < data.length; off += 1 << 20)
+          send({ bytes: data.subarray(off, off + (1 << 20)) });
       } finally {
         await rm(file, { force: true });
       }
@@ -340,7 +412,11 @@ const NORMAL: Record<string, (node: TwinNode) => Impl> = {
     kind: "client-stream",
     async run(reqs) {
       requireControlPlane(node);
-      if (node.etcd.running) throw new RpcError(grpc.status.FAILED_PRECONDITION, "etcd is running, recovery is only possible before bootstrap");
+      if (node.etcd.running)
+        throw new RpcError(
+          grpc.status.FAILED_PRECONDITION,
+          "etcd is running, recovery is only possible before bootstrap",
+        );
       const data = codec<T.Data>("common.Data");
       node.writeRecoverySnapshot(Buffer.concat(reqs.map((r) => Buffer.from(data.decode(r).bytes))));
       return codecs<unknown, T.Envelope<T.WithMetadata>>(`${MS}EtcdRecover`).res.encode(EMPTY_REPLY);
@@ -350,7 +426,10 @@ const NORMAL: Record<string, (node: TwinNode) => Impl> = {
   [`${MS}Kubeconfig`]: (node) =>
     stream<unknown, T.Data>(`${MS}Kubeconfig`, async (_req, _ctx, send) => {
       if (!node.isControlPlane || !node.config?.k8sCa?.key)
-        throw new RpcError(grpc.status.FAILED_PRECONDITION, "kubeconfig is only available on control plane nodes");
+        throw new RpcError(
+          grpc.status.FAILED_PRECONDITION,
+          "kubeconfig is only available on control plane nodes",
+        );
       send({ bytes: packKubeconfig(await adminKubeconfig(node.config)) });
     }),
 
@@ -360,7 +439,14 @@ const NORMAL: Record<string, (node: TwinNode) => Impl> = {
         services: simulatedServices(node).map((s) => ({
           id: s.id,
           state: s.running ? "Running" : "Waiting",
-          events: { events: [{ msg: s.running ? "Health check successful (simulated)" : "Waiting for bootstrap (simulated)", state: s.running ? "Running" : "Waiting" }] },
+          events: {
+            events: [
+              {
+                msg: s.running ? "Health check successful (simulated)" : "Waiting for bootstrap (simulated)",
+                state: s.running ? "Running" : "Waiting",
+              },
+            ],
+          },
           health: { unknown: s.unknown, healthy: s.healthy, last_message: "" },
         })),
       }),
@@ -394,31 +480,49 @@ const NORMAL: Record<string, (node: TwinNode) => Impl> = {
   [`${MS}Upgrade`]: (node) =>
     unary<T.UpgradeRequest, T.Envelope<T.Upgrade>>(`${MS}Upgrade`, (req) => {
       const tag = imageTag(req.image);
-      if (!tag) throw new RpcError(grpc.status.INVALID_ARGUMENT, `error validating installer image "${req.image}": no version tag`);
+      if (!tag)
+        throw new RpcError(
+          grpc.status.INVALID_ARGUMENT,
+          `error validating installer image "${req.image}": no version tag`,
+        );
       node.upgrade(tag);
       return one({ ack: "Upgrade request received", actor_id: node.bootId });
     }),
 
   "/machine.LifecycleService/Upgrade": (node) =>
-    stream<T.LifecycleServiceUpgradeRequest, T.LifecycleServiceUpgradeResponse>("/machine.LifecycleService/Upgrade", async (req, _ctx, send) => {
-      const image = req.source?.image_name ?? "";
-      const tag = imageTag(image);
-      if (!tag) throw new RpcError(grpc.status.INVALID_ARGUMENT, `error validating installer image "${image}": no version tag`);
-      send({ progress: { message: `installing ${image} (simulated by the twin)` } });
-      send({ progress: { message: "upgrade staged, rebooting" } });
-      send({ progress: { exit_code: 0 } });
-      node.upgrade(tag);
-    }),
+    stream<T.LifecycleServiceUpgradeRequest, T.LifecycleServiceUpgradeResponse>(
+      "/machine.LifecycleService/Upgrade",
+      async (req, _ctx, send) => {
+        const image = req.source?.image_name ?? "";
+        const tag = imageTag(image);
+        if (!tag)
+          throw new RpcError(
+            grpc.status.INVALID_ARGUMENT,
+            `error validating installer image "${image}": no version tag`,
+          );
+        send({ progress: { message: `installing ${image} (simulated by the twin)` } });
+        send({ progress: { message: "upgrade staged, rebooting" } });
+        send({ progress: { exit_code: 0 } });
+        node.upgrade(tag);
+      },
+    ),
 
   "/machine.ImageService/Pull": () =>
-    stream<T.ImageServicePullRequest, T.ImageServicePullResponse>("/machine.ImageService/Pull", async (req, _ctx, send) => {
-      send({ name: req.image_ref });
-    }),
+    stream<T.ImageServicePullRequest, T.ImageServicePullResponse>(
+      "/machine.ImageService/Pull",
+      async (req, _ctx, send) => {
+        send({ name: req.image_ref });
+      },
+    ),
 
   [`${MS}Read`]: (node) =>
     stream<T.ReadRequest, T.Data>(`${MS}Read`, async (req, _ctx, send) => {
-      if (req.path === "/proc/sys/kernel/random/boot_id") return send({ bytes: Buffer.from(`${node.bootId}\n`) });
-      throw new RpcError(grpc.status.NOT_FOUND, `open ${req.path}: no such file or directory (the twin simulates only boot_id)`);
+      if (req.path === "/proc/sys/kernel/random/boot_id")
+        return send({ bytes: Buffer.from(`${node.bootId}\n`) });
+      throw new RpcError(
+        grpc.status.NOT_FOUND,
+        `open ${req.path}: no such file or directory (the twin simulates only boot_id)`,
+      );
     }),
 
   [`${MS}Dmesg`]: (node) =>
@@ -436,25 +540,33 @@ const NORMAL: Record<string, (node: TwinNode) => Impl> = {
     }),
 
   "/cluster.ClusterService/HealthCheck": (node) =>
-    stream<T.HealthCheckRequest, T.HealthCheckProgress>("/cluster.ClusterService/HealthCheck", async (req, ctx, send) => {
-      const deadline = Date.now() + (durationToMs(req.wait_timeout) || 60_000);
-      const checks: [string, () => string | undefined][] = [
-        ["waiting for etcd to be healthy", () => node.twin.etcdProblem(node)],
-        ["waiting for all nodes to be ready", () => node.twin.readinessProblem(node)],
-      ];
-      send({ message: `discovered nodes: ${node.twin.discoveryMembers(node).map((n) => n.address).join(", ")} (simulated)` });
-      for (const [what, check] of checks) {
-        send({ message: `${what}: ...` });
-        let problem = check();
-        while (problem && Date.now() < deadline && !ctx.isCancelled()) {
-          await delay(250);
-          problem = check();
+    stream<T.HealthCheckRequest, T.HealthCheckProgress>(
+      "/cluster.ClusterService/HealthCheck",
+      async (req, ctx, send) => {
+        const deadline = Date.now() + (durationToMs(req.wait_timeout) || 60_000);
+        const checks: [string, () => string | undefined][] = [
+          ["waiting for etcd to be healthy", () => node.twin.etcdProblem(node)],
+          ["waiting for all nodes to be ready", () => node.twin.readinessProblem(node)],
+        ];
+        send({
+          message: `discovered nodes: ${node.twin
+            .discoveryMembers(node)
+            .map((n) => n.address)
+            .join(", ")} (simulated)`,
+        });
+        for (const [what, check] of checks) {
+          send({ message: `${what}: ...` });
+          let problem = check();
+          while (problem && Date.now() < deadline && !ctx.isCancelled()) {
+            await delay(250);
+            problem = check();
+          }
+          if (problem) {
+            send({ message: `${what}: ${problem}`, metadata: { hostname: "", error: problem } });
+            return;
+          }
+          send({ message: `${what}: OK` });
         }
-        if (problem) {
-          send({ message: `${what}: ${problem}`, metadata: { hostname: "", error: problem } });
-          return;
-        }
-        send({ message: `${what}: OK` });
-      }
-    }),
+      },
+    ),
 };

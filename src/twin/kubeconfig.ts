@@ -9,7 +9,6 @@ import { stringify } from "yaml";
 import { relabelKey } from "./certs.js";
 import type { AppliedConfig } from "./config.js";
 
-
 function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, "0") + "\0";
 }
@@ -43,7 +42,8 @@ export function packKubeconfig(kubeconfig: string): Buffer {
  */
 export async function adminKubeconfig(config: AppliedConfig): Promise<string> {
   const ca = config.k8sCa;
-  if (!ca?.key) throw new Error("the machine config has no Kubernetes CA key (cluster.ca.key); is this a control plane?");
+  if (!ca?.key)
+    throw new Error("the machine config has no Kubernetes CA key (cluster.ca.key); is this a control plane?");
   const caKey = createPrivateKey(relabelKey(ca.key));
   const ed = caKey.asymmetricKeyType === "ed25519";
   const alg = ed ? { name: "Ed25519" } : { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };

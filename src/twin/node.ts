@@ -96,7 +96,13 @@ export class TwinNode {
 
   private healWaiters: (() => void)[] = [];
 
-  constructor(twin: Twin, name: string, address: string, plannedRole: "controlplane" | "worker", version: string) {
+  constructor(
+    twin: Twin,
+    name: string,
+    address: string,
+    plannedRole: "controlplane" | "worker",
+    version: string,
+  ) {
     this.twin = twin;
     this.name = name;
     this.address = address;
@@ -308,7 +314,11 @@ export class TwinNode {
    * Runs a power sequence after the reply to the triggering call went out: `before` stage, stop services, the
    * reboot pause, `work` (install, wipe, swap version), then boot again.
    */
-  schedule(before: Stage, work: () => Promise<void> | void, options: { gracefulEtcd?: boolean; powerOff?: boolean } = {}): void {
+  schedule(
+    before: Stage,
+    work: () => Promise<void> | void,
+    options: { gracefulEtcd?: boolean; powerOff?: boolean } = {},
+  ): void {
     const gen = ++this.generation;
     void (async () => {
       await delay(20);
@@ -390,7 +400,13 @@ export class TwinNode {
     this.bootstrapping = true;
     try {
       if (recover) {
-        await etcd.snapshotRestore(this.recoverySnapshotPath, this.hostname, this.address, this.etcd.dataDir, skipHashCheck);
+        await etcd.snapshotRestore(
+          this.recoverySnapshotPath,
+          this.hostname,
+          this.address,
+          this.etcd.dataDir,
+          skipHashCheck,
+        );
         rmSync(this.recoverySnapshotPath, { force: true });
       } else {
         mkdirSync(this.etcd.dataDir, { recursive: true, mode: 0o700 });
@@ -409,7 +425,10 @@ export class TwinNode {
   async joinEtcd(via: TwinNode): Promise<void> {
     const { added, members } = await etcd.memberAdd(via.address, this.address);
     const initial = members
-      .map((m) => `${m.id === added.id ? this.hostname : m.name || this.twin.nameForPeer(m.peerURLs[0])}=${m.peerURLs[0]}`)
+      .map(
+        (m) =>
+          `${m.id === added.id ? this.hostname : m.name || this.twin.nameForPeer(m.peerURLs[0])}=${m.peerURLs[0]}`,
+      )
       .join(",");
     this.etcdHealthy = false;
     this.etcd.start(initial, "existing");

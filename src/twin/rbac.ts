@@ -2,7 +2,13 @@
 // research/talos.md §4/§5). "reader" there means admin, operator or reader.
 export type Role = "os:admin" | "os:operator" | "os:reader" | "os:etcd:backup" | "os:impersonator";
 
-export const ALL_ROLES: readonly Role[] = ["os:admin", "os:operator", "os:reader", "os:etcd:backup", "os:impersonator"];
+export const ALL_ROLES: readonly Role[] = [
+  "os:admin",
+  "os:operator",
+  "os:reader",
+  "os:etcd:backup",
+  "os:impersonator",
+];
 
 const ADMIN: readonly Role[] = ["os:admin"];
 const OPERATOR: readonly Role[] = ["os:admin", "os:operator"];

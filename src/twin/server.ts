@@ -3,6 +3,7 @@
 // certificate; normal servers require one signed by the node's accepted CAs, check its extended key usage at the
 // TLS layer (like apid's VerifyPeerCertificate) and take roles from its Subject O.
 import * as grpc from "@grpc/grpc-js";
+import type { Server as NetServer } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { talosRoot, SERVICES } from "../talos/api/messages.js";
 import { clientIdentity, EKU_CLIENT_AUTH, relabelKey } from "./certs.js";
@@ -15,7 +16,13 @@ const MAX_MESSAGE = 32 * 1024 * 1024;
 const identity = (b: Buffer): Buffer => b;
 
 /** Methods and their streaming shape, from the .proto declarations. */
-function serviceMethods(): { service: string; name: string; path: string; requestStream: boolean; responseStream: boolean }[] {
+function serviceMethods(): {
+  service: string;
+  name: string;
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+}[] {
   const out = [];
   for (const service of SERVICES) {
     const svc = talosRoot().lookupService(service);
@@ -101,7 +108,8 @@ export async function startNodeServer(node: TwinNode, mode: NodeMode): Promise<g
  * exactly [clientAuth] never gets a connection. grpc-js has no hook for that, so reach the http2 servers it made.
  */
 function hookExtKeyUsageCheck(server: grpc.Server): void {
-  const servers = (server as unknown as { http2Servers?: Map<import("node:net").Server, unknown> }).http2Servers;
+  const servers = (server as unknown as { http2Servers?: Map<NetServer, unknown> })
+    .http2Servers;
   if (!servers) return;
   for (const s of servers.keys()) {
     s.prependListener("secureConnection", (socket: TLSSocket) => {
@@ -139,8 +147,15 @@ function makeContext(node: TwinNode, mode: NodeMode, path: string, call: AnyCall
     const config = node.config!;
     if (!raw) throw new RpcError(grpc.status.UNAUTHENTICATED, "client certificate is required");
     const id = clientIdentity(raw);
-    if (config.checkExtKeyUsage && !id.isCa && !(id.extKeyUsages.length === 1 && id.extKeyUsages[0] === EKU_CLIENT_AUTH))
-      throw new RpcError(grpc.status.UNAUTHENTICATED, "client certificate extended key usage must be exactly clientAuth");
+    if (
+      config.checkExtKeyUsage &&
+      !id.isCa &&
+      !(id.extKeyUsages.length === 1 && id.extKeyUsages[0] === EKU_CLIENT_AUTH)
+    )
+      throw new RpcError(
+        grpc.status.UNAUTHENTICATED,
+        "client certificate extended key usage must be exactly clientAuth",
+      );
     if (!config.rbac) roles = new Set(ALL_ROLES);
     else {
       roles = parseRoles(id.roles);
@@ -152,37 +167,61 @@ function makeContext(node: TwinNode, mode: NodeMode, path: string, call: AnyCall
 }
 
 /** Where a call goes: this node, one other node (`node`), or a fan-out (`nodes`). */
-function targets(ctx: CallContext): { kind: "local" } | { kind: "one"; target: string } | { kind: "many"; targets: string[] } {
+function targets(
+  ctx: CallContext,
+): { kind: "local" } | { kind: "one"; target: string } | { kind: "many"; targets: string[] } {
   if (ctx.mode === "maintenance") return { kind: "local" };
-  const nodes = ctx.metadata.get("nodes").map(String).flatMap((v) => v.split(",")).map((s) => s.trim()).filter(Boolean);
+  const nodes = ctx.metadata
+    .get("nodes")
+    .map(String)
+    .flatMap((v) => v.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (nodes.length > 0) return { kind: "many", targets: nodes };
   const node = ctx.metadata.get("node").map(String)[0];
   if (node) return { kind: "one", target: node };
   return { kind: "local" };
 }
 
-function handlerFor(node: TwinNode, mode: NodeMode, path: string, requestStream: boolean, responseStream: boolean): grpc.UntypedHandleCall {
-  const begin = async (call: AnyCall): Promise<{ ctx: CallContext; route: ReturnType<typeof targets> } | RpcError> => {
+function handlerFor(
+  node: TwinNode,
+  mode: NodeMode,
+  path: string,
+  requestStream: boolean,
+  responseStream: boolean,
+): grpc.UntypedHandleCall {
+  const begin = async (
+    call: AnyCall,
+  ): Promise<{ ctx: CallContext; route: ReturnType<typeof targets> } | RpcError> => {
     try {
       const ctx = makeContext(node, mode, path, call);
       await Promise.race([node.waitHealed(), ctx.cancelled]);
       if (ctx.isCancelled()) return new RpcError(grpc.status.CANCELLED, "context canceled");
       const route = targets(ctx);
       if (route.kind === "many" && path.startsWith("/cosi."))
-        return new RpcError(grpc.status.INVALID_ARGUMENT, "one-2-many proxying is not supported for COSI methods");
+        return new RpcError(
+          grpc.status.INVALID_ARGUMENT,
+          "one-2-many proxying is not supported for COSI methods",
+        );
       return { ctx, route };
     } catch (e) {
       return toRpcError(e);
     }
   };
-  const log = (ctx: CallContext | undefined, err: RpcError | undefined, route?: ReturnType<typeof targets>): void => {
+  const log = (
+    ctx: CallContext | undefined,
+    err: RpcError | undefined,
+    route?: ReturnType<typeof targets>,
+  ): void => {
     node.record({
       at: new Date().toISOString(),
       method: path,
       mode,
       roles: ctx ? [...ctx.roles] : [],
       ...(ctx?.metadata.get("proxyfrom")[0] ? { proxiedFrom: String(ctx.metadata.get("proxyfrom")[0]) } : {}),
-      ...(route && route.kind !== "local" ? { forwardedTo: route.kind === "one" ? [route.target] : route.targets } : {}),
+      ...(route && route.kind !== "local"
+        ? { forwardedTo: route.kind === "one" ? [route.target] : route.targets }
+        : {}),
       code: err?.code ?? grpc.status.OK,
       ...(err ? { message: err.message } : {}),
     });
@@ -203,10 +242,16 @@ function handlerFor(node: TwinNode, mode: NodeMode, path: string, requestStream:
           const parts = await Promise.all(
             route.targets.map(async (t) => {
               try {
-                return appendUnaryMetadata(await node.twin.forwardUnary(node, t, path, call.request, ctx), { hostname: t });
+                return appendUnaryMetadata(await node.twin.forwardUnary(node, t, path, call.request, ctx), {
+                  hostname: t,
+                });
               } catch (e) {
                 const err = toRpcError(e);
-                return unaryErrorReply({ hostname: t, error: goErrorString(err.code, err.message), status: { code: err.code, message: err.message } });
+                return unaryErrorReply({
+                  hostname: t,
+                  error: goErrorString(err.code, err.message),
+                  status: { code: err.code, message: err.message },
+                });
               }
             }),
           );
@@ -240,10 +285,18 @@ function handlerFor(node: TwinNode, mode: NodeMode, path: string, requestStream:
           await Promise.all(
             route.targets.map(async (t) => {
               try {
-                await node.twin.forwardStream(node, t, path, call.request, ctx, (b) => send(appendStreamMetadata(b, { hostname: t })));
+                await node.twin.forwardStream(node, t, path, call.request, ctx, (b) =>
+                  send(appendStreamMetadata(b, { hostname: t })),
+                );
               } catch (e) {
                 const err = toRpcError(e);
-                send(streamErrorMessage({ hostname: t, error: goErrorString(err.code, err.message), status: { code: err.code, message: err.message } }));
+                send(
+                  streamErrorMessage({
+                    hostname: t,
+                    error: goErrorString(err.code, err.message),
+                    status: { code: err.code, message: err.message },
+                  }),
+                );
               }
             }),
           );
@@ -280,8 +333,18 @@ function handlerFor(node: TwinNode, mode: NodeMode, path: string, requestStream:
         let reply: Buffer;
         if (route.kind === "local") reply = await runClientStream(node, mode, path, chunks, ctx);
         else if (route.kind === "one" || route.targets.length === 1)
-          reply = await node.twin.forwardClientStream(node, route.kind === "one" ? route.target : route.targets[0]!, path, chunks, ctx);
-        else throw new RpcError(grpc.status.INVALID_ARGUMENT, "one-2-many proxying is not supported for client streaming methods");
+          reply = await node.twin.forwardClientStream(
+            node,
+            route.kind === "one" ? route.target : route.targets[0]!,
+            path,
+            chunks,
+            ctx,
+          );
+        else
+          throw new RpcError(
+            grpc.status.INVALID_ARGUMENT,
+            "one-2-many proxying is not supported for client streaming methods",
+          );
         log(ctx, undefined, route);
         callback(null, reply);
       } catch (e) {
@@ -302,7 +365,13 @@ function resolve(node: TwinNode, mode: NodeMode, path: string, ctx: CallContext)
   return impl;
 }
 
-export async function runUnary(node: TwinNode, mode: NodeMode, path: string, req: Buffer, ctx: CallContext): Promise<Buffer> {
+export async function runUnary(
+  node: TwinNode,
+  mode: NodeMode,
+  path: string,
+  req: Buffer,
+  ctx: CallContext,
+): Promise<Buffer> {
   const impl = resolve(node, mode, path, ctx);
   if (impl.kind !== "unary") throw new RpcError(grpc.status.INTERNAL, `${path} is not unary`);
   return impl.run(req, ctx);
@@ -317,12 +386,20 @@ export async function runStream(
   send: (b: Buffer) => void,
 ): Promise<void> {
   const impl = resolve(node, mode, path, ctx);
-  if (impl.kind !== "server-stream") throw new RpcError(grpc.status.INTERNAL, `${path} is not a server stream`);
+  if (impl.kind !== "server-stream")
+    throw new RpcError(grpc.status.INTERNAL, `${path} is not a server stream`);
   return impl.run(req, ctx, send);
 }
 
-export async function runClientStream(node: TwinNode, mode: NodeMode, path: string, reqs: Buffer[], ctx: CallContext): Promise<Buffer> {
+export async function runClientStream(
+  node: TwinNode,
+  mode: NodeMode,
+  path: string,
+  reqs: Buffer[],
+  ctx: CallContext,
+): Promise<Buffer> {
   const impl = resolve(node, mode, path, ctx);
-  if (impl.kind !== "client-stream") throw new RpcError(grpc.status.INTERNAL, `${path} is not a client stream`);
+  if (impl.kind !== "client-stream")
+    throw new RpcError(grpc.status.INTERNAL, `${path} is not a client stream`);
   return impl.run(reqs, ctx);
 }

@@ -52,13 +52,18 @@ export function planAddresses(subnet: string, count: number): { addresses: strin
   }
   const [net, prefix] = parsed;
   if (net.kind() !== "ipv4" || !(net as ipaddr.IPv4).match(ipaddr.IPv4.parse("127.0.0.0"), 8))
-    throw new UserError(`--subnet ${subnet} is not a loopback subnet`, { hint: "the twin only uses 127.0.0.0/8 addresses, e.g. 127.0.42.0/24" });
-  if (prefix < 8 || prefix > 30) throw new UserError(`--subnet ${subnet}: prefix length must be between /8 and /30`);
+    throw new UserError(`--subnet ${subnet} is not a loopback subnet`, {
+      hint: "the twin only uses 127.0.0.0/8 addresses, e.g. 127.0.42.0/24",
+    });
+  if (prefix < 8 || prefix > 30)
+    throw new UserError(`--subnet ${subnet}: prefix length must be between /8 and /30`);
   const base = (net as ipaddr.IPv4).toByteArray().reduce((a, b) => a * 256 + b, 0);
   const size = 2 ** (32 - prefix);
   const start = base - (base % size);
   if (count > size - 2)
-    throw new UserError(`--subnet ${subnet} has room for ${size - 2} nodes, not ${count}`, { hint: "use a larger subnet, e.g. a /24" });
+    throw new UserError(`--subnet ${subnet} has room for ${size - 2} nodes, not ${count}`, {
+      hint: "use a larger subnet, e.g. a /24",
+    });
   const addresses = [];
   for (let i = 1; i <= count; i++) {
     const n = start + i;
@@ -99,11 +104,15 @@ export class Twin {
     this.rebootMs = options.rebootMs ?? 1000;
     this.dialTimeoutMs = options.dialTimeoutMs ?? 1000;
     this.onError =
-      options.onError ?? ((node, e) => process.stderr.write(`twin (simulated) ${node}: ${e instanceof Error ? e.message : String(e)}\n`));
+      options.onError ??
+      ((node, e) =>
+        process.stderr.write(`twin (simulated) ${node}: ${e instanceof Error ? e.message : String(e)}\n`));
     for (let i = 0; i < controlplanes; i++)
       this.nodes.push(new TwinNode(this, `cp-${i + 1}`, addresses[i]!, "controlplane", this.talosVersion));
     for (let i = 0; i < workers; i++)
-      this.nodes.push(new TwinNode(this, `worker-${i + 1}`, addresses[controlplanes + i]!, "worker", this.talosVersion));
+      this.nodes.push(
+        new TwinNode(this, `worker-${i + 1}`, addresses[controlplanes + i]!, "worker", this.talosVersion),
+      );
   }
 
   /** Powers every node on (maintenance mode) and resolves once all listen. */
@@ -135,7 +144,9 @@ export class Twin {
 
   find(target: string): TwinNode | undefined {
     const t = target.replace(/:50000$/, "");
-    return this.nodes.find((n) => n.address === t || n.name === t) ?? this.nodes.find((n) => n.hostname === t);
+    return (
+      this.nodes.find((n) => n.address === t || n.name === t) ?? this.nodes.find((n) => n.hostname === t)
+    );
   }
 
   async fault(nameOrAddress: string, fault: Fault): Promise<void> {
@@ -143,7 +154,13 @@ export class Twin {
   }
 
   status(): TwinStatus {
-    return { simulated: true, talosVersion: this.talosVersion, subnet: this.subnet, stateDir: this.stateDir, nodes: this.nodes.map((n) => n.status()) };
+    return {
+      simulated: true,
+      talosVersion: this.talosVersion,
+      subnet: this.subnet,
+      stateDir: this.stateDir,
+      nodes: this.nodes.map((n) => n.status()),
+    };
   }
 
   async stop(): Promise<void> {
@@ -176,8 +193,9 @@ export class Twin {
 
   /** trustd: a worker holding only the CA certificate gets its apid certificate signed by a control plane. */
   trustdCaKey(caCrt: string): string | undefined {
-    return this.nodes.find((n) => n.config?.osCa.crt === caCrt && n.config.osCa.key && n.mode === "normal" && n.reachable)?.config
-      ?.osCa.key;
+    return this.nodes.find(
+      (n) => n.config?.osCa.crt === caCrt && n.config.osCa.key && n.mode === "normal" && n.reachable,
+    )?.config?.osCa.key;
   }
 
   etcdPeers(node: TwinNode): TwinNode[] {
@@ -187,7 +205,13 @@ export class Twin {
   /** Is some control plane of the node's cluster serving etcd (and so, in the simulation, Kubernetes)? */
   controlPlaneUp(node: TwinNode): boolean {
     return this.nodes.some(
-      (n) => n.isControlPlane && this.sameCluster(n, node) && n.etcd.running && !n.partitioned && !n.crashed && n.stage === "running",
+      (n) =>
+        n.isControlPlane &&
+        this.sameCluster(n, node) &&
+        n.etcd.running &&
+        !n.partitioned &&
+        !n.crashed &&
+        n.stage === "running",
     );
   }
 
@@ -197,7 +221,9 @@ export class Twin {
 
   /** Discovery: the Members a node sees — itself and reachable, configured nodes of its cluster. */
   discoveryMembers(node: TwinNode): TwinNode[] {
-    return this.nodes.filter((n) => n === node || (this.sameCluster(n, node) && n.mode === "normal" && n.reachable));
+    return this.nodes.filter(
+      (n) => n === node || (this.sameCluster(n, node) && n.mode === "normal" && n.reachable),
+    );
   }
 
   nameForPeer(peerUrl: string | undefined): string {
@@ -238,8 +264,18 @@ export class Twin {
     for (const node of this.nodes) {
       if (this.stopped) return;
       if (!node.isControlPlane || node.stage !== "running" || node.mode !== "normal") continue;
-      if (node.crashed || node.partitioned || node.etcdLeft || node.etcd.running || node.bootstrapping || node.hasEtcdData) continue;
-      const via = this.etcdPeers(node).find((p) => p.etcd.running && !p.partitioned && !p.crashed && !p.bootstrapping);
+      if (
+        node.crashed ||
+        node.partitioned ||
+        node.etcdLeft ||
+        node.etcd.running ||
+        node.bootstrapping ||
+        node.hasEtcdData
+      )
+        continue;
+      const via = this.etcdPeers(node).find(
+        (p) => p.etcd.running && !p.partitioned && !p.crashed && !p.bootstrapping,
+      );
       if (!via) continue;
       try {
         await node.joinEtcd(via);
@@ -261,7 +297,11 @@ export class Twin {
   // ---- apid forwarding ---------------------------------------------------------------------------------------
 
   /** Resolves a forwarding target as apid's dial would, failing like the network would. */
-  private async dial(from: TwinNode, target: string, ctx: CallContext): Promise<{ node: TwinNode; ctx: CallContext }> {
+  private async dial(
+    from: TwinNode,
+    target: string,
+    ctx: CallContext,
+  ): Promise<{ node: TwinNode; ctx: CallContext }> {
     const host = target.replace(/:50000$/, "");
     const refused = (): RpcError =>
       new RpcError(
@@ -270,7 +310,10 @@ export class Twin {
       );
     const timeout = async (): Promise<never> => {
       await Promise.race([delay(this.dialTimeoutMs), ctx.cancelled]);
-      throw new RpcError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: Error while dialing: dial tcp ${host}:50000: i/o timeout"`);
+      throw new RpcError(
+        grpc.status.UNAVAILABLE,
+        `connection error: desc = "transport: Error while dialing: dial tcp ${host}:50000: i/o timeout"`,
+      );
     };
     if (from.partitioned) return timeout();
     const node = this.find(host);
@@ -306,14 +349,24 @@ export class Twin {
     });
   }
 
-  private async forward<R>(from: TwinNode, target: string, ctx: CallContext, run: (node: TwinNode, ctx: CallContext) => Promise<R>): Promise<R> {
+  private async forward<R>(
+    from: TwinNode,
+    target: string,
+    ctx: CallContext,
+    run: (node: TwinNode, ctx: CallContext) => Promise<R>,
+  ): Promise<R> {
     const d = await this.dial(from, target, ctx);
     try {
       const r = await run(d.node, d.ctx);
       this.logForwarded(d.node, from, d.ctx);
       return r;
     } catch (e) {
-      this.logForwarded(d.node, from, d.ctx, e instanceof RpcError ? e : new RpcError(grpc.status.INTERNAL, String(e)));
+      this.logForwarded(
+        d.node,
+        from,
+        d.ctx,
+        e instanceof RpcError ? e : new RpcError(grpc.status.INTERNAL, String(e)),
+      );
       throw e;
     }
   }
@@ -322,12 +375,27 @@ export class Twin {
     return this.forward(from, target, { ...ctx, path }, (n, c) => runUnary(n, "normal", path, req, c));
   }
 
-  forwardStream(from: TwinNode, target: string, path: string, req: Buffer, ctx: CallContext, send: (b: Buffer) => void): Promise<void> {
+  forwardStream(
+    from: TwinNode,
+    target: string,
+    path: string,
+    req: Buffer,
+    ctx: CallContext,
+    send: (b: Buffer) => void,
+  ): Promise<void> {
     return this.forward(from, target, { ...ctx, path }, (n, c) => runStream(n, "normal", path, req, c, send));
   }
 
-  forwardClientStream(from: TwinNode, target: string, path: string, reqs: Buffer[], ctx: CallContext): Promise<Buffer> {
-    return this.forward(from, target, { ...ctx, path }, (n, c) => runClientStream(n, "normal", path, reqs, c));
+  forwardClientStream(
+    from: TwinNode,
+    target: string,
+    path: string,
+    reqs: Buffer[],
+    ctx: CallContext,
+  ): Promise<Buffer> {
+    return this.forward(from, target, { ...ctx, path }, (n, c) =>
+      runClientStream(n, "normal", path, reqs, c),
+    );
   }
 }
 

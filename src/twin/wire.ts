@@ -27,7 +27,10 @@ function encodeMetadata(md: WireMetadata): Uint8Array {
 
 /** `common.Empty{metadata: md}` — also a valid prefix/suffix for any message whose field 1 is the metadata. */
 function metadataField(md: WireMetadata): Uint8Array {
-  return Writer.create().uint32((1 << 3) | 2).bytes(encodeMetadata(md)).finish();
+  return Writer.create()
+    .uint32((1 << 3) | 2)
+    .bytes(encodeMetadata(md))
+    .finish();
 }
 
 /** apid `AppendInfo` for a unary reply: sets metadata.hostname on every message in `messages`. */
@@ -61,7 +64,10 @@ export function appendStreamMetadata(message: Uint8Array, md: WireMetadata): Buf
 
 /** apid `BuildError` for a unary call: a reply with one message holding only the error metadata. */
 export function unaryErrorReply(md: WireMetadata): Buffer {
-  const bytes = Writer.create().uint32((1 << 3) | 2).bytes(metadataField(md)).finish();
+  const bytes = Writer.create()
+    .uint32((1 << 3) | 2)
+    .bytes(metadataField(md))
+    .finish();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

@@ -26,7 +26,11 @@ beforeAll(() => {
   // The daemon runs from dist/, as an installed cairn would; build only when dist/ is missing.
   if (!existsSync(join(REPO_ROOT, "dist/twin/daemon.js")) || process.env.CAIRN_TEST_BUILD === "1") {
     try {
-      execFileSync(process.execPath, [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: REPO_ROOT, stdio: "ignore" });
+      execFileSync(
+        process.execPath,
+        [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+        { cwd: REPO_ROOT, stdio: "ignore" },
+      );
     } catch {
       // Type errors elsewhere in the tree do not stop tsc from emitting.
     }
@@ -40,7 +44,18 @@ afterAll(async () => {
 
 test("up, status, fault, down", async () => {
   const t0 = Date.now();
-  const upOut = await cairn("twin", "up", "--controlplanes", "1", "--workers", "1", "--subnet", SUBNET, "--reboot-duration", "200ms");
+  const upOut = await cairn(
+    "twin",
+    "up",
+    "--controlplanes",
+    "1",
+    "--workers",
+    "1",
+    "--subnet",
+    SUBNET,
+    "--reboot-duration",
+    "200ms",
+  );
   const upMs = Date.now() - t0;
   expect(upOut.stdout).toContain("twin (simulated)");
   expect(upOut.stdout).toMatch(/cp-1\s+controlplane\s+127\.0\.115\.1\s+maintenance/);
@@ -63,16 +78,25 @@ test("up, status, fault, down", async () => {
   };
   for (const n of status.nodes) {
     const c = new RawClient(n.address, { kind: "insecure" });
-    await c.unary(`${MS}ApplyConfiguration`, { data: Buffer.from(goldenConfig(n.plannedRole)), mode: "AUTO" });
+    await c.unary(`${MS}ApplyConfiguration`, {
+      data: Buffer.from(goldenConfig(n.plannedRole)),
+      mode: "AUTO",
+    });
     c.close();
   }
   await poll("normal mode", (s) => s.nodes.every((n) => n.mode === "normal" && n.stage === "running"));
-  const admin = new RawClient("127.0.115.1", { kind: "mtls", ca: goldenOsCa().crt, cert: await clientCert(["os:admin"]) });
+  const admin = new RawClient("127.0.115.1", {
+    kind: "mtls",
+    ca: goldenOsCa().crt,
+    cert: await clientCert(["os:admin"]),
+  });
   await admin.unary(`${MS}Bootstrap`, {});
   admin.close();
   await poll("etcd and a ready worker", (s) => s.nodes[0]!.etcd.running && s.nodes.every((n) => n.ready));
 
-  await expect(cairn("twin", "fault", "cp-9", "crash")).rejects.toMatchObject({ stderr: expect.stringContaining('no node "cp-9"') });
+  await expect(cairn("twin", "fault", "cp-9", "crash")).rejects.toMatchObject({
+    stderr: expect.stringContaining('no node "cp-9"'),
+  });
   const f = await cairn("twin", "fault", "worker-1", "slow-reboot=3s");
   expect(f.stdout).toContain("slow-reboot");
 
@@ -82,5 +106,7 @@ test("up, status, fault, down", async () => {
   expect(d.stdout).toContain("no twin or etcd process left");
   expect(processGroupMembers(info.pid)).toEqual([]);
   await expect(etcd.status("127.0.115.1")).rejects.toThrow();
-  await expect(cairn("twin", "status")).rejects.toMatchObject({ stderr: expect.stringContaining("no twin is running") });
+  await expect(cairn("twin", "status")).rejects.toMatchObject({
+    stderr: expect.stringContaining("no twin is running"),
+  });
 }, 90_000);

@@ -42,7 +42,9 @@ test("nodes fan-out over five nodes with one crashed: four answers and one per-n
   expect(failed[0]!.metadata!.error).toMatch(/^rpc error: code = Unavailable desc = .*connection refused/);
   expect(failed[0]!.metadata!.status?.code).toBe(grpc.status.UNAVAILABLE);
   // Each target logged the forwarded call, with the node that forwarded it.
-  expect(twin.nodes[2]!.log.some((e) => e.method === `${MS}Version` && e.proxiedFrom === twin.nodes[0]!.address)).toBe(true);
+  expect(
+    twin.nodes[2]!.log.some((e) => e.method === `${MS}Version` && e.proxiedFrom === twin.nodes[0]!.address),
+  ).toBe(true);
   await twin.fault(crashed.name, { kind: "heal" });
   await twin.waitFor("healed node back", () => crashed.ready, 20_000);
 });
@@ -60,20 +62,39 @@ test("node proxies one-to-one without metadata; nodes on COSI is InvalidArgument
   );
   expect(ms.resource.spec.yaml_spec).toContain("ready: true");
   await expect(
-    c.unary("/cosi.resource.State/Get", { namespace: "runtime", type: "MachineStatuses.runtime.talos.dev", id: "machine" }, { nodes: [target.address] }),
-  ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "one-2-many proxying is not supported for COSI methods" });
+    c.unary(
+      "/cosi.resource.State/Get",
+      { namespace: "runtime", type: "MachineStatuses.runtime.talos.dev", id: "machine" },
+      { nodes: [target.address] },
+    ),
+  ).rejects.toMatchObject({
+    code: grpc.status.INVALID_ARGUMENT,
+    details: "one-2-many proxying is not supported for COSI methods",
+  });
 });
 
 test("a hung node never answers and a partitioned node times out in the fan-out", async () => {
   const hung = twin.nodes[1]!;
   const cut = twin.nodes[2]!;
   await twin.fault(hung.name, { kind: "hang" });
-  const direct = new RawClient(hung.address, { kind: "mtls", ca: goldenOsCa().crt, cert: await clientCert(["os:reader"]) });
-  await expect(direct.unary(`${MS}Version`, {}, { timeoutMs: 500 })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+  const direct = new RawClient(hung.address, {
+    kind: "mtls",
+    ca: goldenOsCa().crt,
+    cert: await clientCert(["os:reader"]),
+  });
+  await expect(direct.unary(`${MS}Version`, {}, { timeoutMs: 500 })).rejects.toMatchObject({
+    code: grpc.status.DEADLINE_EXCEEDED,
+  });
   direct.close();
   await twin.fault(hung.name, { kind: "heal" });
   await twin.fault(cut.name, { kind: "partition" });
-  const r = await c.unary<{ messages: VersionMsg[] }>(`${MS}Version`, {}, { nodes: [twin.nodes[0]!.address, cut.address] });
-  expect(r.messages.find((m) => m.metadata?.hostname === cut.address)?.metadata?.error).toMatch(/i\/o timeout/);
+  const r = await c.unary<{ messages: VersionMsg[] }>(
+    `${MS}Version`,
+    {},
+    { nodes: [twin.nodes[0]!.address, cut.address] },
+  );
+  expect(r.messages.find((m) => m.metadata?.hostname === cut.address)?.metadata?.error).toMatch(
+    /i\/o timeout/,
+  );
   await twin.fault(cut.name, { kind: "heal" });
 });

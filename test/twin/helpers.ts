@@ -12,14 +12,19 @@ export function goldenConfig(kind: "controlplane" | "worker", contract = "1.13")
 }
 
 export function goldenOsCa(): { crt: string; key: string } {
-  const secrets = parse(readShared("reference/talos/golden/secrets.yaml")) as { certs: { os: { crt: string; key: string } } };
+  const secrets = parse(readShared("reference/talos/golden/secrets.yaml")) as {
+    certs: { os: { crt: string; key: string } };
+  };
   const b = (s: string): string => Buffer.from(s, "base64").toString("utf8");
   return { crt: b(secrets.certs.os.crt), key: b(secrets.certs.os.key) };
 }
 
 export const GOLDEN_DIR = TALOS_GOLDEN;
 
-export async function clientCert(roles: string[], usages?: ("clientAuth" | "serverAuth")[]): Promise<CertKeyPem> {
+export async function clientCert(
+  roles: string[],
+  usages?: ("clientAuth" | "serverAuth")[],
+): Promise<CertKeyPem> {
   const ca = goldenOsCa();
   return issueClientCert(ca.crt, ca.key, { roles, ...(usages ? { usages } : {}) });
 }
@@ -28,15 +33,25 @@ export type Creds = { kind: "insecure" } | { kind: "mtls"; ca: string; cert: Cer
 
 function channelCredentials(creds: Creds): grpc.ChannelCredentials {
   if (creds.kind === "insecure")
-    return grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false, checkServerIdentity: () => undefined });
-  return grpc.credentials.createSsl(Buffer.from(creds.ca), Buffer.from(relabelKey(creds.cert.key)), Buffer.from(creds.cert.cert));
+    return grpc.credentials.createSsl(null, null, null, {
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    });
+  return grpc.credentials.createSsl(
+    Buffer.from(creds.ca),
+    Buffer.from(relabelKey(creds.cert.key)),
+    Buffer.from(creds.cert.cert),
+  );
 }
 
 function codecsOf(path: string): { req: ReturnType<typeof codec>; res: ReturnType<typeof codec> } {
   const [, service, name] = /^\/([^/]+)\/([^/]+)$/.exec(path)!;
   const m = talosRoot().lookupService(service!).methods[name!]!;
   m.resolve();
-  return { req: codec(m.resolvedRequestType!.fullName.slice(1)), res: codec(m.resolvedResponseType!.fullName.slice(1)) };
+  return {
+    req: codec(m.resolvedRequestType!.fullName.slice(1)),
+    res: codec(m.resolvedResponseType!.fullName.slice(1)),
+  };
 }
 
 export interface CallOptions {
@@ -93,7 +108,11 @@ export class RawClient {
     });
   }
 
-  clientStream<Res = Record<string, unknown>>(path: string, reqs: unknown[], o: CallOptions = {}): Promise<Res> {
+  clientStream<Res = Record<string, unknown>>(
+    path: string,
+    reqs: unknown[],
+    o: CallOptions = {},
+  ): Promise<Res> {
     const c = codecsOf(path);
     return new Promise((resolve, reject) => {
       const call = this.client.makeClientStreamRequest(
@@ -122,13 +141,20 @@ export async function configure(twin: Twin, contract = "1.13", timeoutMs = 30_00
     twin.nodes.map(async (n) => {
       const c = new RawClient(n.address, { kind: "insecure" });
       try {
-        await c.unary(`${MS}ApplyConfiguration`, { data: Buffer.from(goldenConfig(n.plannedRole, contract)), mode: "AUTO" });
+        await c.unary(`${MS}ApplyConfiguration`, {
+          data: Buffer.from(goldenConfig(n.plannedRole, contract)),
+          mode: "AUTO",
+        });
       } finally {
         c.close();
       }
     }),
   );
-  await twin.waitFor("all nodes in normal mode", () => twin.nodes.every((n) => n.stage === "running" && n.mode === "normal" && n.server !== undefined), timeoutMs);
+  await twin.waitFor(
+    "all nodes in normal mode",
+    () => twin.nodes.every((n) => n.stage === "running" && n.mode === "normal" && n.server !== undefined),
+    timeoutMs,
+  );
 }
 
 export async function bootstrap(twin: Twin, admin: CertKeyPem, timeoutMs = 30_000): Promise<void> {
@@ -139,5 +165,10 @@ export async function bootstrap(twin: Twin, admin: CertKeyPem, timeoutMs = 30_00
   } finally {
     c.close();
   }
-  await twin.waitFor("every control plane running etcd", () => twin.nodes.filter((n) => n.isControlPlane).every((n) => n.etcd.running && n.etcdMemberId !== undefined), timeoutMs);
+  await twin.waitFor(
+    "every control plane running etcd",
+    () =>
+      twin.nodes.filter((n) => n.isControlPlane).every((n) => n.etcd.running && n.etcdMemberId !== undefined),
+    timeoutMs,
+  );
 }

@@ -60,14 +60,20 @@ describe("maintenance mode", () => {
     });
     expect(ms.resource.spec.yaml_spec).toContain("stage: maintenance");
     await expect(
-      c.unary("/cosi.resource.State/Get", { namespace: "config", type: "MachineConfigs.config.talos.dev", id: "v1alpha1" }),
+      c.unary("/cosi.resource.State/Get", {
+        namespace: "config",
+        type: "MachineConfigs.config.talos.dev",
+        id: "v1alpha1",
+      }),
     ).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
   });
 
   test("rejects a config with a key the schema does not know", async () => {
     const c = client(twin.nodes[0]!.address);
     const bad = goldenConfig("controlplane").replace("machine:\n", "machine:\n    bogusKey: 1\n");
-    await expect(c.unary(`${MS}ApplyConfiguration`, { data: Buffer.from(bad), mode: "AUTO" })).rejects.toMatchObject({
+    await expect(
+      c.unary(`${MS}ApplyConfiguration`, { data: Buffer.from(bad), mode: "AUTO" }),
+    ).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringContaining('unknown field "bogusKey"'),
     });
@@ -82,7 +88,10 @@ describe("secure mode", () => {
 
   test("apply moved every node to normal mode with a certificate from machine.ca", async () => {
     const c = client(twin.nodes[1]!.address, admin);
-    const v = await c.unary<{ messages: { version: { tag: string }; platform: { name: string } }[] }>(`${MS}Version`, {});
+    const v = await c.unary<{ messages: { version: { tag: string }; platform: { name: string } }[] }>(
+      `${MS}Version`,
+      {},
+    );
     expect(v.messages[0]!.version.tag).toBe("v1.13.9");
     expect(v.messages[0]!.platform.name).toBe("twin (simulated)");
   });
@@ -92,7 +101,10 @@ describe("secure mode", () => {
     const c = client(twin.nodes[0]!.address, reader);
     await expect(c.unary(`${MS}Version`, {})).resolves.toBeTruthy();
     await expect(
-      c.unary(`${MS}ApplyConfiguration`, { data: Buffer.from(goldenConfig("controlplane")), mode: "NO_REBOOT" }),
+      c.unary(`${MS}ApplyConfiguration`, {
+        data: Buffer.from(goldenConfig("controlplane")),
+        mode: "NO_REBOOT",
+      }),
     ).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
   });
 
@@ -100,26 +112,36 @@ describe("secure mode", () => {
     const other = await createOsCa();
     const foreign = await issueClientCert(other.cert, other.key, { roles: ["os:admin"] });
     const c = client(twin.nodes[0]!.address, foreign);
-    await expect(c.unary(`${MS}Version`, {}, { timeoutMs: 5000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    await expect(c.unary(`${MS}Version`, {}, { timeoutMs: 5000 })).rejects.toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+    });
   });
 
   test("a client certificate with serverAuth and clientAuth is refused", async () => {
     const both = await clientCert(["os:admin"], ["serverAuth", "clientAuth"]);
     const c = client(twin.nodes[0]!.address, both);
-    await expect(c.unary(`${MS}Version`, {}, { timeoutMs: 5000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    await expect(c.unary(`${MS}Version`, {}, { timeoutMs: 5000 })).rejects.toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+    });
   });
 
   test("bootstrap forms a real 3-member etcd; a second bootstrap fails as in Talos", async () => {
     await bootstrap(twin, admin);
     const c = client(twin.nodes[2]!.address, admin);
-    const list = await c.unary<{ messages: { members: { hostname: string }[] }[] }>(`${MS}EtcdMemberList`, {});
+    const list = await c.unary<{ messages: { members: { hostname: string }[] }[] }>(
+      `${MS}EtcdMemberList`,
+      {},
+    );
     expect(list.messages[0]!.members.map((m) => m.hostname).sort()).toEqual(["cp-1", "cp-2", "cp-3"]);
     expect((await etcd.memberList(twin.nodes[0]!.address)).length).toBe(3);
     await expect(c.unary(`${MS}Bootstrap`, {})).rejects.toMatchObject({
       code: grpc.status.ALREADY_EXISTS,
       details: "etcd data directory is not empty",
     });
-    const status = await c.unary<{ messages: { member_status: { member_id: string; leader: string } }[] }>(`${MS}EtcdStatus`, {});
+    const status = await c.unary<{ messages: { member_status: { member_id: string; leader: string } }[] }>(
+      `${MS}EtcdStatus`,
+      {},
+    );
     expect(status.messages[0]!.member_status.leader).not.toBe("0");
   });
 
@@ -149,7 +171,9 @@ describe("secure mode", () => {
     const node = twin.nodes[2]!;
     await twin.fault(node.name, { kind: "refuse-upgrade" });
     const c = client(node.address, admin);
-    const r = await c.unary<{ messages: { ack: string }[] }>(`${MS}Upgrade`, { image: "ghcr.io/siderolabs/installer:v1.13.10" });
+    const r = await c.unary<{ messages: { ack: string }[] }>(`${MS}Upgrade`, {
+      image: "ghcr.io/siderolabs/installer:v1.13.10",
+    });
     expect(r.messages[0]!.ack).toBe("Upgrade request received");
     await twin.waitFor("upgrade to start", () => node.stage !== "running", 5000);
     await twin.waitFor("node back up", () => node.ready, 20_000);

@@ -28,13 +28,22 @@ test("recover etcd from a snapshot after a reset", async () => {
   const snapshot = await c.stream<{ bytes: Uint8Array }>(`${MS}EtcdSnapshot`, {});
   await c.unary(`${MS}Reset`, { graceful: true, reboot: true });
   c.close();
-  await twin.waitFor("back in maintenance", () => node.stage === "maintenance" && node.server !== undefined, 20_000);
+  await twin.waitFor(
+    "back in maintenance",
+    () => node.stage === "maintenance" && node.server !== undefined,
+    20_000,
+  );
   expect(node.hasEtcdData).toBe(false);
 
   await configure(twin);
   c = new RawClient(node.address, { kind: "mtls", ca: goldenOsCa().crt, cert: admin });
-  await expect(c.unary(`${MS}Bootstrap`, { recover_etcd: true })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
-  await c.clientStream(`${MS}EtcdRecover`, snapshot.map((d) => ({ bytes: d.bytes })));
+  await expect(c.unary(`${MS}Bootstrap`, { recover_etcd: true })).rejects.toMatchObject({
+    code: grpc.status.FAILED_PRECONDITION,
+  });
+  await c.clientStream(
+    `${MS}EtcdRecover`,
+    snapshot.map((d) => ({ bytes: d.bytes })),
+  );
   await c.unary(`${MS}Bootstrap`, { recover_etcd: true });
   c.close();
   await twin.waitFor("etcd recovered", () => node.ready, 20_000);

@@ -8,7 +8,12 @@ import { clientCert, goldenConfig, goldenOsCa, MS, RawClient } from "./helpers.j
 let twin: Twin;
 
 beforeAll(async () => {
-  twin = await startTwin({ controlplanes: 1, talosVersion: "v1.11.6", subnet: "127.0.114.0/24", rebootMs: 200 });
+  twin = await startTwin({
+    controlplanes: 1,
+    talosVersion: "v1.11.6",
+    subnet: "127.0.114.0/24",
+    rebootMs: 200,
+  });
 });
 
 afterAll(async () => {
@@ -17,12 +22,20 @@ afterAll(async () => {
 
 test("a 1.12 config (HostnameConfig) is rejected by a 1.11 node", async () => {
   const c = new RawClient(twin.nodes[0]!.address, { kind: "insecure" });
-  await expect(c.unary(`${MS}ApplyConfiguration`, { data: Buffer.from(goldenConfig("controlplane", "1.12")), mode: "AUTO" })).rejects.toMatchObject({
+  await expect(
+    c.unary(`${MS}ApplyConfiguration`, {
+      data: Buffer.from(goldenConfig("controlplane", "1.12")),
+      mode: "AUTO",
+    }),
+  ).rejects.toMatchObject({
     code: grpc.status.INVALID_ARGUMENT,
     details: expect.stringContaining('unknown document kind "HostnameConfig"'),
   });
   await expect(
-    c.unary(`${MS}ApplyConfiguration`, { data: Buffer.from(goldenConfig("controlplane", "1.11")), mode: "NO_REBOOT" }),
+    c.unary(`${MS}ApplyConfiguration`, {
+      data: Buffer.from(goldenConfig("controlplane", "1.11")),
+      mode: "NO_REBOOT",
+    }),
   ).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
   c.close();
 });
@@ -34,8 +47,16 @@ test("RBAC is off on 1.11 without machine.features.rbac: a reader may do admin t
   const m = new RawClient(node.address, { kind: "insecure" });
   await m.unary(`${MS}ApplyConfiguration`, { data: Buffer.from(config), mode: "AUTO" });
   m.close();
-  await twin.waitFor("normal mode", () => node.mode === "normal" && node.stage === "running" && node.server !== undefined, 20_000);
-  const reader = new RawClient(node.address, { kind: "mtls", ca: goldenOsCa().crt, cert: await clientCert(["os:reader"]) });
+  await twin.waitFor(
+    "normal mode",
+    () => node.mode === "normal" && node.stage === "running" && node.server !== undefined,
+    20_000,
+  );
+  const reader = new RawClient(node.address, {
+    kind: "mtls",
+    ca: goldenOsCa().crt,
+    cert: await clientCert(["os:reader"]),
+  });
   const v = await reader.unary<{ messages: { features: { rbac: boolean } }[] }>(`${MS}Version`, {});
   expect(v.messages[0]!.features.rbac).toBe(false);
   const kc = await reader.stream(`${MS}Kubeconfig`, {});

@@ -27,11 +27,26 @@ function outputFormat(value: string): "text" | "json" {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n") + "\n";
+  return (
+    rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n") +
+    "\n"
+  );
 }
 
 function renderStatus(s: TwinStatus, withFingerprints: boolean): string {
-  const rows = [["NAME", "ROLE", "ADDRESS", "STAGE", "VERSION", "READY", "ETCD", "FAULTS", ...(withFingerprints ? ["FINGERPRINT"] : [])]];
+  const rows = [
+    [
+      "NAME",
+      "ROLE",
+      "ADDRESS",
+      "STAGE",
+      "VERSION",
+      "READY",
+      "ETCD",
+      "FAULTS",
+      ...(withFingerprints ? ["FINGERPRINT"] : []),
+    ],
+  ];
   for (const n of s.nodes)
     rows.push([
       n.name,
@@ -59,7 +74,10 @@ export function registerTwin(program: Command, io: Io): void {
         "  cairn twin fault cp-2 crash\n" +
         "  cairn twin down\n",
     );
-  const stateDirOption = ["--state-dir <dir>", "where the twin keeps its state and pid (default .cairn/twin)"] as const;
+  const stateDirOption = [
+    "--state-dir <dir>",
+    "where the twin keeps its state and pid (default .cairn/twin)",
+  ] as const;
 
   twin
     .command("up")
@@ -75,7 +93,8 @@ export function registerTwin(program: Command, io: Io): void {
       const format = outputFormat(flags.output);
       const { parseDuration } = await import("../../twin/faults.js");
       const rebootMs = parseDuration(flags.rebootDuration);
-      if (rebootMs === undefined) throw new UserError(`--reboot-duration "${flags.rebootDuration}" is not a duration such as 2s`);
+      if (rebootMs === undefined)
+        throw new UserError(`--reboot-duration "${flags.rebootDuration}" is not a duration such as 2s`);
       const { up } = await import("../../twin/daemon.js");
       const status = await up({
         controlplanes: count("--controlplanes", flags.controlplanes),
@@ -86,7 +105,9 @@ export function registerTwin(program: Command, io: Io): void {
         ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
       });
       if (format === "json") return io.out(`${JSON.stringify(status, null, 2)}\n`);
-      io.out(`twin (simulated): ${status.nodes.length} nodes, Talos ${status.talosVersion}, subnet ${status.subnet}, state ${status.stateDir}\n`);
+      io.out(
+        `twin (simulated): ${status.nodes.length} nodes, Talos ${status.talosVersion}, subnet ${status.subnet}, state ${status.stateDir}\n`,
+      );
       io.out(renderStatus(status, true));
       io.out("Nodes are in maintenance mode: apply configs with `cairn talos apply-config --insecure`.\n");
     });
@@ -102,12 +123,19 @@ export function registerTwin(program: Command, io: Io): void {
       const s = await status(flags.stateDir);
       if (format === "json") return io.out(`${JSON.stringify(s, null, 2)}\n`);
       io.out(`twin (simulated): Talos ${s.talosVersion}, subnet ${s.subnet}\n`);
-      io.out(renderStatus(s, s.nodes.some((n) => n.maintenanceFingerprint)));
+      io.out(
+        renderStatus(
+          s,
+          s.nodes.some((n) => n.maintenanceFingerprint),
+        ),
+      );
     });
 
   twin
     .command("fault")
-    .description("inject a fault into a node: crash | hang | slow-reboot=DURATION | refuse-upgrade | partition | heal")
+    .description(
+      "inject a fault into a node: crash | hang | slow-reboot=DURATION | refuse-upgrade | partition | heal",
+    )
     .argument("<node>", "node name or address, e.g. cp-2 or 127.0.100.2")
     .argument("<fault>", "crash, hang, slow-reboot=30s, refuse-upgrade, partition or heal")
     .option(...stateDirOption)
@@ -125,7 +153,11 @@ export function registerTwin(program: Command, io: Io): void {
     .action(async (flags: { stateDir?: string }) => {
       const { down } = await import("../../twin/daemon.js");
       const r = await down(flags.stateDir);
-      io.out(r.stopped ? `twin (simulated) stopped (pid ${r.pid}); no twin or etcd process left\n` : "no twin was running\n");
+      io.out(
+        r.stopped
+          ? `twin (simulated) stopped (pid ${r.pid}); no twin or etcd process left\n`
+          : "no twin was running\n",
+      );
     });
 
   // The daemon itself; started by `twin up`, not meant for users.
