@@ -4,5 +4,6 @@
 import * as validate from "./validate.js";
 import * as startup from "./startup.js";
 import * as fuzz from "./fuzz.js";
+import * as render from "./render.js";
 
-export const benchmarks = [validate, startup, fuzz];
+export const benchmarks = [validate, startup, fuzz, render];

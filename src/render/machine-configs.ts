@@ -117,15 +117,16 @@ export function renderNodeConfig(
     }
   }
 
-  const text = encodeConfigDocuments(docs, model.contract);
-  // Nothing leaves cairn that Talos would reject: validate every document against the contract's schema.
-  const errors = validateTalosDocuments(text, model.contract);
+  // Nothing leaves cairn that Talos would reject: validate every document against the contract's schema. The
+  // documents are validated as data (the encoder writes exactly them), which spares re-parsing 1,000 configs.
+  const errors = validateTalosDocuments(docs, model.contract);
   if (errors.length) {
     throw new UserError(
       `node ${node.name}: the rendered machine config is not valid for Talos ${model.contract}:\n${formatTalosValidationErrors(errors)}`,
       { hint: "a config patch probably sets a field this Talos version does not know; fix or remove it" },
     );
   }
+  const text = encodeConfigDocuments(docs, model.contract);
   return { node: node.name, role: node.role, text, schematicId: id, installerImage: image };
 }
 

@@ -73,6 +73,22 @@ describe("cairn render", () => {
     expect(m01).toContain("- name: nvidia");
   });
 
+  it("refuses, naming the node and path, when a patch makes a config Talos would reject; writes nothing", async () => {
+    const { writeFileSync, existsSync } = await import("node:fs");
+    const dir = mkdtempSync(join(tmpdir(), "cairn-render-"));
+    const spec = readFileSync(join(REPO_ROOT, "examples", "minimal.yaml"), "utf8").replace(
+      /^talos:\n/m,
+      "talos:\n  patches:\n    - machine:\n        kubelet:\n          bogusField: true\n",
+    );
+    expect(spec).toContain("bogusField");
+    const file = join(dir, "cairn.yaml");
+    writeFileSync(file, spec);
+    await expect(runRender({ file, out: join(dir, "out") })).rejects.toThrow(
+      /node cp1: the rendered machine config is not valid for Talos 1\.13:\n.*\/machine\/kubelet: unknown field "bogusField"/,
+    );
+    expect(existsSync(join(dir, "out", "nodes"))).toBe(false);
+  });
+
   it("lists what it wrote with --output json", async () => {
     const out = mkdtempSync(join(tmpdir(), "cairn-render-"));
     let stdout = "";
