@@ -18,18 +18,25 @@ function identity(opts: { ageIdentity?: string }) {
 async function clusterFacts(opts: {
   file: string;
   cluster?: string;
-}): Promise<{ cluster: string; talosEndpoints: string[]; apiEndpoint?: string }> {
-  if (opts.cluster) return { cluster: opts.cluster, talosEndpoints: [] };
+  secrets?: string;
+}): Promise<{ cluster: string; talosEndpoints: string[]; apiEndpoint?: string; secrets: string }> {
+  if (opts.cluster) {
+    if (!opts.secrets)
+      throw new UserError("--secrets is required with --cluster", { hint: "e.g. --secrets secrets.yaml" });
+    return { cluster: opts.cluster, talosEndpoints: [], secrets: opts.secrets };
+  }
   if (!existsSync(opts.file))
     throw new UserError(`no --cluster given and no spec at ${opts.file}`, {
       hint: "pass -f cairn.yaml, or give --cluster (and --endpoint) explicitly",
     });
   const { requireModel } = await import("../spec/load.js");
+  const { clusterDir } = await import("../render/render-run.js");
   const { model } = requireModel(opts.file);
   return {
     cluster: model.name,
     talosEndpoints: model.nodes.filter((n) => n.role === "controlplane" && n.address).map((n) => n.address!),
     apiEndpoint: model.endpoint.url,
+    secrets: opts.secrets ?? join(clusterDir(opts.file, model.name), "secrets.yaml"),
   };
 }
 
@@ -38,7 +45,7 @@ export async function runTalosconfig(opts: TalosconfigFlags, io: Io): Promise<vo
   const facts = await clusterFacts(opts);
   if (!opts.endpoint.length) opts = { ...opts, endpoint: facts.talosEndpoints };
   opts = { ...opts, cluster: facts.cluster };
-  const { authorities } = await readSecretsBundleFile(opts.secrets, identity(opts));
+  const { authorities } = await readSecretsBundleFile(facts.secrets, identity(opts));
   const { text, cert } = await buildTalosconfig(authorities.os, {
     context: facts.cluster,
     endpoints: opts.endpoint,
@@ -78,7 +85,7 @@ export async function runKubeconfig(opts: KubeconfigFlags, io: Io): Promise<void
     throw new UserError("--endpoint is required with --cluster", {
       hint: "e.g. --endpoint https://10.0.0.10:6443",
     });
-  const { authorities } = await readSecretsBundleFile(opts.secrets, identity(opts));
+  const { authorities } = await readSecretsBundleFile(facts.secrets, identity(opts));
   const { text, cert, contextName } = await buildAdminKubeconfig(authorities.k8s, {
     clusterName: facts.cluster,
     endpoint,

@@ -19,7 +19,8 @@ import { formatDiagnosticText } from "../spec/diagnostics.js";
 
 export interface RenderOptions {
   file: string;
-  out: string;
+  /** Default: the cluster directory `.cairn/<cluster>` next to the spec, which apply, plan and upgrade use too. */
+  out?: string;
   secrets?: string;
   ageRecipient?: string[];
   ageIdentity?: string;
@@ -47,13 +48,18 @@ export interface RenderReport {
   warnings: string[];
 }
 
+/** Where cairn keeps a cluster's secrets, configs, credentials and state unless told otherwise. */
+export function clusterDir(specFile: string, clusterName: string): string {
+  return join(dirname(resolve(specFile)), ".cairn", clusterName);
+}
+
 /** Credentials are renewed when they expire within this window, as `cairn health` warns. */
 const RENEW_WITHIN_MS = 30 * 24 * 3600 * 1000;
 
 export async function runRender(options: RenderOptions): Promise<RenderReport> {
   const now = options.now ?? new Date();
   const { model, warnings } = requireModel(options.file);
-  const out = resolve(options.out);
+  const out = resolve(options.out ?? clusterDir(options.file, model.name));
   const secretsPath = resolve(options.secrets ?? join(out, "secrets.yaml"));
   const artefacts: WrittenArtefact[] = [];
   const pending: { path: string; content: string; kind: ArtefactKind; node?: string; note?: string }[] = [];

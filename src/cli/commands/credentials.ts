@@ -9,7 +9,7 @@ const IDENTITY_HELP =
 
 export interface TalosconfigFlags {
   file: string;
-  secrets: string;
+  secrets?: string;
   cluster?: string;
   endpoint: string[];
   node: string[];
@@ -22,7 +22,7 @@ export interface TalosconfigFlags {
 
 export interface KubeconfigFlags {
   file: string;
-  secrets: string;
+  secrets?: string;
   cluster?: string;
   endpoint?: string;
   ttl: string;

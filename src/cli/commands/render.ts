@@ -7,7 +7,10 @@ export function registerRender(program: Command, io: Io): void {
     .command("render")
     .description("Render secrets, per-node Talos machine configs, talosconfig and kubeconfig from cairn.yaml")
     .option("-f, --file <file>", "the cluster spec", "cairn.yaml")
-    .option("-o, --out <dir>", "output directory", "out")
+    .option(
+      "-o, --out <dir>",
+      "output directory (default: .cairn/<cluster> next to the spec, shared with apply)",
+    )
     .option(
       "--secrets <file>",
       "secrets bundle to use or create (default: <out>/secrets.yaml); may be age-encrypted",
@@ -30,7 +33,7 @@ export function registerRender(program: Command, io: Io): void {
       "\nSecrets are created once and then reused; cairn never replaces them in place. Machine configs are\n" +
         "validated against the Talos schema of the spec's version before anything is written, and rendering\n" +
         "twice changes no byte (client credentials are reused while valid for more than 30 days).\n\n" +
-        "Output layout:\n  <out>/secrets.yaml     cluster secrets (0600)\n  <out>/nodes/<node>.yaml  machine config per node (0600)\n" +
+        "Output layout (default <out> = .cairn/<cluster> beside the spec; keep it out of git, it holds keys):\n  <out>/secrets.yaml     cluster secrets (0600)\n  <out>/nodes/<node>.yaml  machine config per node (0600)\n" +
         "  <out>/talosconfig      Talos API credentials (0600)\n  <out>/kubeconfig       Kubernetes admin credentials (0600)\n\n" +
         "Examples:\n  cairn render -f examples/homelab-proxmox-vlans.yaml -o out/homelab\n" +
         "  cairn render -f cairn.yaml --age-recipient age1... --output json",
