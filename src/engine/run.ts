@@ -1,0 +1,123 @@
+// The one entry point every change goes through: lock the cluster, open the journal, resume an interrupted run of
+// the same plan or start a new section, execute the DAG, record the end, release the lock — whatever happens.
+import { randomBytes } from "node:crypto";
+import { CairnError } from "../errors.js";
+import {
+  abortableSleep,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_RETRY,
+  defaultIsTransient,
+  executePlan,
+  validatePlan,
+} from "./executor.js";
+import { JournalWriter, planFingerprint, readJournal, type JournalRecord } from "./journal.js";
+import { acquireLock } from "./lock.js";
+import type { ActionHandlers, AnyEngineEvent, Plan, RunOptions, RunResult } from "./types.js";
+
+export type {
+  Action,
+  ActionContext,
+  ActionHandler,
+  ActionHandlers,
+  ActionKind,
+  AnyEngineEvent,
+  EngineEvent,
+  Plan,
+  RetryPolicy,
+  RunOptions,
+  RunResult,
+} from "./types.js";
+export { ActionTimeoutError, TransientError, defaultIsTransient, formatMs } from "./executor.js";
+export {
+  readJournal,
+  planFingerprint,
+  type JournalContents,
+  type JournalRecord,
+  type JournalRun,
+} from "./journal.js";
+export { acquireLock, LockedError, type Lock, type LockHolder } from "./lock.js";
+
+/**
+ * Runs a plan to completion, a failure (halt: nothing new starts, running actions finish) or an interruption
+ * (`options.signal`). Throws before touching anything when the plan has blockers, is malformed, or the cluster is
+ * locked by another run (LockedError).
+ */
+export async function runPlan(plan: Plan, handlers: ActionHandlers, options: RunOptions): Promise<RunResult> {
+  if (plan.blockers.length > 0) {
+    throw new CairnError("plan-blocked", `cannot ${plan.operation}:\n  - ${plan.blockers.join("\n  - ")}`);
+  }
+  const now = options.now ?? Date.now;
+  const emit = (e: AnyEngineEvent): void => {
+    try {
+      options.onEvent?.(e);
+    } catch {
+      // A display bug must never abort a run half-way.
+    }
+  };
+  const t0 = now();
+  const lock = acquireLock(options.lockPath, { operation: plan.operation, now });
+  try {
+    if (lock.warning) emit({ type: "warning", message: lock.warning });
+    const fingerprint = planFingerprint(plan);
+    const last = readJournal(options.journalPath).runs.at(-1);
+    // Only the most recent section can be resumed: an older one may have been undone by the runs after it.
+    const resume = last && last.fingerprint === fingerprint && !last.finished ? last : undefined;
+    const alreadyDone = new Set(resume?.done ?? []);
+    validatePlan(plan, handlers, alreadyDone);
+
+    const journal = new JournalWriter(options.journalPath);
+    try {
+      const run = resume?.run ?? `${new Date(t0).toISOString()}-${randomBytes(3).toString("hex")}`;
+      const at = (): string => new Date(now()).toISOString();
+      const rec = (r: JournalRecord): void => journal.append(r);
+      if (resume) rec({ t: "resume", run, pid: process.pid, at: at() });
+      else
+        rec({
+          t: "run",
+          run,
+          operation: plan.operation,
+          fingerprint,
+          actions: plan.actions.length,
+          pid: process.pid,
+          at: at(),
+        });
+      const resumedIds = plan.actions.filter((a) => alreadyDone.has(a.id)).map((a) => a.id);
+      emit({
+        type: "plan",
+        operation: plan.operation,
+        actions: plan.actions.length,
+        resumed: resumedIds.length,
+      });
+      for (const id of resumedIds)
+        emit({ type: "action-skipped", id, reason: "done in an interrupted earlier run" });
+
+      const result = await executePlan(plan, handlers, {
+        concurrency: Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY)),
+        retry: options.retry ?? DEFAULT_RETRY,
+        isTransient: options.isTransient ?? defaultIsTransient,
+        emit,
+        signal: options.signal,
+        now,
+        sleep: options.sleep ?? abortableSleep,
+        random: options.random ?? Math.random,
+        timeoutGraceMs: options.timeoutGraceMs,
+        alreadyDone,
+        notes: resume?.notes ?? {},
+        recorder: {
+          start: (id, attempt) => rec({ t: "start", run, id, attempt, at: at() }),
+          done: (id, ms) => rec({ t: "done", run, id, ms, at: at() }),
+          failed: (id, attempt, error, final) =>
+            rec({ t: "failed", run, id, attempt, error, final, at: at() }),
+          note: (id, key, value) => rec({ t: "note", run, id, key, value, at: at() }),
+        },
+      });
+      rec({ t: "end", run, ok: result.ok, interrupted: result.interrupted, at: at() });
+      emit({ type: "done", ok: result.ok, ms: now() - t0 });
+      return result;
+    } finally {
+      journal.close();
+    }
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,129 @@
+// The contract between plan builders (src/ops) and the one engine (src/engine): a plan is a DAG of typed actions.
+// Builders are pure: they read the model, the state and observations and return a Plan. Only the engine runs
+// actions, through the adapters in the ActionContext, and records every step in the journal.
+
+export type ActionKind =
+  | "provision"
+  | "apply-config"
+  | "wait-secure"
+  | "bootstrap"
+  | "wait-etcd"
+  | "wait-kubernetes"
+  | "fetch-kubeconfig"
+  | "health-gate"
+  | "upgrade"
+  | "upgrade-kubernetes"
+  | "reset"
+  | "etcd-remove-member"
+  | "deprovision"
+  | "etcd-snapshot"
+  | "etcd-restore"
+  | "gate";
+
+export interface Action {
+  /** Stable and unique within a plan (e.g. "apply-config:talos-k8s-01"); the journal keys progress by it. */
+  id: string;
+  kind: ActionKind;
+  /** Node name, when the action concerns one node. */
+  node?: string;
+  /** One line for humans: "upgrade talos-k8s-01 v1.11.5 → v1.12.11". */
+  title: string;
+  /** Action ids that must have succeeded first. */
+  dependsOn: string[];
+  /** Kind-specific parameters, JSON-serialisable (they are journalled). Secrets never go here. */
+  params: Record<string, unknown>;
+  /** Per-action timeout. */
+  timeoutMs?: number;
+  /** Extra detail for `cairn plan` (e.g. a redacted config diff, the apply mode). */
+  detail?: string[];
+  /**
+   * Actions sharing a concurrency group run at most `limit` at a time (e.g. control planes: 1; a worker batch: N).
+   */
+  group?: { name: string; limit: number };
+}
+
+export interface Plan {
+  /** What the plan is for ("apply", "upgrade talos", …). */
+  operation: string;
+  actions: Action[];
+  /** Findings that stop the plan before it starts (pre-flight failures); non-empty means "refuse". */
+  blockers: string[];
+  warnings: string[];
+}
+
+export type EngineEvent =
+  | { type: "plan"; operation: string; actions: number; resumed: number }
+  | { type: "action-start"; id: string; title: string; attempt: number }
+  | { type: "action-progress"; id: string; message: string }
+  | { type: "action-retry"; id: string; attempt: number; error: string; delayMs: number }
+  | { type: "action-done"; id: string; title: string; ms: number }
+  | { type: "action-failed"; id: string; title: string; error: string }
+  | { type: "action-skipped"; id: string; reason: string }
+  | { type: "halt"; reason: string }
+  | { type: "done"; ok: boolean; ms: number };
+
+/** A non-fatal engine notice, e.g. a stale lock taken over. (Additive to the events above.) */
+export type EngineWarningEvent = { type: "warning"; message: string };
+
+/** Every event the engine emits; the display consumes these. */
+export type AnyEngineEvent = EngineEvent | EngineWarningEvent;
+
+/** What a handler gets besides its action: cancellation, progress, the attempt number and durable notes. */
+export interface ActionContext {
+  /** Aborted when the action's timeout expires; a handler should stop promptly (Ctrl-C does not abort it). */
+  signal: AbortSignal;
+  /** One line for the display ("waiting for etcd quorum: 2/3 members"). */
+  progress(message: string): void;
+  /** 1 on the first try, 2 on the first retry, … */
+  attempt: number;
+  /**
+   * Facts recorded durably (fsynced) before a side effect completes, so a resumed run can tell ("bootstrap sent").
+   * Scoped to this action within its run (including resumed runs of the same plan).
+   */
+  journal: { note(key: string, value: unknown): void; get(key: string): unknown };
+}
+
+export type ActionHandler = (action: Action, ctx: ActionContext) => Promise<void>;
+
+export type ActionHandlers = Partial<Record<ActionKind, ActionHandler>>;
+
+export interface RetryPolicy {
+  /** Total tries including the first (1 = no retry). */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface RunOptions {
+  journalPath: string;
+  lockPath: string;
+  /** Actions running at once across the whole plan (default 4). */
+  concurrency?: number;
+  /** Retries apply only to errors `isTransient` accepts (default 3 attempts, 500 ms base, 10 s cap). */
+  retry?: RetryPolicy;
+  /** Default: an error with `transient: true`, or a Node network error (ECONNREFUSED, ECONNRESET, …). */
+  isTransient?(e: unknown): boolean;
+  onEvent?(e: AnyEngineEvent): void;
+  /** Ctrl-C: finish the actions in flight, start no new one, record, return `interrupted`. */
+  signal?: AbortSignal;
+  now?(): number;
+  sleep?(ms: number, signal: AbortSignal): Promise<void>;
+  /** Jitter source in [0, 1) (tests make it deterministic). */
+  random?(): number;
+  /** After a timeout, how long to wait for the handler to honour its aborted signal before moving on (5 s). */
+  timeoutGraceMs?: number;
+}
+
+export interface RunResult {
+  /** True when every action of the plan is done (in this run or a resumed earlier one). */
+  ok: boolean;
+  /** Actions completed in this run, in completion order. */
+  completed: string[];
+  /** The failure that halted the run. */
+  failed?: { id: string; error: string };
+  /** Actions not run because the run halted or was interrupted (untouched, or stopped between retries). */
+  skipped: string[];
+  interrupted: boolean;
+  /** Actions done in an earlier, interrupted run of the same plan, not run again. */
+  resumed: string[];
+}
