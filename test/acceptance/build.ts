@@ -1,0 +1,37 @@
+// The acceptance script and the benchmarks run bin/cairn.js, which loads dist/: rebuild it when any source file is
+// newer than the newest compiled file (or dist/ is missing), as `npm run build` would.
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../helpers/shared.js";
+
+function newest(dir: string, suffix: string): number {
+  let max = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith(suffix)) continue;
+    max = Math.max(max, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return max;
+}
+
+export function distIsStale(): boolean {
+  const dist = join(REPO_ROOT, "dist");
+  if (!existsSync(join(dist, "twin/daemon.js")) || !existsSync(join(dist, "talos/api/proto"))) return true;
+  return newest(join(REPO_ROOT, "src"), ".ts") > newest(dist, ".js");
+}
+
+export function ensureBuilt(): void {
+  if (!distIsStale() && process.env.CAIRN_TEST_BUILD !== "1") return;
+  try {
+    execFileSync(
+      process.execPath,
+      [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+      { cwd: REPO_ROOT, stdio: "ignore" },
+    );
+  } catch {
+    // Type errors elsewhere in the tree do not stop tsc from emitting.
+  }
+  cpSync(join(REPO_ROOT, "src/talos/api/proto"), join(REPO_ROOT, "dist/talos/api/proto"), {
+    recursive: true,
+  });
+}
