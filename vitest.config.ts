@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // The twin tests start real etcd members on fixed loopback ports; files run one at a time per pool slot.
     pool: "forks",
+    reporters: ["default", "./test/helpers/summary-reporter.ts"],
   },
 });
