@@ -177,7 +177,12 @@ export function executePlan(plan: Plan, handlers: ActionHandlers, opts: ExecuteO
       opts.signal?.removeEventListener("abort", onInterrupt);
       for (const a of pending) {
         skipped.push(a.id);
-        opts.emit({ type: "action-skipped", id: a.id, reason: interrupted ? "interrupted" : "halted" });
+        opts.emit({
+          type: "action-skipped",
+          id: a.id,
+          title: a.title,
+          reason: interrupted ? "interrupted" : "halted",
+        });
       }
       const ok = !failed && done.size === plan.actions.length;
       const result: RunResult = { ok, completed, skipped, interrupted, resumed };
@@ -232,7 +237,7 @@ export function executePlan(plan: Plan, handlers: ActionHandlers, opts: ExecuteO
           }
         } else {
           skipped.push(a.id);
-          opts.emit({ type: "action-skipped", id: a.id, reason: "stopped before retrying" });
+          opts.emit({ type: "action-skipped", id: a.id, title: a.title, reason: "stopped before retrying" });
         }
         pump();
       });

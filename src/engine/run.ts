@@ -81,15 +81,20 @@ export async function runPlan(plan: Plan, handlers: ActionHandlers, options: Run
           pid: process.pid,
           at: at(),
         });
-      const resumedIds = plan.actions.filter((a) => alreadyDone.has(a.id)).map((a) => a.id);
+      const resumed = plan.actions.filter((a) => alreadyDone.has(a.id));
       emit({
         type: "plan",
         operation: plan.operation,
         actions: plan.actions.length,
-        resumed: resumedIds.length,
+        resumed: resumed.length,
       });
-      for (const id of resumedIds)
-        emit({ type: "action-skipped", id, reason: "done in an interrupted earlier run" });
+      for (const a of resumed)
+        emit({
+          type: "action-skipped",
+          id: a.id,
+          title: a.title,
+          reason: "done in an interrupted earlier run",
+        });
 
       const result = await executePlan(plan, handlers, {
         concurrency: Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY)),

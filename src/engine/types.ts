@@ -58,7 +58,7 @@ export type EngineEvent =
   | { type: "action-retry"; id: string; attempt: number; error: string; delayMs: number }
   | { type: "action-done"; id: string; title: string; ms: number }
   | { type: "action-failed"; id: string; title: string; error: string }
-  | { type: "action-skipped"; id: string; reason: string }
+  | { type: "action-skipped"; id: string; reason: string; title?: string }
   | { type: "halt"; reason: string }
   | { type: "done"; ok: boolean; ms: number };
 
