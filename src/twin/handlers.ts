@@ -501,9 +501,9 @@ const NORMAL: Record<string, (node: TwinNode) => Impl> = {
             `error validating installer image "${image}": no version tag`,
           );
         send({ progress: { message: `installing ${image} (simulated by the twin)` } });
-        send({ progress: { message: "upgrade staged, rebooting" } });
+        send({ progress: { message: "upgrade installed, it boots at the next reboot" } });
         send({ progress: { exit_code: 0 } });
-        node.upgrade(tag);
+        node.installUpgrade(tag);
       },
     ),
 

@@ -89,6 +89,8 @@ export class TwinNode {
   hung = false;
   partitioned = false;
   refuseUpgrade = false;
+  /** A version installed by the lifecycle upgrade API, booted (or refused) at the next reboot. */
+  installedVersion: string | undefined;
   slowRebootMs: number | undefined;
   /** The member left etcd (EtcdLeaveCluster): etcd stays down until the next boot, as in Talos. */
   etcdLeft = false;
@@ -352,7 +354,7 @@ export class TwinNode {
   }
 
   reboot(): void {
-    this.schedule("rebooting", () => undefined);
+    this.schedule("rebooting", () => this.bootInstalled());
   }
 
   shutdown(): void {
@@ -361,9 +363,24 @@ export class TwinNode {
 
   upgrade(toVersion: string): void {
     this.schedule("upgrading", () => {
+      this.installedVersion = undefined;
       // A/B: with refuse-upgrade the new image fails to boot and the bootloader falls back to the old one.
       if (!this.refuseUpgrade) this.version = toVersion;
     });
+  }
+
+  /**
+   * LifecycleService/Upgrade (1.13): the image goes into the other A/B slot and boots at the next reboot, which
+   * the client asks for afterwards (rebooting here would race that Reboot and lose the upgrade).
+   */
+  installUpgrade(toVersion: string): void {
+    this.installedVersion = toVersion;
+  }
+
+  private bootInstalled(): void {
+    const v = this.installedVersion;
+    this.installedVersion = undefined;
+    if (v !== undefined && !this.refuseUpgrade) this.version = v;
   }
 
   /** Talos reset: leave etcd if graceful, wipe EPHEMERAL (etcd data) and STATE (config), come back in maintenance. */
