@@ -1,0 +1,129 @@
+// Live observations the upgrade planner and gates need: each node's running version (and installed schematic, as
+// cairn recorded it), and etcd as each control plane sees it. Every call is bounded; an unreachable node is an
+// observation, not an exception.
+import type { TalosClient } from "../talos/api/client.js";
+import type { ObservedCluster, ObservedEtcd, ObservedNode } from "./upgrade-plan.js";
+import { brief, type OpsAccess } from "./upgrade-access.js";
+
+/** State section where cairn records what each node was last installed from (the schematic is not observable). */
+export const INSTALLED_SECTION = "talosInstalled";
+/** State section of an in-flight upgrade (its node list), so an interrupted run rebuilds the same plan. */
+export const UPGRADE_SECTION = "talosUpgrade";
+
+export interface InstalledRecord {
+  version: string;
+  image: string;
+  schematicId: string;
+  at: string;
+}
+
+export interface UpgradeRecord {
+  to: string;
+  nodes: string[];
+  startedAt: string;
+}
+
+export function installedRecords(access: OpsAccess): Record<string, InstalledRecord> {
+  return (access.stateSection.get(INSTALLED_SECTION) as Record<string, InstalledRecord> | undefined) ?? {};
+}
+
+export function recordInstalled(access: OpsAccess, node: string, rec: InstalledRecord): void {
+  const all = { ...installedRecords(access), [node]: rec };
+  access.stateSection.set(INSTALLED_SECTION, all);
+}
+
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        t = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+export async function nodeVersion(client: TalosClient, timeoutMs = 5000): Promise<string> {
+  const [r] = await withTimeout(client.version(), timeoutMs, "Version");
+  if (!r) throw new Error("Version: empty reply");
+  if (!r.ok) throw r.error;
+  const tag = r.value.version?.tag;
+  if (!tag) throw new Error("Version: no version tag in the reply");
+  return tag;
+}
+
+export async function observeNodes(access: OpsAccess, timeoutMs = 5000): Promise<ObservedNode[]> {
+  const installed = installedRecords(access);
+  return Promise.all(
+    access.model.nodes.map(async (n): Promise<ObservedNode> => {
+      try {
+        const c = await access.nodeClient(n.name);
+        const version = await nodeVersion(c, timeoutMs);
+        const rec = installed[n.name];
+        // A record of another version predates an upgrade cairn did not do; its schematic is unknown then.
+        const schematicId = rec && rec.version === version ? rec.schematicId : undefined;
+        return { name: n.name, reachable: true, version, ...(schematicId ? { schematicId } : {}) };
+      } catch (e) {
+        return { name: n.name, reachable: false, error: brief(e) };
+      }
+    }),
+  );
+}
+
+export async function observeEtcd(access: OpsAccess, timeoutMs = 5000): Promise<ObservedEtcd> {
+  const cps = access.model.nodes.filter((n) => n.role === "controlplane").map((n) => n.name);
+  const status: ObservedEtcd["status"] = {};
+  let members: ObservedEtcd["members"] | undefined;
+  let listError: string | undefined;
+  await Promise.all(
+    cps.map(async (cp) => {
+      try {
+        const c = await access.nodeClient(cp);
+        const [r] = await withTimeout(c.etcdStatus(), timeoutMs, "EtcdStatus");
+        if (!r) throw new Error("EtcdStatus: empty reply");
+        if (!r.ok) throw r.error;
+        const s = r.value.member_status;
+        status[cp] = {
+          memberId: s?.member_id ?? "0",
+          leader: s?.leader ?? "0",
+          errors: s?.errors ?? [],
+          isLearner: s?.is_learner ?? false,
+        };
+        if (!members) {
+          const [m] = await withTimeout(c.etcdMemberList(), timeoutMs, "EtcdMemberList");
+          if (m?.ok)
+            members = m.value.members.map((x) => ({
+              id: x.id,
+              hostname: x.hostname,
+              peerUrls: x.peer_urls,
+              isLearner: x.is_learner,
+            }));
+          else if (m) listError = m.error.message;
+        }
+      } catch (e) {
+        status[cp] = { error: brief(e) };
+      }
+    }),
+  );
+  return {
+    members: members ?? [],
+    status,
+    ...(members ? {} : { error: listError ?? "no control plane answered" }),
+  };
+}
+
+export async function observeCluster(access: OpsAccess, timeoutMs = 5000): Promise<ObservedCluster> {
+  const [nodes, etcd] = await Promise.all([observeNodes(access, timeoutMs), observeEtcd(access, timeoutMs)]);
+  const addresses: Record<string, string> = {};
+  for (const n of access.model.nodes) {
+    try {
+      addresses[n.name] = access.addressOf(n.name);
+    } catch {
+      // no dial address: matching by hostname only
+    }
+  }
+  return { nodes, etcd, addresses };
+}
