@@ -105,7 +105,7 @@ export function upgradeHandler(access: OpsAccess, options: UpgradeHandlerOptions
       client = await access.nodeClient(p.node);
     };
     try {
-      let sent = ctx.journal.get("sent") as { bootId?: string; from: string } | undefined;
+      let sent = (ctx.journal.get("sent") ?? undefined) as { bootId?: string; from: string } | undefined;
       if (!sent) {
         const now = await observe(client, callTimeoutMs);
         const installed = installedRecords(access)[p.node];
@@ -154,6 +154,8 @@ export function upgradeHandler(access: OpsAccess, options: UpgradeHandlerOptions
           if (rebooted && o.stage === "running") {
             const back = normaliseTalosVersion(o.version) ?? o.version;
             if (back !== to) {
+              // Forget the sent upgrade: running the upgrade again (after a fix) must send it again, not re-report.
+              ctx.journal.note("sent", null);
               if (normaliseTalosVersion(sent.from) === back)
                 throw new UpgradeRolledBackError(p.node, back, to);
               throw new CairnError("upgrade-version", `${p.node} came back on ${back}, expected ${to}`);
