@@ -75,9 +75,15 @@ export class EtcdProcess {
   start(initialCluster: string, state: "new" | "existing"): void {
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     const log = openSync(this.logFile, "a");
+    // The member's name is the node's hostname from its config (as in Talos), which the initial cluster lists
+    // against this member's peer URL; the slot name only when the entry is not there.
+    const own = initialCluster
+      .split(",")
+      .find((e) => e.endsWith(`=${peerUrl(this.address)}`))
+      ?.split("=")[0];
     const args = [
       "--name",
-      this.name,
+      own || this.name,
       "--data-dir",
       this.dataDir,
       "--listen-client-urls",
