@@ -44,7 +44,11 @@ export interface ClusterAccess {
   /** mTLS client whose only endpoint is this node (no apid forwarding: works while other nodes are down). */
   nodeClient(node: string): Promise<TalosClient>;
   /** Maintenance-mode client straight to one node; pins the fingerprint when one is known. */
-  insecureClient(node: string, fingerprint?: string): TalosClient;
+  insecureClient(
+    node: string,
+    fingerprint?: string,
+    onFingerprint?: (fingerprint: string) => void,
+  ): TalosClient;
   /** The rendered machine config for a node (`<dir>/nodes/<node>.yaml`); secret material, never print it. */
   renderedConfig(node: string): string;
   /** The state file as it is now (sections of every operation). */
@@ -128,7 +132,7 @@ export async function openClusterAccess(options: OpenClusterAccessOptions): Prom
       return slot.address;
     }
     const n = nodeOf(name);
-    const address = n?.address ?? n?.spec.static?.address;
+    const address = n?.address ?? n?.spec.static?.address ?? stateOps.read().nodes[name]?.address;
     if (!address)
       throw new UserError(`node ${name} has no address cairn can dial`, {
         hint: "give its management interface a static address (or `static.address` for a machine in maintenance mode)",
@@ -140,10 +144,23 @@ export async function openClusterAccess(options: OpenClusterAccessOptions): Prom
     return nodeOf(name)?.spec.static?.address ?? addressOf(name);
   };
 
-  const opened: TalosClient[] = [];
+  // Every client still open; a client closed by its user leaves the set (pollers open many short-lived ones).
+  const opened = new Set<TalosClient>();
+  const track = (c: TalosClient): TalosClient => {
+    opened.add(c);
+    const close = c.close.bind(c);
+    c.close = () => {
+      opened.delete(c);
+      close();
+    };
+    return c;
+  };
+  let credsCache: { caPem: string; certPem: string; keyPem: string } | undefined;
   const creds = (): { caPem: string; certPem: string; keyPem: string } => {
+    if (credsCache) return credsCache;
     const ctx = loadTalosconfig(paths.talosconfig, model.name);
-    return { caPem: ctx.caPem, certPem: ctx.certPem, keyPem: ctx.keyPem };
+    credsCache = { caPem: ctx.caPem, certPem: ctx.certPem, keyPem: ctx.keyPem };
+    return credsCache;
   };
   let shared: TalosClient | undefined;
   const access: ClusterAccess = {
@@ -155,8 +172,7 @@ export async function openClusterAccess(options: OpenClusterAccessOptions): Prom
     async client() {
       if (shared) return shared;
       const endpoints = model.nodes.filter((n) => n.role === "controlplane").map((n) => addressOf(n.name));
-      shared = TalosClient.mtls(creds(), { endpoints, connectTimeoutMs: 5000 });
-      opened.push(shared);
+      shared = track(TalosClient.mtls(creds(), { endpoints, connectTimeoutMs: 5000 }));
       return shared;
     },
     async nodeClient(node) {
@@ -166,18 +182,17 @@ export async function openClusterAccess(options: OpenClusterAccessOptions): Prom
         // Callers poll nodes that are rebooting; they retry themselves, so fail fast here.
         retry: { attempts: 1 },
       });
-      opened.push(c);
-      return c;
+      return track(c);
     },
-    insecureClient(node, fingerprint) {
+    insecureClient(node, fingerprint, onFingerprint) {
       const c = TalosClient.insecure({
+        ...(onFingerprint ? { onFingerprint: (_endpoint: string, fp: string) => onFingerprint(fp) } : {}),
         endpoints: [maintenanceAddressOf(node)],
         connectTimeoutMs: 3000,
         retry: { attempts: 1 },
         ...(fingerprint ? { fingerprint } : {}),
       });
-      opened.push(c);
-      return c;
+      return track(c);
     },
     renderedConfig(node) {
       const p = join(paths.nodesDir, `${node}.yaml`);
@@ -188,7 +203,7 @@ export async function openClusterAccess(options: OpenClusterAccessOptions): Prom
     updateState: stateOps.update,
     notices,
     async close() {
-      for (const c of opened.splice(0)) c.close();
+      for (const c of [...opened]) c.close();
       shared = undefined;
     },
   };
@@ -255,45 +270,52 @@ async function ensureTwin(
     ? { pid: now.pid, startedAt: now.startedAt, subnet: status.subnet }
     : undefined;
 
-  let mapping: Record<string, TwinSlot> = {};
-  state.update((s) => {
-    const previous = s.twin as TwinRecord | undefined;
-    // A different daemon than the one the state describes: the simulated machines were wiped, so is the record.
-    if (previous && record && (previous.startedAt !== record.startedAt || previous.pid !== record.pid)) {
-      notices.push(
-        "the twin was restarted since the last run: its machines start over, and so does the state",
+  // Computed on a copy and written only when something changed: a second cairn refused by the lock must not
+  // have rewritten the state file under the running one.
+  const s = state.read();
+  const before = JSON.stringify(s);
+  const previous = s.twin as TwinRecord | undefined;
+  // A different daemon than the one the state describes: the simulated machines were wiped, so is the record.
+  if (previous && record && (previous.startedAt !== record.startedAt || previous.pid !== record.pid)) {
+    notices.push("the twin was restarted since the last run: its machines start over, and so does the state");
+    s.nodes = {};
+    s.bootstrap = null;
+    s.bootstrapIntent = null;
+    s.twinMapping = {};
+    delete s.kubeconfigFetchedAt;
+    rmSync(paths.applied, { recursive: true, force: true });
+    rmSync(paths.journal, { force: true });
+  }
+  if (record) s.twin = record;
+  const slots = status.nodes;
+  const current = { ...(s.twinMapping ?? {}) };
+  for (const [name, slot] of Object.entries(current))
+    if (!slots.some((x) => x.name === slot.slot)) delete current[name];
+  const used = new Set(Object.values(current).map((x) => x.slot));
+  for (const n of model.nodes) {
+    if (current[n.name]) continue;
+    const free =
+      slots.find((x) => !used.has(x.name) && x.plannedRole === n.role) ??
+      slots.find((x) => !used.has(x.name));
+    if (!free)
+      throw new UserError(
+        `the twin running from ${paths.twinDir} has no free slot for node ${n.name} (${n.role})`,
+        {
+          hint: `it has ${slots.length} slots; stop it with \`cairn twin down --state-dir ${paths.twinDir}\` and run again to start a twin sized for the spec (the rehearsal starts over)`,
+        },
       );
-      s.nodes = {};
-      s.bootstrap = null;
-      s.twinMapping = {};
-      delete s.kubeconfigFetchedAt;
-      rmSync(paths.applied, { recursive: true, force: true });
-      rmSync(paths.journal, { force: true });
-    }
-    if (record) s.twin = record;
-    const slots = status.nodes;
-    const current = { ...(s.twinMapping ?? {}) };
-    for (const [name, slot] of Object.entries(current))
-      if (!slots.some((x) => x.name === slot.slot)) delete current[name];
-    const used = new Set(Object.values(current).map((x) => x.slot));
-    for (const n of model.nodes) {
-      if (current[n.name]) continue;
-      const free =
-        slots.find((x) => !used.has(x.name) && x.plannedRole === n.role) ??
-        slots.find((x) => !used.has(x.name));
-      if (!free)
-        throw new UserError(
-          `the twin running from ${paths.twinDir} has no free slot for node ${n.name} (${n.role})`,
-          {
-            hint: `it has ${slots.length} slots; stop it with \`cairn twin down --state-dir ${paths.twinDir}\` and run again to start a twin sized for the spec (the rehearsal starts over)`,
-          },
-        );
-      used.add(free.name);
-      current[n.name] = { slot: free.name, address: free.address };
-    }
-    s.twinMapping = current;
-    mapping = current;
-  });
+    used.add(free.name);
+    current[n.name] = { slot: free.name, address: free.address };
+  }
+  s.twinMapping = current;
+  if (JSON.stringify(s) !== before) {
+    const write = s;
+    state.update((draft) => {
+      for (const k of Object.keys(draft)) delete draft[k];
+      Object.assign(draft, write);
+    });
+  }
+  const mapping = current;
   return mapping;
 }
 

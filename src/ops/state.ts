@@ -22,6 +22,10 @@ export type NodeStage = "pending" | "config-applied" | "running" | "removing";
 export interface NodeState {
   stage: NodeStage;
   role: "controlplane" | "worker";
+  /** Dial address when cairn last reached it (so a node that left the spec can still be reset). */
+  address?: string;
+  /** Hostname in its config (the etcd member name of a control plane). */
+  hostname?: string;
   /** sha256 of the machine config text last accepted by the node. */
   appliedConfigHash?: string;
   /** Talos version the node last reported (or was configured with). */
@@ -53,6 +57,11 @@ export interface CairnState {
   simulated: boolean;
   nodes: Record<string, NodeState>;
   bootstrap: BootstrapRecord | null;
+  /**
+   * Written (fsynced) just before the Bootstrap call: a run that finds it without a bootstrap record knows the call
+   * may have reached the node and waits for etcd before ever calling again.
+   */
+  bootstrapIntent?: { node: string; at: string } | null;
   /** Spec node → twin slot; null when not on the twin. */
   twinMapping: Record<string, TwinSlot> | null;
   kubeconfigFetchedAt?: string;

@@ -10,6 +10,9 @@ import { registerSecrets } from "./secrets.js";
 import { registerKubeconfig, registerTalosconfig } from "./credentials.js";
 import { registerTwin } from "./twin.js";
 import { registerRender } from "./render.js";
+import { registerPlan } from "./plan.js";
+import { registerApply } from "./apply.js";
+import { registerUpgrade } from "./upgrade.js";
 
 /** Registers a command; `argv` lets a command with many subcommands load them only when it is the one invoked. */
 export type RegisterCommand = (program: Command, io: Io, argv: readonly string[]) => void | Promise<void>;
@@ -19,10 +22,13 @@ export const commands: RegisterCommand[] = [
   registerValidate,
   registerSchema,
   registerRender,
+  registerPlan,
+  registerApply,
   registerTalos,
   registerSecrets,
   registerTalosconfig,
   registerKubeconfig,
   registerTwin,
   registerSchematic,
+  registerUpgrade,
 ];

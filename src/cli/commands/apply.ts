@@ -1,0 +1,26 @@
+// `cairn apply`: make the cluster match cairn.yaml — bootstrap, config changes, spec-driven upgrades, scaling.
+import type { Command } from "commander";
+import type { Io } from "../output.js";
+import { clusterOptions, type ClusterFlags } from "./plan.js";
+
+export function registerApply(program: Command, io: Io): void {
+  clusterOptions(
+    program
+      .command("apply")
+      .description(
+        "Make the cluster match cairn.yaml: bootstrap, config changes, upgrades, scaling (asks first)",
+      ),
+  )
+    .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
+    .addHelpText(
+      "after",
+      "\nThe plan runs through cairn's engine: one apply at a time per cluster (a lock), resumable after an\n" +
+        "interruption (journal), progress on screen (NDJSON with --output json).\n\n" +
+        "Examples:\n  cairn apply -f examples/homelab-proxmox-vlans.yaml --twin --yes\n" +
+        "  cairn apply -f cairn.yaml\n  cairn apply -f cairn.yaml --yes --force   # remove a dead control plane",
+    )
+    .action(async (opts: ClusterFlags & { yes?: boolean }) => {
+      const { runApplyCommand } = await import("./apply-run.js");
+      process.exitCode = await runApplyCommand(opts, io);
+    });
+}
