@@ -2,6 +2,8 @@
 // cairn recorded it), and etcd as each control plane sees it. Every call is bounded; an unreachable node is an
 // observation, not an exception.
 import type { TalosClient } from "../talos/api/client.js";
+import { methods } from "../talos/api/messages.js";
+import { RESOURCE_TYPES } from "../talos/api/resources.js";
 import type { ObservedCluster, ObservedEtcd, ObservedNode } from "./upgrade-plan.js";
 import { brief, type OpsAccess } from "./upgrade-access.js";
 
@@ -126,4 +128,28 @@ export async function observeCluster(access: OpsAccess, timeoutMs = 5000): Promi
     }
   }
   return { nodes, etcd, addresses };
+}
+
+/**
+ * The node's running machine config text (COSI MachineConfigs, id v1alpha1; sensitive: admin only). Read raw from
+ * yaml_spec: a config with several documents is not one YAML document, so the generic resource parser cannot.
+ */
+export async function runningConfig(client: TalosClient, timeoutMs = 5000): Promise<string> {
+  const rt = RESOURCE_TYPES.machineConfigs;
+  const reply = await withTimeout(
+    client.transport.unary(
+      methods.cosiGet,
+      { namespace: rt.namespace, type: rt.type, id: rt.singleton },
+      undefined,
+      {
+        idempotent: true,
+        timeoutMs,
+      },
+    ),
+    timeoutMs + 1000,
+    "MachineConfig",
+  );
+  const text = reply.resource?.spec?.yaml_spec;
+  if (!text) throw new Error("MachineConfig: the node returned no config");
+  return text;
 }

@@ -4,8 +4,21 @@ import { CairnError } from "../errors.js";
 import { runPlan, type AnyEngineEvent, type Plan, type RunResult } from "../engine/run.js";
 import { gateHandler } from "./handlers/gate.js";
 import { upgradeHandler, type UpgradeHandlerOptions } from "./handlers/upgrade.js";
-import type { OpsAccess } from "./upgrade-access.js";
-import { observeCluster, UPGRADE_SECTION, type UpgradeRecord } from "./upgrade-observe.js";
+import { upgradeKubernetesHandler } from "./handlers/upgrade-kubernetes.js";
+import { brief, type OpsAccess } from "./upgrade-access.js";
+import {
+  componentVersions,
+  planKubernetesUpgrade,
+  type KubernetesUpgradeOptions,
+  type ObservedK8sNode,
+} from "./upgrade-kubernetes.js";
+import {
+  nodeVersion,
+  observeCluster,
+  runningConfig,
+  UPGRADE_SECTION,
+  type UpgradeRecord,
+} from "./upgrade-observe.js";
 import {
   normaliseTalosVersion,
   planTalosUpgrade,
@@ -113,5 +126,62 @@ export async function runTalosUpgrade(
   }
   const order = new Map(access.model.nodes.map((n, i) => [n.name, i]));
   report.nodes.sort((a, b) => (order.get(a.node) ?? 0) - (order.get(b.node) ?? 0));
+  return report;
+}
+
+// ---- Kubernetes ---------------------------------------------------------------------------------------------
+
+export async function observeKubernetes(access: OpsAccess, timeoutMs = 5000): Promise<ObservedK8sNode[]> {
+  return Promise.all(
+    access.model.nodes.map(async (n): Promise<ObservedK8sNode> => {
+      try {
+        const c = await access.nodeClient(n.name);
+        try {
+          const talosVersion = await nodeVersion(c, timeoutMs);
+          const config = await runningConfig(c, timeoutMs);
+          return { name: n.name, reachable: true, talosVersion, components: componentVersions(config) };
+        } finally {
+          c.close();
+        }
+      } catch (e) {
+        return { name: n.name, reachable: false, error: brief(e) };
+      }
+    }),
+  );
+}
+
+export interface KubernetesUpgradeReport {
+  to: string;
+  plan: Plan;
+  result?: RunResult;
+}
+
+export async function runKubernetesUpgrade(
+  access: OpsAccess,
+  options: KubernetesUpgradeOptions & Omit<RunTalosUpgradeOptions, "to" | "maxUnavailable" | "handler">,
+): Promise<KubernetesUpgradeReport> {
+  const observed = await observeKubernetes(access);
+  const plan = planKubernetesUpgrade(access.model, observed, options);
+  const report: KubernetesUpgradeReport = { to: options.to.replace(/^v/, ""), plan };
+  if (plan.blockers.length > 0)
+    throw new CairnError(
+      "upgrade-preflight",
+      `cannot upgrade Kubernetes to ${report.to}:\n  - ${plan.blockers.join("\n  - ")}`,
+      { hint: "nothing was changed" },
+    );
+  if (options.dryRun || plan.actions.length === 0) return report;
+  if (options.confirm && !(await options.confirm(plan)))
+    throw new CairnError("aborted", "upgrade not confirmed; nothing was changed");
+  report.result = await runPlan(
+    plan,
+    { "upgrade-kubernetes": upgradeKubernetesHandler(access) },
+    {
+      journalPath: access.paths.journal,
+      lockPath: access.paths.lock,
+      concurrency: upgradeConcurrency(plan),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  );
   return report;
 }

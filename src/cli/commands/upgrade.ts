@@ -1,0 +1,64 @@
+// `cairn upgrade talos|kubernetes`: rolling upgrades of the cluster described by cairn.yaml.
+import type { Command } from "commander";
+import type { Io } from "../output.js";
+import { opsOptions, type OpsFlags } from "./upgrade-run.js";
+
+export function registerUpgrade(program: Command, io: Io): void {
+  const upgrade = program
+    .command("upgrade")
+    .description("Rolling upgrades: Talos (control planes one at a time, then workers) or Kubernetes");
+  opsOptions(
+    upgrade
+      .command("talos")
+      .description(
+        "Upgrade Talos on every node: pre-flight, control planes one at a time with etcd gates, then workers",
+      ),
+  )
+    .option("--to <version>", "target Talos version (default: talos.version from cairn.yaml)")
+    .option("--max-unavailable <n>", "workers upgraded at once: a count or a percentage of the workers", "1")
+    .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
+    .option("--dry-run", "show the plan and the pre-flight findings, change nothing")
+    .option("--node-timeout <duration>", "how long one node may take to upgrade, reboot and be ready", "15m")
+    .addHelpText(
+      "after",
+      "\nA node that comes back on its old version (Talos' A/B rollback) is a failure. Any failure halts the\n" +
+        "upgrade: nodes not yet started stay untouched. Run the same command again to resume.\n\n" +
+        "Exit codes: 0 done (or nothing to do), 1 failed or refused.\n\n" +
+        "Examples:\n  cairn upgrade talos --to v1.13.9 -f cairn.yaml --max-unavailable 25%\n" +
+        "  cairn upgrade talos --to v1.13.9 -f examples/proxmox-5node-vip-pools.yaml --twin --yes",
+    )
+    .action(async (opts: OpsFlags & TalosFlags) => {
+      const { runUpgradeTalosCommand } = await import("./upgrade-run.js");
+      process.exitCode = await runUpgradeTalosCommand(opts, io);
+    });
+  opsOptions(
+    upgrade
+      .command("kubernetes")
+      .description(
+        "Upgrade Kubernetes within the Talos version's window: control-plane components, then kubelets",
+      ),
+  )
+    .requiredOption("--to <version>", "target Kubernetes version, e.g. 1.35.2")
+    .option("--max-unavailable <n>", "worker kubelets updated at once (count or percentage)", "1")
+    .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
+    .option("--dry-run", "show the plan, change nothing")
+    .addHelpText(
+      "after",
+      "\nLike talosctl upgrade-k8s: kube-apiserver, controller-manager, scheduler and kube-proxy images on each\n" +
+        "control plane (one at a time), then every kubelet, each through the node's machine config without a\n" +
+        "reboot. On the twin only the config change is simulated (no static pods or kubelets run there).\n\n" +
+        "Examples:\n  cairn upgrade kubernetes --to 1.35.2 -f cairn.yaml",
+    )
+    .action(async (opts: OpsFlags & TalosFlags) => {
+      const { runUpgradeKubernetesCommand } = await import("./upgrade-run.js");
+      process.exitCode = await runUpgradeKubernetesCommand(opts, io);
+    });
+}
+
+interface TalosFlags {
+  to?: string;
+  maxUnavailable: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  nodeTimeout?: string;
+}
