@@ -43,12 +43,22 @@ export async function buildApply(access: ClusterAccess, options: ScaleOptions = 
     const up = await buildTalosUpgradePlan(ops, {});
     if (up.plan.actions.length > 0 || up.plan.blockers.length > 0) {
       const health = plan.actions.find((a) => a.id === "health-gate");
+      // A version change may change the config contract: a node gets its new config after its upgrade, never
+      // before (the old Talos would reject documents it does not know).
+      const isChange = (a: Action): boolean =>
+        (a.kind === "apply-config" && a.params.maintenance === false) || a.id.startsWith("wait-ready:");
       const mine = plan.actions.filter((a) => a !== health);
-      const tail = mine.length ? [mine[mine.length - 1]!.id] : [];
+      const before = mine.filter((a) => !isChange(a));
+      const changes = mine.filter(isChange);
+      const tail = before.length ? [before[before.length - 1]!.id] : [];
       const merged: Action[] = up.plan.actions.map((a) =>
         a.dependsOn.length === 0 ? { ...a, dependsOn: [...tail] } : a,
       );
-      plan.actions = [...mine, ...merged];
+      const upgradeIds = merged.map((a) => a.id);
+      const changeIds = new Set(changes.map((a) => a.id));
+      for (const c of changes)
+        if (!c.dependsOn.some((d) => changeIds.has(d))) c.dependsOn = [...c.dependsOn, ...upgradeIds];
+      plan.actions = [...before, ...merged, ...changes];
       const cni = model.spec.addons?.cni?.type ?? "flannel";
       plan.actions.push(
         health ?? {
