@@ -134,9 +134,16 @@ function findCycle(actions: Action[]): string[] | undefined {
   return undefined;
 }
 
-type Outcome = { kind: "done" } | { kind: "failed"; error: string } | { kind: "abandoned" };
+type Outcome = { kind: "done" } | { kind: "failed"; error: string } | { kind: "abandoned"; reason: string };
 
-export function executePlan(plan: Plan, handlers: ActionHandlers, opts: ExecuteOptions): Promise<RunResult> {
+/** The run's result, plus the journal write error that stopped it, if one did (runPlan turns it into an error). */
+export type ExecuteResult = RunResult & { journalError?: unknown };
+
+export function executePlan(
+  plan: Plan,
+  handlers: ActionHandlers,
+  opts: ExecuteOptions,
+): Promise<ExecuteResult> {
   const done = new Set<string>(plan.actions.filter((a) => opts.alreadyDone.has(a.id)).map((a) => a.id));
   const resumed = [...done];
   let pending = plan.actions.filter((a) => !done.has(a.id)); // plan order: builders put what goes first first
@@ -151,8 +158,24 @@ export function executePlan(plan: Plan, handlers: ActionHandlers, opts: ExecuteO
   // Aborted on halt or interrupt: cuts short backoff sleeps so nothing new starts. Never aborts a running handler.
   const stop = new AbortController();
 
-  return new Promise<RunResult>((resolve) => {
+  let journalError: unknown;
+
+  return new Promise<ExecuteResult>((resolve) => {
     let settled = false;
+
+    // A journal that cannot be written (disk full, removed) makes progress unrecordable: halt like a failure.
+    const record = (write: () => void): boolean => {
+      try {
+        write();
+        return true;
+      } catch (e) {
+        if (journalError === undefined) {
+          journalError = e;
+          halt(`cannot write the journal: ${errorMessage(e)}`);
+        }
+        return false;
+      }
+    };
 
     const halt = (reason: string): void => {
       if (stop.signal.aborted) return;
@@ -185,8 +208,15 @@ export function executePlan(plan: Plan, handlers: ActionHandlers, opts: ExecuteO
         });
       }
       const ok = !failed && done.size === plan.actions.length;
-      const result: RunResult = { ok, completed, skipped, interrupted, resumed };
+      const result: ExecuteResult = {
+        ok: ok && journalError === undefined,
+        completed,
+        skipped,
+        interrupted,
+        resumed,
+      };
       if (failed) result.failed = failed;
+      if (journalError !== undefined) result.journalError = journalError;
       resolve(result);
     };
 
@@ -220,27 +250,35 @@ export function executePlan(plan: Plan, handlers: ActionHandlers, opts: ExecuteO
     const launch = (a: Action): void => {
       running++;
       if (a.group) inGroup.set(a.group.name, (inGroup.get(a.group.name) ?? 0) + 1);
-      void runAction(a).then((outcome) => {
-        running--;
-        if (a.group) inGroup.set(a.group.name, (inGroup.get(a.group.name) ?? 1) - 1);
-        if (outcome.kind === "done") {
-          done.add(a.id);
-          completed.push(a.id);
-        } else if (outcome.kind === "failed") {
-          if (!failed) {
-            failed = { id: a.id, error: outcome.error };
-            const untouched = pending.length;
-            halt(
-              `${a.title} failed; ${untouched} action${untouched === 1 ? "" : "s"} not started` +
-                (running > 0 ? `, waiting for ${running} running` : ""),
-            );
+      void runAction(a)
+        // Unreachable unless an engine bug throws: report it as the action's failure rather than hang the run.
+        .catch((e: unknown): Outcome => ({ kind: "failed", error: `engine error: ${errorMessage(e)}` }))
+        .then((outcome) => {
+          running--;
+          if (a.group) inGroup.set(a.group.name, (inGroup.get(a.group.name) ?? 1) - 1);
+          if (outcome.kind === "done") {
+            done.add(a.id);
+            completed.push(a.id);
+          } else if (outcome.kind === "failed") {
+            if (!failed) {
+              failed = { id: a.id, error: outcome.error };
+              const untouched = pending.length;
+              halt(
+                `${a.title} failed; ${untouched} action${untouched === 1 ? "" : "s"} not started` +
+                  (running > 0 ? `, waiting for ${running} running` : ""),
+              );
+            }
+          } else {
+            skipped.push(a.id);
+            opts.emit({
+              type: "action-skipped",
+              id: a.id,
+              title: a.title,
+              reason: outcome.reason,
+            });
           }
-        } else {
-          skipped.push(a.id);
-          opts.emit({ type: "action-skipped", id: a.id, title: a.title, reason: "stopped before retrying" });
-        }
-        pump();
-      });
+          pump();
+        });
     };
 
     const runAction = async (a: Action): Promise<Outcome> => {
@@ -250,11 +288,13 @@ export function executePlan(plan: Plan, handlers: ActionHandlers, opts: ExecuteO
         let error: unknown;
         try {
           if (!handler) throw new Error(`no handler for "${a.kind}"`);
-          opts.recorder.start(a.id, attempt);
+          // Journalled before anything happens; if that is impossible the action stays untouched.
+          if (!record(() => opts.recorder.start(a.id, attempt)))
+            return { kind: "abandoned", reason: "journal not writable" };
           opts.emit({ type: "action-start", id: a.id, title: a.title, attempt });
           await runWithTimeout(a, handler, attempt);
           const ms = opts.now() - t0;
-          opts.recorder.done(a.id, ms);
+          record(() => opts.recorder.done(a.id, ms)); // if this fails the action did happen; the run halts
           opts.emit({ type: "action-done", id: a.id, title: a.title, ms });
           return { kind: "done" };
         } catch (e) {
@@ -265,17 +305,17 @@ export function executePlan(plan: Plan, handlers: ActionHandlers, opts: ExecuteO
           !(error instanceof ActionTimeoutError) && attempt < opts.retry.attempts && safeIsTransient(error);
         if (retryable && !stop.signal.aborted) {
           const delayMs = backoff(opts.retry, attempt, opts.random());
-          opts.recorder.failed(a.id, attempt, message, false);
+          record(() => opts.recorder.failed(a.id, attempt, message, false));
           opts.emit({ type: "action-retry", id: a.id, attempt: attempt + 1, error: message, delayMs });
           try {
             await opts.sleep(delayMs, stop.signal);
           } catch {
             /* aborted sleep */
           }
-          if (stop.signal.aborted) return { kind: "abandoned" };
+          if (stop.signal.aborted) return { kind: "abandoned", reason: "stopped before retrying" };
           continue;
         }
-        opts.recorder.failed(a.id, attempt, message, true);
+        record(() => opts.recorder.failed(a.id, attempt, message, true));
         opts.emit({ type: "action-failed", id: a.id, title: a.title, error: message });
         return { kind: "failed", error: message };
       }
@@ -304,8 +344,9 @@ export function executePlan(plan: Plan, handlers: ActionHandlers, opts: ExecuteO
         journal: {
           note: (key, value) => {
             const v = value === undefined ? null : value;
-            // Durable first: a handler notes "sent" before awaiting the side effect's answer.
-            opts.recorder.note(a.id, key, v);
+            // Durable first: a handler notes "sent" before awaiting the side effect's answer. If the note cannot
+            // be written the handler must not go on to the side effect: rethrow into it.
+            if (!record(() => opts.recorder.note(a.id, key, v))) throw journalError;
             actionNotes.set(key, v);
           },
           get: (key) => actionNotes.get(key),

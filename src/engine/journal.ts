@@ -63,7 +63,13 @@ export function readJournal(path: string): JournalContents {
   if (!existsSync(path)) return { records: [], runs: [], torn: 0 };
   const records: JournalRecord[] = [];
   let torn = 0;
-  for (const line of readFileSync(path, "utf8").split("\n")) {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new CairnError("journal", `cannot read the journal ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
     let parsed: unknown;
     try {
@@ -126,6 +132,15 @@ function foldRuns(records: JournalRecord[]): JournalRun[] {
   }
   // Order by first appearance: the Map keeps insertion order of the "run" headers.
   return [...runs.values()];
+}
+
+/**
+ * The earlier run `plan` would resume: the journal's most recent section, if it has the same fingerprint and did
+ * not finish. Only the most recent one: an older section may have been undone by the runs after it.
+ */
+export function resumableRun(journal: JournalContents, plan: Plan): JournalRun | undefined {
+  const last = journal.runs.at(-1);
+  return last && !last.finished && last.fingerprint === planFingerprint(plan) ? last : undefined;
 }
 
 /**

@@ -1,16 +1,18 @@
 // The one entry point every change goes through: lock the cluster, open the journal, resume an interrupted run of
 // the same plan or start a new section, execute the DAG, record the end, release the lock — whatever happens.
 import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
 import { CairnError } from "../errors.js";
 import {
   abortableSleep,
   DEFAULT_CONCURRENCY,
   DEFAULT_RETRY,
   defaultIsTransient,
+  errorMessage,
   executePlan,
   validatePlan,
 } from "./executor.js";
-import { JournalWriter, planFingerprint, readJournal, type JournalRecord } from "./journal.js";
+import { JournalWriter, planFingerprint, readJournal, resumableRun, type JournalRecord } from "./journal.js";
 import { acquireLock } from "./lock.js";
 import type { ActionHandlers, AnyEngineEvent, Plan, RunOptions, RunResult } from "./types.js";
 
@@ -31,6 +33,7 @@ export { ActionTimeoutError, TransientError, defaultIsTransient, formatMs } from
 export {
   readJournal,
   planFingerprint,
+  resumableRun,
   type JournalContents,
   type JournalRecord,
   type JournalRun,
@@ -55,13 +58,15 @@ export async function runPlan(plan: Plan, handlers: ActionHandlers, options: Run
     }
   };
   const t0 = now();
-  const lock = acquireLock(options.lockPath, { operation: plan.operation, now });
+  if (options.heldLock && resolve(options.heldLock.path) !== resolve(options.lockPath))
+    throw new Error(`runPlan: the held lock ${options.heldLock.path} is not ${options.lockPath}`);
+  const lock = options.heldLock
+    ? undefined
+    : acquireLock(options.lockPath, { operation: plan.operation, now });
   try {
-    if (lock.warning) emit({ type: "warning", message: lock.warning });
+    if (lock?.warning) emit({ type: "warning", message: lock.warning });
     const fingerprint = planFingerprint(plan);
-    const last = readJournal(options.journalPath).runs.at(-1);
-    // Only the most recent section can be resumed: an older one may have been undone by the runs after it.
-    const resume = last && last.fingerprint === fingerprint && !last.finished ? last : undefined;
+    const resume = resumableRun(readJournal(options.journalPath), plan);
     const alreadyDone = new Set(resume?.done ?? []);
     validatePlan(plan, handlers, alreadyDone);
 
@@ -116,13 +121,30 @@ export async function runPlan(plan: Plan, handlers: ActionHandlers, options: Run
           note: (id, key, value) => rec({ t: "note", run, id, key, value, at: at() }),
         },
       });
-      rec({ t: "end", run, ok: result.ok, interrupted: result.interrupted, at: at() });
+      const { journalError, ...runResult } = result;
+      let endError: unknown;
+      try {
+        rec({ t: "end", run, ok: result.ok, interrupted: result.interrupted, at: at() });
+      } catch (e) {
+        endError = e;
+      }
       emit({ type: "done", ok: result.ok, ms: now() - t0 });
-      return result;
+      const writeError = journalError ?? endError;
+      if (writeError !== undefined) {
+        throw new CairnError(
+          "journal",
+          `cannot write the journal ${options.journalPath}: ${errorMessage(writeError)}`,
+          {
+            hint: "free disk space or fix the file's permissions, then run again: steps recorded done are not repeated",
+            cause: writeError,
+          },
+        );
+      }
+      return runResult;
     } finally {
       journal.close();
     }
   } finally {
-    lock.release();
+    lock?.release();
   }
 }

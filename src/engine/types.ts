@@ -97,6 +97,11 @@ export interface RetryPolicy {
 export interface RunOptions {
   journalPath: string;
   lockPath: string;
+  /**
+   * A lock the caller already holds on `lockPath` (from acquireLock, taken early so a second apply is refused before
+   * it plans); runPlan then neither acquires nor releases it. Handing it over leaves no window between the two.
+   */
+  heldLock?: { path: string };
   /** Actions running at once across the whole plan (default 4). */
   concurrency?: number;
   /** Retries apply only to errors `isTransient` accepts (default 3 attempts, 500 ms base, 10 s cap). */

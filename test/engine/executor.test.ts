@@ -1,6 +1,14 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ActionTimeoutError, readJournal, runPlan, TransientError } from "../../src/engine/run.js";
+import { executePlan } from "../../src/engine/executor.js";
+import {
+  acquireLock,
+  ActionTimeoutError,
+  LockedError,
+  readJournal,
+  runPlan,
+  TransientError,
+} from "../../src/engine/run.js";
 import type { ActionContext, ActionHandler, RunOptions } from "../../src/engine/types.js";
 import { CairnError } from "../../src/errors.js";
 import { action, delay, eventLog, plan, tempDir, type TempDir } from "./helpers.js";
@@ -413,5 +421,89 @@ describe("runPlan: events and context", () => {
       "done",
       "end",
     ]);
+  });
+});
+
+describe("executePlan: an unwritable journal", () => {
+  const base = {
+    concurrency: 2,
+    retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    isTransient: () => false,
+    emit: () => undefined,
+    now: Date.now,
+    sleep: async () => undefined,
+    random: () => 0.5,
+    alreadyDone: new Set<string>(),
+    notes: {},
+  };
+  const okRecorder = {
+    start: () => undefined,
+    done: () => undefined,
+    failed: () => undefined,
+    note: () => undefined,
+  };
+  const enospc = (): never => {
+    throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+  };
+
+  it("does not run an action whose start cannot be recorded, and halts", async () => {
+    let calls = 0;
+    const r = await executePlan(
+      plan([action("a"), action("b")]),
+      { gate: async () => void calls++ },
+      {
+        ...base,
+        recorder: { ...okRecorder, start: enospc },
+      },
+    );
+    expect(calls).toBe(0);
+    expect(r.ok).toBe(false);
+    expect(String(r.journalError)).toMatch(/ENOSPC/);
+    expect(r.skipped.sort()).toEqual(["a", "b"]);
+  });
+
+  it("a note that cannot be written throws into the handler before its side effect", async () => {
+    let sideEffects = 0;
+    const r = await executePlan(
+      plan([action("boot", [], { kind: "bootstrap" })]),
+      {
+        bootstrap: async (_a, ctx) => {
+          ctx.journal.note("sent", true);
+          sideEffects++;
+        },
+      },
+      { ...base, recorder: { ...okRecorder, note: enospc } },
+    );
+    expect(sideEffects).toBe(0);
+    expect(r.ok).toBe(false);
+    expect(r.failed?.error).toMatch(/ENOSPC/);
+  });
+
+  it("runPlan turns it into a CairnError naming the journal", async () => {
+    // A directory where the journal should be: opening it for append fails.
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(t.journalPath);
+    const err = await runPlan(plan([action("a")]), { gate: async () => undefined }, opts()).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CairnError);
+    expect((err as Error).message).toContain(t.journalPath);
+  });
+});
+
+describe("runPlan: a lock held by the caller", () => {
+  it("is used as is and left held", async () => {
+    const lock = acquireLock(t.lockPath, { operation: "apply" });
+    try {
+      const r = await runPlan(plan([action("a")]), { gate: async () => undefined }, opts({ heldLock: lock }));
+      expect(r.ok).toBe(true);
+      expect(existsSync(t.lockPath)).toBe(true);
+      await expect(runPlan(plan([action("a")]), { gate: async () => undefined }, opts())).rejects.toThrow(
+        LockedError,
+      );
+    } finally {
+      lock.release();
+    }
+    expect(existsSync(t.lockPath)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { planFingerprint, readJournal, runPlan } from "../../src/engine/run.js";
+import { planFingerprint, readJournal, resumableRun, runPlan } from "../../src/engine/run.js";
 import type { ActionHandler, RunOptions } from "../../src/engine/types.js";
 import { action, eventLog, plan, tempDir, type TempDir } from "./helpers.js";
 
@@ -194,5 +194,29 @@ describe("journal: torn lines", () => {
     expect(readJournal(`${t.dir}/none.ndjson`)).toEqual({ records: [], runs: [], torn: 0 });
     appendFileSync(t.journalPath, '\n\n[1,2]\n{"t":"start"}\n');
     expect(readJournal(t.journalPath)).toMatchObject({ records: [], torn: 2 });
+  });
+});
+
+describe("resumableRun (for `cairn plan`)", () => {
+  it("names the interrupted run the same plan would resume, and nothing otherwise", async () => {
+    expect(resumableRun(readJournal(t.journalPath), fivePlan())).toBeUndefined();
+    await runPlan(
+      fivePlan(),
+      {
+        gate: async (a) => {
+          if (a.id === "c") throw new Error("x");
+        },
+      },
+      opts(),
+    );
+    const j = readJournal(t.journalPath);
+    expect(resumableRun(j, fivePlan())).toMatchObject({
+      operation: "apply",
+      done: ["a", "b"],
+      failed: { id: "c", error: "x" },
+    });
+    expect(resumableRun(j, plan([action("a")]))).toBeUndefined();
+    await runPlan(fivePlan(), { gate: async () => undefined }, opts());
+    expect(resumableRun(readJournal(t.journalPath), fivePlan())).toBeUndefined();
   });
 });
