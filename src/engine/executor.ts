@@ -73,6 +73,8 @@ export interface ExecuteOptions {
   timeoutGraceMs?: number;
   /** Done in an earlier run of the same plan: treated as done, never run. */
   alreadyDone: ReadonlySet<string>;
+  /** Started, not done, by an earlier interrupted process of the same run: handlers observe before acting. */
+  startedBefore?: ReadonlySet<string>;
   /** Notes recorded in earlier runs of the same plan, per action id. */
   notes: Record<string, Record<string, unknown>>;
   recorder: Recorder;
@@ -340,6 +342,7 @@ export function executePlan(
       const ctx: ActionContext = {
         signal: ctl.signal,
         attempt,
+        startedBefore: opts.startedBefore?.has(a.id) === true,
         progress: (message) => opts.emit({ type: "action-progress", id: a.id, message }),
         journal: {
           note: (key, value) => {

@@ -9,6 +9,8 @@ import {
   openSync,
   readFileSync,
   readSync,
+  renameSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { createHash } from "node:crypto";
@@ -45,6 +47,8 @@ export interface JournalRun {
   open: boolean;
   /** Action ids recorded done, in order. */
   done: string[];
+  /** Action ids recorded started (any attempt), in order of first start. */
+  started: string[];
   /** Last final failure recorded, if any. */
   failed?: { id: string; error: string };
   /** Notes per action id. */
@@ -102,6 +106,7 @@ function foldRuns(records: JournalRecord[]): JournalRun[] {
         finished: false,
         open: true,
         done: [],
+        started: [],
         notes: {},
       });
       continue;
@@ -127,6 +132,7 @@ function foldRuns(records: JournalRecord[]): JournalRun[] {
         run.finished = r.ok;
         break;
       case "start":
+        if (!run.started.includes(r.id)) run.started.push(r.id);
         break;
     }
   }
@@ -166,6 +172,20 @@ function stableStringify(v: unknown): string {
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableStringify(x)}`).join(",")}}`;
   }
   return JSON.stringify(v) ?? "null";
+}
+
+/** Above this size a journal is rotated when a fresh run starts (never mid-run: only the last section matters). */
+export const JOURNAL_ROTATE_BYTES = 8 * 1024 * 1024;
+
+/** Moves a large journal to `<path>.1` (replacing an older one); call only when no section will be resumed. */
+export function rotateJournalIfLarge(path: string, maxBytes = JOURNAL_ROTATE_BYTES): boolean {
+  try {
+    if (statSync(path).size <= maxBytes) return false;
+  } catch {
+    return false;
+  }
+  renameSync(path, `${path}.1`);
+  return true;
 }
 
 /** Appends records, one write + fsync each. */

@@ -59,8 +59,8 @@ export interface Lock {
 
 export interface AcquireOptions {
   operation: string;
-  /** For tests: whether a pid is alive on this host. */
-  isAlive?(pid: number): boolean;
+  /** For tests: whether the holder process is still running on this host. */
+  isAlive?(holder: LockHolder): boolean;
   now?(): number;
 }
 
@@ -68,7 +68,7 @@ export interface AcquireOptions {
 const UNREADABLE_GRACE_MS = 10_000;
 
 export function acquireLock(path: string, options: AcquireOptions): Lock {
-  const isAlive = options.isAlive ?? pidAlive;
+  const isAlive = options.isAlive ?? holderAlive;
   const now = options.now ?? Date.now;
   const holder: LockHolder = {
     pid: process.pid,
@@ -89,7 +89,7 @@ export function acquireLock(path: string, options: AcquireOptions): Lock {
       if (!removeIfUnchanged(path, undefined)) throw new LockedError(path, undefined);
       continue;
     }
-    if (existing.host !== holder.host || isAlive(existing.pid)) throw new LockedError(path, existing);
+    if (existing.host !== holder.host || isAlive(existing)) throw new LockedError(path, existing);
     if (!removeIfUnchanged(path, existing)) throw new LockedError(path, readHolderOrUndefined(path));
     tookOver = existing;
   }
@@ -214,6 +214,35 @@ function mtime(path: string): number {
   }
 }
 
+/**
+ * Whether the lock's holder still runs here: its pid exists and, where /proc tells, that process started before
+ * the lock was taken (otherwise the pid was reused by an unrelated process after the holder died).
+ */
+export function holderAlive(holder: LockHolder): boolean {
+  if (!pidAlive(holder.pid)) return false;
+  const started = processStartMs(holder.pid);
+  const locked = Date.parse(holder.startedAt);
+  if (started === undefined || Number.isNaN(locked)) return true;
+  // The real holder always started before it locked; the margin absorbs wall-clock steps (NTP) since then. Erring
+  // towards "alive" only costs a refusal; erring towards "stale" would let two applies run.
+  return started <= locked + 60_000;
+}
+
+/** Linux: a process's start time from /proc (boot time + start ticks at the usual 100 Hz); undefined elsewhere. */
+export function processStartMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may contain spaces and parentheses: fields after the last ")" are fixed.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[19]); // field 22 overall: starttime
+    const btime = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1];
+    if (!Number.isFinite(ticks) || btime === undefined) return undefined;
+    return Number(btime) * 1000 + (ticks / 100) * 1000;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether a process exists on this host (EPERM: it exists but is not ours). */
 export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -225,10 +254,12 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** "14:02:11" in local time, as the user would read it on their clock. */
+/** "14:02:11" in local time, as the user would read it on their clock; with the date when not today. */
 function clock(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "at an unknown time";
   const p = (n: number): string => String(n).padStart(2, "0");
+  if (d.toDateString() !== new Date().toDateString())
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }

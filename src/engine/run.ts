@@ -12,7 +12,14 @@ import {
   executePlan,
   validatePlan,
 } from "./executor.js";
-import { JournalWriter, planFingerprint, readJournal, resumableRun, type JournalRecord } from "./journal.js";
+import {
+  JournalWriter,
+  planFingerprint,
+  readJournal,
+  resumableRun,
+  rotateJournalIfLarge,
+  type JournalRecord,
+} from "./journal.js";
 import { acquireLock } from "./lock.js";
 import type { ActionHandlers, AnyEngineEvent, Plan, RunOptions, RunResult } from "./types.js";
 
@@ -70,6 +77,7 @@ export async function runPlan(plan: Plan, handlers: ActionHandlers, options: Run
     const alreadyDone = new Set(resume?.done ?? []);
     validatePlan(plan, handlers, alreadyDone);
 
+    if (!resume) rotateJournalIfLarge(options.journalPath);
     const journal = new JournalWriter(options.journalPath);
     try {
       const run = resume?.run ?? `${new Date(t0).toISOString()}-${randomBytes(3).toString("hex")}`;
@@ -113,6 +121,7 @@ export async function runPlan(plan: Plan, handlers: ActionHandlers, options: Run
         timeoutGraceMs: options.timeoutGraceMs,
         alreadyDone,
         notes: resume?.notes ?? {},
+        startedBefore: new Set((resume?.started ?? []).filter((id) => !alreadyDone.has(id))),
         recorder: {
           start: (id, attempt) => rec({ t: "start", run, id, attempt, at: at() }),
           done: (id, ms) => rec({ t: "done", run, id, ms, at: at() }),

@@ -74,8 +74,13 @@ export interface ActionContext {
   signal: AbortSignal;
   /** One line for the display ("waiting for etcd quorum: 2/3 members"). */
   progress(message: string): void;
-  /** 1 on the first try, 2 on the first retry, … */
+  /** 1 on the first try, 2 on the first retry, … (counted per process). */
   attempt: number;
+  /**
+   * True when an earlier, interrupted process of this same run started this action and never recorded it done:
+   * its side effects may be half done, so observe before acting (journal notes say how far it got).
+   */
+  startedBefore?: boolean;
   /**
    * Facts recorded durably (fsynced) before a side effect completes, so a resumed run can tell ("bootstrap sent").
    * Scoped to this action within its run (including resumed runs of the same plan).

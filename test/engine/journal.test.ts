@@ -1,5 +1,6 @@
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { rotateJournalIfLarge } from "../../src/engine/journal.js";
 import { planFingerprint, readJournal, resumableRun, runPlan } from "../../src/engine/run.js";
 import type { ActionHandler, RunOptions } from "../../src/engine/types.js";
 import { action, eventLog, plan, tempDir, type TempDir } from "./helpers.js";
@@ -218,5 +219,36 @@ describe("resumableRun (for `cairn plan`)", () => {
     expect(resumableRun(j, plan([action("a")]))).toBeUndefined();
     await runPlan(fivePlan(), { gate: async () => undefined }, opts());
     expect(resumableRun(readJournal(t.journalPath), fivePlan())).toBeUndefined();
+  });
+});
+
+describe("journal: startedBefore and rotation", () => {
+  it("tells a handler its action was started by an interrupted process and never recorded done", async () => {
+    const p = plan([action("a"), action("b", ["a"])]);
+    const at = new Date().toISOString();
+    const lines = [
+      { t: "run", run: "r1", operation: "apply", fingerprint: planFingerprint(p), actions: 2, pid: 1, at },
+      { t: "start", run: "r1", id: "a", attempt: 1, at },
+      { t: "note", run: "r1", id: "a", key: "config-sent", value: "sha256:abc", at },
+    ];
+    writeFileSync(t.journalPath, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    const seen: string[] = [];
+    await runPlan(
+      p,
+      {
+        gate: async (a, ctx) =>
+          void seen.push(`${a.id}:${ctx.startedBefore}:${String(ctx.journal.get("config-sent"))}`),
+      },
+      opts(),
+    );
+    expect(seen).toEqual(["a:true:sha256:abc", "b:false:undefined"]);
+  });
+
+  it("rotates a large journal when a fresh run starts, never when resuming", async () => {
+    writeFileSync(t.journalPath, "x".repeat(100) + "\n");
+    expect(rotateJournalIfLarge(t.journalPath, 1_000)).toBe(false);
+    expect(rotateJournalIfLarge(t.journalPath, 10)).toBe(true);
+    expect(readFileSync(`${t.journalPath}.1`, "utf8")).toContain("xxx");
+    expect(rotateJournalIfLarge(`${t.dir}/missing`, 10)).toBe(false);
   });
 });

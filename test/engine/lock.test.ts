@@ -34,14 +34,13 @@ describe("lock", () => {
   });
 
   it("refuses a second acquirer with a message naming the holder", () => {
-    const lock = acquireLock(t.lockPath, {
-      operation: "apply",
-      now: () => new Date(2025, 0, 1, 14, 2, 11).getTime(),
-    });
+    const today = new Date();
+    const at = new Date(today.getFullYear(), today.getMonth(), today.getDate(), 14, 2, 11).getTime();
+    const lock = acquireLock(t.lockPath, { operation: "apply", now: () => at });
     try {
       const err = (() => {
         try {
-          acquireLock(t.lockPath, { operation: "upgrade talos" });
+          acquireLock(t.lockPath, { operation: "upgrade talos", isAlive: () => true });
         } catch (e) {
           return e;
         }
@@ -113,6 +112,35 @@ describe("lock", () => {
     });
     expect(() => acquireLock(t.lockPath, { operation: "apply" })).toThrow(/on host elsewhere\.example/);
   });
+
+  it("names the day of a lock taken on another day", () => {
+    lockFile({
+      pid: 4242,
+      host: "elsewhere",
+      operation: "apply",
+      startedAt: new Date(2025, 0, 2, 9, 5, 7).toISOString(),
+      token: "x",
+    });
+    expect(() => acquireLock(t.lockPath, { operation: "apply" })).toThrow(
+      "another cairn apply (pid 4242 on host elsewhere, started 2025-01-02 09:05:07) is running on this cluster",
+    );
+  });
+
+  it.runIf(existsSync("/proc/self/stat"))(
+    "a reused pid (process started after the lock was taken) is stale",
+    () => {
+      lockFile({
+        pid: process.pid,
+        host: hostname(),
+        operation: "apply",
+        startedAt: "2000-01-01T00:00:00.000Z",
+        token: "old",
+      });
+      const lock = acquireLock(t.lockPath, { operation: "apply" });
+      expect(lock.warning).toMatch(/took over a stale lock/);
+      lock.release();
+    },
+  );
 
   it("respects a live holder on this host", () => {
     lockFile({
