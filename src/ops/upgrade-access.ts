@@ -13,6 +13,10 @@ export interface OpsAccess {
   /** mTLS client to this node only (fails fast: callers poll). */
   nodeClient(node: string): Promise<TalosClient>;
   paths: { journal: string; lock: string; state: string };
+  /** Maintenance-mode client straight to one node (restore re-installs configs on fresh machines). */
+  insecureClient?(node: string): TalosClient;
+  /** The rendered machine config for a node (secret material: never print it). */
+  renderedConfig?(node: string): string;
   /** One named section of the state file (each operation owns its own). */
   stateSection: { get(key: string): unknown; set(key: string, value: unknown): void };
 }
@@ -24,6 +28,8 @@ export function opsAccess(a: ClusterAccess): OpsAccess {
     addressOf: (n) => a.addressOf(n),
     client: () => a.client(),
     nodeClient: (n) => a.nodeClient(n),
+    insecureClient: (n) => a.insecureClient(n, a.readState().nodes[n]?.fingerprint),
+    renderedConfig: (n) => a.renderedConfig(n),
     paths: a.paths,
     stateSection: {
       get: (k) => a.readState()[k],

@@ -9,7 +9,7 @@ import type { Model } from "../../src/spec/model.js";
 import { TalosClient } from "../../src/talos/api/client.js";
 import type { OpsAccess } from "../../src/ops/upgrade-access.js";
 import { startTwin, type Twin } from "../../src/twin/twin.js";
-import { bootstrap, clientCert, configure, goldenOsCa } from "../twin/helpers.js";
+import { bootstrap, clientCert, configure, goldenConfig, goldenOsCa } from "../twin/helpers.js";
 
 export function specText(cps: number, workers: number, talos = "v1.12.11", extra = ""): string {
   const nodes: string[] = [];
@@ -58,7 +58,7 @@ export async function twinCluster(
   cps: number,
   workers: number,
   subnet: string,
-  options: { talos?: string; rebootMs?: number; contract?: string } = {},
+  options: { talos?: string; rebootMs?: number; contract?: string; bare?: boolean } = {},
 ): Promise<TwinCluster> {
   const talos = options.talos ?? "v1.12.11";
   const twin = await startTwin({
@@ -70,8 +70,10 @@ export async function twinCluster(
     onError: () => undefined,
   });
   const admin = await clientCert(["os:admin"]);
-  await configure(twin, options.contract ?? "1.12", 60_000);
-  await bootstrap(twin, admin, 60_000);
+  if (!options.bare) {
+    await configure(twin, options.contract ?? "1.12", 60_000);
+    await bootstrap(twin, admin, 60_000);
+  }
   const m = model(cps, workers, talos);
   const dir = mkdtempSync(join(tmpdir(), "cairn-ops-"));
   const creds = { caPem: goldenOsCa().crt, certPem: admin.cert, keyPem: admin.key };
@@ -98,6 +100,19 @@ export async function twinCluster(
       });
       opened.push(c);
       return c;
+    },
+    insecureClient(node) {
+      return TalosClient.insecure({
+        endpoints: [addressOf(node)],
+        connectTimeoutMs: 2000,
+        retry: { attempts: 1 },
+      });
+    },
+    renderedConfig(node) {
+      return goldenConfig(
+        m.nodes.find((n) => n.name === node)!.role === "controlplane" ? "controlplane" : "worker",
+        options.contract ?? "1.12",
+      );
     },
     paths: { journal: join(dir, "journal.ndjson"), lock: join(dir, "lock"), state: join(dir, "state.json") },
     stateSection: memoryState(),

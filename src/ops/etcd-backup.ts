@@ -1,0 +1,129 @@
+// Scheduled etcd backups as Kubernetes objects for the add-on output: a CronJob running siderolabs' talos-backup
+// (an EtcdSnapshot through the Talos API from inside the cluster, uploaded to S3), the Talos ServiceAccount that
+// grants it the os:etcd:backup role, and the control-plane config patch that lets pods reach the Talos API.
+// Pure: the model in, objects out. Credentials are never rendered: the CronJob reads them from a Secret the user
+// creates (named in the result), so no key ever lands in the GitOps tree.
+import type { Model } from "../spec/model.js";
+
+export const TALOS_BACKUP_IMAGE = "ghcr.io/siderolabs/talos-backup:v0.1.0-beta.3";
+export const BACKUP_NAMESPACE = "kube-system";
+export const BACKUP_SECRET = "etcd-backup-s3";
+
+export type K8sObject = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+};
+
+export interface EtcdBackupRender {
+  objects: K8sObject[];
+  /** Strategic-merge patch every control plane needs (Talos API access from Kubernetes for the backup role). */
+  controlPlanePatch: Record<string, unknown>;
+  /** What the user must provide (the Secret's keys), one line each. */
+  notes: string[];
+}
+
+const LABELS = { "app.kubernetes.io/name": "talos-backup", "app.kubernetes.io/managed-by": "cairn" };
+
+/** undefined when `addons.etcdBackup` is not set. */
+export function renderEtcdBackup(model: Model): EtcdBackupRender | undefined {
+  const b = model.spec.addons.etcdBackup;
+  if (!b) return undefined;
+  const secretEnv = (name: string, key: string, optional = false): Record<string, unknown> => ({
+    name,
+    valueFrom: { secretKeyRef: { name: BACKUP_SECRET, key, ...(optional ? { optional: true } : {}) } },
+  });
+  const cronJob: K8sObject = {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: { name: "talos-etcd-backup", namespace: BACKUP_NAMESPACE, labels: { ...LABELS } },
+    spec: {
+      schedule: b.schedule,
+      concurrencyPolicy: "Forbid",
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels: { ...LABELS } },
+        spec: {
+          backoffLimit: 2,
+          activeDeadlineSeconds: 1800,
+          template: {
+            metadata: { labels: { ...LABELS } },
+            spec: {
+              restartPolicy: "OnFailure",
+              // The Talos API is reached through the control planes; run there and tolerate their taint.
+              nodeSelector: { "node-role.kubernetes.io/control-plane": "" },
+              tolerations: [
+                { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+              ],
+              containers: [
+                {
+                  name: "talos-backup",
+                  image: TALOS_BACKUP_IMAGE,
+                  imagePullPolicy: "IfNotPresent",
+                  command: ["/talos-backup"],
+                  workingDir: "/tmp",
+                  env: [
+                    secretEnv("AWS_ACCESS_KEY_ID", "accessKeyId"),
+                    secretEnv("AWS_SECRET_ACCESS_KEY", "secretAccessKey"),
+                    // Snapshots hold every Kubernetes Secret: encrypted to an age recipient before upload.
+                    secretEnv("AGE_X25519_PUBLIC_KEY", "ageRecipient"),
+                    { name: "AWS_REGION", value: b.s3.region },
+                    { name: "CUSTOM_S3_ENDPOINT", value: b.s3.endpoint },
+                    { name: "BUCKET", value: b.s3.bucket },
+                    { name: "CLUSTER_NAME", value: model.name },
+                    { name: "S3_PREFIX", value: `etcd/${model.name}` },
+                    { name: "USE_PATH_STYLE", value: "true" },
+                  ],
+                  securityContext: {
+                    runAsUser: 1000,
+                    runAsGroup: 1000,
+                    runAsNonRoot: true,
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                  },
+                  resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                  volumeMounts: [
+                    { name: "tmp", mountPath: "/tmp" },
+                    { name: "talos-secrets", mountPath: "/var/run/secrets/talos.dev" },
+                  ],
+                },
+              ],
+              volumes: [
+                { name: "tmp", emptyDir: {} },
+                { name: "talos-secrets", secret: { secretName: "talos-backup-secrets" } },
+              ],
+            },
+          },
+        },
+      },
+    },
+  };
+  // Talos turns this into a Secret "talos-backup-secrets" holding a client certificate with only these roles.
+  const talosServiceAccount: K8sObject = {
+    apiVersion: "talos.dev/v1alpha1",
+    kind: "ServiceAccount",
+    metadata: { name: "talos-backup-secrets", namespace: BACKUP_NAMESPACE, labels: { ...LABELS } },
+    spec: { roles: ["os:etcd:backup"] },
+  };
+  return {
+    objects: [talosServiceAccount, cronJob],
+    controlPlanePatch: {
+      machine: {
+        features: {
+          kubernetesTalosAPIAccess: {
+            enabled: true,
+            allowedRoles: ["os:etcd:backup"],
+            allowedKubernetesNamespaces: [BACKUP_NAMESPACE],
+          },
+        },
+      },
+    },
+    notes: [
+      `create the Secret ${BACKUP_NAMESPACE}/${BACKUP_SECRET} with keys accessKeyId, secretAccessKey and ageRecipient (an age X25519 public key)`,
+      `backups go to s3://${b.s3.bucket}/etcd/${model.name}/ at ${b.s3.endpoint} on "${b.schedule}"`,
+    ],
+  };
+}
