@@ -106,7 +106,7 @@ describe("snapshot integrity", () => {
     expect(checkSnapshotBytes(withHash)).toEqual({ ok: true, hashTrailer: true });
     expect(checkSnapshotBytes(body)).toEqual({ ok: true, hashTrailer: false });
     const corrupt = Buffer.from(withHash);
-    corrupt[5000] ^= 1;
+    corrupt.writeUInt8(corrupt.readUInt8(5000) ^ 1, 5000);
     expect(checkSnapshotBytes(corrupt).problem).toMatch(/SHA-256 .* does not match/);
     expect(checkSnapshotBytes(Buffer.alloc(8192)).problem).toMatch(/bad magic/);
     expect(checkSnapshotBytes(Buffer.alloc(100)).problem).toMatch(/too small/);
