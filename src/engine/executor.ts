@@ -265,10 +265,11 @@ export function executePlan(
             if (!failed) {
               failed = { id: a.id, error: outcome.error };
               const untouched = pending.length;
-              halt(
-                `${a.title} failed; ${untouched} action${untouched === 1 ? "" : "s"} not started` +
-                  (running > 0 ? `, waiting for ${running} running` : ""),
-              );
+              const parts = [
+                untouched > 0 ? `${untouched} action${untouched === 1 ? "" : "s"} not started` : "",
+                running > 0 ? `waiting for ${running} running` : "",
+              ].filter((x) => x !== "");
+              halt(`${a.title} failed${parts.length > 0 ? `; ${parts.join(", ")}` : ""}`);
             }
           } else {
             skipped.push(a.id);

@@ -24,7 +24,7 @@ const events: AnyEngineEvent[] = [
   { type: "action-retry", id: "a2", attempt: 2, error: "unavailable", delayMs: 500 },
   { type: "action-start", id: "a2", title: "upgrade talos-k8s-02", attempt: 2 },
   { type: "action-failed", id: "a2", title: "upgrade talos-k8s-02", error: "rolled back to v1.11.5" },
-  { type: "halt", reason: "upgrade talos-k8s-02 failed; 0 actions not started" },
+  { type: "halt", reason: "upgrade talos-k8s-02 failed" },
   { type: "done", ok: false, ms: 65_000 },
 ];
 
@@ -44,7 +44,7 @@ describe("progress display", () => {
         "[12:01:03] ↻ upgrade talos-k8s-02: unavailable; retrying in 500ms (attempt 2)",
         "[12:01:03] → upgrade talos-k8s-02 (attempt 2)",
         "[12:01:03] ✗ upgrade talos-k8s-02: rolled back to v1.11.5",
-        "[12:01:03] ! halted: upgrade talos-k8s-02 failed; 0 actions not started",
+        "[12:01:03] ! halted: upgrade talos-k8s-02 failed",
         "[12:01:03] stopped after 1m05s",
         "",
       ].join("\n"),
