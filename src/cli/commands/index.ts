@@ -13,6 +13,7 @@ import { registerRender } from "./render.js";
 import { registerPlan } from "./plan.js";
 import { registerApply } from "./apply.js";
 import { registerUpgrade } from "./upgrade.js";
+import { registerEtcd } from "./etcd.js";
 
 /** Registers a command; `argv` lets a command with many subcommands load them only when it is the one invoked. */
 export type RegisterCommand = (program: Command, io: Io, argv: readonly string[]) => void | Promise<void>;
@@ -30,5 +31,6 @@ export const commands: RegisterCommand[] = [
   registerKubeconfig,
   registerTwin,
   registerSchematic,
+  registerEtcd,
   registerUpgrade,
 ];
