@@ -12,7 +12,14 @@ export interface OpsAccess {
   client(): Promise<TalosClient>;
   /** mTLS client to this node only (fails fast: callers poll). */
   nodeClient(node: string): Promise<TalosClient>;
-  paths: { journal: string; lock: string; state: string };
+  paths: {
+    journal: string;
+    lock: string;
+    state: string;
+    talosconfig?: string;
+    kubeconfig?: string;
+    secrets?: string;
+  };
   /** Maintenance-mode client straight to one node (restore re-installs configs on fresh machines). */
   insecureClient?(node: string): TalosClient;
   /** The rendered machine config for a node (secret material: never print it). */

@@ -14,6 +14,8 @@ import { registerPlan } from "./plan.js";
 import { registerApply } from "./apply.js";
 import { registerUpgrade } from "./upgrade.js";
 import { registerEtcd } from "./etcd.js";
+import { registerHealth } from "./health.js";
+import { registerStatus } from "./status.js";
 
 /** Registers a command; `argv` lets a command with many subcommands load them only when it is the one invoked. */
 export type RegisterCommand = (program: Command, io: Io, argv: readonly string[]) => void | Promise<void>;
@@ -31,6 +33,8 @@ export const commands: RegisterCommand[] = [
   registerKubeconfig,
   registerTwin,
   registerSchematic,
+  registerStatus,
+  registerHealth,
   registerEtcd,
   registerUpgrade,
 ];

@@ -1,0 +1,24 @@
+// `cairn health`: reachability, versions, etcd, services, readiness and credential/CA expiry of the cluster.
+import type { Command } from "commander";
+import type { Io } from "../output.js";
+import { opsOptions, type OpsFlags } from "./upgrade-run.js";
+
+export function registerHealth(program: Command, io: Io): void {
+  opsOptions(
+    program
+      .command("health")
+      .description(
+        "Check the cluster: reachability, versions, etcd, services, readiness, certificate expiry",
+      ),
+  )
+    .addHelpText(
+      "after",
+      "\nCertificates (talosconfig, kubeconfig, the cluster CAs) expiring within 30 days are warnings; expired\n" +
+        "ones are failures.\n\nExit codes: 0 healthy (warnings allowed), 1 a check failed.\n\n" +
+        "Examples:\n  cairn health -f cairn.yaml\n  cairn health -f cairn.yaml --twin --output json",
+    )
+    .action(async (opts: OpsFlags) => {
+      const { runHealthCommand } = await import("./health-run.js");
+      process.exitCode = await runHealthCommand(opts, io);
+    });
+}
