@@ -16,6 +16,7 @@ import { registerUpgrade } from "./upgrade.js";
 import { registerEtcd } from "./etcd.js";
 import { registerHealth } from "./health.js";
 import { registerStatus } from "./status.js";
+import { registerDiff } from "./diff.js";
 
 /** Registers a command; `argv` lets a command with many subcommands load them only when it is the one invoked. */
 export type RegisterCommand = (program: Command, io: Io, argv: readonly string[]) => void | Promise<void>;
@@ -33,6 +34,7 @@ export const commands: RegisterCommand[] = [
   registerKubeconfig,
   registerTwin,
   registerSchematic,
+  registerDiff,
   registerStatus,
   registerHealth,
   registerEtcd,
