@@ -4,6 +4,7 @@
 import * as validate from "./validate.js";
 import * as startup from "./startup.js";
 import * as fuzz from "./fuzz.js";
+import * as twin from "./twin.js";
 import * as render from "./render.js";
 
-export const benchmarks = [validate, startup, fuzz, render];
+export const benchmarks = [validate, startup, fuzz, render, twin];
