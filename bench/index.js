@@ -6,5 +6,7 @@ import * as startup from "./startup.js";
 import * as fuzz from "./fuzz.js";
 import * as twin from "./twin.js";
 import * as render from "./render.js";
+import * as upgrade from "./upgrade.js";
+import * as bootstrap from "./bootstrap.js";
 
-export const benchmarks = [validate, startup, fuzz, render, twin];
+export const benchmarks = [validate, startup, fuzz, render, twin, upgrade, bootstrap];
