@@ -314,7 +314,9 @@ export class TwinNode {
 
   /**
    * Runs a power sequence after the reply to the triggering call went out: `before` stage, stop services, the
-   * reboot pause, `work` (install, wipe, swap version), then boot again.
+   * reboot pause, `work` (install, wipe, swap version), then boot again. The reboot duration R is the whole
+   * simulated downtime from the call to serving again: the short `before` stage is taken out of the reboot pause,
+   * so a rehearsal's waits are exactly R per node and benchmarks can compare against R-based floors.
    */
   schedule(
     before: Stage,
@@ -323,6 +325,7 @@ export class TwinNode {
   ): void {
     const gen = ++this.generation;
     void (async () => {
+      const started = Date.now();
       await delay(20);
       if (gen !== this.generation) return;
       this.stage = before;
@@ -338,7 +341,7 @@ export class TwinNode {
         return;
       }
       this.stage = "rebooting";
-      await delay(this.rebootDelay());
+      await delay(Math.max(0, this.rebootDelay() - (Date.now() - started)));
       if (gen !== this.generation) return;
       await this.powerOn();
     })().catch((e: unknown) => this.twin.logError(this, e));
