@@ -1,6 +1,6 @@
 // COSI resource types cairn reads, with their default namespaces and the short names `talosctl get` accepts.
 // Specs are read from yaml_spec (Talos fills it next to proto_spec), so no per-resource protos are needed.
-import { parse } from "yaml";
+import { parseAllDocuments } from "yaml";
 import type { Resource } from "./types.js";
 
 export interface ResourceType {
@@ -75,6 +75,18 @@ export interface ParsedResource<S = unknown> {
   yaml: string;
 }
 
+/**
+ * A resource's yaml_spec: one document for most types, but a machine config (MachineConfigs) is the whole
+ * multi-document config text, which comes back as a list of documents.
+ */
+function parseSpec(yaml: string): unknown {
+  if (yaml === "") return null;
+  const docs = [...parseAllDocuments(yaml)];
+  for (const d of docs) if (d.errors.length) throw d.errors[0];
+  const values = docs.map((d) => d.toJS() as unknown);
+  return values.length === 1 ? values[0] : values;
+}
+
 export function parseResource<S = unknown>(r: Resource): ParsedResource<S> {
   const yaml = r.spec?.yaml_spec ?? "";
   const md = r.metadata;
@@ -85,7 +97,7 @@ export function parseResource<S = unknown>(r: Resource): ParsedResource<S> {
     version: md?.version ?? "",
     phase: md?.phase ?? "",
     labels: md?.labels ?? {},
-    spec: (yaml === "" ? null : parse(yaml)) as S,
+    spec: parseSpec(yaml) as S,
     yaml,
   };
 }
