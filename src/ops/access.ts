@@ -1,6 +1,6 @@
 // How operations reach a cluster: the model, the files cairn keeps for it, and Talos clients aimed at the real
 // machines or at their twin stand-ins. Every command that talks to nodes opens one ClusterAccess.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
@@ -242,7 +242,17 @@ async function ensureTwin(
   notices: string[],
 ): Promise<Record<string, TwinSlot>> {
   const daemon = await import("../twin/daemon.js");
-  const info = daemonInfo(paths.twinDir);
+  let info = daemonInfo(paths.twinDir);
+  // A cairn killed while its twin was starting leaves a daemon that writes daemon.json a moment later: wait for it
+  // rather than start a second twin on the same addresses.
+  const logFile = join(paths.twinDir, "daemon.log");
+  if (!info && existsSync(logFile) && Date.now() - statSync(logFile).mtimeMs < 60_000) {
+    const deadline = Date.now() + 20_000;
+    while (!info && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      info = daemonInfo(paths.twinDir);
+    }
+  }
   let status: Awaited<ReturnType<typeof daemon.status>>;
   if (info && daemon.processAlive(info.pid)) {
     status = await daemon.status(paths.twinDir);
