@@ -111,7 +111,7 @@ describe("cairn apply --twin (3 control planes + 2 workers)", () => {
   it("removing one of three control planes without a replacement is refused, nothing changes", () => {
     const changed = join(dir, "upgraded.yaml");
     const text = readFileSync(changed, "utf8");
-    const cut = text.replace(/\n  - name: controlplane2\n[\s\S]*?(?=\n  - name: )/, "");
+    const cut = text.replace(/\n {2}- name: controlplane2\n[\s\S]*?(?=\n {2}- name: )/, "");
     expect(cut).not.toMatch(/name: controlplane2/);
     const smaller = join(dir, "smaller.yaml");
     writeFileSync(smaller, cut);
