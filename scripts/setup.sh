@@ -25,3 +25,5 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# npm ci builds dist/ through the prepare script; a checkout whose node_modules was kept still needs a build.
+[ -f dist/cli/main.js ] || npm run build
