@@ -53,7 +53,9 @@ export function buildApplyPlan(input: ApplyPlanInput): Plan {
     actions.push(a);
     return a;
   };
-  const provision = needsProvisioning(model, twin);
+  // The twin plans the provision step too (its handler is a no-op there: the slot is the machine), so a rehearsal
+  // lists the same steps as the real apply — and matches scale-down, which plans deprovision on the twin.
+  const provision = model.spec.provider.type !== "static";
   const sim = twin ? " (simulated)" : "";
 
   // ---- new machines: provision, apply config over the insecure channel, wait for secure mode -------------------
@@ -86,7 +88,9 @@ export function buildApplyPlan(input: ApplyPlanInput): Plan {
           id: `provision:${n.name}`,
           kind: "provision",
           node: n.name,
-          title: `provision ${n.name} at ${model.spec.provider.type}`,
+          title: twin
+            ? `provision ${n.name} at ${model.spec.provider.type} (simulated: its twin slot is ready)`
+            : `provision ${n.name} at ${model.spec.provider.type}`,
           dependsOn: [],
           params: { node: n.name, provider: model.spec.provider.type },
           timeoutMs: TIMEOUTS.provision,

@@ -23,9 +23,14 @@ export function etcdRemoveMemberHandler(access: ClusterAccess): ActionHandler {
           return;
         }
         if (action.params.force !== true)
-          throw new CairnError("etcd", `${node} is still an etcd member after its reset`, {
-            hint: "pass --force to remove the member by ID",
-          });
+          // --force named in the message: a failed action reaches the user by its message only, not its hint.
+          throw new CairnError(
+            "etcd",
+            `${node} is still an etcd member after its reset; pass --force to remove the member by ID`,
+            {
+              hint: "pass --force to remove the member by ID",
+            },
+          );
         only(await c.etcdRemoveMemberByID(m.id));
         ctx.progress(`removed etcd member ${BigInt(m.id).toString(16)} (${hostname}) through ${cp}`);
         return;

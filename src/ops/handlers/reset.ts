@@ -21,9 +21,17 @@ export function resetHandler(access: ClusterAccess): ActionHandler {
     }
     if (v.mode === "unreachable") {
       if (!force)
-        throw new UserError(`${node} is unreachable (${v.reason}); it cannot be reset gracefully`, {
-          hint: "bring it back and run apply again, or pass --force to remove it without a reset (its etcd member is removed by ID)",
-        });
+        // The way out is in the message itself: the engine reports a failed action by its message only, so a
+        // hint alone never reached the user (they saw a generic "fix the cause" and nothing about --force).
+        throw new UserError(
+          `${node} is unreachable (${v.reason}); it cannot be reset gracefully. ` +
+            (action.params.role === "controlplane"
+              ? "Pass --force to remove it without a reset (its etcd member is removed by ID), or bring it back and run apply again"
+              : "Pass --force to remove it without a reset, or bring it back and run apply again"),
+          {
+            hint: "bring it back and run apply again, or pass --force to remove it without a reset (its etcd member is removed by ID)",
+          },
+        );
       ctx.progress(`${node} is unreachable; skipping the reset (--force)`);
       return;
     }

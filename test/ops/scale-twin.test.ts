@@ -1,0 +1,317 @@
+// Scaling on the twin, through the built CLI (issue 5, item 7): from a 3 + 2 apply of the Proxmox example, a third
+// worker is provisioned, configured and joined, then reset and released again; a control plane is replaced (the
+// replacement joins first, the old one leaves etcd by a graceful reset); a crashed control plane is refused
+// without --force and removed by etcd member ID with it. The steps build on each other and run in order.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = join(ROOT, "bin/cairn.js");
+const SUBNET = "127.0.230.0/24";
+const dir = mkdtempSync(join(tmpdir(), "cairn-scale-"));
+const base = join(dir, "cairn.yaml");
+const clusterDir = join(dir, ".cairn", "test-cluster");
+const twinDir = join(clusterDir, "twin");
+
+function cairn(args: string[], timeoutMs = 90_000): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    env: { ...process.env, CAIRN_TWIN_SUBNET: SUBNET, CAIRN_TWIN_REBOOT_MS: "200" },
+  });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+/** Runs a cluster command on the twin against one spec file, always the same cluster directory. */
+const onTwin = (cmd: string, file: string, ...rest: string[]): ReturnType<typeof cairn> =>
+  cairn([cmd, "-f", file, "--twin", "--dir", clusterDir, ...rest]);
+
+interface PlanJson {
+  pending: number;
+  blockers: string[];
+  actions: { id: string; kind: string; node?: string; title: string }[];
+}
+
+function planJson(file: string, ...rest: string[]): { code: number; plan: PlanJson; err: string } {
+  const p = onTwin("plan", file, "--output", "json", ...rest);
+  return { code: p.code, plan: JSON.parse(p.out) as PlanJson, err: p.err };
+}
+
+interface StateJson {
+  nodes: Record<string, { stage: string; role: string }>;
+  twinMapping: Record<string, { slot: string; address: string }>;
+}
+const state = (): StateJson => JSON.parse(readFileSync(join(twinDir, "state.json"), "utf8")) as StateJson;
+
+interface TwinNode {
+  name: string;
+  address: string;
+  stage: string;
+  mode: string;
+  hostname: string;
+}
+function twinNodes(): TwinNode[] {
+  const r = cairn(["twin", "status", "--state-dir", twinDir, "--output", "json"], 30_000);
+  expect(r.code, r.err).toBe(0);
+  return (JSON.parse(r.out) as { nodes: TwinNode[] }).nodes;
+}
+
+interface StatusRow {
+  name: string;
+  role: string;
+  reachable: boolean;
+  stage?: string;
+  ready?: boolean;
+  etcd?: string;
+}
+function status(file: string): StatusRow[] {
+  const r = onTwin("status", file, "--output", "json");
+  expect(r.code, r.err + r.out).toBe(0);
+  return (JSON.parse(r.out) as { nodes: StatusRow[] }).nodes;
+}
+
+/** etcd members as one control plane sees them, through `cairn talos etcd members`. */
+function etcdMembers(address: string): { id: string; hostname: string; is_learner: boolean }[] {
+  const r = cairn(
+    [
+      "talos",
+      "etcd",
+      "members",
+      "--talosconfig",
+      join(clusterDir, "talosconfig"),
+      "-e",
+      address,
+      "-n",
+      address,
+      "--output",
+      "json",
+    ],
+    30_000,
+  );
+  expect(r.code, r.err + r.out).toBe(0);
+  const rows = JSON.parse(r.out) as { members: { id: string; hostname: string; is_learner: boolean }[] }[];
+  return rows[0]!.members;
+}
+
+const baseText = (): string => readFileSync(base, "utf8");
+
+/** A copy of the example with one more node before `addons:` (workers) or before worker0 (control planes). */
+function withNode(
+  text: string,
+  name: string,
+  role: "controlplane" | "worker",
+  vmid: number,
+  address: string,
+) {
+  const node =
+    `  - name: ${name}\n    role: ${role}\n` +
+    `    proxmox: { host: atlas, vmid: ${vmid}, cores: 4, memory: ${role === "worker" ? 16384 : 8192} }\n` +
+    `    interfaces: [{ network: lan, name: eth0, address: ${address} }]\n`;
+  const out =
+    role === "worker"
+      ? text.replace("\naddons:", `\n${node}\naddons:`)
+      : text.replace("  - name: worker0\n", `${node}  - name: worker0\n`);
+  expect(out).toContain(`name: ${name}\n`);
+  return out;
+}
+
+function withoutNode(text: string, name: string): string {
+  const out = text.replace(new RegExp(`\\n {2}- name: ${name}\\n[\\s\\S]*?(?=\\n {2}- name: |\\n\\n)`), "");
+  expect(out).not.toMatch(new RegExp(`name: ${name}\\n`));
+  return out;
+}
+
+function writeSpec(name: string, text: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+const nodesOf = (p: PlanJson): Set<string> =>
+  new Set(p.actions.map((a) => a.node).filter((n): n is string => n !== undefined));
+
+beforeAll(() => {
+  const b = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "ignore" });
+  expect(b.status).toBe(0);
+  copyFileSync(join(ROOT, "examples/proxmox-5node-vip-pools.yaml"), base);
+  const a = onTwin("apply", base, "--yes");
+  expect(a.code, a.err + a.out).toBe(0);
+  expect(planJson(base).code).toBe(0);
+}, 180_000);
+
+afterAll(() => {
+  spawnSync(process.execPath, [BIN, "twin", "down", "--state-dir", twinDir], { timeout: 30_000 });
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe("scaling on the twin (3 control planes + 2 workers, one spare slot of each)", () => {
+  let plus = "";
+
+  it("scale up: a third worker is provisioned (no-op on the twin), configured and joined", () => {
+    plus = writeSpec("plus-worker.yaml", withNode(baseText(), "worker2", "worker", 8202, "10.0.2.3"));
+    const p = planJson(plus);
+    expect(p.code, p.err).toBe(2);
+    expect(p.plan.blockers).toEqual([]);
+    // Only the new node has actions (plus the cluster-wide health gate).
+    expect([...nodesOf(p.plan)]).toEqual(["worker2"]);
+    const kinds = p.plan.actions.filter((a) => a.node === "worker2").map((a) => a.kind);
+    expect(kinds).toEqual(["provision", "apply-config", "wait-secure"]);
+    expect(p.plan.actions.find((a) => a.kind === "provision")!.title).toMatch(/simulated/);
+    expect(p.plan.actions.map((a) => a.kind)).toContain("health-gate");
+
+    const a = onTwin("apply", plus, "--yes");
+    expect(a.code, a.err + a.out).toBe(0);
+    const row = status(plus).find((r) => r.name === "worker2");
+    expect(row).toMatchObject({ role: "worker", reachable: true, stage: "running", ready: true });
+    expect(state().nodes.worker2?.stage).toBe("running");
+    expect(onTwin("plan", plus).code).toBe(0);
+  }, 120_000);
+
+  it("scale down: the worker is reset gracefully, its slot released, nothing else touched", () => {
+    const slot = state().twinMapping.worker2!;
+    expect(slot).toBeDefined();
+    const p = planJson(base);
+    expect(p.code, p.err).toBe(2);
+    expect([...nodesOf(p.plan)]).toEqual(["worker2"]);
+    expect(p.plan.actions.filter((a) => a.node === "worker2").map((a) => a.kind)).toEqual([
+      "reset",
+      "deprovision",
+    ]);
+    expect(p.plan.actions.find((a) => a.kind === "reset")!.title).toMatch(/gracefully/);
+
+    const a = onTwin("apply", base, "--yes");
+    expect(a.code, a.err + a.out).toBe(0);
+    // The machine is wiped: back in maintenance mode, a new identity (fingerprint) and no hostname from cairn.
+    const t = twinNodes().find((n) => n.name === slot.slot)!;
+    expect(t.mode).toBe("maintenance");
+    expect(t.stage).toBe("maintenance");
+    expect(status(base).map((r) => r.name)).not.toContain("worker2");
+    expect(state().nodes.worker2).toBeUndefined();
+    expect(state().twinMapping.worker2).toBeUndefined();
+    // The other five still run.
+    expect(status(base).every((r) => r.stage === "running" && r.ready === true)).toBe(true);
+    expect(onTwin("plan", base).code).toBe(0);
+  }, 120_000);
+
+  let three = "";
+  let last = "";
+
+  it("replace a control plane: the fourth joins first, then the removed one leaves etcd gracefully", () => {
+    const four = writeSpec(
+      "four-cps.yaml",
+      withNode(baseText(), "controlplane3", "controlplane", 8103, "10.0.1.4"),
+    );
+    const up = planJson(four);
+    expect(up.code, up.err).toBe(2);
+    expect([...nodesOf(up.plan)]).toEqual(["controlplane3"]);
+    expect(up.plan.actions.map((a) => a.kind)).toContain("wait-etcd");
+    const a = onTwin("apply", four, "--yes");
+    expect(a.code, a.err + a.out).toBe(0);
+    const cp1 = state().twinMapping.controlplane1!.address;
+    expect(
+      etcdMembers(cp1)
+        .map((m) => m.hostname)
+        .sort(),
+    ).toEqual(["controlplane0", "controlplane1", "controlplane2", "controlplane3"]);
+
+    // controlplane0 is the one that bootstrapped etcd: it can leave like any other member.
+    const slot = state().twinMapping.controlplane0!;
+    three = writeSpec("replaced.yaml", withoutNode(readFileSync(four, "utf8"), "controlplane0"));
+    const down = planJson(three);
+    expect(down.code, down.err).toBe(2);
+    expect(down.plan.blockers).toEqual([]); // the quorum guard lets 4 → 3 through
+    expect([...nodesOf(down.plan)]).toEqual(["controlplane0"]);
+    expect(down.plan.actions.filter((x) => x.node === "controlplane0").map((x) => x.kind)).toEqual([
+      "reset",
+      "etcd-remove-member",
+      "deprovision",
+    ]);
+    const r = onTwin("apply", three, "--yes");
+    expect(r.code, r.err + r.out).toBe(0);
+    // A graceful reset: the node left etcd by itself; no member had to be removed by ID.
+    expect(r.out).toMatch(/controlplane0: reset requested \(graceful, leaves etcd\)/);
+    expect(r.out).toMatch(/controlplane0 is no longer an etcd member/);
+    expect(r.out).not.toMatch(/removed etcd member/);
+    expect(twinNodes().find((n) => n.name === slot.slot)!.mode).toBe("maintenance");
+    const members = etcdMembers(cp1);
+    expect(members.map((m) => m.hostname).sort()).toEqual([
+      "controlplane1",
+      "controlplane2",
+      "controlplane3",
+    ]);
+    expect(members.every((m) => !m.is_learner)).toBe(true);
+    const rows = status(three);
+    expect(rows.filter((x) => x.role === "controlplane").map((x) => x.name)).toEqual([
+      "controlplane1",
+      "controlplane2",
+      "controlplane3",
+    ]);
+    expect(rows.filter((x) => x.etcd === "leader")).toHaveLength(1);
+    expect(onTwin("plan", three).code).toBe(0);
+  }, 180_000);
+
+  it("a crashed control plane: refused without --force; with it, its etcd member is removed by ID", () => {
+    const dead = state().twinMapping.controlplane2!;
+    const f = cairn(["twin", "fault", dead.slot, "crash", "--state-dir", twinDir], 30_000);
+    expect(f.code, f.err + f.out).toBe(0);
+    const smaller = writeSpec("dead-removed.yaml", withoutNode(readFileSync(three, "utf8"), "controlplane2"));
+    const before = readFileSync(join(twinDir, "state.json"), "utf8");
+
+    const refused = onTwin("apply", smaller, "--yes");
+    expect(refused.code).toBe(1);
+    expect(refused.err + refused.out).toMatch(
+      /refusing to remove control plane controlplane2: it would leave 2 control planes of 3/,
+    );
+    expect(refused.err + refused.out).toMatch(/--force/);
+    expect(readFileSync(join(twinDir, "state.json"), "utf8")).toBe(before);
+    const cp1 = state().twinMapping.controlplane1!.address;
+    expect(etcdMembers(cp1).map((m) => m.hostname)).toContain("controlplane2");
+
+    const p = planJson(smaller, "--force");
+    expect(p.code, p.err).toBe(2);
+    expect(p.plan.blockers).toEqual([]);
+    expect([...nodesOf(p.plan)]).toEqual(["controlplane2"]);
+
+    const forced = onTwin("apply", smaller, "--yes", "--force");
+    expect(forced.code, forced.err + forced.out).toBe(0);
+    expect(forced.out).toMatch(/controlplane2 is unreachable; skipping the reset \(--force\)/);
+    expect(forced.out).toMatch(/removed etcd member [0-9a-f]+ \(controlplane2\)/);
+    const members = etcdMembers(cp1);
+    expect(members.map((m) => m.hostname).sort()).toEqual(["controlplane1", "controlplane3"]);
+    // Both remaining members answer, are voters, and one of them leads.
+    const cp3 = state().twinMapping.controlplane3!.address;
+    expect(
+      etcdMembers(cp3)
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(members.map((m) => m.id).sort());
+    const rows = status(smaller).filter((r) => r.role === "controlplane");
+    expect(rows.map((r) => r.name)).toEqual(["controlplane1", "controlplane3"]);
+    expect(rows.every((r) => r.reachable && r.ready === true)).toBe(true);
+    expect(rows.filter((r) => r.etcd === "leader")).toHaveLength(1);
+    expect(state().nodes.controlplane2).toBeUndefined();
+    expect(onTwin("plan", smaller).code).toBe(0);
+    last = smaller;
+  }, 180_000);
+
+  it("a crashed worker: its reset is refused naming --force; with it, the worker is forgotten", () => {
+    const dead = state().twinMapping.worker1!;
+    const f = cairn(["twin", "fault", dead.slot, "crash", "--state-dir", twinDir], 30_000);
+    expect(f.code, f.err + f.out).toBe(0);
+    const smaller = writeSpec("dead-worker-removed.yaml", withoutNode(readFileSync(last, "utf8"), "worker1"));
+    const refused = onTwin("apply", smaller, "--yes");
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/worker1 is unreachable .*it cannot be reset gracefully\. Pass --force/);
+    expect(state().nodes.worker1).toBeDefined();
+    const forced = onTwin("apply", smaller, "--yes", "--force");
+    expect(forced.code, forced.err + forced.out).toBe(0);
+    expect(forced.out).toMatch(/worker1 is unreachable; skipping the reset \(--force\)/);
+    expect(state().nodes.worker1).toBeUndefined();
+    expect(status(smaller).map((r) => r.name)).toEqual(["controlplane1", "controlplane3", "worker0"]);
+    expect(onTwin("plan", smaller).code).toBe(0);
+  }, 120_000);
+});
