@@ -29,9 +29,9 @@ export async function runApplyCommand(opts: ClusterFlags & { yes?: boolean }, io
   const { model } = requireModel(opts.file);
   const paths = clusterPaths(opts.file, model.name, opts.dir, opts.twin === true);
   // Held while the cluster is opened and planned, so a second apply is refused before it touches any file.
-  let early: { release(): void } | undefined = acquireLock(paths.lock, { operation: "apply" });
+  const early = acquireLock(paths.lock, { operation: "apply" });
   const access = await openFromFlags(opts).catch((e: unknown) => {
-    early?.release();
+    early.release();
     throw e;
   });
   try {
@@ -65,13 +65,13 @@ export async function runApplyCommand(opts: ClusterFlags & { yes?: boolean }, io
     };
     process.on("SIGINT", onSigint);
     built.beforeRun();
-    early.release();
-    early = undefined;
     let ok = false;
     try {
       const result = await runPlan(plan, built.handlers, {
         journalPath: access.paths.journal,
         lockPath: access.paths.lock,
+        // The lock taken before planning stays held through the run: no window for a second apply.
+        heldLock: { path: access.paths.lock },
         concurrency: built.concurrency,
         onEvent: display,
         signal: abort.signal,
@@ -99,7 +99,7 @@ export async function runApplyCommand(opts: ClusterFlags & { yes?: boolean }, io
     }
     return 0;
   } finally {
-    early?.release();
+    early.release();
     await access.close();
   }
 }
