@@ -2,7 +2,7 @@
 // on transient errors. On the first failure or on Ctrl-C it starts nothing new and lets running actions finish,
 // so every node it did not touch stays untouched. It records through a Recorder (the journal) and emits events;
 // it owns no files itself.
-import { CairnError } from "../errors.js";
+import { CairnError, isCairnError } from "../errors.js";
 import type {
   Action,
   ActionContext,
@@ -136,7 +136,8 @@ function findCycle(actions: Action[]): string[] | undefined {
   return undefined;
 }
 
-type Outcome = { kind: "done" } | { kind: "failed"; error: string } | { kind: "abandoned"; reason: string };
+type Outcome =
+  { kind: "done" } | { kind: "failed"; error: string; hint?: string } | { kind: "abandoned"; reason: string };
 
 /** The run's result, plus the journal write error that stopped it, if one did (runPlan turns it into an error). */
 export type ExecuteResult = RunResult & { journalError?: unknown };
@@ -155,7 +156,7 @@ export function executePlan(
   const notes = new Map<string, Map<string, unknown>>();
   for (const [id, n] of Object.entries(opts.notes)) notes.set(id, new Map(Object.entries(n)));
   let running = 0;
-  let failed: { id: string; error: string } | undefined;
+  let failed: { id: string; error: string; hint?: string } | undefined;
   let interrupted = false;
   // Aborted on halt or interrupt: cuts short backoff sleeps so nothing new starts. Never aborts a running handler.
   const stop = new AbortController();
@@ -263,7 +264,7 @@ export function executePlan(
             completed.push(a.id);
           } else if (outcome.kind === "failed") {
             if (!failed) {
-              failed = { id: a.id, error: outcome.error };
+              failed = { id: a.id, error: outcome.error, ...(outcome.hint ? { hint: outcome.hint } : {}) };
               const untouched = pending.length;
               const parts = [
                 untouched > 0 ? `${untouched} action${untouched === 1 ? "" : "s"} not started` : "",
@@ -320,7 +321,9 @@ export function executePlan(
         }
         record(() => opts.recorder.failed(a.id, attempt, message, true));
         opts.emit({ type: "action-failed", id: a.id, title: a.title, error: message });
-        return { kind: "failed", error: message };
+        // A typed error's hint says what to do (e.g. "pass --force"); carry it to whoever reports the failure.
+        const hint = isCairnError(error) ? error.hint : undefined;
+        return { kind: "failed", error: message, ...(hint ? { hint } : {}) };
       }
     };
 

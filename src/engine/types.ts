@@ -130,7 +130,8 @@ export interface RunResult {
   /** Actions completed in this run, in completion order. */
   completed: string[];
   /** The failure that halted the run. */
-  failed?: { id: string; error: string };
+  /** The first failure; `hint` is the failing typed error's advice, when it had one. */
+  failed?: { id: string; error: string; hint?: string };
   /** Actions not run because the run halted or was interrupted (untouched, or stopped between retries). */
   skipped: string[];
   interrupted: boolean;

@@ -292,6 +292,20 @@ describe("runPlan: halt on failure", () => {
     expect(log.events.at(-1)).toMatchObject({ type: "done", ok: false });
   });
 
+  it("carries a typed error's hint to the result, so the user learns what to do", async () => {
+    const gate: ActionHandler = async () => {
+      throw new CairnError("node-dead", "cannot reset w1: unreachable", {
+        hint: "pass --force to remove it anyway",
+      });
+    };
+    const r = await runPlan(plan([action("w1")]), { gate }, opts());
+    expect(r.failed).toEqual({
+      id: "w1",
+      error: "cannot reset w1: unreachable",
+      hint: "pass --force to remove it anyway",
+    });
+  });
+
   it("stops a retrying action at its next backoff instead of trying again", async () => {
     let retried = 0;
     const gate: ActionHandler = async (a) => {

@@ -84,7 +84,7 @@ export async function runApplyCommand(opts: ClusterFlags & { yes?: boolean }, io
           "apply-failed",
           `apply failed at ${result.failed?.id}: ${result.failed?.error}`,
           {
-            hint: "fix the cause and run `cairn apply` again: finished steps are not repeated",
+            hint: `${result.failed?.hint ? `${result.failed.hint}; then ` : "fix the cause and "}run \`cairn apply\` again: finished steps are not repeated`,
           },
         );
     } finally {
