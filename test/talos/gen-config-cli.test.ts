@@ -60,7 +60,7 @@ describe("cairn talos gen-config", () => {
       );
       expect(readFileSync(join(dir, "worker.yaml"), "utf8")).toBe(golden(contract, "base-worker"));
       for (const f of ["controlplane.yaml", "worker.yaml", "talosconfig"])
-        expect(mode(join(dir, f))).toBe(0o644);
+        expect(mode(join(dir, f))).toBe(0o600);
       expect(r.stderr).toContain(`Created ${join(dir, "controlplane.yaml")}`);
       const talosconfig = readFileSync(join(dir, "talosconfig"), "utf8");
       expect(talosconfig).toMatch(/^context: base\ncontexts:\n {4}base:\n {8}endpoints: \[\]\n {8}ca: /);

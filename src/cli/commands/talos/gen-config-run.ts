@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../../../errors.js";
-import { writeFileAtomic } from "../../../io/files.js";
+import { SECRET_FILE_MODE, writeFileAtomic } from "../../../io/files.js";
 import type { Io } from "../../output.js";
 import { encodeConfigDocuments } from "../../../talos/config/encode.js";
 import { generateMachineConfig } from "../../../talos/config/generate.js";
@@ -211,7 +211,9 @@ export async function runGenConfig(
     }
     const path = pathOf(o.name);
     try {
-      writeFileAtomic(path, content, { mode: 0o644 });
+      // talosctl writes these 0644, but every one of them holds private keys or tokens (the CAs and the
+      // bootstrap token in the configs, the client key in talosconfig): cairn keeps secrets 0600.
+      writeFileAtomic(path, content, { mode: SECRET_FILE_MODE });
     } catch (e) {
       throw new UserError(`cannot write ${path}: ${(e as Error).message}`, { cause: e });
     }
