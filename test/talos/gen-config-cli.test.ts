@@ -123,6 +123,25 @@ describe("cairn talos gen-config", () => {
     expect(validateTalosDocuments(r.stdout, "1.11")).toEqual([]);
   });
 
+  it("takes talosctl's explicit boolean values: --with-cluster-discovery=false, --with-kubespan=true", async () => {
+    const args = ["talos", "gen-config", "c", "https://10.0.0.1:6443", "--talos-version", "v1.11"];
+    const off = await cairn(
+      ...args,
+      "--with-cluster-discovery=false",
+      "--output-types",
+      "controlplane",
+      "-o",
+      "-",
+    );
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toMatch(/ {4}discovery:\n {8}enabled: false\n/);
+    const span = await cairn(...args, "--with-kubespan=true", "--output-types", "controlplane", "-o", "-");
+    expect(span.stdout).toMatch(/ {8}kubespan:\n {12}enabled: true\n/);
+    const bad = await cairn(...args, "--with-kubespan=maybe", "-o", "-");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('expected true or false, not "maybe"');
+  });
+
   it("refuses endpoints without https or a port, suggesting the fixed URL", async () => {
     const cases: [string, RegExp, string][] = [
       ["base:6443", /no scheme specified/, 'try: "https://base:6443"'],

@@ -1,5 +1,5 @@
 // `cairn talos gen-config`: talosctl's `gen config` (without docs/examples comments), byte-identical output.
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import type { Io } from "../../output.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -86,8 +86,14 @@ export function registerGenConfig(parent: Command, io: Io): void {
       [] as string[],
     )
     .option("--config-patch-worker <patch>", "patch the worker config; repeatable", collect, [] as string[])
-    .option("--with-kubespan", "enable KubeSpan", false)
-    .option("--with-cluster-discovery", "enable cluster discovery (default)", true)
+    // talosctl's booleans also take an explicit value: --with-cluster-discovery=false.
+    .option("--with-kubespan [bool]", "enable KubeSpan (true|false)", parseBool, false)
+    .option(
+      "--with-cluster-discovery [bool]",
+      "enable cluster discovery (true|false, default true)",
+      parseBool,
+      true,
+    )
     .option("--no-with-cluster-discovery", "disable cluster discovery")
     .option(
       "--output-types <types>",
@@ -111,4 +117,10 @@ export function registerGenConfig(parent: Command, io: Io): void {
       const { runGenConfig } = await import("./gen-config-run.js");
       await runGenConfig(clusterName, endpoint, opts, io);
     });
+}
+
+function parseBool(value: string): boolean {
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new InvalidArgumentError(`expected true or false, not "${value}"`);
 }
