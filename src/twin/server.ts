@@ -6,7 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Server as NetServer } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { talosRoot, SERVICES } from "../talos/api/messages.js";
-import { clientIdentity, EKU_CLIENT_AUTH, relabelKey } from "./certs.js";
+import { clientIdentity } from "./certs.js";
 import { implementation, RpcError, type CallContext, type Impl } from "./handlers.js";
 import type { TwinNode, NodeMode } from "./node.js";
 import { ALL_ROLES, parseRoles } from "./rbac.js";
@@ -85,7 +85,7 @@ export async function startNodeServer(node: TwinNode, mode: NodeMode): Promise<g
   }
 
   const id = node.identity!;
-  const pair = { private_key: Buffer.from(relabelKey(id.key)), cert_chain: Buffer.from(id.cert) };
+  const pair = { private_key: Buffer.from(id.key), cert_chain: Buffer.from(id.cert) };
   let creds: grpc.ServerCredentials;
   if (mode === "maintenance") {
     // No client certificates are asked for; pass our own cert as the CA list, or grpc-js would parse the whole
@@ -108,8 +108,7 @@ export async function startNodeServer(node: TwinNode, mode: NodeMode): Promise<g
  * exactly [clientAuth] never gets a connection. grpc-js has no hook for that, so reach the http2 servers it made.
  */
 function hookExtKeyUsageCheck(server: grpc.Server): void {
-  const servers = (server as unknown as { http2Servers?: Map<NetServer, unknown> })
-    .http2Servers;
+  const servers = (server as unknown as { http2Servers?: Map<NetServer, unknown> }).http2Servers;
   if (!servers) return;
   for (const s of servers.keys()) {
     s.prependListener("secureConnection", (socket: TLSSocket) => {
@@ -122,7 +121,7 @@ function extKeyUsageAcceptable(socket: TLSSocket): boolean {
   const peer = socket.getPeerCertificate();
   if (!peer?.raw) return false;
   const id = clientIdentity(peer.raw);
-  return id.isCa || (id.extKeyUsages.length === 1 && id.extKeyUsages[0] === EKU_CLIENT_AUTH);
+  return id.isCa || (id.extKeyUsages.length === 1 && id.extKeyUsages[0] === "clientAuth");
 }
 
 interface AnyCall {
@@ -150,7 +149,7 @@ function makeContext(node: TwinNode, mode: NodeMode, path: string, call: AnyCall
     if (
       config.checkExtKeyUsage &&
       !id.isCa &&
-      !(id.extKeyUsages.length === 1 && id.extKeyUsages[0] === EKU_CLIENT_AUTH)
+      !(id.extKeyUsages.length === 1 && id.extKeyUsages[0] === "clientAuth")
     )
       throw new RpcError(
         grpc.status.UNAUTHENTICATED,

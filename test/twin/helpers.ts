@@ -3,7 +3,15 @@
 import * as grpc from "@grpc/grpc-js";
 import { parse } from "yaml";
 import { codec, talosRoot } from "../../src/talos/api/messages.js";
-import { issueClientCert, relabelKey, type CertKeyPem } from "../../src/twin/certs.js";
+import {
+  DAY_MS,
+  issueCertificate,
+  loadCertificateAuthority,
+  nodeCompatibleKeyPem,
+  type CertificateAuthority,
+  type ExtKeyUsage,
+} from "../../src/talos/pki/index.js";
+import type { CertKeyPem } from "../../src/twin/certs.js";
 import type { Twin } from "../../src/twin/twin.js";
 import { TALOS_GOLDEN, readShared } from "../helpers/shared.js";
 
@@ -21,12 +29,21 @@ export function goldenOsCa(): { crt: string; key: string } {
 
 export const GOLDEN_DIR = TALOS_GOLDEN;
 
+/** A Talos API client certificate (roles in Subject O, EKU clientAuth unless given), by default from the golden OS CA. */
 export async function clientCert(
   roles: string[],
-  usages?: ("clientAuth" | "serverAuth")[],
+  usages: ExtKeyUsage[] = ["clientAuth"],
+  ca: CertificateAuthority = loadCertificateAuthority(goldenOsCa().crt, goldenOsCa().key, "golden OS CA"),
 ): Promise<CertKeyPem> {
-  const ca = goldenOsCa();
-  return issueClientCert(ca.crt, ca.key, { roles, ...(usages ? { usages } : {}) });
+  const issued = await issueCertificate(ca, {
+    subject: { organization: roles },
+    keyUsage: ["digitalSignature"],
+    extKeyUsage: usages,
+    now: new Date(),
+    backdateMs: 10_000,
+    ttlMs: 365 * DAY_MS,
+  });
+  return { cert: issued.certPem, key: nodeCompatibleKeyPem(issued.keyPem) };
 }
 
 export type Creds = { kind: "insecure" } | { kind: "mtls"; ca: string; cert: CertKeyPem };
@@ -39,7 +56,7 @@ function channelCredentials(creds: Creds): grpc.ChannelCredentials {
     });
   return grpc.credentials.createSsl(
     Buffer.from(creds.ca),
-    Buffer.from(relabelKey(creds.cert.key)),
+    Buffer.from(creds.cert.key),
     Buffer.from(creds.cert.cert),
   );
 }

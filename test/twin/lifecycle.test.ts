@@ -8,7 +8,8 @@ import { gunzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readTarLenient } from "../../src/talos/api/tar.js";
-import { createOsCa, fingerprint, issueClientCert, type CertKeyPem } from "../../src/twin/certs.js";
+import { createSelfSignedCA, parseCertificate, spkiFingerprint } from "../../src/talos/pki/index.js";
+import type { CertKeyPem } from "../../src/twin/certs.js";
 import * as etcd from "../../src/twin/etcd.js";
 import { startTwin, type Twin } from "../../src/twin/twin.js";
 import { bootstrap, clientCert, configure, goldenConfig, goldenOsCa, MS, RawClient } from "./helpers.js";
@@ -42,7 +43,7 @@ describe("maintenance mode", () => {
     expect(cert.subject).toBe("CN=maintenance-service.talos.dev");
     expect(cert.subjectAltName).toContain(`IP Address:${node.address}`);
     expect(cert.subjectAltName).toContain("IP Address:127.0.0.1");
-    expect(node.maintenanceFingerprint).toBe(fingerprint(node.identity!.cert));
+    expect(node.maintenanceFingerprint).toBe(spkiFingerprint(parseCertificate(node.identity!.cert)));
     expect(twin.status().nodes[0]!.maintenanceFingerprint).toBe(node.maintenanceFingerprint);
   });
 
@@ -109,8 +110,12 @@ describe("secure mode", () => {
   });
 
   test("a certificate from another CA is refused", async () => {
-    const other = await createOsCa();
-    const foreign = await issueClientCert(other.cert, other.key, { roles: ["os:admin"] });
+    const other = await createSelfSignedCA({
+      algorithm: "ed25519",
+      subject: { organization: ["talos"] },
+      now: new Date(),
+    });
+    const foreign = await clientCert(["os:admin"], ["clientAuth"], other);
     const c = client(twin.nodes[0]!.address, foreign);
     await expect(c.unary(`${MS}Version`, {}, { timeoutMs: 5000 })).rejects.toMatchObject({
       code: grpc.status.UNAVAILABLE,

@@ -3,7 +3,6 @@
 //   as SNI, which createSsl always does;
 // * maintenance mode skips verification but must still see the leaf to show and pin its fingerprint, and Node never
 //   calls checkServerIdentity for an unverified chain.
-import { createHash, X509Certificate } from "node:crypto";
 import { isIP, type Socket } from "node:net";
 import {
   checkServerIdentity,
@@ -15,6 +14,7 @@ import { CallCredentials, ChannelCredentials } from "@grpc/grpc-js";
 import type { ChannelOptions } from "@grpc/grpc-js";
 import type { SecureConnector } from "@grpc/grpc-js/build/src/channel-credentials.js";
 import type { GrpcUri } from "@grpc/grpc-js/build/src/uri-parser.js";
+import { encodePem, nodeCompatibleKeyPem, parseCertificate, spkiFingerprint } from "../pki/index.js";
 
 export type TlsMode =
   | { mode: "mtls"; caPem: string; certPem: string; keyPem: string }
@@ -35,20 +35,6 @@ export class FingerprintMismatch extends Error {
     super(`server certificate fingerprint ${observed} does not match the expected ${expected}`);
     this.name = "FingerprintMismatch";
   }
-}
-
-/** base64(SHA-256(SubjectPublicKeyInfo DER)) of a DER certificate: the value talosctl's --cert-fingerprint pins. */
-export function certificateFingerprint(certDer: Buffer): string {
-  const spki = new X509Certificate(certDer).publicKey.export({ type: "spki", format: "der" });
-  return createHash("sha256").update(spki).digest("base64");
-}
-
-/**
- * The same key PEM with "ED25519 PRIVATE KEY" relabelled to "PRIVATE KEY": Talos writes that label over standard
- * PKCS#8 DER, and OpenSSL refuses it.
- */
-export function relabelEd25519Key(pem: string): string {
-  return pem.replace(/-----(BEGIN|END) ED25519 PRIVATE KEY-----/g, "-----$1 PRIVATE KEY-----");
 }
 
 function hostOf(target: GrpcUri): string {
@@ -90,7 +76,9 @@ class TalosConnector implements SecureConnector {
         if (tlsMode.mode === "insecure") {
           const leaf = tlsSocket.getPeerCertificate();
           if (!leaf?.raw) return fail(new Error("server presented no certificate"));
-          const observed = certificateFingerprint(leaf.raw);
+          const observed = spkiFingerprint(
+            parseCertificate(encodePem("CERTIFICATE", leaf.raw), "server certificate"),
+          );
           observer?.fingerprint(this.endpoint, observed);
           if (tlsMode.fingerprint !== undefined && tlsMode.fingerprint !== observed)
             return fail(new FingerprintMismatch(tlsMode.fingerprint, observed));
@@ -126,7 +114,7 @@ export class TalosChannelCredentials extends ChannelCredentials {
         ? createSecureContext({
             ca: tlsMode.caPem,
             cert: tlsMode.certPem,
-            key: relabelEd25519Key(tlsMode.keyPem),
+            key: nodeCompatibleKeyPem(tlsMode.keyPem),
             minVersion: "TLSv1.2",
           })
         : createSecureContext({ minVersion: "TLSv1.2" });
