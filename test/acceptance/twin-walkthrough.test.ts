@@ -7,16 +7,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { down } from "../../src/twin/daemon.js";
 import { REPO_ROOT } from "../helpers/shared.js";
-import { ensureBuilt } from "./build.js";
 
 const SCRIPT = join(REPO_ROOT, "test/acceptance/twin-walkthrough.sh");
 const SUBNET = "127.0.120.0/24";
 let work: string;
 
 beforeAll(() => {
-  ensureBuilt();
   work = mkdtempSync(join(tmpdir(), "cairn-walkthrough-"));
-}, 120_000);
+});
 
 afterAll(async () => {
   // The script's EXIT trap already ran `twin down`; this only matters if the script was killed.

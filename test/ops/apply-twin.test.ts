@@ -26,7 +26,6 @@ function cairn(args: string[], timeoutMs = 120_000): { code: number; out: string
 }
 
 beforeAll(() => {
-  spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "ignore" });
   copyFileSync(join(ROOT, "examples/proxmox-5node-vip-pools.yaml"), spec);
 }, 180_000);
 

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { request } from "../../src/twin/daemon.js";
 import type { CallRecord } from "../../src/twin/node.js";
 import { configHash } from "../../src/ops/state.js";
@@ -25,10 +25,6 @@ const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 
 function down(dir: string): void {
   if (dir) spawnSync(process.execPath, [BIN, "twin", "down", "--state-dir", dir], { timeout: 30_000 });
 }
-
-beforeAll(() => {
-  spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "ignore" });
-}, 180_000);
 
 afterAll(() => {
   down(twinDir);

@@ -25,7 +25,6 @@ function cairn(args: string[]): { code: number; out: string; err: string } {
 }
 
 beforeAll(() => {
-  spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "ignore" });
   copyFileSync(join(ROOT, "examples/homelab-proxmox-vlans.yaml"), spec);
 }, 180_000);
 

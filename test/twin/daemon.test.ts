@@ -1,7 +1,7 @@
 // The twin daemon through the real CLI from dist/: `twin up` returns once every node listens, `status --output
 // json` and `fault` talk to it, and `twin down` leaves no cairn or etcd process behind.
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -23,18 +23,7 @@ const cairn = async (...args: string[]): Promise<{ stdout: string; stderr: strin
 
 beforeAll(() => {
   stateDir = mkdtempSync(join(tmpdir(), "cairn-twin-daemon-"));
-  // The daemon runs from dist/, as an installed cairn would; build only when dist/ is missing.
-  if (!existsSync(join(REPO_ROOT, "dist/twin/daemon.js")) || process.env.CAIRN_TEST_BUILD === "1") {
-    try {
-      execFileSync(
-        process.execPath,
-        [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
-        { cwd: REPO_ROOT, stdio: "ignore" },
-      );
-    } catch {
-      // Type errors elsewhere in the tree do not stop tsc from emitting.
-    }
-  }
+  // The daemon runs from dist/, as an installed cairn would (global-setup.ts keeps it current).
 }, 120_000);
 
 afterAll(async () => {

@@ -1,9 +1,10 @@
-// The acceptance script and the benchmarks run bin/cairn.js, which loads dist/: rebuild it when any source file is
-// newer than the newest compiled file (or dist/ is missing), as `npm run build` would.
+// Tests that run bin/cairn.js or start a twin daemon load dist/: rebuild it when any source file is newer than the
+// newest compiled file (or dist/ is missing), as `npm run build` would. Called once per test run from
+// global-setup.ts, never from test files: a rebuild while another file's CLI is loading dist/ makes flaky failures.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../helpers/shared.js";
+import { REPO_ROOT } from "./shared.js";
 
 function newest(dir: string, suffix: string): number {
   let max = 0;
