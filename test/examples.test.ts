@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { captureIo } from "./helpers/cli.js";
 import { loadSpecText } from "../src/spec/load.js";
 import { main } from "../src/cli/main.js";
 import { REPO_ROOT, SHARED } from "./helpers/shared.js";
@@ -20,14 +21,6 @@ const SEED_EXAMPLES: Record<string, string> = {
   "home-ops-ceph.yaml": "003_3c65ca0ead6b5951.txt",
   "proxmox-5node-vip-pools.yaml": "004_5c2ac6d1bce244eb.txt",
 };
-
-function capture() {
-  const c = { out: "", err: "" };
-  return {
-    c,
-    io: { out: (s: string) => void (c.out += s), err: (s: string) => void (c.err += s), isTTY: false },
-  };
-}
 
 describe("examples", () => {
   it("include one per seed plus single-node and minimal", () => {
@@ -52,7 +45,7 @@ describe("examples", () => {
     });
 
     it(`cairn validate examples/${file} exits 0`, async () => {
-      const { c, io } = capture();
+      const { c, io } = captureIo();
       const code = await main(["node", "cairn", "validate", path], io);
       expect(code, c.err).toBe(0);
       expect(c.out).toContain("valid");

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { captureIo } from "./helpers/cli.js";
 import { loadSpecText } from "../src/spec/load.js";
 import {
   checkInitOptions,
@@ -14,14 +15,6 @@ import {
 } from "../src/spec/init.js";
 import { main } from "../src/cli/main.js";
 import { DEFAULT_TALOS_VERSION } from "../src/talos/versions.js";
-
-function capture() {
-  const c = { out: "", err: "" };
-  return {
-    c,
-    io: { out: (s: string) => void (c.out += s), err: (s: string) => void (c.err += s), isTTY: false },
-  };
-}
 
 const errorsOf = (text: string) =>
   loadSpecText(text, "cairn.yaml").diagnostics.filter((d) => d.severity === "error");
@@ -105,7 +98,7 @@ describe("checkInitOptions", () => {
 
 describe("cairn init", () => {
   it("prints a spec that validates (the issue's acceptance command)", async () => {
-    const { c, io } = capture();
+    const { c, io } = captureIo();
     const code = await main(
       ["node", "cairn", "init", "--provider", "proxmox", "--controlplanes", "3", "--workers", "2"],
       io,
@@ -114,24 +107,24 @@ describe("cairn init", () => {
     expect(errorsOf(c.out)).toEqual([]);
     const dir = mkdtempSync(join(tmpdir(), "cairn-init-"));
     writeFileSync(join(dir, "x.yaml"), c.out);
-    const v = capture();
+    const v = captureIo();
     expect(await main(["node", "cairn", "validate", join(dir, "x.yaml")], v.io)).toBe(0);
   });
 
   it("writes -o FILE and refuses to overwrite it without --force", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cairn-init-"));
     const file = join(dir, "cairn.yaml");
-    const first = capture();
+    const first = captureIo();
     expect(await main(["node", "cairn", "init", "-o", file, "--name", "lab"], first.io)).toBe(0);
     expect(readFileSync(file, "utf8")).toContain("name: lab");
 
-    const second = capture();
+    const second = captureIo();
     expect(await main(["node", "cairn", "init", "-o", file, "--name", "other"], second.io)).toBe(1);
     expect(second.c.err).toContain("already exists");
     expect(second.c.err).toContain("--force");
     expect(readFileSync(file, "utf8")).toContain("name: lab");
 
-    const forced = capture();
+    const forced = captureIo();
     expect(await main(["node", "cairn", "init", "-o", file, "--name", "other", "--force"], forced.io)).toBe(
       0,
     );
@@ -139,7 +132,7 @@ describe("cairn init", () => {
   });
 
   it("reports bad flags as a user error with exit 1 and no stack trace", async () => {
-    const { c, io } = capture();
+    const { c, io } = captureIo();
     expect(await main(["node", "cairn", "init", "--controlplanes", "three", "--provider", "aws"], io)).toBe(
       1,
     );

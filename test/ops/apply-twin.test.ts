@@ -1,36 +1,27 @@
 // cairn apply/plan end to end on the twin, through the built CLI: a 3+2 example bootstraps, `plan` then has nothing
 // to do; a Talos version change plans one upgrade per node, control planes first; concurrent applies are refused;
 // removing one of three control planes without a replacement is refused.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../helpers/shared.js";
+import { BIN, twinCli, twinDown, twinEnv } from "../helpers/twin-cli.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin/cairn.js");
 const SUBNET = "127.0.211.0/24";
 const dir = mkdtempSync(join(tmpdir(), "cairn-apply-"));
 const spec = join(dir, "cairn.yaml");
 const clusterDir = join(dir, ".cairn", "test-cluster");
 const twinDir = join(clusterDir, "twin");
-
-function cairn(args: string[], timeoutMs = 120_000): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    timeout: timeoutMs,
-    env: { ...process.env, CAIRN_TWIN_SUBNET: SUBNET, CAIRN_TWIN_REBOOT_MS: "200" },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const cairn = twinCli(dir, SUBNET);
 
 beforeAll(() => {
-  copyFileSync(join(ROOT, "examples/proxmox-5node-vip-pools.yaml"), spec);
+  copyFileSync(join(REPO_ROOT, "examples/proxmox-5node-vip-pools.yaml"), spec);
 }, 180_000);
 
 afterAll(() => {
-  spawnSync(process.execPath, [BIN, "twin", "down", "--state-dir", twinDir], { timeout: 30_000 });
+  twinDown(twinDir);
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
@@ -89,7 +80,7 @@ describe("cairn apply --twin (3 control planes + 2 workers)", () => {
       [BIN, "apply", "-f", changed, "--twin", "--dir", clusterDir, "--yes"],
       {
         cwd: dir,
-        env: { ...process.env, CAIRN_TWIN_SUBNET: SUBNET, CAIRN_TWIN_REBOOT_MS: "200" },
+        env: twinEnv(SUBNET),
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

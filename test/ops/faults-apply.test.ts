@@ -4,30 +4,26 @@
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../helpers/shared.js";
+import { BIN, twinDown, twinEnv } from "../helpers/twin-cli.js";
 import { request } from "../../src/twin/daemon.js";
 import type { CallRecord } from "../../src/twin/node.js";
 import { configHash } from "../../src/ops/state.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin/cairn.js");
 const SUBNET = "127.0.212.0/24";
 const ROUNDS = Number(process.env.CAIRN_FAULT_ROUNDS ?? 20);
 const base = mkdtempSync(join(tmpdir(), "cairn-faults-apply-"));
-const env = { ...process.env, CAIRN_TWIN_SUBNET: SUBNET, CAIRN_TWIN_REBOOT_MS: "200" };
+const env = twinEnv(SUBNET);
 let twinDir = "";
 
 // Seeded, so a failing round can be replayed.
 let seed = Number(process.env.CAIRN_FAULT_SEED ?? 20261121);
 const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
-function down(dir: string): void {
-  if (dir) spawnSync(process.execPath, [BIN, "twin", "down", "--state-dir", dir], { timeout: 30_000 });
-}
-
 afterAll(() => {
-  down(twinDir);
+  twinDown(twinDir);
   rmSync(base, { recursive: true, force: true });
 }, 60_000);
 
@@ -60,7 +56,7 @@ describe(`apply killed with SIGKILL at ${ROUNDS} random points of a 3+2 bootstra
       const cwd = join(base, `r${round}`);
       spawnSync("mkdir", ["-p", cwd]);
       const spec = join(cwd, "cairn.yaml");
-      copyFileSync(join(ROOT, "examples/proxmox-5node-vip-pools.yaml"), spec);
+      copyFileSync(join(REPO_ROOT, "examples/proxmox-5node-vip-pools.yaml"), spec);
       twinDir = join(cwd, ".cairn", "test-cluster", "twin");
       // Kill points cover twin start-up, maintenance applies, reboots, bootstrap and the waits after it.
       const at = Math.floor(300 + random() * 4500);
@@ -99,7 +95,7 @@ describe(`apply killed with SIGKILL at ${ROUNDS} random points of a 3+2 bootstra
         encoding: "utf8",
       });
       expect(p.status, p.stdout + p.stderr).toBe(0);
-      down(twinDir);
+      twinDown(twinDir);
       twinDir = "";
     }
     expect([...ends]).toHaveLength(1);

@@ -2,29 +2,19 @@
 // worker is provisioned, configured and joined, then reset and released again; a control plane is replaced (the
 // replacement joins first, the old one leaves etcd by a graceful reset); a crashed control plane is refused
 // without --force and removed by etcd member ID with it. The steps build on each other and run in order.
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../helpers/shared.js";
+import { twinCli, twinDown } from "../helpers/twin-cli.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin/cairn.js");
 const SUBNET = "127.0.230.0/24";
 const dir = mkdtempSync(join(tmpdir(), "cairn-scale-"));
 const base = join(dir, "cairn.yaml");
 const clusterDir = join(dir, ".cairn", "test-cluster");
 const twinDir = join(clusterDir, "twin");
-
-function cairn(args: string[], timeoutMs = 90_000): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    timeout: timeoutMs,
-    env: { ...process.env, CAIRN_TWIN_SUBNET: SUBNET, CAIRN_TWIN_REBOOT_MS: "200" },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const cairn = twinCli(dir, SUBNET, 90_000);
 
 /** Runs a cluster command on the twin against one spec file, always the same cluster directory. */
 const onTwin = (cmd: string, file: string, ...rest: string[]): ReturnType<typeof cairn> =>
@@ -135,14 +125,14 @@ const nodesOf = (p: PlanJson): Set<string> =>
   new Set(p.actions.map((a) => a.node).filter((n): n is string => n !== undefined));
 
 beforeAll(() => {
-  copyFileSync(join(ROOT, "examples/proxmox-5node-vip-pools.yaml"), base);
+  copyFileSync(join(REPO_ROOT, "examples/proxmox-5node-vip-pools.yaml"), base);
   const a = onTwin("apply", base, "--yes");
   expect(a.code, a.err + a.out).toBe(0);
   expect(planJson(base).code).toBe(0);
 }, 180_000);
 
 afterAll(() => {
-  spawnSync(process.execPath, [BIN, "twin", "down", "--state-dir", twinDir], { timeout: 30_000 });
+  twinDown(twinDir);
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 

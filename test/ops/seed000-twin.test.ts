@@ -1,37 +1,25 @@
 // Issue 5's acceptance on seed 000's example (3-node Proxmox VLAN homelab), through the built CLI on the twin:
 // after `cairn apply --twin --yes`, `cairn plan` has nothing pending (exit 0); after the Talos version in the file
 // changes, `cairn plan` exits 2 and lists one upgrade per node.
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../helpers/shared.js";
+import { twinCli, twinDown } from "../helpers/twin-cli.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin/cairn.js");
 const SUBNET = "127.0.232.0/24";
 const dir = mkdtempSync(join(tmpdir(), "cairn-seed000-"));
 const spec = join(dir, "cairn.yaml");
 const clusterDir = join(dir, ".cairn", "homelab-k8s");
-
-function cairn(args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, CAIRN_TWIN_SUBNET: SUBNET, CAIRN_TWIN_REBOOT_MS: "200" },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const cairn = twinCli(dir, SUBNET);
 
 beforeAll(() => {
-  copyFileSync(join(ROOT, "examples/homelab-proxmox-vlans.yaml"), spec);
+  copyFileSync(join(REPO_ROOT, "examples/homelab-proxmox-vlans.yaml"), spec);
 }, 180_000);
 
 afterAll(() => {
-  spawnSync(process.execPath, [BIN, "twin", "down", "--state-dir", join(clusterDir, "twin")], {
-    timeout: 30_000,
-  });
+  twinDown(join(clusterDir, "twin"));
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 

@@ -4,20 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runRender } from "../../src/render/render-run.js";
-import { main } from "../../src/cli/main.js";
+import { runCairn } from "../helpers/cli.js";
 import { parseTalosconfig } from "../../src/talos/talosconfig.js";
 import { parseCertificate } from "../../src/talos/pki/index.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 
 const spec = join(REPO_ROOT, "examples", "proxmox-5node-vip-pools.yaml");
 
-async function run(args: string[]) {
-  let out = "";
-  let err = "";
-  const io = { out: (s: string) => void (out += s), err: (s: string) => void (err += s), isTTY: false };
-  const code = await main(["node", "cairn", ...args], io);
-  return { code, out, err };
-}
+const run = (args: string[]) => runCairn(...args);
 
 describe("credentials from the spec", () => {
   it("issues a reader talosconfig for the spec's control planes with a 24h certificate", async () => {

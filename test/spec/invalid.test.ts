@@ -3,6 +3,7 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { captureIo } from "../helpers/cli.js";
 import { loadSpecFile } from "../../src/spec/load.js";
 import { main } from "../../src/cli/main.js";
 
@@ -92,14 +93,6 @@ const CASES: [string, string, string, number][] = [
   ["provider-static-with-proxmox", "provider.wrong-placement", "nodes[0].proxmox", 34],
 ];
 
-function capture() {
-  const c = { out: "", err: "" };
-  return {
-    c,
-    io: { out: (s: string) => void (c.out += s), err: (s: string) => void (c.err += s), isTTY: false },
-  };
-}
-
 afterEach(() => {
   // `cairn validate` reports through process.exitCode; do not leak it into the test runner.
   process.exitCode = undefined;
@@ -138,7 +131,7 @@ describe("invalid fixtures", () => {
     "schema-unknown-field",
     "version-kubernetes-window",
   ])("cairn validate %s exits 1 and names file, line and field", async (name) => {
-    const { c, io } = capture();
+    const { c, io } = captureIo();
     const file = `${DIR}${name}.yaml`;
     expect(await main(["node", "cairn", "validate", file], io)).toBe(1);
     const [, code, path, line] = CASES.find((x) => x[0] === name)!;
@@ -149,7 +142,7 @@ describe("invalid fixtures", () => {
   });
 
   it("--output json prints an array of located findings", async () => {
-    const { c, io } = capture();
+    const { c, io } = captureIo();
     const file = `${DIR}node-address-outside.yaml`;
     expect(await main(["node", "cairn", "validate", "--output", "json", file], io)).toBe(1);
     const parsed = JSON.parse(c.out) as Record<string, unknown>[];

@@ -2,6 +2,7 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { captureIo } from "../helpers/cli.js";
 import { loadSpecFile } from "../../src/spec/load.js";
 import { main } from "../../src/cli/main.js";
 
@@ -13,14 +14,6 @@ const WARNINGS: Record<string, string[]> = {
   "homelab-vlans.yaml": ["pool.in-pod-subnet@addons.loadBalancer.pools[0].addresses[0]"],
   "static-even.yaml": ["topology.even-controlplanes@nodes", "node.no-management@nodes[1].interfaces"],
 };
-
-function capture() {
-  const c = { out: "", err: "" };
-  return {
-    c,
-    io: { out: (s: string) => void (c.out += s), err: (s: string) => void (c.err += s), isTTY: false },
-  };
-}
 
 afterEach(() => {
   process.exitCode = undefined;
@@ -38,26 +31,26 @@ describe("valid fixtures", () => {
   });
 
   it.each(FILES)("cairn validate --show-plan %s exits 0 and prints the plan", async (f) => {
-    const { c, io } = capture();
+    const { c, io } = captureIo();
     expect(await main(["node", "cairn", "validate", "--show-plan", `${DIR}${f}`], io)).toBe(0);
     expect(c.out).toContain("valid");
     expect(c.out).toMatch(/NODE\s+ROLE\s+LINK\s+NETWORK\s+ADDRESS\s+VLAN\s+POD BLOCK/);
   });
 
   it("the plan table shows seed 000's carved pod blocks and the planned addresses", async () => {
-    const { c, io } = capture();
+    const { c, io } = captureIo();
     await main(["node", "cairn", "validate", "--show-plan", `${DIR}homelab-vlans.yaml`], io);
     expect(c.out).toMatch(
       /talos-k8s-02\s+controlplane\s+eth0\s+mgmt\s+10\.8\.16\.21\/24\s+16\s+10\.8\.28\.64\/26 \(auto\)/,
     );
-    const { c: c2, io: io2 } = capture();
+    const { c: c2, io: io2 } = captureIo();
     await main(["node", "cairn", "validate", "--show-plan", `${DIR}auto-addresses.yaml`], io2);
     expect(c2.out).toMatch(/cp1\s+controlplane\s+\(only link\)\s+lan\s+192\.168\.10\.6\/24 \(auto\)/);
     expect(c2.out).toMatch(/w1\s+worker\s+\(only link\)\s+lan\s+dhcp/);
   });
 
   it("--output json prints an empty array for a clean spec", async () => {
-    const { c, io } = capture();
+    const { c, io } = captureIo();
     expect(await main(["node", "cairn", "validate", "-o", "json", `${DIR}single-node.yaml`], io)).toBe(0);
     expect(JSON.parse(c.out)).toEqual([]);
   });

@@ -2,31 +2,13 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import type { Io } from "../../src/cli/output.js";
+import { runCairn } from "../helpers/cli.js";
 import { validateTalosDocuments } from "../../src/talos/config/validate.js";
 import { parseTalosconfig } from "../../src/talos/talosconfig.js";
 import type { Contract } from "../../src/talos/versions.js";
 import { TALOS_GOLDEN } from "../helpers/shared.js";
 
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    isTTY: false,
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
-
-async function cairn(...args: string[]) {
-  const io = capture();
-  process.exitCode = undefined;
-  const code = await main(["node", "cairn", ...args], io);
-  process.exitCode = undefined;
-  return { code, ...io };
-}
+const cairn = runCairn;
 
 const SECRETS = `${TALOS_GOLDEN}secrets.yaml`;
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -54,14 +36,14 @@ describe("cairn talos gen-config", () => {
     it(`reproduces the v${contract} base goldens when install disk and image are left out`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "cairn-gen-config-"));
       const r = await cairn(...goldenArgs(contract), "-o", dir);
-      expect(r.code, r.stderr).toBe(0);
+      expect(r.code, r.err).toBe(0);
       expect(readFileSync(join(dir, "controlplane.yaml"), "utf8")).toBe(
         golden(contract, "base-controlplane"),
       );
       expect(readFileSync(join(dir, "worker.yaml"), "utf8")).toBe(golden(contract, "base-worker"));
       for (const f of ["controlplane.yaml", "worker.yaml", "talosconfig"])
         expect(mode(join(dir, f))).toBe(0o600);
-      expect(r.stderr).toContain(`Created ${join(dir, "controlplane.yaml")}`);
+      expect(r.err).toContain(`Created ${join(dir, "controlplane.yaml")}`);
       const talosconfig = readFileSync(join(dir, "talosconfig"), "utf8");
       expect(talosconfig).toMatch(/^context: base\ncontexts:\n {4}base:\n {8}endpoints: \[\]\n {8}ca: /);
       expect(parseTalosconfig(talosconfig)).toBeTruthy();
@@ -89,7 +71,7 @@ describe("cairn talos gen-config", () => {
       "-o",
       "-",
     );
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.err).toBe(0);
     // The overrides golden also sets sysctls, kernel args and a CNI, which have no gen-config flag.
     const expected = golden("1.12", "overrides-worker")
       .replace("        extraKernelArgs:\n            - foo=bar\n            - bar=baz\n", "")
@@ -98,7 +80,7 @@ describe("cairn talos gen-config", () => {
         "        cni:\n            name: custom\n            urls:\n                - https://example.com/cni.yaml\n",
         "",
       );
-    expect(r.stdout).toBe(expected);
+    expect(r.out).toBe(expected);
   });
 
   it("defaults: fresh secrets, /dev/sda, the contract's installer tag, a config valid for the schema", async () => {
@@ -114,13 +96,13 @@ describe("cairn talos gen-config", () => {
       "-o",
       "-",
     );
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(
       "    install:\n        disk: /dev/sda\n        image: ghcr.io/siderolabs/installer:v1.11.6\n",
     );
-    expect(r.stdout).toContain("image: ghcr.io/siderolabs/kubelet:v1.34.1\n");
-    expect(r.stdout).toContain("        certSANs:\n            - 10.0.0.10\n");
-    expect(validateTalosDocuments(r.stdout, "1.11")).toEqual([]);
+    expect(r.out).toContain("image: ghcr.io/siderolabs/kubelet:v1.34.1\n");
+    expect(r.out).toContain("        certSANs:\n            - 10.0.0.10\n");
+    expect(validateTalosDocuments(r.out, "1.11")).toEqual([]);
   });
 
   it("takes talosctl's explicit boolean values: --with-cluster-discovery=false, --with-kubespan=true", async () => {
@@ -133,13 +115,13 @@ describe("cairn talos gen-config", () => {
       "-o",
       "-",
     );
-    expect(off.code, off.stderr).toBe(0);
-    expect(off.stdout).toMatch(/ {4}discovery:\n {8}enabled: false\n/);
+    expect(off.code, off.err).toBe(0);
+    expect(off.out).toMatch(/ {4}discovery:\n {8}enabled: false\n/);
     const span = await cairn(...args, "--with-kubespan=true", "--output-types", "controlplane", "-o", "-");
-    expect(span.stdout).toMatch(/ {8}kubespan:\n {12}enabled: true\n/);
+    expect(span.out).toMatch(/ {8}kubespan:\n {12}enabled: true\n/);
     const bad = await cairn(...args, "--with-kubespan=maybe", "-o", "-");
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('expected true or false, not "maybe"');
+    expect(bad.err).toContain('expected true or false, not "maybe"');
   });
 
   it("refuses endpoints without https or a port, suggesting the fixed URL", async () => {
@@ -152,8 +134,8 @@ describe("cairn talos gen-config", () => {
     for (const [endpoint, message, hint] of cases) {
       const r = await cairn("talos", "gen-config", "c", endpoint, "-o", "-", "--output-types", "worker");
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(message);
-      expect(r.stderr).toContain(hint);
+      expect(r.err).toMatch(message);
+      expect(r.err).toContain(hint);
     }
   });
 
@@ -162,18 +144,18 @@ describe("cairn talos gen-config", () => {
     writeFileSync(join(dir, "worker.yaml"), "keep");
     let r = await cairn(...goldenArgs("1.13"), "-o", dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/worker\.yaml" already exists/);
+    expect(r.err).toMatch(/worker\.yaml" already exists/);
     expect(readFileSync(join(dir, "worker.yaml"), "utf8")).toBe("keep");
     r = await cairn(...goldenArgs("1.13"), "-o", dir, "--force", "--output-types", "worker");
     expect(r.code).toBe(1); // one output type: -o names the file, and dir is a directory
-    expect(r.stderr).toMatch(/is a directory/);
+    expect(r.err).toMatch(/is a directory/);
     r = await cairn(...goldenArgs("1.13"), "-o", join(dir, "w.yaml"), "--output-types", "worker");
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.err).toBe(0);
     expect(readFileSync(join(dir, "w.yaml"), "utf8")).toBe(golden("1.13", "base-worker"));
     r = await cairn(...goldenArgs("1.13"), "-o", "-");
-    expect(r.stderr).toMatch(/multiple output types with stdout/);
+    expect(r.err).toMatch(/multiple output types with stdout/);
     r = await cairn(...goldenArgs("1.13"), "--output-types", "kubeconfig", "-o", "-");
-    expect(r.stderr).toMatch(/invalid output type: "kubeconfig"/);
+    expect(r.err).toMatch(/invalid output type: "kubeconfig"/);
     r = await cairn(
       ...goldenArgs("1.13"),
       "--registry-mirror",
@@ -183,8 +165,8 @@ describe("cairn talos gen-config", () => {
       "--output-types",
       "worker",
     );
-    expect(r.stderr).toMatch(/invalid registry mirror spec/);
+    expect(r.err).toMatch(/invalid registry mirror spec/);
     r = await cairn(...goldenArgs("1.13"), "--talos-version", "v1.5", "-o", "-", "--output-types", "worker");
-    expect(r.stderr).toMatch(/unsupported --talos-version "v1.5"/);
+    expect(r.err).toMatch(/unsupported --talos-version "v1.5"/);
   });
 });

@@ -4,31 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { afterEach, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import type { Io } from "../../src/cli/output.js";
+import { runCairn } from "../helpers/cli.js";
 import { readSecretsBundleFile } from "../../src/talos/secrets/files.js";
 import { parseTalosconfig } from "../../src/talos/talosconfig.js";
 import { kubeconfigExpiry } from "../../src/talos/kubeconfig.js";
 import { parseDurationMs } from "../../src/cli/duration.js";
 
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    isTTY: false,
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
-
-async function cairn(...args: string[]) {
-  const io = capture();
-  process.exitCode = undefined;
-  const code = await main(["node", "cairn", ...args], io);
-  process.exitCode = undefined;
-  return { code, ...io };
-}
+const cairn = runCairn;
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 const savedEnv = { ...process.env };
@@ -44,20 +26,20 @@ describe("cairn secrets", () => {
     expect(first.code).toBe(0);
     expect(mode(file)).toBe(0o600);
     const { bundle } = await readSecretsBundleFile(file);
-    expect(first.stdout).not.toContain(bundle.cluster.secret);
+    expect(first.out).not.toContain(bundle.cluster.secret);
     expect(readFileSync(file, "utf8")).toMatch(/^cluster:\n {4}id: /);
 
     const again = await cairn("secrets", "gen", "-o", file);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/already exists; not overwriting it/);
-    expect(again.stderr).toMatch(/hint: pass --force/);
+    expect(again.err).toMatch(/already exists; not overwriting it/);
+    expect(again.err).toMatch(/hint: pass --force/);
     expect(readFileSync(file, "utf8")).toContain(bundle.cluster.secret);
 
     expect((await cairn("secrets", "gen", "-o", file, "--force")).code).toBe(0);
     expect(readFileSync(file, "utf8")).not.toContain(bundle.cluster.secret);
 
     const stdout = await cairn("secrets", "gen", "-o", "-");
-    expect(stdout.stdout).toMatch(/^cluster:\n/);
+    expect(stdout.out).toMatch(/^cluster:\n/);
   });
 
   it("writes age-encrypted bundles the age CLI opens, and reads them back transparently", async () => {
@@ -74,7 +56,7 @@ describe("cairn secrets", () => {
 
     const missing = await cairn("talosconfig", "--secrets", file, "--cluster", "demo", "-o", join(dir, "tc"));
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/age-encrypted and no age identity was given/);
+    expect(missing.err).toMatch(/age-encrypted and no age identity was given/);
 
     process.env.CAIRN_AGE_IDENTITY_FILE = join(dir, "key.txt");
     const { bundle, encrypted } = await readSecretsBundleFile(file);
@@ -138,12 +120,12 @@ describe("cairn talosconfig / kubeconfig", () => {
       "-o",
       tcPath,
     );
-    expect(tc.stderr).toBe("");
+    expect(tc.err).toBe("");
     expect(tc.code).toBe(0);
     expect(mode(tcPath)).toBe(0o600);
     const ctx = parseTalosconfig(readFileSync(tcPath, "utf8"));
     expect(ctx).toMatchObject({ name: "demo", endpoints: ["10.0.0.10"], nodes: ["10.0.0.11"] });
-    expect(tc.stdout).toMatch(/roles os:reader, certificate expires/);
+    expect(tc.out).toMatch(/roles os:reader, certificate expires/);
 
     const badRole = await cairn(
       "talosconfig",
@@ -157,7 +139,7 @@ describe("cairn talosconfig / kubeconfig", () => {
       "-",
     );
     expect(badRole.code).toBe(1);
-    expect(badRole.stderr).toMatch(/unknown Talos role "root"/);
+    expect(badRole.err).toMatch(/unknown Talos role "root"/);
 
     const kcPath = join(dir, "kubeconfig");
     const kc = await cairn(
@@ -173,7 +155,7 @@ describe("cairn talosconfig / kubeconfig", () => {
     );
     expect(kc.code).toBe(0);
     expect(mode(kcPath)).toBe(0o600);
-    expect(kc.stdout).toMatch(/certificate expires 20\d\d-/);
+    expect(kc.out).toMatch(/certificate expires 20\d\d-/);
 
     const existing = join(dir, "config");
     writeFileSync(
@@ -215,7 +197,7 @@ describe("cairn talosconfig / kubeconfig", () => {
       "--ttl",
       "soon",
     );
-    expect(badTtl.stderr).toMatch(/--ttl "soon" is not a positive duration/);
+    expect(badTtl.err).toMatch(/--ttl "soon" is not a positive duration/);
   });
 
   it("parses Go-style durations plus days", () => {

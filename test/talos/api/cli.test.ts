@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../../src/cli/main.js";
+import { runCairn } from "../../helpers/cli.js";
 import {
   makeMaintenanceCert,
   makePki,
@@ -111,17 +111,7 @@ beforeEach(() => {
   process.exitCode = undefined;
 });
 
-async function cairn(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "cairn", "talos", ...args], {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    isTTY: false,
-  });
-  process.exitCode = undefined;
-  return { code, out, err };
-}
+const cairn = (...args: string[]) => runCairn("talos", ...args);
 
 describe("cairn talos (node commands)", () => {
   it("etcd members: table with NODE column, hex IDs, and a dead node reported without failing the others", async () => {
