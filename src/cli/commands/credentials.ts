@@ -2,8 +2,8 @@
 // Cluster facts come from cairn.yaml unless given as flags; the work lives in ../credentials-run.ts.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
+import { collect } from "../flags.js";
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 const IDENTITY_HELP =
   "age identity file for an encrypted bundle (default: $CAIRN_AGE_IDENTITY_FILE / $CAIRN_AGE_IDENTITY)";
 

@@ -1,6 +1,7 @@
 // Flags shared by every `cairn talos` command that talks to nodes, declared once. Kept free of heavy imports: the
 // client is loaded only when an action runs.
 import type { Command } from "commander";
+import { commaList as list } from "../../flags.js";
 
 export interface ApiFlags {
   talosconfig?: string;
@@ -11,15 +12,6 @@ export interface ApiFlags {
   insecure?: boolean;
   certFingerprint?: string;
 }
-
-/** talosctl's StringSlice: repeatable and comma-separated. */
-const list = (value: string, previous: string[]): string[] => [
-  ...previous,
-  ...value
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
 
 export interface ApiFlagOptions {
   /** The command prints data: offer `--output json`. */

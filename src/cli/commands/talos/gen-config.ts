@@ -1,15 +1,7 @@
 // `cairn talos gen-config`: talosctl's `gen config` (without docs/examples comments), byte-identical output.
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import type { Io } from "../../output.js";
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-const list = (value: string, previous: string[]): string[] => [
-  ...previous,
-  ...value
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
+import { collect, commaList as list, parseBool } from "../../flags.js";
 
 export interface GenConfigFlags {
   withSecrets?: string;
@@ -117,10 +109,4 @@ export function registerGenConfig(parent: Command, io: Io): void {
       const { runGenConfig } = await import("./gen-config-run.js");
       await runGenConfig(clusterName, endpoint, opts, io);
     });
-}
-
-function parseBool(value: string): boolean {
-  if (value === "true" || value === "1") return true;
-  if (value === "false" || value === "0") return false;
-  throw new InvalidArgumentError(`expected true or false, not "${value}"`);
 }

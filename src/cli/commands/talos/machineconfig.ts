@@ -1,8 +1,7 @@
 // `cairn talos machineconfig patch`: talosctl's `machineconfig patch`, applying strategic merge and JSON patches.
 import type { Command } from "commander";
 import type { Io } from "../../output.js";
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { collect } from "../../flags.js";
 
 export function registerMachineconfig(parent: Command, io: Io): void {
   const mc = parent.command("machineconfig").alias("mc").description("Machine config related commands");
