@@ -47,8 +47,8 @@ const TYPOS = (key) => [
 ];
 
 export async function run({ quick, seed = DEFAULT_SEED, count }) {
-  const { loadSpecText } = await import("../dist/spec/load.js");
-  const { renderInitSpec, INIT_DEFAULTS } = await import("../dist/spec/init.js");
+  const { loadSpecText } = await import("../dist/clusterspec/load.js");
+  const { renderInitSpec, INIT_DEFAULTS } = await import("../dist/clusterspec/init.js");
   const examples = readdirSync(join(REPO_ROOT, "examples"))
     .filter((f) => f.endsWith(".yaml"))
     .sort()

@@ -21,7 +21,7 @@ if (flag("--help") || flag("-h")) {
   for (const b of benchmarks) console.log(`  ${b.name.padEnd(10)} ${b.description}`);
   process.exit(0);
 }
-if (!existsSync(new URL("../dist/spec/load.js", import.meta.url))) {
+if (!existsSync(new URL("../dist/clusterspec/load.js", import.meta.url))) {
   console.error("dist/ is missing: run `npm run build` first (npm run bench does)");
   process.exit(2);
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { TalosClient } from "../dist/talos/api/client.js";
-import { loadSpecText } from "../dist/spec/load.js";
+import { loadSpecText } from "../dist/clusterspec/load.js";
 import { runTalosUpgrade } from "../dist/ops/upgrade-run.js";
 import { issueClientCert } from "../dist/twin/certs.js";
 import * as daemon from "../dist/twin/daemon.js";

@@ -10,7 +10,7 @@ export const name = "validate";
 export const description = "load + check + resolve a generated 1,000-node spec; `cairn validate` CLI wall";
 
 export async function run({ quick }) {
-  const { loadSpecText } = await import("../dist/spec/load.js");
+  const { loadSpecText } = await import("../dist/clusterspec/load.js");
   const nodes = 1000;
   const text = generateSpec(nodes);
   const file = join(outDir(), `spec-${nodes}.yaml`);

@@ -14,14 +14,14 @@ cairn() { echo "+ cairn $*" >&2; node bin/cairn.js "$@"; }
 if [ -z "$to" ]; then
   # The newest patch of the next Talos minor cairn supports, or of the same minor when it is the newest.
   to=$(node --input-type=module -e '
-    import { loadSpecFile } from "./dist/spec/load.js";
+    import { loadSpecFile } from "./dist/clusterspec/load.js";
     import { TALOS_MINORS, talosMinor } from "./dist/talos/versions.js";
     const m = loadSpecFile(process.argv[1]).model;
     const i = TALOS_MINORS.indexOf(talosMinor(m.talosVersion));
     console.log("v" + TALOS_MINORS[Math.min(i + 1, TALOS_MINORS.length - 1)].latestPatch);' "$spec")
 fi
 dir=$(node --input-type=module -e '
-  import { loadSpecFile } from "./dist/spec/load.js";
+  import { loadSpecFile } from "./dist/clusterspec/load.js";
   import { dirname, join, resolve } from "node:path";
   const m = loadSpecFile(process.argv[1]).model;
   console.log(join(dirname(resolve(process.argv[1])), ".cairn", m.name, "twin"));' "$spec")

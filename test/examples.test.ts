@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureIo } from "./helpers/cli.js";
-import { loadSpecText } from "../src/spec/load.js";
+import { loadSpecText } from "../src/clusterspec/load.js";
 import { main } from "../src/cli/main.js";
 import { REPO_ROOT, SHARED } from "./helpers/shared.js";
 

@@ -5,14 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureIo } from "./helpers/cli.js";
-import { loadSpecText } from "../src/spec/load.js";
+import { loadSpecText } from "../src/clusterspec/load.js";
 import {
   checkInitOptions,
   renderInitSpec,
   INIT_DEFAULTS,
   INIT_PROVIDERS,
   type InitOptions,
-} from "../src/spec/init.js";
+} from "../src/clusterspec/init.js";
 import { main } from "../src/cli/main.js";
 import { DEFAULT_TALOS_VERSION } from "../src/talos/versions.js";
 

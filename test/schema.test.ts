@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { specJsonSchemaText } from "../src/spec/json-schema.js";
-import { renderInitSpec, INIT_DEFAULTS, INIT_PROVIDERS } from "../src/spec/init.js";
+import { specJsonSchemaText } from "../src/clusterspec/json-schema.js";
+import { renderInitSpec, INIT_DEFAULTS, INIT_PROVIDERS } from "../src/clusterspec/init.js";
 import { REPO_ROOT } from "./helpers/shared.js";
 
 const SCHEMA_FILE = join(REPO_ROOT, "schema", "cairn.schema.json");

@@ -29,7 +29,7 @@ async function clusterFacts(opts: {
     throw new UserError(`no --cluster given and no spec at ${opts.file}`, {
       hint: "pass -f cairn.yaml, or give --cluster (and --endpoint) explicitly",
     });
-  const { requireModel } = await import("../spec/load.js");
+  const { requireModel } = await import("../clusterspec/load.js");
   const { clusterDir } = await import("../render/render-run.js");
   const { model } = requireModel(opts.file);
   return {

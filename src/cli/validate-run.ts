@@ -1,8 +1,8 @@
 // The work behind `cairn validate`, kept out of the command module so start-up does not load the spec engine.
 import { UserError } from "../errors.js";
-import { loadSpecFile } from "../spec/load.js";
-import { formatDiagnosticText, type Diagnostic } from "../spec/diagnostics.js";
-import { formatPlanTable } from "../spec/plan-table.js";
+import { loadSpecFile } from "../clusterspec/load.js";
+import { formatDiagnosticText, type Diagnostic } from "../clusterspec/diagnostics.js";
+import { formatPlanTable } from "../clusterspec/plan-table.js";
 import type { Io } from "./output.js";
 import { parseOutputFormat } from "./output.js";
 

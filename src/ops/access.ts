@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import type { Model, ModelNode } from "../spec/model.js";
+import type { Model, ModelNode } from "../clusterspec/model.js";
 import { TalosClient } from "../talos/api/client.js";
 import { loadTalosconfig } from "../talos/talosconfig-file.js";
 import { readState, updateState, type CairnState, type TwinSlot } from "./state.js";
@@ -104,7 +104,7 @@ export function clusterPaths(file: string, clusterName: string, dir?: string, tw
 }
 
 export async function openClusterAccess(options: OpenClusterAccessOptions): Promise<ClusterAccess> {
-  const { requireModel } = await import("../spec/load.js");
+  const { requireModel } = await import("../clusterspec/load.js");
   const { model } = requireModel(options.file);
   const paths = clusterPaths(options.file, model.name, options.dir, options.twin);
   const notices: string[] = [];

@@ -2,7 +2,7 @@
 // maintenance mode into the cluster (bootstrap of a new cluster included), applies config changes with the least
 // disruptive mode, one control plane at a time, and removes nodes that left the spec behind a quorum guard.
 import type { Action, Plan } from "../engine/types.js";
-import type { Model, ModelNode } from "../spec/model.js";
+import type { Model, ModelNode } from "../clusterspec/model.js";
 import { configHash, type CairnState } from "./state.js";
 import { diffConfigs, formatChanges, predictApplyMode } from "./config-diff.js";
 import { planScale, type ScaleOptions } from "./scale-plan.js";

@@ -3,7 +3,7 @@
 // grants it the os:etcd:backup role, and the control-plane config patch that lets pods reach the Talos API.
 // Pure: the model in, objects out. Credentials are never rendered: the CronJob reads them from a Secret the user
 // creates (named in the result), so no key ever lands in the GitOps tree.
-import type { Model } from "../spec/model.js";
+import type { Model } from "../clusterspec/model.js";
 
 export const TALOS_BACKUP_IMAGE = "ghcr.io/siderolabs/talos-backup:v0.1.0-beta.3";
 export const BACKUP_NAMESPACE = "kube-system";

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { CairnError } from "../errors.js";
 import type { Action, ActionHandler, AnyEngineEvent, Plan, RunResult } from "../engine/types.js";
-import type { Model } from "../spec/model.js";
+import type { Model } from "../clusterspec/model.js";
 import type { TalosClient } from "../talos/api/client.js";
 import { brief, sleep, type OpsAccess } from "./upgrade-access.js";
 import { nodeVersion, withTimeout } from "./upgrade-observe.js";

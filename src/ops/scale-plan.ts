@@ -2,7 +2,7 @@
 // control-plane count, never two control planes at once — with a graceful reset (the member leaves etcd), etcd
 // member removal by ID when the node is dead (--force), then deletion at the provider. Pure.
 import type { Action } from "../engine/types.js";
-import type { Model } from "../spec/model.js";
+import type { Model } from "../clusterspec/model.js";
 import type { CairnState } from "./state.js";
 
 export interface ScaleOptions {

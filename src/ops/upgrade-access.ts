@@ -1,6 +1,6 @@
 // The slice of ClusterAccess the day-2 operations (upgrade, etcd, health, status, diff) use, so their handlers run
 // against the real ClusterAccess and against an in-process twin in tests alike.
-import type { Model } from "../spec/model.js";
+import type { Model } from "../clusterspec/model.js";
 import type { TalosClient } from "../talos/api/client.js";
 import type { ClusterAccess } from "./access.js";
 

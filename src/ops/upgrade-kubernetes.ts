@@ -4,7 +4,7 @@
 // node's running machine config and applies it without a reboot. Pure planning here; effects in the handler.
 import { parseAllDocuments, type Document } from "yaml";
 import type { Action, Plan } from "../engine/types.js";
-import type { Model } from "../spec/model.js";
+import type { Model } from "../clusterspec/model.js";
 import { compareMinor, kubernetesSupported, minorOf, parseVersion, talosMinor } from "../talos/versions.js";
 import { parseMaxUnavailable } from "./upgrade-plan.js";
 

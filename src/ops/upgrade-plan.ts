@@ -4,7 +4,7 @@
 // The same builder serves `cairn upgrade talos --to` and a spec-driven change shown by `cairn plan`.
 import { UserError } from "../errors.js";
 import type { Action, Plan } from "../engine/types.js";
-import type { Model, ModelNode } from "../spec/model.js";
+import type { Model, ModelNode } from "../clusterspec/model.js";
 import { nodeInstallerImage } from "../render/machine-configs.js";
 import {
   compareMinor,

@@ -15,8 +15,8 @@ import {
 import { schematicId, type Schematic } from "../talos/schematic/schematic.js";
 import { installerImage, PROVIDER_PLATFORM } from "../talos/schematic/urls.js";
 import type { SecretsBundle } from "../talos/secrets/bundle.js";
-import type { Model, ModelNode } from "../spec/model.js";
-import type { ConfigPatchSpec, SchematicSpec } from "../spec/schema.js";
+import type { Model, ModelNode } from "../clusterspec/model.js";
+import type { ConfigPatchSpec, SchematicSpec } from "../clusterspec/schema.js";
 import { CairnError, UserError } from "../errors.js";
 import { nodeConfigParts } from "./node-patch.js";
 

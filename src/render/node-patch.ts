@@ -2,7 +2,7 @@
 // plus the extra documents the contract wants. Contracts ≤ 1.11 carry networking inside v1alpha1
 // (machine.network); 1.12+ moved it to LinkConfig/VLANConfig/Layer2VIPConfig/ResolverConfig/TimeSyncConfig/
 // HostnameConfig documents, whose schemas no longer accept the v1alpha1 fields.
-import type { Model, ModelInterface, ModelNode } from "../spec/model.js";
+import type { Model, ModelInterface, ModelNode } from "../clusterspec/model.js";
 import { compareMinor } from "../talos/versions.js";
 
 export type Doc = Record<string, unknown>;

@@ -5,8 +5,8 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { writeFileAtomic, SECRET_FILE_MODE } from "../io/files.js";
-import { requireModel } from "../spec/load.js";
-import type { Model } from "../spec/model.js";
+import { requireModel } from "../clusterspec/load.js";
+import type { Model } from "../clusterspec/model.js";
 import { generateSecretsBundle } from "../talos/secrets/generate.js";
 import { readSecretsBundleFile, renderSecretsBundleFile } from "../talos/secrets/files.js";
 import type { SecretsBundle } from "../talos/secrets/bundle.js";
@@ -15,7 +15,7 @@ import { buildTalosconfig, parseTalosconfig } from "../talos/talosconfig.js";
 import { buildAdminKubeconfig, kubeconfigExpiry } from "../talos/kubeconfig.js";
 import { parseCertificate } from "../talos/pki/index.js";
 import { renderMachineConfigs } from "./machine-configs.js";
-import { formatDiagnosticText } from "../spec/diagnostics.js";
+import { formatDiagnosticText } from "../clusterspec/diagnostics.js";
 
 export interface RenderOptions {
   file: string;

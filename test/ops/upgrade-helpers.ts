@@ -4,8 +4,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSpecText } from "../../src/spec/load.js";
-import type { Model } from "../../src/spec/model.js";
+import { loadSpecText } from "../../src/clusterspec/load.js";
+import type { Model } from "../../src/clusterspec/model.js";
 import { TalosClient } from "../../src/talos/api/client.js";
 import type { OpsAccess } from "../../src/ops/upgrade-access.js";
 import { startTwin, type Twin } from "../../src/twin/twin.js";

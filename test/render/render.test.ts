@@ -6,7 +6,7 @@ import { join, basename } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runRender } from "../../src/render/render-run.js";
 import { validateTalosDocuments } from "../../src/talos/config/validate.js";
-import { loadSpecFile } from "../../src/spec/load.js";
+import { loadSpecFile } from "../../src/clusterspec/load.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 import { main } from "../../src/cli/main.js";
 

@@ -23,7 +23,7 @@ export async function runApplyCommand(opts: ClusterFlags & { yes?: boolean }, io
     throw new UserError("refusing to apply without --yes: not on a terminal, so cairn cannot ask", {
       hint: "review the changes with `cairn plan`, then run `cairn apply --yes`",
     });
-  const { requireModel } = await import("../../spec/load.js");
+  const { requireModel } = await import("../../clusterspec/load.js");
   const { clusterPaths } = await import("../../ops/access.js");
   const { acquireLock } = await import("../../engine/run.js");
   const { model } = requireModel(opts.file);

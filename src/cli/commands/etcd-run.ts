@@ -96,7 +96,7 @@ export async function runEtcdRestoreCommand(
 }
 
 export async function runBackupManifestCommand(opts: { file: string }, io: Io): Promise<number> {
-  const { requireModel } = await import("../../spec/load.js");
+  const { requireModel } = await import("../../clusterspec/load.js");
   const { renderEtcdBackup } = await import("../../ops/etcd-backup.js");
   const { model } = requireModel(opts.file);
   const r = renderEtcdBackup(model);

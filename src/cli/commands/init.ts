@@ -33,7 +33,7 @@ export function registerInit(program: Command, io: Io): void {
         "  cairn init --provider hetzner --name prod --talos-version v1.11.5",
     )
     .action(async (flags: InitFlags) => {
-      const { checkInitOptions, renderInitSpec, INIT_DEFAULTS } = await import("../../spec/init.js");
+      const { checkInitOptions, renderInitSpec, INIT_DEFAULTS } = await import("../../clusterspec/init.js");
       const options = {
         provider: flags.provider as (typeof INIT_DEFAULTS)["provider"],
         controlplanes: wholeNumber(flags.controlplanes),

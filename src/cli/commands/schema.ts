@@ -12,7 +12,7 @@ export function registerSchema(program: Command, io: Io): void {
         "  # yaml-language-server: $schema=./node_modules/cairn/schema/cairn.schema.json",
     )
     .action(async () => {
-      const { specJsonSchemaText } = await import("../../spec/json-schema.js");
+      const { specJsonSchemaText } = await import("../../clusterspec/json-schema.js");
       io.out(specJsonSchemaText());
     });
 }

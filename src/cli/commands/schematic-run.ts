@@ -30,7 +30,7 @@ export async function runSpecSchematicUrls(
   opts: { talosVersion?: string; platform?: string; arch: string; secureboot: boolean },
   io: Io,
 ): Promise<void> {
-  const { requireModel } = await import("../../spec/load.js");
+  const { requireModel } = await import("../../clusterspec/load.js");
   const { factorySchematic } = await import("../../render/machine-configs.js");
   const { schematicId } = await import("../../talos/schematic/schematic.js");
   const { PROVIDER_PLATFORM } = await import("../../talos/schematic/urls.js");

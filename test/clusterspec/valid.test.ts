@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { captureIo } from "../helpers/cli.js";
-import { loadSpecFile } from "../../src/spec/load.js";
+import { loadSpecFile } from "../../src/clusterspec/load.js";
 import { main } from "../../src/cli/main.js";
 
 const DIR = fileURLToPath(new URL("../fixtures/spec/valid/", import.meta.url));

@@ -2,11 +2,11 @@
 // exhaustion on the right field, and stay fast for large clusters.
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { clusterSpecSchema, type ClusterSpec, type ClusterSpecInput } from "../../src/spec/schema.js";
-import { planAddresses, planPodBlocks, mergeSpans } from "../../src/spec/ipplan.js";
-import { checkSpec } from "../../src/spec/checks/index.js";
-import { loadSpecText } from "../../src/spec/load.js";
-import { resolveModel } from "../../src/spec/resolve.js";
+import { clusterSpecSchema, type ClusterSpec, type ClusterSpecInput } from "../../src/clusterspec/schema.js";
+import { planAddresses, planPodBlocks, mergeSpans } from "../../src/clusterspec/ipplan.js";
+import { checkSpec } from "../../src/clusterspec/checks/index.js";
+import { loadSpecText } from "../../src/clusterspec/load.js";
+import { resolveModel } from "../../src/clusterspec/resolve.js";
 
 type NodeInput = ClusterSpecInput["nodes"][number];
 
