@@ -1,20 +1,5 @@
-// Findings about a cairn.yaml: every error and warning names the field path and, once located, file/line/column.
-
-export type Severity = "error" | "warning";
-
-/** A field path as data: ["nodes", 0, "interfaces", 1, "address"]. */
-export type FieldPath = readonly (string | number)[];
-
-export interface Finding {
-  severity: Severity;
-  /** Message class, stable for tests and tooling, e.g. "net.overlap". */
-  code: string;
-  path: FieldPath;
-  message: string;
-  hint?: string;
-  /** Point at the key instead of the value (unknown fields, duplicate names). */
-  atKey?: boolean;
-}
+// Diagnostics: findings located in cairn.yaml (file, line, column), and how they print.
+import type { FieldPath, Severity } from "../findings.js";
 
 export interface Diagnostic {
   severity: Severity;
@@ -36,26 +21,6 @@ export function formatPath(path: FieldPath): string {
     else out += `[${JSON.stringify(p)}]`;
   }
   return out || "(root)";
-}
-
-export const error = (code: string, path: FieldPath, message: string, hint?: string): Finding => ({
-  severity: "error",
-  code,
-  path,
-  message,
-  ...(hint ? { hint } : {}),
-});
-
-export const warning = (code: string, path: FieldPath, message: string, hint?: string): Finding => ({
-  severity: "warning",
-  code,
-  path,
-  message,
-  ...(hint ? { hint } : {}),
-});
-
-export function hasErrors(diagnostics: readonly { severity: Severity }[]): boolean {
-  return diagnostics.some((d) => d.severity === "error");
 }
 
 /** Orders by position so the report reads top to bottom like the file. */

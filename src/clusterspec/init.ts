@@ -2,6 +2,7 @@
 // than through a YAML encoder because the comments are the point — they teach the fields — and because it
 // must validate as written for every provider and node count (test/init.test.ts loads every combination).
 import { DEFAULT_TALOS_VERSION, talosMinor } from "../talos/versions.js";
+import { DNS1123_LABEL } from "../fields.js";
 
 export const INIT_PROVIDERS = ["static", "proxmox", "hetzner"] as const;
 export type InitProvider = (typeof INIT_PROVIDERS)[number];
@@ -25,7 +26,6 @@ export const INIT_DEFAULTS: InitOptions = {
 /** Upper bound per role: the static maintenance addresses (.101–.149, .151–.199) are laid out for this many. */
 export const INIT_MAX_NODES = 49;
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Problems with the options, as messages for the user; empty when they are usable. */
 export function checkInitOptions(o: InitOptions): string[] {

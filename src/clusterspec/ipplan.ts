@@ -3,7 +3,7 @@
 // addresses) is merged into sorted disjoint ranges or a set of bigints, and each network is walked with a single
 // forward cursor, so planning is linear in the number of nodes plus obstacles (a 1,000-node spec stays fast).
 import { parseCidr, parseIp, parseRange, formatIp, type Cidr, type Family, type Ip } from "../net/ip.js";
-import { error, type Finding } from "./diagnostics.js";
+import { error, type Finding } from "../findings.js";
 import type { ClusterSpec } from "./schema.js";
 
 export interface Span {

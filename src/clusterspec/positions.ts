@@ -1,6 +1,6 @@
 // Maps a field path to a line and column in the YAML source, so every finding points into the file.
 import { isMap, isPair, isScalar, isSeq, type LineCounter, type Document, type Node } from "yaml";
-import type { FieldPath } from "./diagnostics.js";
+import type { FieldPath } from "../findings.js";
 
 export interface Position {
   line: number;

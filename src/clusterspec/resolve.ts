@@ -1,7 +1,7 @@
 // Spec → Model: pins versions, derives the endpoint, and plans addresses and pod blocks.
 // Runs only on a spec that passed the semantic checks, so it may assume networks and versions are sound.
 import { contractFor, talosMinor } from "../talos/versions.js";
-import type { Finding } from "./diagnostics.js";
+import type { Finding } from "../findings.js";
 import type { Model, ModelInterface, ModelNode } from "./model.js";
 import type { ClusterSpec } from "./schema.js";
 import { parseCidr, parseIp, cidrContainsIp } from "../net/ip.js";

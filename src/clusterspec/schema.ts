@@ -2,18 +2,10 @@
 // Shape-level rules live here (zod, strict: unknown fields are errors); rules that relate fields to each other
 // (CIDR overlaps, addresses inside networks, version windows) live in ./checks so all of them report at once.
 import { z } from "zod";
+import { address, cidr, dnsLabel } from "../fields.js";
 
 export const API_VERSION = "cairn.dev/v1alpha1";
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const dnsLabel = (what: string) =>
-  z.string().regex(DNS1123_LABEL, {
-    message: `${what} must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters`,
-  });
-
-/** An IPv4 or IPv6 address; format is checked by the semantic checks so the message can be precise. */
-const address = z.string().min(1).meta({ description: "An IPv4 or IPv6 address, without a prefix length." });
-const cidr = z.string().min(1).meta({ description: "A network in CIDR notation, e.g. 10.8.16.0/24." });
 const talosVersion = z
   .string()
   .regex(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { message: "Talos version must look like v1.11.5" })
@@ -38,11 +30,9 @@ export const NETWORK_ROLES = ["management", "pods", "storage", "loadBalancers"] 
 const networkSchema = z
   .strictObject({
     cidr,
-    gateway: address
-      .optional()
-      .meta({
-        description: "Default gateway on this network (only the management network usually has one).",
-      }),
+    gateway: address.optional().meta({
+      description: "Default gateway on this network (only the management network usually has one).",
+    }),
     vlan: z
       .number()
       .int()
@@ -74,13 +64,10 @@ const deviceSelector = z
 const interfaceSchema = z
   .strictObject({
     network: z.string().meta({ description: "Name of a network from `networks`." }),
-    address: z
-      .string()
-      .default("auto")
-      .meta({
-        description:
-          "Static address on that network (no prefix length), or `auto` to pick one deterministically.",
-      }),
+    address: z.string().default("auto").meta({
+      description:
+        "Static address on that network (no prefix length), or `auto` to pick one deterministically.",
+    }),
     name: z
       .string()
       .optional()
@@ -90,13 +77,9 @@ const interfaceSchema = z
       .optional()
       .meta({ description: "MAC address of the link (shorthand for deviceSelector.hardwareAddr)." }),
     deviceSelector: deviceSelector.optional(),
-    vlan: z
-      .number()
-      .int()
-      .optional()
-      .meta({
-        description: "Tag this VLAN on the link (defaults to the network's vlan). Use 0 to send untagged.",
-      }),
+    vlan: z.number().int().optional().meta({
+      description: "Tag this VLAN on the link (defaults to the network's vlan). Use 0 to send untagged.",
+    }),
     mtu: z.number().int().optional().meta({ description: "Overrides the network's MTU for this interface." }),
     dhcp: z.boolean().optional(),
   })
@@ -128,13 +111,9 @@ const taintSchema = z.strictObject({
 
 const schematicSchema = z
   .strictObject({
-    extensions: z
-      .array(z.string())
-      .optional()
-      .meta({
-        description:
-          "Official system extensions, e.g. siderolabs/qemu-guest-agent. Order matters for the ID.",
-      }),
+    extensions: z.array(z.string()).optional().meta({
+      description: "Official system extensions, e.g. siderolabs/qemu-guest-agent. Order matters for the ID.",
+    }),
     extraKernelArgs: z.array(z.string()).optional(),
     meta: z
       .array(z.strictObject({ key: z.number().int().min(0).max(255), value: z.string() }))
@@ -212,13 +191,10 @@ const nodeSchema = z
       .default([])
       .meta({ description: "Talos config patches for this node, applied last." }),
     schematic: schematicSchema.optional(),
-    podBlock: z
-      .string()
-      .optional()
-      .meta({
-        description:
-          "This node's pod CIDR block (inside a pod subnet). Default: carved when kubernetes.podBlocks is set.",
-      }),
+    podBlock: z.string().optional().meta({
+      description:
+        "This node's pod CIDR block (inside a pod subnet). Default: carved when kubernetes.podBlocks is set.",
+    }),
     proxmox: proxmoxPlacement.optional(),
     hetzner: hetznerPlacement.optional(),
     static: staticPlacement.optional(),
@@ -366,7 +342,9 @@ const storageSchema = z.strictObject({
       pool: z.string().meta({ description: "RBD pool the StorageClass provisions images in." }),
     })
     .optional()
-    .meta({ description: "An external Ceph cluster (e.g. Proxmox's) consumed through ceph-csi (type ceph-csi)." }),
+    .meta({
+      description: "An external Ceph cluster (e.g. Proxmox's) consumed through ceph-csi (type ceph-csi).",
+    }),
 });
 
 const observabilitySchema = z.strictObject({
@@ -527,23 +505,17 @@ export const clusterSpecSchema = z
       }),
     controlPlane: z
       .strictObject({
-        endpoint: z
-          .string()
-          .optional()
-          .meta({
-            description:
-              "https://host:port of the Kubernetes API. Defaults to the VIP, else the first control plane.",
-          }),
+        endpoint: z.string().optional().meta({
+          description:
+            "https://host:port of the Kubernetes API. Defaults to the VIP, else the first control plane.",
+        }),
         vip: z
           .strictObject({
             address,
-            type: z
-              .enum(["talos", "kube-vip"])
-              .default("talos")
-              .meta({
-                description:
-                  "Who holds the VIP: talos (machine-config VIP, Layer 2) or kube-vip (static pod with leader election).",
-              }),
+            type: z.enum(["talos", "kube-vip"]).default("talos").meta({
+              description:
+                "Who holds the VIP: talos (machine-config VIP, Layer 2) or kube-vip (static pod with leader election).",
+            }),
             network: z
               .string()
               .optional()

@@ -1,6 +1,6 @@
 // Add-ons and tenants that refer to other parts of the spec: the storage network, and unique tenant names and
 // namespaces (two tenants owning one namespace would fight over its quota and RBAC).
-import { error, type Finding } from "../diagnostics.js";
+import { error, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { closest } from "../suggest.js";
 

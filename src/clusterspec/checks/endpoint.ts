@@ -1,7 +1,7 @@
 // The control-plane endpoint and VIP: the endpoint is an explicit https://host:port URL; the VIP is a usable host
 // address of a network the control planes attach to, and collides with no node address and no pool.
 import { parseIp } from "../../net/ip.js";
-import { error, warning, type FieldPath, type Finding } from "../diagnostics.js";
+import { error, warning, type FieldPath, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { closest } from "../suggest.js";
 import { describeAddressError, factsOf, networkContaining } from "./facts.js";

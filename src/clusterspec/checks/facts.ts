@@ -12,7 +12,7 @@ import {
   type IpRange,
   type RangeError,
 } from "../../net/ip.js";
-import type { FieldPath } from "../diagnostics.js";
+import type { FieldPath } from "../../findings.js";
 import type { ClusterSpec, NetworkSpec } from "../schema.js";
 
 export interface NetworkFacts {

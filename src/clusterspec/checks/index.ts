@@ -1,7 +1,7 @@
 // Semantic checks: rules that relate fields to each other. Each check module returns findings with field paths;
 // the loader attaches file positions. All checks run, so every problem is reported in one pass.
 import type { ClusterSpec } from "../schema.js";
-import type { Finding } from "../diagnostics.js";
+import type { Finding } from "../../findings.js";
 import { checkTopology } from "./topology.js";
 import { checkNetworks } from "./networks.js";
 import { checkNodes } from "./nodes.js";

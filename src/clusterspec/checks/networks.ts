@@ -11,7 +11,7 @@ import {
   cidrAsRange,
 } from "../../net/ip.js";
 import type { Cidr } from "../../net/ip.js";
-import { error, type FieldPath, type Finding } from "../diagnostics.js";
+import { error, type FieldPath, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import {
   describeAddressError,

@@ -1,7 +1,7 @@
 // Nodes and their interfaces: unique names, addresses and MACs; every address well-formed and a usable host
 // address of its network; each link identified exactly one way; a management path to every node.
 import { broadcastOf, parseIp, type Ip } from "../../net/ip.js";
-import { error, warning, type FieldPath, type Finding } from "../diagnostics.js";
+import { error, warning, type FieldPath, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { closest } from "../suggest.js";
 import {

@@ -2,7 +2,7 @@
 // subnet that do not overlap, and there are enough blocks for every node (the planner's own verdict, so the check
 // and the resolver can never disagree).
 import { parseCidr, type Cidr } from "../../net/ip.js";
-import { error, type Finding } from "../diagnostics.js";
+import { error, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { planPodBlocks } from "../ipplan.js";
 import { describeCidrError, factsOf, lastOf, networkOf } from "./facts.js";

@@ -3,7 +3,7 @@
 // (with a warning) only when nodes get per-node pod blocks and the pool sits in space no node's block uses: cairn
 // then never carves a block there (seed 000 puts its pool in the fourth /26 of a /24 shared by three nodes).
 import { parseIp, parseRange, type Cidr, type IpRange } from "../../net/ip.js";
-import { error, warning, type Finding } from "../diagnostics.js";
+import { error, warning, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { closest } from "../suggest.js";
 import { planPodBlocks } from "../ipplan.js";

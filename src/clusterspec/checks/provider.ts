@@ -1,7 +1,7 @@
 // Provider placement: each node carries exactly the placement block of the cluster's provider (a proxmox: block on
 // a Hetzner cluster is a mistake, not something to ignore), with unique Proxmox VM ids.
 import { parseIp } from "../../net/ip.js";
-import { error, type Finding } from "../diagnostics.js";
+import { error, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { closest } from "../suggest.js";
 import { describeAddressError } from "./facts.js";

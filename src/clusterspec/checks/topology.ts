@@ -1,5 +1,5 @@
 // Control-plane count: etcd needs a quorum, and a cluster without control planes cannot exist.
-import { error, warning, type Finding } from "../diagnostics.js";
+import { error, warning, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 
 export function checkTopology(spec: ClusterSpec): Finding[] {

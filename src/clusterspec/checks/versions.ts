@@ -1,6 +1,6 @@
 // Talos and Kubernetes versions: a Talos minor cairn has a config contract for, and a Kubernetes version inside
 // that Talos release's supported window (research/talos.md §8).
-import { error, type Finding } from "../diagnostics.js";
+import { error, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { kubernetesSupported, talosMinor, TALOS_MINORS } from "../../talos/versions.js";
 
