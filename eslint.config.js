@@ -14,6 +14,7 @@ export default tseslint.config(
         setTimeout: "readonly",
         clearTimeout: "readonly",
         URL: "readonly",
+        structuredClone: "readonly",
       },
     },
     rules: {

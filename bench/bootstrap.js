@@ -15,7 +15,7 @@ export const name = "bootstrap";
 export const description =
   "cairn apply --twin bootstrapping 3+2 nodes (R = 2 s): wall time and cairn's overhead beyond simulated waits";
 
-const SUBNET = "127.0.211.0/24";
+const SUBNET = "127.0.213.0/24";
 
 function runCli(args, env) {
   return new Promise((resolve, reject) => {
@@ -37,11 +37,11 @@ function runCli(args, env) {
   });
 }
 
-export async function run() {
-  const R = 2000;
+export async function run({ smoke } = {}) {
+  const R = smoke ? 200 : 2000;
   const dir = mkdtempSync(join(tmpdir(), "cairn-bench-bootstrap-"));
   const file = join(dir, "cairn.yaml");
-  writeFileSync(file, specText(3, 2, "v1.12.11").replace("bench-upgrade", "bench-bootstrap"));
+  writeFileSync(file, specText(smoke ? 1 : 3, smoke ? 1 : 2, "v1.12.11").replace("bench-upgrade", "bench-bootstrap"));
   const clusterDir = join(dir, ".cairn", "bench-bootstrap");
   try {
     const r = await runCli(

@@ -46,7 +46,7 @@ const TYPOS = (key) => [
   key.replace(/[aeiou]/, ""),
 ];
 
-export async function run({ quick, seed = DEFAULT_SEED, count }) {
+export async function run({ quick, smoke, seed = DEFAULT_SEED, count }) {
   const { loadSpecText } = await import("../dist/clusterspec/load.js");
   const { renderInitSpec, INIT_DEFAULTS } = await import("../dist/clusterspec/init.js");
   const examples = readdirSync(join(REPO_ROOT, "examples"))
@@ -56,7 +56,7 @@ export async function run({ quick, seed = DEFAULT_SEED, count }) {
   examples.push(renderInitSpec({ ...INIT_DEFAULTS, provider: "proxmox", workers: 2 }));
 
   const r = rng(seed);
-  const total = count ?? (quick ? 300 : 2000);
+  const total = count ?? (smoke ? 25 : quick ? 300 : 2000);
   const failDir = join(outDir(), "fuzz-failures");
   rmSync(failDir, { recursive: true, force: true });
   const failures = [];

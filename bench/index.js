@@ -1,12 +1,11 @@
-// The benchmark registry: one module per benchmark, each exporting { name, description, run(options) }.
+// The benchmark registry: one module per benchmark (bench/<name>.js), each exporting { name, description,
+// run(options) }. Modules load only when they run, so one broken benchmark cannot stop the others and `npm test`
+// can import every one (its smoke test) without paying for the rest.
 // run() returns { figures: [{ label, value, unit?, target?, exact? }], notes?: string[], ok?: boolean }.
-// Later issues add render and twin benchmarks by appending here.
-import * as validate from "./validate.js";
-import * as startup from "./startup.js";
-import * as fuzz from "./fuzz.js";
-import * as twin from "./twin.js";
-import * as render from "./render.js";
-import * as upgrade from "./upgrade.js";
-import * as bootstrap from "./bootstrap.js";
+// Options: quick (fewer repetitions), smoke (tiny sizes, for `npm test`: proves the benchmark runs, measures
+// nothing worth reading), seed/count (fuzz).
+export const BENCHMARKS = ["validate", "startup", "fuzz", "render", "twin", "upgrade", "bootstrap"];
 
-export const benchmarks = [validate, startup, fuzz, render, twin, upgrade, bootstrap];
+export function loadBenchmark(name) {
+  return import(`./${name}.js`);
+}

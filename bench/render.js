@@ -26,8 +26,8 @@ function runMeasured(args) {
   return { ms, rssMb: rssKb / 1024 };
 }
 
-export async function run({ quick }) {
-  const nodes = 1000;
+export async function run({ quick, smoke }) {
+  const nodes = smoke ? 10 : 1000;
   const file = join(outDir(), `spec-${nodes}.yaml`);
   writeFileSync(file, generateSpec(nodes));
   const runs = quick ? 1 : 3;
@@ -46,7 +46,7 @@ export async function run({ quick }) {
 
   const { generateSecretsBundle } = await import("../dist/talos/secrets/generate.js");
   const gen = [];
-  for (let i = 0; i < (quick ? 3 : 7); i++) {
+  for (let i = 0; i < (smoke ? 1 : quick ? 3 : 7); i++) {
     const t0 = process.hrtime.bigint();
     await generateSecretsBundle({ now: new Date(), contract: "1.13" });
     gen.push(Number(process.hrtime.bigint() - t0) / 1e6);

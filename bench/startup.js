@@ -5,8 +5,8 @@ import { CLI, runNode, summary } from "./lib.js";
 export const name = "startup";
 export const description = "`cairn --version` cold start vs `node -e 0` (median of 15 each, interleaved)";
 
-export async function run({ quick }) {
-  const n = quick ? 5 : 15;
+export async function run({ quick, smoke }) {
+  const n = smoke ? 1 : quick ? 5 : 15;
   const bare = [];
   const cairn = [];
   runNode(["-e", "0"]); // page the node binary in before measuring either side

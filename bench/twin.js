@@ -259,12 +259,20 @@ async function memory(cfg, ctx, figures, notes) {
   }
 }
 
-export async function run({ quick }) {
+export async function run({ quick, smoke }) {
   const figures = [];
   const notes = [];
   const cfg = await genConfig(join(outDir(), "twin-config"));
   const ctx = loadTalosconfig(cfg.talosconfig);
 
+  if (smoke) {
+    // Every code path once, at the smallest size: a 3+2 start through the CLI and in-process.
+    figures.push(
+      { label: "cairn twin up 3+2 (end to end)", value: await upViaCli(3, 2, SUBNETS.up5), unit: "ms" },
+      { label: "startTwin 3+2 (in-process)", value: await upInProcess(3, 2, SUBNETS.up5), unit: "ms" },
+    );
+    return { figures, notes };
+  }
   await fanout(cfg, ctx, quick ? 3 : 7, figures, notes);
 
   const reps = quick ? 1 : 3;

@@ -9,9 +9,9 @@ import { generateSpec } from "./gen-spec.js";
 export const name = "validate";
 export const description = "load + check + resolve a generated 1,000-node spec; `cairn validate` CLI wall";
 
-export async function run({ quick }) {
+export async function run({ quick, smoke }) {
   const { loadSpecText } = await import("../dist/clusterspec/load.js");
-  const nodes = 1000;
+  const nodes = smoke ? 30 : 1000;
   const text = generateSpec(nodes);
   const file = join(outDir(), `spec-${nodes}.yaml`);
   writeFileSync(file, text);
@@ -24,12 +24,12 @@ export async function run({ quick }) {
   if (!r.ok || !r.model)
     throw new Error(`generated spec is invalid:\n${JSON.stringify(errors.slice(0, 5), null, 1)}`);
   const planned = r.model.nodes.flatMap((n) => n.interfaces).filter((i) => i.planned).length;
-  for (let i = 0; i < 3; i++) loadSpecText(text, file);
+  for (let i = 0; i < (smoke ? 0 : 3); i++) loadSpecText(text, file);
   const inProcess = [];
-  for (let i = 0; i < (quick ? 5 : 15); i++) inProcess.push(timeMs(() => loadSpecText(text, file)).ms);
+  for (let i = 0; i < (smoke ? 1 : quick ? 5 : 15); i++) inProcess.push(timeMs(() => loadSpecText(text, file)).ms);
 
   const cli = [];
-  for (let i = 0; i < (quick ? 3 : 7); i++) {
+  for (let i = 0; i < (smoke ? 1 : quick ? 3 : 7); i++) {
     const run = runNode([CLI, "validate", file]);
     if (run.status !== 0) throw new Error(`cairn validate exited ${run.status}:\n${run.stderr}`);
     cli.push(run.ms);

@@ -30,7 +30,7 @@ async function clusterFacts(opts: {
       hint: "pass -f cairn.yaml, or give --cluster (and --endpoint) explicitly",
     });
   const { requireModel } = await import("../clusterspec/load.js");
-  const { clusterDir } = await import("../render/render-run.js");
+  const { clusterDir } = await import("../ops/paths.js");
   const { model } = requireModel(opts.file);
   return {
     cluster: model.name,

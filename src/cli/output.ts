@@ -1,4 +1,5 @@
 // The one place the CLI writes to the terminal, so commands stay testable (tests pass their own sinks).
+import { UserError } from "../errors.js";
 
 export interface Io {
   out(text: string): void;
@@ -16,5 +17,5 @@ export type OutputFormat = "text" | "json";
 
 export function parseOutputFormat(value: string): OutputFormat {
   if (value === "text" || value === "json") return value;
-  throw new Error(`--output must be "text" or "json", not "${value}"`);
+  throw new UserError(`--output must be "text" or "json", not "${value}"`);
 }

@@ -1,5 +1,4 @@
 // The work behind `cairn validate`, kept out of the command module so start-up does not load the spec engine.
-import { UserError } from "../errors.js";
 import { loadSpecFile } from "../clusterspec/load.js";
 import { formatDiagnosticText, type Diagnostic } from "../clusterspec/diagnostics.js";
 import { formatPlanTable } from "../clusterspec/plan-table.js";
@@ -7,12 +6,7 @@ import type { Io } from "./output.js";
 import { parseOutputFormat } from "./output.js";
 
 export function runValidate(files: string[], opts: { output: string; showPlan?: boolean }, io: Io): number {
-  let format;
-  try {
-    format = parseOutputFormat(opts.output);
-  } catch (e) {
-    throw new UserError((e as Error).message);
-  }
+  const format = parseOutputFormat(opts.output);
   const all: Diagnostic[] = [];
   let failed = false;
   for (const file of files) {

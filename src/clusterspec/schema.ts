@@ -3,6 +3,7 @@
 // (CIDR overlaps, addresses inside networks, version windows) live in ./checks so all of them report at once.
 import { z } from "zod";
 import { address, cidr, dnsLabel } from "../fields.js";
+import { placementFields, providerSchema } from "../providers/schema.js";
 
 export const API_VERSION = "cairn.dev/v1alpha1";
 
@@ -132,45 +133,6 @@ const schematicSchema = z
       "Image Factory schematic. A node's schematic replaces the fields it sets; the others come from talos.schematic.",
   });
 
-const proxmoxPlacement = z
-  .strictObject({
-    host: z.string().meta({ description: "Proxmox node name, e.g. pve-ms01-01." }),
-    vmid: z
-      .number()
-      .int()
-      .min(100)
-      .max(999_999_999)
-      .meta({ description: "VM id (100–999999999), unique in the datacenter." }),
-    cores: z.number().int().min(1).default(4),
-    memory: z.number().int().min(1024).default(8192).meta({ description: "MiB." }),
-    disk: z.number().int().min(10).default(64).meta({ description: "Boot disk size in GiB." }),
-    storage: z
-      .string()
-      .optional()
-      .meta({ description: "Storage for the disk; defaults to provider.storage." }),
-    bridge: z.string().optional().meta({ description: "Bridge; defaults to provider.bridge." }),
-  })
-  .meta({ description: "Where and how big the VM is on Proxmox VE." });
-
-const hetznerPlacement = z
-  .strictObject({
-    serverType: z.string().meta({ description: "Hetzner server type, e.g. cx32, cpx31, cax21." }),
-    location: z
-      .string()
-      .optional()
-      .meta({ description: "fsn1, nbg1, hel1, ash, hil or sin; defaults to provider.location." }),
-    placementGroup: z.string().optional(),
-  })
-  .meta({ description: "Hetzner Cloud server for this node." });
-
-const staticPlacement = z
-  .strictObject({
-    address: address.meta({
-      description: "Where the machine, booted into Talos maintenance mode, answers on port 50000.",
-    }),
-  })
-  .meta({ description: "A machine already booted into Talos maintenance mode." });
-
 export const ROLES = ["controlplane", "worker"] as const;
 
 const nodeSchema = z
@@ -195,64 +157,9 @@ const nodeSchema = z
       description:
         "This node's pod CIDR block (inside a pod subnet). Default: carved when kubernetes.podBlocks is set.",
     }),
-    proxmox: proxmoxPlacement.optional(),
-    hetzner: hetznerPlacement.optional(),
-    static: staticPlacement.optional(),
+    ...placementFields,
   })
   .meta({ description: "A machine in the cluster." });
-
-const providerSchema = z
-  .discriminatedUnion("type", [
-    z.strictObject({
-      type: z.literal("proxmox"),
-      endpoint: z.string().meta({ description: "API URL, e.g. https://pve.lab:8006." }),
-      tokenIdEnv: z
-        .string()
-        .default("PROXMOX_TOKEN_ID")
-        .meta({ description: "Env var holding the API token id (user@realm!name)." }),
-      tokenSecretEnv: z
-        .string()
-        .default("PROXMOX_TOKEN_SECRET")
-        .meta({ description: "Env var holding the token secret." }),
-      caFile: z
-        .string()
-        .optional()
-        .meta({ description: "CA bundle for a self-signed Proxmox certificate (TLS is always verified)." }),
-      storage: z.string().default("local-lvm"),
-      isoStorage: z.string().default("local"),
-      bridge: z.string().default("vmbr0"),
-    }),
-    z.strictObject({
-      type: z.literal("hetzner"),
-      tokenEnv: z
-        .string()
-        .default("HCLOUD_TOKEN")
-        .meta({ description: "Env var holding the Hetzner Cloud API token." }),
-      location: z.string().default("nbg1"),
-      networkZone: z.string().default("eu-central"),
-      firewall: z
-        .strictObject({
-          talosApiFrom: z
-            .array(z.string())
-            .default([])
-            .meta({ description: "CIDRs allowed to reach the Talos API (50000)." }),
-          kubernetesApiFrom: z
-            .array(z.string())
-            .default([])
-            .meta({ description: "CIDRs allowed to reach the Kubernetes API." }),
-        })
-        .optional(),
-      loadBalancer: z
-        .strictObject({ type: z.string().default("lb11") })
-        .optional()
-        .meta({ description: "A Hetzner load balancer in front of the control planes." }),
-    }),
-    z.strictObject({ type: z.literal("static") }),
-  ])
-  .meta({
-    description:
-      "Where the machines come from: proxmox, hetzner, or static (already booted into maintenance mode).",
-  });
 
 // ---- platform add-ons (rendering comes later; the spec expresses the seeds' choices) ----
 

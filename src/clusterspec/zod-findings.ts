@@ -1,7 +1,7 @@
 // Turns zod issues into findings with message classes, precise wording and "did you mean" hints.
 import type { z } from "zod";
 import { error, type Finding, type FieldPath } from "../findings.js";
-import { closest } from "./suggest.js";
+import { closest } from "../suggest.js";
 
 type AnySchema = z.core.$ZodType;
 

@@ -2,23 +2,11 @@
 // Builders are pure: they read the model, the state and observations and return a Plan. Only the engine runs
 // actions, through the adapters in the ActionContext, and records every step in the journal.
 
-export type ActionKind =
-  | "provision"
-  | "apply-config"
-  | "wait-secure"
-  | "bootstrap"
-  | "wait-etcd"
-  | "wait-kubernetes"
-  | "fetch-kubeconfig"
-  | "health-gate"
-  | "upgrade"
-  | "upgrade-kubernetes"
-  | "reset"
-  | "etcd-remove-member"
-  | "deprovision"
-  | "etcd-snapshot"
-  | "etcd-restore"
-  | "gate";
+/**
+ * What an action does, e.g. "apply-config", "twin-up". Kinds are not a closed list: each operation, provider and
+ * add-on registers handlers for the kinds its plans use, and the engine refuses a plan with a kind nobody handles.
+ */
+export type ActionKind = string;
 
 export interface Action {
   /** Stable and unique within a plan (e.g. "apply-config:talos-k8s-01"); the journal keys progress by it. */
@@ -90,7 +78,7 @@ export interface ActionContext {
 
 export type ActionHandler = (action: Action, ctx: ActionContext) => Promise<void>;
 
-export type ActionHandlers = Partial<Record<ActionKind, ActionHandler>>;
+export type ActionHandlers = Readonly<Record<ActionKind, ActionHandler>>;
 
 export interface RetryPolicy {
   /** Total tries including the first (1 = no retry). */

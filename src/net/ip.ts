@@ -143,3 +143,10 @@ export function subnetAt(c: Cidr, prefix: number, index: number): Cidr | undefin
 export function ipEquals(a: Ip, b: Ip): boolean {
   return a.family === b.family && a.value === b.value;
 }
+
+/** Why `text` is not an address, for a check's message. */
+export function describeAddressError(text: string): string {
+  if (text.includes("/"))
+    return `"${text}" has a prefix length; write the address alone (the network gives the prefix)`;
+  return `"${text}" is not an IPv4 or IPv6 address`;
+}

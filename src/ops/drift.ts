@@ -2,9 +2,10 @@
 // spec's, and the running machine config (COSI MachineConfigs) against the config rendered from the spec, as
 // field-level diffs with every secret value redacted (keys, tokens, certificates never reach the output).
 import { diffConfigs, formatChanges, type ConfigChange } from "./config-diff.js";
-import { brief, type OpsAccess } from "./upgrade-access.js";
-import { nodeVersion, runningConfig } from "./upgrade-observe.js";
-import { normaliseTalosVersion } from "./upgrade-plan.js";
+import { normaliseTalosVersion } from "../talos/versions.js";
+import type { ClusterAccess } from "./access.js";
+import { nodeVersion, runningConfig } from "./observe.js";
+import { brief } from "./support.js";
 
 export interface NodeDrift {
   node: string;
@@ -39,19 +40,14 @@ export function nodeDrift(
 }
 
 export async function detectDrift(
-  access: OpsAccess,
+  access: ClusterAccess,
   options: { timeoutMs?: number } = {},
 ): Promise<DriftReport> {
   const t = options.timeoutMs ?? 5000;
   const nodes = await Promise.all(
     access.model.nodes.map(async (n): Promise<NodeDrift> => {
-      let desired: string;
-      try {
-        if (!access.renderedConfig) throw new Error("no rendered configs available");
-        desired = access.renderedConfig(n.name);
-      } catch (e) {
-        return { node: n.name, error: brief(e), config: [] };
-      }
+      const desired = access.config(n.name)?.text;
+      if (desired === undefined) return { node: n.name, error: "the spec gives it no config", config: [] };
       let c;
       try {
         c = await access.nodeClient(n.name);
@@ -70,7 +66,7 @@ export async function detectDrift(
   );
   return {
     cluster: access.model.name,
-    simulated: access.twin,
+    simulated: access.simulated,
     drifted: nodes.some((n) => n.version !== undefined || n.config.length > 0),
     errors: nodes.some((n) => n.error !== undefined),
     nodes,

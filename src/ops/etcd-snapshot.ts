@@ -7,8 +7,9 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, write
 import { promisify } from "node:util";
 import { CairnError, UserError } from "../errors.js";
 import type { TalosClient } from "../talos/api/client.js";
-import { brief, type OpsAccess } from "./upgrade-access.js";
-import { observeEtcd } from "./upgrade-observe.js";
+import type { ClusterAccess } from "./access.js";
+import { observeEtcd } from "./observe.js";
+import { brief } from "./support.js";
 
 const execFileP = promisify(execFile);
 const BOLT_MAGIC = 0xed0cdaed;
@@ -126,7 +127,7 @@ export async function streamSnapshot(
 }
 
 /** Picks a control plane whose etcd member is healthy (not the leader when another is healthy: less load on it). */
-export async function pickSnapshotNode(access: OpsAccess, node?: string): Promise<string> {
+export async function pickSnapshotNode(access: ClusterAccess, node?: string): Promise<string> {
   const cps = access.model.nodes.filter((n) => n.role === "controlplane").map((n) => n.name);
   if (node) {
     if (!cps.includes(node))
@@ -158,7 +159,7 @@ export async function pickSnapshotNode(access: OpsAccess, node?: string): Promis
 }
 
 export async function snapshotEtcd(
-  access: OpsAccess,
+  access: ClusterAccess,
   file: string,
   options: { node?: string; signal?: AbortSignal; etcdctl?: boolean } = {},
 ): Promise<SnapshotResult> {

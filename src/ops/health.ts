@@ -4,12 +4,12 @@
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
-import type { OpsAccess } from "./upgrade-access.js";
-import { brief } from "./upgrade-access.js";
+import { normaliseTalosVersion } from "../talos/versions.js";
+import type { ClusterAccess } from "./access.js";
+import { etcdPreflight } from "./etcd-health.js";
+import { observeEtcd } from "./observe.js";
 import { collectStatus, type NodeStatusRow } from "./status.js";
-import { etcdPreflight } from "./upgrade-plan.js";
-import { observeEtcd } from "./upgrade-observe.js";
-import { normaliseTalosVersion } from "./upgrade-plan.js";
+import { brief } from "./support.js";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -67,7 +67,7 @@ const b64pem = (v: unknown): string | undefined =>
   typeof v === "string" && v ? Buffer.from(v, "base64").toString("utf8") : undefined;
 
 /** The certificates whose expiry matters, from the cluster's files; unreadable files are findings, not errors. */
-export function credentialCerts(paths: OpsAccess["paths"]): {
+export function credentialCerts(paths: { talosconfig?: string; kubeconfig?: string; secrets?: string }): {
   certs: { subject: string; pem: string }[];
   notes: HealthCheck[];
 } {
@@ -138,7 +138,7 @@ export function credentialCerts(paths: OpsAccess["paths"]): {
 }
 
 export async function checkHealth(
-  access: OpsAccess,
+  access: ClusterAccess,
   options: { now?: number; timeoutMs?: number } = {},
 ): Promise<HealthReport> {
   const now = options.now ?? Date.now();
@@ -222,7 +222,7 @@ export async function checkHealth(
   checks.push(...expiryChecks(certs, now), ...notes);
   return {
     cluster: access.model.name,
-    simulated: access.twin,
+    simulated: access.simulated,
     ok: checks.every((c) => c.status !== "fail"),
     checks,
     nodes,

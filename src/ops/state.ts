@@ -44,12 +44,6 @@ export interface BootstrapRecord {
   via: "bootstrap-call" | "observed";
 }
 
-export interface TwinSlot {
-  /** The twin's node name ("cp-1", "worker-2"). */
-  slot: string;
-  address: string;
-}
-
 export interface CairnState {
   schemaVersion: number;
   cluster: string;
@@ -62,8 +56,8 @@ export interface CairnState {
    * may have reached the node and waits for etcd before ever calling again.
    */
   bootstrapIntent?: { node: string; at: string } | null;
-  /** Spec node → twin slot; null when not on the twin. */
-  twinMapping: Record<string, TwinSlot> | null;
+  /** Each provider's own record (the twin's daemon and slots, …), by provider type. */
+  providers?: Record<string, unknown>;
   kubeconfigFetchedAt?: string;
   /** Sections other operations own (upgrade, etcd, …) are carried through unchanged. */
   [section: string]: unknown;
@@ -76,7 +70,6 @@ export function emptyState(cluster: string, simulated: boolean): CairnState {
     simulated,
     nodes: {},
     bootstrap: null,
-    twinMapping: simulated ? {} : null,
   };
 }
 
@@ -155,15 +148,4 @@ export function readAppliedConfig(appliedDir: string, node: string): string | un
 
 export function writeAppliedConfig(appliedDir: string, node: string, text: string): void {
   writeFileAtomic(appliedConfigPath(appliedDir, node), text, { mode: SECRET_FILE_MODE });
-}
-
-/** Nodes cairn has configured (past maintenance), for other operations. */
-export function configuredNodes(state: CairnState): string[] {
-  return Object.entries(state.nodes)
-    .filter(([, n]) => n.stage === "running" || n.stage === "config-applied")
-    .map(([name]) => name);
-}
-
-export function isBootstrapped(state: CairnState): boolean {
-  return state.bootstrap !== null;
 }

@@ -1,9 +1,9 @@
 // `cairn status`: one row per node of the spec — role, addresses, Talos and Kubernetes versions, stage, readiness,
 // etcd role — read live from each node (bounded calls; an unreachable node is a row saying so).
-import type { OpsAccess } from "./upgrade-access.js";
-import { brief } from "./upgrade-access.js";
-import { nodeVersion, runningConfig, withTimeout } from "./upgrade-observe.js";
-import { componentVersions } from "./upgrade-kubernetes.js";
+import type { ClusterAccess } from "./access.js";
+import { nodeVersion, runningConfig } from "./observe.js";
+import { brief, withTimeout } from "./support.js";
+import { componentVersions } from "./upgrade-kubernetes/plan.js";
 
 export interface NodeStatusRow {
   name: string;
@@ -25,7 +25,7 @@ export interface NodeStatusRow {
 }
 
 export async function collectStatus(
-  access: OpsAccess,
+  access: ClusterAccess,
   options: { timeoutMs?: number; services?: boolean } = {},
 ): Promise<NodeStatusRow[]> {
   const t = options.timeoutMs ?? 5000;

@@ -123,3 +123,10 @@ export function upgradeSupported(from: string, to: string): boolean {
   if (!f || !target) return false;
   return compareMinor(minorOf(f), target.upgradeFrom) >= 0;
 }
+
+/** "v1.13.9" with a leading v; undefined when not a version. */
+export function normaliseTalosVersion(text: string): string | undefined {
+  const v = parseVersion(text);
+  if (!v) return undefined;
+  return `v${v.major}.${v.minor}.${v.patch}${v.pre ? `-${v.pre}` : ""}`;
+}

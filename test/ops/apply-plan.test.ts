@@ -7,7 +7,7 @@ import {
   predictApplyMode,
   REDACTED,
 } from "../../src/ops/config-diff.js";
-import { quorumGuard } from "../../src/ops/scale-plan.js";
+import { quorumGuard } from "../../src/ops/scale/plan.js";
 
 const base = `version: v1alpha1
 machine:

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, expect, test } from "vitest";
-import { runEtcdRestore } from "../../src/ops/etcd-restore.js";
+import { runEtcdRestore } from "../../src/ops/etcd-restore/run.js";
 import { snapshotEtcd } from "../../src/ops/etcd-snapshot.js";
 import { twinCluster, type TwinCluster } from "./upgrade-helpers.js";
 

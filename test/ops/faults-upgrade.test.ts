@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { AnyEngineEvent } from "../../src/engine/types.js";
-import { runTalosUpgrade } from "../../src/ops/upgrade-run.js";
+import { runTalosUpgrade } from "../../src/ops/upgrade-talos/run.js";
 import { twinCluster, type TwinCluster } from "./upgrade-helpers.js";
 
 const exec = promisify(execFile);

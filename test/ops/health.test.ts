@@ -87,9 +87,6 @@ describe("certificate expiry", () => {
     const talosconfig = join(dir, "talosconfig");
     writeFileSync(talosconfig, `context: x\ncontexts:\n  x:\n    crt: ${b64}\n`);
     const { certs, notes } = credentialCerts({
-      journal: "",
-      lock: "",
-      state: "",
       secrets,
       kubeconfig,
       talosconfig,
@@ -103,7 +100,7 @@ describe("certificate expiry", () => {
       "Kubernetes aggregator CA",
       "etcd CA",
     ]);
-    const missing = credentialCerts({ journal: "", lock: "", state: "", kubeconfig: join(dir, "nope") });
+    const missing = credentialCerts({ kubeconfig: join(dir, "nope") });
     expect(missing.notes.map((n) => n.status)).toEqual(["warn", "warn", "warn"]);
   });
 });

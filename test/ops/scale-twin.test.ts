@@ -33,7 +33,7 @@ function planJson(file: string, ...rest: string[]): { code: number; plan: PlanJs
 
 interface StateJson {
   nodes: Record<string, { stage: string; role: string }>;
-  twinMapping: Record<string, { slot: string; address: string }>;
+  providers: { twin: { slots: Record<string, { slot: string; address: string }> } };
 }
 const state = (): StateJson => JSON.parse(readFileSync(join(twinDir, "state.json"), "utf8")) as StateJson;
 
@@ -160,7 +160,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
   }, 120_000);
 
   it("scale down: the worker is reset gracefully, its slot released, nothing else touched", () => {
-    const slot = state().twinMapping.worker2!;
+    const slot = state().providers.twin.slots.worker2!;
     expect(slot).toBeDefined();
     const p = planJson(base);
     expect(p.code, p.err).toBe(2);
@@ -179,7 +179,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     expect(t.stage).toBe("maintenance");
     expect(status(base).map((r) => r.name)).not.toContain("worker2");
     expect(state().nodes.worker2).toBeUndefined();
-    expect(state().twinMapping.worker2).toBeUndefined();
+    expect(state().providers.twin.slots.worker2).toBeUndefined();
     // The other five still run.
     expect(status(base).every((r) => r.stage === "running" && r.ready === true)).toBe(true);
     expect(onTwin("plan", base).code).toBe(0);
@@ -199,7 +199,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     expect(up.plan.actions.map((a) => a.kind)).toContain("wait-etcd");
     const a = onTwin("apply", four, "--yes");
     expect(a.code, a.err + a.out).toBe(0);
-    const cp1 = state().twinMapping.controlplane1!.address;
+    const cp1 = state().providers.twin.slots.controlplane1!.address;
     expect(
       etcdMembers(cp1)
         .map((m) => m.hostname)
@@ -207,7 +207,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     ).toEqual(["controlplane0", "controlplane1", "controlplane2", "controlplane3"]);
 
     // controlplane0 is the one that bootstrapped etcd: it can leave like any other member.
-    const slot = state().twinMapping.controlplane0!;
+    const slot = state().providers.twin.slots.controlplane0!;
     three = writeSpec("replaced.yaml", withoutNode(readFileSync(four, "utf8"), "controlplane0"));
     const down = planJson(three);
     expect(down.code, down.err).toBe(2);
@@ -243,7 +243,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
   }, 180_000);
 
   it("a crashed control plane: refused without --force; with it, its etcd member is removed by ID", () => {
-    const dead = state().twinMapping.controlplane2!;
+    const dead = state().providers.twin.slots.controlplane2!;
     const f = cairn(["twin", "fault", dead.slot, "crash", "--state-dir", twinDir], 30_000);
     expect(f.code, f.err + f.out).toBe(0);
     const smaller = writeSpec("dead-removed.yaml", withoutNode(readFileSync(three, "utf8"), "controlplane2"));
@@ -256,7 +256,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     );
     expect(refused.err + refused.out).toMatch(/--force/);
     expect(readFileSync(join(twinDir, "state.json"), "utf8")).toBe(before);
-    const cp1 = state().twinMapping.controlplane1!.address;
+    const cp1 = state().providers.twin.slots.controlplane1!.address;
     expect(etcdMembers(cp1).map((m) => m.hostname)).toContain("controlplane2");
 
     const p = planJson(smaller, "--force");
@@ -271,7 +271,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     const members = etcdMembers(cp1);
     expect(members.map((m) => m.hostname).sort()).toEqual(["controlplane1", "controlplane3"]);
     // Both remaining members answer, are voters, and one of them leads.
-    const cp3 = state().twinMapping.controlplane3!.address;
+    const cp3 = state().providers.twin.slots.controlplane3!.address;
     expect(
       etcdMembers(cp3)
         .map((m) => m.id)
@@ -287,7 +287,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
   }, 180_000);
 
   it("a crashed worker: its reset is refused naming --force; with it, the worker is forgotten", () => {
-    const dead = state().twinMapping.worker1!;
+    const dead = state().providers.twin.slots.worker1!;
     const f = cairn(["twin", "fault", dead.slot, "crash", "--state-dir", twinDir], 30_000);
     expect(f.code, f.err + f.out).toBe(0);
     const smaller = writeSpec("dead-worker-removed.yaml", withoutNode(readFileSync(last, "utf8"), "worker1"));

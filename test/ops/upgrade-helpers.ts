@@ -6,8 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSpecText } from "../../src/clusterspec/load.js";
 import type { Model } from "../../src/clusterspec/model.js";
-import { TalosClient } from "../../src/talos/api/client.js";
-import type { OpsAccess } from "../../src/ops/upgrade-access.js";
+import { createClusterAccess, type ClusterAccess, type StateStore } from "../../src/ops/access.js";
+import { clusterPaths } from "../../src/ops/paths.js";
+import { emptyState, type CairnState } from "../../src/ops/state.js";
+import type { Artefact } from "../../src/io/artefact.js";
+import type { ProviderTarget } from "../../src/providers/types.js";
 import { startTwin, type Twin } from "../../src/twin/twin.js";
 import { bootstrap, clientCert, configure, goldenConfig, goldenOsCa } from "../twin/helpers.js";
 
@@ -48,9 +51,39 @@ export function model(cps: number, workers: number, talos = "v1.12.11", extra = 
 
 export interface TwinCluster {
   twin: Twin;
-  access: OpsAccess;
+  access: ClusterAccess;
   dir: string;
   close(): Promise<void>;
+}
+
+/** A provider target standing for an in-process twin: its nodes are already there, addressed by slot name. */
+export function inProcessTarget(twin: Twin): ProviderTarget {
+  const address = (n: string): string | undefined => twin.find(n)?.address;
+  return {
+    type: "twin",
+    simulated: true,
+    label: "the in-process twin (SIMULATED)",
+    address,
+    maintenanceAddress: address,
+    observe: async () => ({ summary: "in-process twin (SIMULATED)", fresh: false }),
+    plan: () => ({ before: [], provision: {}, deprovision: {}, blockers: [], warnings: [] }),
+    handlers: () => ({}),
+    prepare: async () => [],
+  };
+}
+
+/** cairn's record in memory (tests read and change it directly). */
+export function memoryState(cluster: string): StateStore {
+  let s: CairnState = emptyState(cluster, true);
+  return {
+    read: () => structuredClone(s),
+    update: (mutate) => {
+      const next = structuredClone(s);
+      mutate(next);
+      s = next;
+      return structuredClone(s);
+    },
+  };
 }
 
 /** A configured, bootstrapped in-process twin (golden configs) with an admin client per node. */
@@ -76,62 +109,30 @@ export async function twinCluster(
   }
   const m = model(cps, workers, talos);
   const dir = mkdtempSync(join(tmpdir(), "cairn-ops-"));
-  const creds = { caPem: goldenOsCa().crt, certPem: admin.cert, keyPem: admin.key };
-  const opened: TalosClient[] = [];
-  const addressOf = (n: string): string => twin.node(n).address;
-  let shared: TalosClient | undefined;
-  const access: OpsAccess = {
+  const artefacts: Artefact[] = m.nodes.map((n) => ({
+    path: `nodes/${n.name}.yaml`,
+    content: goldenConfig(n.role === "controlplane" ? "controlplane" : "worker", options.contract ?? "1.12"),
+    mode: 0o600,
+    sensitive: true,
+    kind: "machineconfig",
+    node: n.name,
+  }));
+  const access = createClusterAccess({
     model: m,
-    twin: true,
-    addressOf,
-    async client() {
-      shared ??= TalosClient.mtls(creds, {
-        endpoints: m.nodes.filter((n) => n.role === "controlplane").map((n) => addressOf(n.name)),
-        connectTimeoutMs: 3000,
-      });
-      opened.push(shared);
-      return shared;
-    },
-    async nodeClient(node) {
-      const c = TalosClient.mtls(creds, {
-        endpoints: [addressOf(node)],
-        connectTimeoutMs: 2000,
-        retry: { attempts: 1 },
-      });
-      opened.push(c);
-      return c;
-    },
-    insecureClient(node) {
-      return TalosClient.insecure({
-        endpoints: [addressOf(node)],
-        connectTimeoutMs: 2000,
-        retry: { attempts: 1 },
-      });
-    },
-    renderedConfig(node) {
-      return goldenConfig(
-        m.nodes.find((n) => n.name === node)!.role === "controlplane" ? "controlplane" : "worker",
-        options.contract ?? "1.12",
-      );
-    },
-    paths: { journal: join(dir, "journal.ndjson"), lock: join(dir, "lock"), state: join(dir, "state.json") },
-    stateSection: memoryState(),
-  };
+    paths: clusterPaths(join(dir, "cairn.yaml"), m.name, dir, false),
+    target: inProcessTarget(twin),
+    artefacts,
+    credentials: { caPem: goldenOsCa().crt, certPem: admin.cert, keyPem: admin.key },
+    state: memoryState(m.name),
+    connectTimeoutMs: 2000,
+  });
   return {
     twin,
     access,
     dir,
     async close() {
-      for (const c of opened.splice(0)) c.close();
+      await access.close();
       await twin.stop();
     },
-  };
-}
-
-function memoryState(): OpsAccess["stateSection"] {
-  const data = new Map<string, unknown>();
-  return {
-    get: (k) => data.get(k),
-    set: (k, v) => void (v === undefined ? data.delete(k) : data.set(k, v)),
   };
 }

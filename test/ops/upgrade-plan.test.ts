@@ -1,15 +1,14 @@
 // The rolling-upgrade planner: order, groups, gates and pre-flight blockers from observations alone.
 import { describe, expect, test } from "vitest";
+import { etcdPreflight } from "../../src/ops/etcd-health.js";
+import type { ObservedCluster, ObservedEtcd } from "../../src/ops/observe.js";
+import { parseMaxUnavailable } from "../../src/ops/support.js";
 import {
-  etcdPreflight,
   installerImageFor,
-  parseMaxUnavailable,
   planTalosUpgrade,
   schematicOfImage,
   upgradeConcurrency,
-  type ObservedCluster,
-  type ObservedEtcd,
-} from "../../src/ops/upgrade-plan.js";
+} from "../../src/ops/upgrade-talos/plan.js";
 import { model } from "./upgrade-helpers.js";
 
 function healthyEtcd(cps: string[], leaderIndex = 0): ObservedEtcd {

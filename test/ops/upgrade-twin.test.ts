@@ -3,7 +3,8 @@
 // upgrade-k8s order (control-plane components, then kubelets) through machine-config changes.
 import { afterAll, expect, test } from "vitest";
 import type { AnyEngineEvent } from "../../src/engine/types.js";
-import { runKubernetesUpgrade, runTalosUpgrade } from "../../src/ops/upgrade-run.js";
+import { runKubernetesUpgrade } from "../../src/ops/upgrade-kubernetes/run.js";
+import { runTalosUpgrade } from "../../src/ops/upgrade-talos/run.js";
 import { collectStatus } from "../../src/ops/status.js";
 import { twinCluster, type TwinCluster } from "./upgrade-helpers.js";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runRender } from "../../src/render/render-run.js";
+import { runRender } from "../../src/ops/render/run.js";
 import { runCairn } from "../helpers/cli.js";
 import { parseTalosconfig } from "../../src/talos/talosconfig.js";
 import { parseCertificate } from "../../src/talos/pki/index.js";

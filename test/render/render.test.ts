@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, basename } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runRender } from "../../src/render/render-run.js";
+import { runRender } from "../../src/ops/render/run.js";
 import { validateTalosDocuments } from "../../src/talos/config/validate.js";
 import { loadSpecFile } from "../../src/clusterspec/load.js";
 import { REPO_ROOT } from "../helpers/shared.js";

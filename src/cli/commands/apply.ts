@@ -1,10 +1,11 @@
 // `cairn apply`: make the cluster match cairn.yaml — bootstrap, config changes, spec-driven upgrades, scaling.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
-import { clusterOptions, type ClusterFlags } from "./plan.js";
+import type { ClusterFlags } from "../cluster.js";
+import { applyOptions } from "./plan.js";
 
 export function registerApply(program: Command, io: Io): void {
-  clusterOptions(
+  applyOptions(
     program
       .command("apply")
       .description(
@@ -19,7 +20,7 @@ export function registerApply(program: Command, io: Io): void {
         "Examples:\n  cairn apply -f examples/homelab-proxmox-vlans.yaml --twin --yes\n" +
         "  cairn apply -f cairn.yaml\n  cairn apply -f cairn.yaml --yes --force   # remove a dead control plane",
     )
-    .action(async (opts: ClusterFlags & { yes?: boolean }) => {
+    .action(async (opts: ClusterFlags & { yes?: boolean; force?: boolean }) => {
       const { runApplyCommand } = await import("./apply-run.js");
       process.exitCode = await runApplyCommand(opts, io);
     });

@@ -1,17 +1,18 @@
-// Behind `cairn diff`.
-import type { Io } from "../output.js";
-import { openOps, outputFormat, type OpsFlags } from "./upgrade-run.js";
+// Behind `cairn diff`: the running nodes against the configs the spec gives now (synthesised in memory).
+import { openFromFlags, type ClusterFlags } from "../cluster.js";
+import { parseOutputFormat, type Io } from "../output.js";
+import { requireMachines } from "./health-run.js";
 
-export async function runDiffCommand(opts: OpsFlags, io: Io): Promise<number> {
-  const format = outputFormat(opts.output);
-  // Rendering refreshes the desired configs from the spec (secrets reused), so the diff is against the file now.
-  const { cluster, ops } = await openOps(opts);
+export async function runDiffCommand(opts: ClusterFlags, io: Io): Promise<number> {
+  const format = parseOutputFormat(opts.output);
+  const access = await openFromFlags(opts);
   try {
+    await requireMachines(access);
     const { detectDrift, formatDrift } = await import("../../ops/drift.js");
-    const report = await detectDrift(ops);
+    const report = await detectDrift(access);
     io.out(format === "json" ? JSON.stringify(report, null, 2) + "\n" : formatDrift(report));
     return report.drifted ? 2 : report.errors ? 1 : 0;
   } finally {
-    await cluster.close();
+    await access.close();
   }
 }

@@ -2,13 +2,13 @@
 // (the talosctl-style per-node commands live under `cairn talos etcd`).
 import type { Command } from "commander";
 import type { Io } from "../output.js";
-import { opsOptions, type OpsFlags } from "./upgrade-run.js";
+import { clusterOptions, type ClusterFlags } from "../cluster.js";
 
 export function registerEtcd(program: Command, io: Io): void {
   const etcd = program
     .command("etcd")
     .description("etcd backup and disaster recovery for the cluster in cairn.yaml");
-  opsOptions(
+  clusterOptions(
     etcd.command("snapshot").description("Save an etcd snapshot from a healthy control plane, checked"),
   )
     .option("--out <file>", "where to write it (0600)", "etcd-<cluster>-<time>.snapshot")
@@ -19,11 +19,11 @@ export function registerEtcd(program: Command, io: Io): void {
         "otherwise the bbolt header and the SHA-256 etcd appends.\n\n" +
         "Examples:\n  cairn etcd snapshot -f cairn.yaml --out backups/etcd.snapshot",
     )
-    .action(async (opts: OpsFlags & { out: string; node?: string }) => {
+    .action(async (opts: ClusterFlags & { out: string; node?: string }) => {
       const { runEtcdSnapshotCommand } = await import("./etcd-run.js");
       process.exitCode = await runEtcdSnapshotCommand(opts, io);
     });
-  opsOptions(
+  clusterOptions(
     etcd
       .command("restore")
       .description(
@@ -46,7 +46,7 @@ export function registerEtcd(program: Command, io: Io): void {
     .action(
       async (
         file: string,
-        opts: OpsFlags & { wipe?: boolean; node?: string; skipHashCheck?: boolean; yes?: boolean },
+        opts: ClusterFlags & { wipe?: boolean; node?: string; skipHashCheck?: boolean; yes?: boolean },
       ) => {
         const { runEtcdRestoreCommand } = await import("./etcd-run.js");
         process.exitCode = await runEtcdRestoreCommand(file, opts, io);

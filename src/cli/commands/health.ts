@@ -1,10 +1,10 @@
 // `cairn health`: reachability, versions, etcd, services, readiness and credential/CA expiry of the cluster.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
-import { opsOptions, type OpsFlags } from "./upgrade-run.js";
+import { clusterOptions, type ClusterFlags } from "../cluster.js";
 
 export function registerHealth(program: Command, io: Io): void {
-  opsOptions(
+  clusterOptions(
     program
       .command("health")
       .description(
@@ -17,7 +17,7 @@ export function registerHealth(program: Command, io: Io): void {
         "ones are failures.\n\nExit codes: 0 healthy (warnings allowed), 1 a check failed.\n\n" +
         "Examples:\n  cairn health -f cairn.yaml\n  cairn health -f cairn.yaml --twin --output json",
     )
-    .action(async (opts: OpsFlags) => {
+    .action(async (opts: ClusterFlags) => {
       const { runHealthCommand } = await import("./health-run.js");
       process.exitCode = await runHealthCommand(opts, io);
     });

@@ -48,7 +48,7 @@ export function registerRender(program: Command, io: Io): void {
         newSecrets?: boolean;
         output: string;
       }) => {
-        const { runRender } = await import("../../render/render-run.js");
+        const { runRender } = await import("../../ops/render/run.js");
         const { parseOutputFormat } = await import("../output.js");
         const format = parseOutputFormat(opts.output);
         const report = await runRender(opts);

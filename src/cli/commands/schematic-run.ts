@@ -33,7 +33,7 @@ export async function runSpecSchematicUrls(
   const { requireModel } = await import("../../clusterspec/load.js");
   const { factorySchematic } = await import("../../render/machine-configs.js");
   const { schematicId } = await import("../../talos/schematic/schematic.js");
-  const { PROVIDER_PLATFORM } = await import("../../talos/schematic/urls.js");
+  const { platformOf } = await import("../../providers/registry.js");
   const { model } = requireModel(specFile);
   const groups = new Map<string, { nodes: string[]; secureBoot: boolean }>();
   for (const n of model.nodes) {
@@ -53,7 +53,7 @@ export async function runSpecSchematicUrls(
       key.split("/")[0]!,
       {
         talosVersion: opts.talosVersion ?? model.talosVersion,
-        platform: opts.platform ?? PROVIDER_PLATFORM[model.spec.provider.type] ?? "metal",
+        platform: opts.platform ?? platformOf(model.spec.provider.type),
         arch: opts.arch,
         secureboot: g.secureBoot,
       },

@@ -1,10 +1,10 @@
 // `cairn status`: one row per node — role, addresses, Talos and Kubernetes versions, stage, ready, etcd role.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
-import { opsOptions, type OpsFlags } from "./upgrade-run.js";
+import { clusterOptions, type ClusterFlags } from "../cluster.js";
 
 export function registerStatus(program: Command, io: Io): void {
-  opsOptions(
+  clusterOptions(
     program
       .command("status")
       .description(
@@ -15,7 +15,7 @@ export function registerStatus(program: Command, io: Io): void {
       "after",
       "\nExamples:\n  cairn status -f cairn.yaml\n  cairn status -f cairn.yaml --twin --output json",
     )
-    .action(async (opts: OpsFlags) => {
+    .action(async (opts: ClusterFlags) => {
       const { runStatusCommand } = await import("./health-run.js");
       process.exitCode = await runStatusCommand(opts, io);
     });

@@ -2,7 +2,7 @@
 // action loads src/twin/ lazily so CLI start-up stays fast.
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import type { Io } from "../output.js";
+import { parseOutputFormat, type Io } from "../output.js";
 import type { TwinStatus } from "../../twin/twin.js";
 
 interface UpFlags {
@@ -18,11 +18,6 @@ interface UpFlags {
 function count(flag: string, value: string): number {
   if (!/^\d+$/.test(value)) throw new UserError(`${flag} must be a whole number, not "${value}"`);
   return Number(value);
-}
-
-function outputFormat(value: string): "text" | "json" {
-  if (value === "text" || value === "json") return value;
-  throw new UserError(`--output must be "text" or "json", not "${value}"`);
 }
 
 function table(rows: string[][]): string {
@@ -90,7 +85,7 @@ export function registerTwin(program: Command, io: Io): void {
     .option(...stateDirOption)
     .option("-o, --output <format>", "output format: text, json", "text")
     .action(async (flags: UpFlags) => {
-      const format = outputFormat(flags.output);
+      const format = parseOutputFormat(flags.output);
       const { parseDuration } = await import("../../twin/faults.js");
       const rebootMs = parseDuration(flags.rebootDuration);
       if (rebootMs === undefined)
@@ -118,7 +113,7 @@ export function registerTwin(program: Command, io: Io): void {
     .option(...stateDirOption)
     .option("-o, --output <format>", "output format: text, json", "text")
     .action(async (flags: { stateDir?: string; output: string }) => {
-      const format = outputFormat(flags.output);
+      const format = parseOutputFormat(flags.output);
       const { status } = await import("../../twin/daemon.js");
       const s = await status(flags.stateDir);
       if (format === "json") return io.out(`${JSON.stringify(s, null, 2)}\n`);

@@ -1,13 +1,13 @@
 // `cairn upgrade talos|kubernetes`: rolling upgrades of the cluster described by cairn.yaml.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
-import { opsOptions, type OpsFlags } from "./upgrade-run.js";
+import { clusterOptions, type ClusterFlags } from "../cluster.js";
 
 export function registerUpgrade(program: Command, io: Io): void {
   const upgrade = program
     .command("upgrade")
     .description("Rolling upgrades: Talos (control planes one at a time, then workers) or Kubernetes");
-  opsOptions(
+  clusterOptions(
     upgrade
       .command("talos")
       .description(
@@ -27,11 +27,11 @@ export function registerUpgrade(program: Command, io: Io): void {
         "Examples:\n  cairn upgrade talos --to v1.13.9 -f cairn.yaml --max-unavailable 25%\n" +
         "  cairn upgrade talos --to v1.13.9 -f examples/proxmox-5node-vip-pools.yaml --twin --yes",
     )
-    .action(async (opts: OpsFlags & TalosFlags) => {
+    .action(async (opts: ClusterFlags & TalosFlags) => {
       const { runUpgradeTalosCommand } = await import("./upgrade-run.js");
       process.exitCode = await runUpgradeTalosCommand(opts, io);
     });
-  opsOptions(
+  clusterOptions(
     upgrade
       .command("kubernetes")
       .description(
@@ -49,7 +49,7 @@ export function registerUpgrade(program: Command, io: Io): void {
         "reboot. On the twin only the config change is simulated (no static pods or kubelets run there).\n\n" +
         "Examples:\n  cairn upgrade kubernetes --to 1.35.2 -f cairn.yaml",
     )
-    .action(async (opts: OpsFlags & TalosFlags) => {
+    .action(async (opts: ClusterFlags & TalosFlags) => {
       const { runUpgradeKubernetesCommand } = await import("./upgrade-run.js");
       process.exitCode = await runUpgradeKubernetesCommand(opts, io);
     });

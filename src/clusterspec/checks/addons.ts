@@ -2,7 +2,7 @@
 // namespaces (two tenants owning one namespace would fight over its quota and RBAC).
 import { error, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
-import { closest } from "../suggest.js";
+import { closest } from "../../suggest.js";
 
 export function checkAddons(spec: ClusterSpec): Finding[] {
   const out: Finding[] = [];

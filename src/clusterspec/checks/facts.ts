@@ -146,11 +146,7 @@ export function rangeText(r: { start: bigint; end: bigint; family: 4 | 6 }): str
 }
 
 /** Why an address given in the spec could not be parsed, with the usual mistake (a prefix length) named. */
-export function describeAddressError(text: string): string {
-  if (text.includes("/"))
-    return `"${text}" has a prefix length; write the address alone (the network gives the prefix)`;
-  return `"${text}" is not an IPv4 or IPv6 address`;
-}
+export { describeAddressError } from "../../net/ip.js";
 
 /** The network whose CIDR contains `ip` (first in spec order), if any. */
 export function networkContaining(facts: Facts, ip: Ip): NetworkFacts | undefined {

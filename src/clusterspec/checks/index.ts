@@ -7,7 +7,7 @@ import { checkNetworks } from "./networks.js";
 import { checkNodes } from "./nodes.js";
 import { checkEndpoint } from "./endpoint.js";
 import { checkVersions } from "./versions.js";
-import { checkProvider } from "./provider.js";
+import { checkProviders } from "../../providers/registry.js";
 import { checkPools } from "./pools.js";
 import { checkPodBlocks } from "./podblocks.js";
 import { checkAddons, checkTenants } from "./addons.js";
@@ -20,7 +20,7 @@ export const checks: Check[] = [
   checkNetworks,
   checkNodes,
   checkEndpoint,
-  checkProvider,
+  checkProviders,
   checkPools,
   checkPodBlocks,
   checkAddons,

@@ -3,7 +3,7 @@
 import { broadcastOf, parseIp, type Ip } from "../../net/ip.js";
 import { error, warning, type FieldPath, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
-import { closest } from "../suggest.js";
+import { closest } from "../../suggest.js";
 import {
   describeAddressError,
   factsOf,

@@ -5,7 +5,7 @@
 import { parseIp, parseRange, type Cidr, type IpRange } from "../../net/ip.js";
 import { error, warning, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
-import { closest } from "../suggest.js";
+import { closest } from "../../suggest.js";
 import { planPodBlocks } from "../ipplan.js";
 import { parseCidr } from "../../net/ip.js";
 import {

@@ -28,13 +28,6 @@ export const PLATFORMS: Record<string, PlatformInfo> = {
   hcloud: { name: "hcloud", usedFor: "Hetzner Cloud", arches: ["amd64"], diskImageSuffix: "raw.xz", iso: false, pxe: false, secureBoot: false },
 }; // prettier-ignore
 
-/** cairn provider names → Image Factory platform. */
-export const PROVIDER_PLATFORM: Record<string, string> = {
-  proxmox: "nocloud",
-  hetzner: "hcloud",
-  metal: "metal",
-};
-
 export interface FactoryTarget {
   schematicId: string;
   /** "v1.11.5" */

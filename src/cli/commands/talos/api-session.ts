@@ -14,7 +14,7 @@ export interface Session {
   io: Io;
 }
 
-export function outputFormat(flags: ApiFlags, allowed: readonly string[] = ["text", "json"]): string {
+export function parseOutputFormat(flags: ApiFlags, allowed: readonly string[] = ["text", "json"]): string {
   const f = flags.output ?? "text";
   if (!allowed.includes(f)) throw new UserError(`--output must be one of ${allowed.join(", ")}, not "${f}"`);
   return f;
@@ -25,7 +25,7 @@ export function outputFormat(flags: ApiFlags, allowed: readonly string[] = ["tex
  * sends no `nodes` header).
  */
 export function openSession(flags: ApiFlags, io: Io, allowedFormats?: readonly string[]): Session {
-  const format = outputFormat(flags, allowedFormats);
+  const format = parseOutputFormat(flags, allowedFormats);
   if (flags.insecure) {
     const targets = flags.nodes.length ? flags.nodes : flags.endpoints;
     if (targets.length === 0)

@@ -1,0 +1,271 @@
+// The `cairn apply` plan: pure (model + state + desired/applied configs + the provider's part → Plan). It brings
+// new machines from maintenance mode into the cluster (bootstrap of a new cluster included), applies config
+// changes with the least disruptive mode, one control plane at a time, and removes nodes that left the spec
+// behind a quorum guard.
+import type { Action, Plan } from "../../engine/types.js";
+import type { Model, ModelNode } from "../../clusterspec/model.js";
+import type { ProviderPlan } from "../../providers/types.js";
+import { configHash, type CairnState } from "../state.js";
+import { diffConfigs, formatChanges, predictApplyMode } from "../config-diff.js";
+import { planScale, type ScaleOptions } from "../scale/plan.js";
+
+export interface ApplyPlanInput {
+  model: Model;
+  /** cairn's record of the cluster (empty when the provider found the machines' previous life gone). */
+  state: CairnState;
+  /** Node → desired config text (secret; only hashes and redacted diffs reach the plan). */
+  configs: Record<string, string>;
+  /** Node → config the node last accepted, when cairn applied one. */
+  applied: Record<string, string | undefined>;
+  simulated: boolean;
+  /** The provider's actions for the nodes that join and leave (see `membership`). */
+  provider: ProviderPlan;
+  options?: ScaleOptions;
+}
+
+/** Which spec nodes still need a machine and its first config, and which recorded nodes left the spec. */
+export function membership(
+  model: Model,
+  state: CairnState,
+): { joining: ModelNode[]; leaving: { name: string; role: "controlplane" | "worker" }[] } {
+  const inSpec = new Set(model.nodes.map((n) => n.name));
+  return {
+    joining: model.nodes.filter((n) => !state.nodes[n.name] || state.nodes[n.name]!.stage === "pending"),
+    leaving: Object.entries(state.nodes)
+      .filter(([name]) => !inSpec.has(name))
+      .map(([name, st]) => ({ name, role: st.role })),
+  };
+}
+
+export const TIMEOUTS = {
+  provision: 15 * 60_000,
+  applyMaintenance: 10 * 60_000,
+  applySecure: 2 * 60_000,
+  waitSecure: 15 * 60_000,
+  bootstrap: 5 * 60_000,
+  waitEtcd: 10 * 60_000,
+  waitKubernetes: 15 * 60_000,
+  fetchKubeconfig: 2 * 60_000,
+  healthGate: 15 * 60_000,
+  reset: 10 * 60_000,
+  etcdRemove: 2 * 60_000,
+  deprovision: 10 * 60_000,
+};
+
+/** The CNI the health gate should expect: Talos' built-in flannel makes nodes Ready; none/cilium wait for the add-on. */
+export function cniOf(model: Model): "flannel" | "cilium" | "none" {
+  return model.spec.addons?.cni?.type ?? "flannel";
+}
+
+const cps = (nodes: ModelNode[]): ModelNode[] => nodes.filter((n) => n.role === "controlplane");
+
+export function buildApplyPlan(input: ApplyPlanInput): Plan {
+  const { model, state, configs: rendered, applied, simulated, provider } = input;
+  const actions: Action[] = [];
+  const blockers: string[] = [];
+  const warnings: string[] = [];
+  const add = (a: Action): Action => {
+    actions.push(a);
+    return a;
+  };
+  const sim = simulated ? " (simulated)" : "";
+  blockers.push(...provider.blockers);
+  warnings.push(...provider.warnings);
+  for (const a of provider.before) add(a);
+
+  // ---- new machines: provision, apply config over the insecure channel, wait for secure mode -------------------
+  const joining: ModelNode[] = [];
+  const waitSecureOf = new Map<string, string>();
+  for (const n of model.nodes) {
+    const st = state.nodes[n.name];
+    if (st && st.stage !== "pending") {
+      if (st.stage === "config-applied") {
+        // Accepted its config in an earlier run; only the wait is left.
+        joining.push(n);
+        const w = add({
+          id: `wait-secure:${n.name}`,
+          kind: "wait-secure",
+          node: n.name,
+          title: `wait for ${n.name} to boot into secure mode${sim}`,
+          dependsOn: [],
+          params: { node: n.name, role: n.role },
+          timeoutMs: TIMEOUTS.waitSecure,
+        });
+        waitSecureOf.set(n.name, w.id);
+      }
+      continue;
+    }
+    joining.push(n);
+    const deps: string[] = [];
+    const made = provider.provision[n.name];
+    if (made) deps.push(add(made).id);
+    const hash = configHash(rendered[n.name] ?? "");
+    const fp = st?.fingerprint;
+    const apply = add({
+      id: `apply-config:${n.name}`,
+      kind: "apply-config",
+      node: n.name,
+      title: `apply ${n.role} config to ${n.name} (maintenance mode, insecure channel)${sim}`,
+      dependsOn: deps,
+      params: { node: n.name, role: n.role, maintenance: true, configHash: hash },
+      timeoutMs: TIMEOUTS.applyMaintenance,
+      detail: [
+        `new machine: full ${n.role} config (${hash.slice(0, 19)}…), mode auto (installs and reboots)`,
+        fp
+          ? `maintenance fingerprint pinned: ${fp}`
+          : "maintenance fingerprint: shown and pinned when first seen",
+      ],
+    });
+    const w = add({
+      id: `wait-secure:${n.name}`,
+      kind: "wait-secure",
+      node: n.name,
+      title: `wait for ${n.name} to boot into secure mode${sim}`,
+      dependsOn: [apply.id],
+      params: { node: n.name, role: n.role },
+      timeoutMs: TIMEOUTS.waitSecure,
+    });
+    waitSecureOf.set(n.name, w.id);
+  }
+
+  // ---- bootstrap exactly once, then etcd quorum, API server, kubeconfig ---------------------------------------
+  const controlPlanes = cps(model.nodes);
+  let etcdGate: string | undefined;
+  const joiningCps = joining.filter((n) => n.role === "controlplane");
+  if (controlPlanes.length === 0) blockers.push("the spec has no control plane");
+  else {
+    let bootstrapId: string | undefined;
+    if (!state.bootstrap) {
+      // Prefer a control plane already running (an earlier run configured it); else the first in the spec.
+      const target = controlPlanes.find((n) => state.nodes[n.name]?.stage === "running") ?? controlPlanes[0]!;
+      const dep = waitSecureOf.get(target.name);
+      bootstrapId = add({
+        id: "bootstrap",
+        kind: "bootstrap",
+        node: target.name,
+        title: `bootstrap etcd on ${target.name} (exactly once)${sim}`,
+        dependsOn: dep ? [dep] : [],
+        params: { node: target.name },
+        timeoutMs: TIMEOUTS.bootstrap,
+        detail: [
+          "checks the node's etcd service and member list first; recorded in state before success is reported",
+        ],
+      }).id;
+    }
+    if (bootstrapId || joiningCps.length > 0) {
+      etcdGate = add({
+        id: "wait-etcd",
+        kind: "wait-etcd",
+        title: `wait for etcd quorum: ${controlPlanes.length} member${controlPlanes.length === 1 ? "" : "s"} healthy${sim}`,
+        dependsOn: [
+          ...(bootstrapId ? [bootstrapId] : []),
+          ...joiningCps.map((n) => waitSecureOf.get(n.name)!),
+        ],
+        params: { controlplanes: controlPlanes.map((n) => n.name) },
+        timeoutMs: TIMEOUTS.waitEtcd,
+      }).id;
+    }
+    if (bootstrapId || !state.kubeconfigFetchedAt) {
+      const k8s = add({
+        id: "wait-kubernetes",
+        kind: "wait-kubernetes",
+        title: `wait for a healthy Kubernetes API server${sim}`,
+        dependsOn: etcdGate ? [etcdGate] : [],
+        params: { controlplanes: controlPlanes.map((n) => n.name) },
+        timeoutMs: TIMEOUTS.waitKubernetes,
+      });
+      add({
+        id: "fetch-kubeconfig",
+        kind: "fetch-kubeconfig",
+        title: `fetch the admin kubeconfig${sim}`,
+        dependsOn: [k8s.id],
+        params: { controlplanes: controlPlanes.map((n) => n.name) },
+        timeoutMs: TIMEOUTS.fetchKubeconfig,
+      });
+    }
+  }
+
+  // ---- config changes on running nodes: control planes one at a time, then workers one at a time -------------
+  const changed = model.nodes.filter((n) => {
+    const st = state.nodes[n.name];
+    return st?.stage === "running" && st.appliedConfigHash !== configHash(rendered[n.name] ?? "");
+  });
+  let previous: string | undefined = etcdGate;
+  for (const n of [
+    ...changed.filter((x) => x.role === "controlplane"),
+    ...changed.filter((x) => x.role === "worker"),
+  ]) {
+    const changes = diffConfigs(applied[n.name], rendered[n.name] ?? "");
+    const predicted = predictApplyMode(changes);
+    const known = applied[n.name] !== undefined;
+    const apply = add({
+      id: `apply-config:${n.name}`,
+      kind: "apply-config",
+      node: n.name,
+      title: `apply config change to ${n.name} (mode auto${known ? `, expected ${predicted.mode}` : ""})${sim}`,
+      dependsOn: previous ? [previous] : [],
+      params: {
+        node: n.name,
+        role: n.role,
+        maintenance: false,
+        configHash: configHash(rendered[n.name] ?? ""),
+        expectedMode: known ? predicted.mode : "unknown",
+      },
+      timeoutMs: TIMEOUTS.applySecure,
+      group: { name: n.role === "controlplane" ? "controlplanes" : "workers", limit: 1 },
+      detail: known
+        ? [
+            `apply mode: auto → ${predicted.mode === "reboot" ? `reboot (${predicted.rebootBecause.slice(0, 3).join(", ")}${predicted.rebootBecause.length > 3 ? ", …" : ""})` : "no-reboot (every changed field is applied live)"}`,
+            ...formatChanges(changes),
+          ]
+        : ["the config it runs was not applied by this cairn state; the node decides the mode (auto)"],
+    });
+    previous = add({
+      id: `wait-ready:${n.name}`,
+      kind: "wait-secure",
+      node: n.name,
+      title: `wait for ${n.name} to be running and healthy after the change${sim}`,
+      dependsOn: [apply.id],
+      params: { node: n.name, role: n.role, afterChange: true },
+      timeoutMs: TIMEOUTS.waitSecure,
+      group: { name: n.role === "controlplane" ? "controlplanes" : "workers", limit: 1 },
+    }).id;
+  }
+
+  // ---- removals (scale-down) -------------------------------------------------------------------------------
+  const afterJoins = [
+    ...waitSecureOf.values(),
+    ...(etcdGate ? [etcdGate] : []),
+    ...(previous ? [previous] : []),
+  ];
+  const scale = planScale({
+    model,
+    state,
+    simulated,
+    deprovision: provider.deprovision,
+    dependsOn: [...new Set(afterJoins)],
+    options: input.options ?? {},
+  });
+  actions.push(...scale.actions);
+  blockers.push(...scale.blockers);
+  warnings.push(...scale.warnings);
+
+  // ---- the health gate closes every run that changed something ---------------------------------------------
+  if (actions.length > 0) {
+    const cni = cniOf(model);
+    add({
+      id: "health-gate",
+      kind: "health-gate",
+      title: `health gate: etcd, services, machine readiness${cni === "flannel" ? ", Kubernetes nodes Ready" : ` (CNI ${cni} not installed yet: node readiness not awaited)`}${sim}`,
+      dependsOn: actions.map((a) => a.id),
+      params: {
+        nodes: model.nodes.map((n) => n.name),
+        controlplanes: controlPlanes.map((n) => n.name),
+        cni,
+      },
+      timeoutMs: TIMEOUTS.healthGate,
+    });
+  }
+
+  return { operation: "apply", actions, blockers, warnings };
+}

@@ -1,0 +1,60 @@
+// The `cairn etcd restore` plan: every control plane prepared with an empty etcd, the snapshot uploaded to one and
+// bootstrapped from, then the others back as members. Pure.
+import type { Action, Plan } from "../../engine/types.js";
+import type { Model } from "../../clusterspec/model.js";
+
+export const RESTORE_OPERATION = "etcd restore";
+
+export interface RestoreOptions {
+  file: string;
+  /** Allow wiping etcd on control planes that still have a member (a live cluster is replaced by the snapshot). */
+  wipe?: boolean;
+  /** The control plane that bootstraps from the snapshot (default the first of the spec). */
+  node?: string;
+  timeoutMs?: number;
+  /** Snapshot taken by copying the db file (not a Snapshot API stream): skip its hash check. */
+  skipHashCheck?: boolean;
+}
+
+export function planEtcdRestore(model: Model, options: RestoreOptions): Plan {
+  const cps = model.nodes.filter((n) => n.role === "controlplane").map((n) => n.name);
+  const blockers: string[] = [];
+  const first = options.node ?? cps[0];
+  if (!cps.length) blockers.push("the spec has no control plane");
+  if (options.node && !cps.includes(options.node)) blockers.push(`${options.node} is not a control plane`);
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+  const actions: Action[] = cps.map((cp) => ({
+    id: `etcd-restore:prepare:${cp}`,
+    kind: "etcd-restore",
+    node: cp,
+    title: `${cp}: configured and running with an empty etcd`,
+    dependsOn: [],
+    params: { step: "prepare", node: cp, wipe: options.wipe === true },
+    timeoutMs,
+  }));
+  if (first) {
+    actions.push({
+      id: `etcd-restore:recover:${first}`,
+      kind: "etcd-restore",
+      node: first,
+      title: `${first}: upload the snapshot (EtcdRecover) and Bootstrap{recover_etcd}`,
+      dependsOn: actions.map((a) => a.id),
+      params: {
+        step: "recover",
+        node: first,
+        file: options.file,
+        skipHashCheck: options.skipHashCheck === true,
+      },
+      timeoutMs,
+    });
+    actions.push({
+      id: "gate:etcd-restored",
+      kind: "gate",
+      title: `every control plane back in etcd (${cps.length} members)`,
+      dependsOn: [`etcd-restore:recover:${first}`],
+      params: { check: "etcd", controlPlanes: cps },
+      timeoutMs,
+    });
+  }
+  return { operation: RESTORE_OPERATION, actions, blockers, warnings: [] };
+}

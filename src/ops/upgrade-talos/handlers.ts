@@ -1,0 +1,193 @@
+// The `upgrade` action: one node to one installer image, verified. Idempotent and resumable: a node already on the
+// target (and, when known, the target schematic) is done without a call; the boot ID is noted in the journal before
+// the Upgrade call, so a resumed run waits for that reboot instead of upgrading twice. A node that comes back on its
+// old version was rolled back by Talos' A/B boot: that is a failure, never a success.
+import { CairnError } from "../../errors.js";
+import type { ActionHandler } from "../../engine/types.js";
+import type { TalosClient } from "../../talos/api/client.js";
+import { methods } from "../../talos/api/messages.js";
+import { compareMinor, minorOf, normaliseTalosVersion, parseVersion } from "../../talos/versions.js";
+import type { ActionHandlers } from "../../engine/types.js";
+import type { ClusterAccess } from "../access.js";
+import { gateHandler } from "../gates.js";
+import { installedRecords, nodeVersion, recordInstalled } from "../observe.js";
+import { brief, sleep, withTimeout } from "../support.js";
+
+export interface UpgradeParams {
+  node: string;
+  role: "controlplane" | "worker";
+  image: string;
+  version: string;
+  schematicId: string;
+}
+
+/** The node came back on its previous version: the new image did not boot and Talos fell back (A/B). */
+export class UpgradeRolledBackError extends CairnError {
+  constructor(
+    readonly node: string,
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(
+      "upgrade-rolled-back",
+      `${node} came back on ${from} instead of ${to}: the new image did not boot and Talos rolled back to the previous one (A/B)`,
+      {
+        hint: `the upgrade halted here and no other node was touched; check \`cairn talos dmesg -n ${node}\` and the installer image, then run the upgrade again`,
+      },
+    );
+    this.name = "UpgradeRolledBackError";
+  }
+}
+
+export class UpgradeRejectedError extends CairnError {
+  constructor(node: string, message: string) {
+    super("upgrade-rejected", `${node} refused the upgrade: ${message}`);
+    this.name = "UpgradeRejectedError";
+  }
+}
+
+export interface UpgradeHandlerOptions {
+  /** Poll interval while the node reboots. */
+  pollMs?: number;
+  /** Bound on each poll call. */
+  callTimeoutMs?: number;
+}
+
+/** The node's boot ID (/proc/sys/kernel/random/boot_id), or undefined when it cannot be read. */
+export async function bootId(client: TalosClient, timeoutMs: number): Promise<string | undefined> {
+  const read = async (): Promise<string> => {
+    let text = "";
+    for await (const d of client.transport.serverStream(
+      methods.read,
+      { path: "/proc/sys/kernel/random/boot_id" },
+      undefined,
+      { idempotent: true, timeoutMs },
+    ))
+      text += Buffer.from(d.bytes).toString("utf8");
+    return text.trim();
+  };
+  try {
+    return (await withTimeout(read(), timeoutMs, "Read boot_id")) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Observation {
+  version: string;
+  bootId: string | undefined;
+  stage: string;
+  ready: boolean;
+}
+
+async function observe(client: TalosClient, timeoutMs: number): Promise<Observation> {
+  // One round trip: the three reads in parallel (this runs every poll while a node reboots).
+  const [version, boot, status] = await Promise.all([
+    nodeVersion(client, timeoutMs),
+    bootId(client, timeoutMs),
+    withTimeout(client.machineStatus(), timeoutMs, "MachineStatus"),
+  ]);
+  return {
+    version,
+    bootId: boot,
+    stage: status.spec?.stage ?? "unknown",
+    ready: status.spec?.status?.ready ?? false,
+  };
+}
+
+export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = {}): ActionHandler {
+  // Short: a refused connection costs about a millisecond, and every poll of lag is paid once per node.
+  const pollMs = options.pollMs ?? 50;
+  const callTimeoutMs = options.callTimeoutMs ?? 3000;
+  return async (action, ctx) => {
+    const p = action.params as unknown as UpgradeParams;
+    const to = normaliseTalosVersion(p.version) ?? p.version;
+    let client = await access.nodeClient(p.node);
+    // A fresh channel after a failed poll: grpc's own reconnect backoff would add seconds after each reboot.
+    const fresh = async (): Promise<void> => {
+      client.close();
+      client = await access.nodeClient(p.node);
+    };
+    try {
+      let sent = (ctx.journal.get("sent") ?? undefined) as { bootId?: string; from: string } | undefined;
+      if (!sent) {
+        const now = await observe(client, callTimeoutMs);
+        const installed = installedRecords(access)[p.node];
+        const onTarget = normaliseTalosVersion(now.version) === to;
+        if (onTarget && (!installed || installed.version !== to || installed.schematicId === p.schematicId)) {
+          // Already there (an earlier run, or by hand): nothing to do but record it.
+          if (!installed || installed.image !== p.image)
+            recordInstalled(access, p.node, {
+              version: to,
+              image: p.image,
+              schematicId: p.schematicId,
+              at: new Date().toISOString(),
+            });
+          ctx.progress(`already on ${to}`);
+          return;
+        }
+        sent = { ...(now.bootId ? { bootId: now.bootId } : {}), from: now.version };
+        ctx.journal.note("sent", sent);
+        ctx.progress(`upgrading ${now.version} → ${to}`);
+        // The lifecycle API exists from 1.13; older nodes get the legacy call straight away.
+        const v = parseVersion(now.version);
+        const legacy = !v || compareMinor(minorOf(v), "1.13") < 0;
+        const [r] = await client.upgrade(p.image, { legacy }, undefined);
+        if (!r?.ok) throw new UpgradeRejectedError(p.node, r?.error?.message ?? "no reply");
+      } else {
+        ctx.progress(`resuming: waiting for the upgrade sent earlier (${sent.from} → ${to})`);
+      }
+
+      // Wait for the reboot: a new boot ID (or, without one, having seen the node go down), then ready.
+      let sawDown = false;
+      let last = "";
+      for (;;) {
+        if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
+        let o: Observation | undefined;
+        try {
+          o = await observe(client, callTimeoutMs);
+        } catch (e) {
+          sawDown = true;
+          const why = `rebooting (${brief(e)})`;
+          if (why !== last) ctx.progress((last = why));
+          await fresh();
+        }
+        if (o) {
+          if (o.stage !== "running") sawDown = true;
+          const rebooted = sent.bootId && o.bootId ? o.bootId !== sent.bootId : sawDown;
+          if (rebooted && o.stage === "running") {
+            const back = normaliseTalosVersion(o.version) ?? o.version;
+            if (back !== to) {
+              // Forget the sent upgrade: running the upgrade again (after a fix) must send it again, not re-report.
+              ctx.journal.note("sent", null);
+              if (normaliseTalosVersion(sent.from) === back)
+                throw new UpgradeRolledBackError(p.node, back, to);
+              throw new CairnError("upgrade-version", `${p.node} came back on ${back}, expected ${to}`);
+            }
+            if (o.ready) break;
+            const why = `on ${back}, waiting for ready`;
+            if (why !== last) ctx.progress((last = why));
+          } else {
+            const why = `stage ${o.stage}`;
+            if (why !== last) ctx.progress((last = why));
+          }
+        }
+        await sleep(pollMs, ctx.signal);
+      }
+      recordInstalled(access, p.node, {
+        version: to,
+        image: p.image,
+        schematicId: p.schematicId,
+        at: new Date().toISOString(),
+      });
+      ctx.progress(`running ${to}, ready`);
+    } finally {
+      client.close();
+    }
+  };
+}
+
+/** The handlers of a rolling Talos upgrade: each node's upgrade, and the etcd gate after each control plane. */
+export function upgradeHandlers(access: ClusterAccess, options: UpgradeHandlerOptions = {}): ActionHandlers {
+  return { upgrade: upgradeHandler(access, options), gate: gateHandler(access) };
+}

@@ -1,0 +1,294 @@
+// The twin as a provider: the spec's machines played by a local SIMULATED fleet (src/twin). Observing it reads the
+// daemon's record and asks it for its slots; nothing starts until a plan's `twin-up` action runs. A node is
+// "provisioned" by giving it a free slot of its role; "deprovisioning" frees the slot again.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { Action, ActionHandler } from "../../engine/types.js";
+import { CairnError, UserError } from "../../errors.js";
+import type { TwinStatus } from "../../twin/twin.js";
+import type {
+  ProviderObservation,
+  ProviderPlan,
+  ProviderPlanInput,
+  ProviderTarget,
+  TargetContext,
+} from "../types.js";
+
+/** Spare slots beyond the spec, so a rehearsal can add a node (or a replacement control plane) later. */
+export const SPARE_CONTROLPLANES = 1;
+export const SPARE_WORKERS = 1;
+const DEFAULT_REBOOT_MS = 1000;
+
+export interface TwinSlot {
+  /** The twin's node name ("cp-1", "worker-2"). */
+  slot: string;
+  address: string;
+}
+
+/** The twin's section of cairn's state: which daemon played the cluster, and each node's slot. */
+export interface TwinRecord {
+  daemon?: { pid: number; startedAt: string; subnet: string };
+  slots: Record<string, TwinSlot>;
+}
+
+interface TwinObservationDetails {
+  running: boolean;
+  daemon?: { pid: number; startedAt: string };
+  status?: TwinStatus;
+}
+
+interface DaemonFile {
+  pid: number;
+  startedAt: string;
+}
+
+function readDaemonFile(twinDir: string): DaemonFile | undefined {
+  try {
+    return JSON.parse(readFileSync(join(twinDir, "daemon.json"), "utf8")) as DaemonFile;
+  } catch {
+    return undefined;
+  }
+}
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Which free slot each joining node takes: its role's first free slot, else any free slot (deterministic). */
+export function assignSlots(
+  joining: readonly { name: string; role: "controlplane" | "worker" }[],
+  slots: readonly { name: string; address: string; plannedRole: "controlplane" | "worker" }[],
+  taken: Readonly<Record<string, TwinSlot>>,
+): { assigned: Record<string, TwinSlot>; missing: string[] } {
+  const used = new Set(Object.values(taken).map((t) => t.slot));
+  const assigned: Record<string, TwinSlot> = {};
+  const missing: string[] = [];
+  for (const n of joining) {
+    if (taken[n.name]) continue;
+    const free =
+      slots.find((s) => !used.has(s.name) && s.plannedRole === n.role) ??
+      slots.find((s) => !used.has(s.name));
+    if (!free) {
+      missing.push(`${n.name} (${n.role})`);
+      continue;
+    }
+    used.add(free.name);
+    assigned[n.name] = { slot: free.name, address: free.address };
+  }
+  return { assigned, missing };
+}
+
+export function twinTarget(ctx: TargetContext): ProviderTarget {
+  const twinDir = join(ctx.dir, "twin");
+  const record = (): TwinRecord => {
+    const r = ctx.state.get() as Partial<TwinRecord> | undefined;
+    return { ...(r?.daemon ? { daemon: r.daemon } : {}), slots: { ...(r?.slots ?? {}) } };
+  };
+  const save = (mutate: (r: TwinRecord) => void): void => {
+    const r = record();
+    mutate(r);
+    ctx.state.set(r);
+  };
+  const cps = ctx.model.nodes.filter((n) => n.role === "controlplane").length;
+  const workers = ctx.model.nodes.length - cps;
+  const size = { controlplanes: cps + SPARE_CONTROLPLANES, workers: workers + SPARE_WORKERS };
+  const talosVersion = ctx.twin?.talosVersion ?? ctx.model.talosVersion;
+  const envReboot = Number(process.env.CAIRN_TWIN_REBOOT_MS);
+  const rebootMs =
+    ctx.twin?.rebootMs ?? (Number.isFinite(envReboot) && envReboot > 0 ? envReboot : DEFAULT_REBOOT_MS);
+  const subnet = ctx.twin?.subnet ?? process.env.CAIRN_TWIN_SUBNET;
+
+  const address = (node: string): string | undefined => record().slots[node]?.address;
+
+  const observe = async (): Promise<ProviderObservation> => {
+    const daemon = await import("../../twin/daemon.js");
+    let info = readDaemonFile(twinDir);
+    // A cairn killed while its twin was starting leaves a daemon that writes daemon.json a moment later: wait for
+    // it (reading only) rather than plan a second twin on the same addresses.
+    const logFile = join(twinDir, "daemon.log");
+    if (!info && existsSync(logFile) && Date.now() - statSync(logFile).mtimeMs < 60_000) {
+      const deadline = Date.now() + 20_000;
+      while (!info && Date.now() < deadline) {
+        await delay(100);
+        info = readDaemonFile(twinDir);
+      }
+    }
+    const rec = record();
+    if (!info || !daemon.processAlive(info.pid)) {
+      const details: TwinObservationDetails = { running: false };
+      return {
+        summary: "no twin is running: apply starts one (SIMULATED machines, every node in maintenance mode)",
+        fresh: true,
+        absent: `no twin is running for ${ctx.model.name} (state ${twinDir}): \`cairn apply --twin\` starts one`,
+        details,
+      };
+    }
+    const status = await daemon.status(twinDir);
+    const same = rec.daemon?.pid === info.pid && rec.daemon?.startedAt === info.startedAt;
+    const details: TwinObservationDetails = {
+      running: true,
+      daemon: { pid: info.pid, startedAt: info.startedAt },
+      status,
+    };
+    return {
+      summary: `twin running (SIMULATED Talos ${status.talosVersion}) on ${status.subnet}, ${status.nodes.length} slots, state ${twinDir}`,
+      // A daemon other than the one the record describes: the simulated machines were wiped, so is the record.
+      fresh: !same,
+      details,
+    };
+  };
+
+  const plan = (input: ProviderPlanInput): ProviderPlan => {
+    const d = (input.observed.details ?? { running: false }) as TwinObservationDetails;
+    const before: Action[] = [];
+    const provision: Record<string, Action> = {};
+    const deprovision: Record<string, Action> = {};
+    const blockers: string[] = [];
+    if (!d.running) {
+      before.push({
+        id: "twin-up",
+        kind: "twin-up",
+        title: `start the twin: SIMULATED Talos ${talosVersion}, ${cps}+${SPARE_CONTROLPLANES} control-plane and ${workers}+${SPARE_WORKERS} worker slots on ${subnet ?? "a free 127.0.x.0/24"}`,
+        dependsOn: [],
+        params: { ...size, talosVersion, rebootMs, ...(subnet ? { subnet } : {}) },
+        timeoutMs: 2 * 60_000,
+        detail: [
+          `state ${twinDir}; reboot ${rebootMs} ms; \`cairn twin down --state-dir ${twinDir}\` stops it`,
+        ],
+      });
+    }
+    const taken = input.observed.fresh ? {} : record().slots;
+    let predicted: Record<string, TwinSlot> = {};
+    if (d.running && d.status) {
+      const { assigned, missing } = assignSlots(input.joining, d.status.nodes, taken);
+      predicted = assigned;
+      if (missing.length)
+        blockers.push(
+          `the twin running from ${twinDir} has no free slot for ${missing.join(", ")}; stop it with \`cairn twin down --state-dir ${twinDir}\` and apply again to start a twin sized for the spec (the rehearsal starts over)`,
+        );
+    }
+    for (const n of input.joining) {
+      const at = predicted[n.name]?.address;
+      provision[n.name] = {
+        id: `provision:${n.name}`,
+        kind: "provision",
+        node: n.name,
+        title: `give ${n.name} a twin slot${at ? ` at ${at}` : ""} (simulated: a machine waiting in maintenance mode)`,
+        dependsOn: before.map((a) => a.id),
+        params: { node: n.name, role: n.role },
+        timeoutMs: 60_000,
+      };
+    }
+    for (const n of input.leaving) {
+      deprovision[n.name] = {
+        id: `deprovision:${n.name}`,
+        kind: "deprovision",
+        node: n.name,
+        title: `release ${n.name}'s twin slot (simulated)`,
+        dependsOn: [],
+        params: { node: n.name },
+        timeoutMs: 60_000,
+      };
+    }
+    return { before, provision, deprovision, blockers, warnings: [] };
+  };
+
+  const twinUp: ActionHandler = async (action, ac) => {
+    const daemon = await import("../../twin/daemon.js");
+    const info = readDaemonFile(twinDir);
+    if (info && daemon.processAlive(info.pid)) {
+      ac.progress(`the twin is already running (pid ${info.pid})`);
+    } else {
+      const p = action.params as {
+        controlplanes: number;
+        workers: number;
+        talosVersion: string;
+        rebootMs: number;
+        subnet?: string;
+      };
+      const status = await daemon.up({
+        stateDir: twinDir,
+        controlplanes: p.controlplanes,
+        workers: p.workers,
+        talosVersion: p.talosVersion,
+        subnet: p.subnet ?? (await freeSubnet(ctx.dir)),
+        rebootMs: p.rebootMs,
+      });
+      ac.progress(
+        `started a twin (SIMULATED Talos ${status.talosVersion}) on ${status.subnet}: ${status.nodes.length} slots`,
+      );
+    }
+    const now = readDaemonFile(twinDir);
+    const status = await daemon.status(twinDir);
+    if (!now) throw new CairnError("twin", `the twin in ${twinDir} did not record its daemon`);
+    save((r) => {
+      r.daemon = { pid: now.pid, startedAt: now.startedAt, subnet: status.subnet };
+    });
+  };
+
+  const provisionSlot: ActionHandler = async (action, ac) => {
+    const node = String(action.params.node);
+    const role = action.params.role === "controlplane" ? "controlplane" : "worker";
+    const existing = record().slots[node];
+    if (existing) {
+      ac.progress(`${node} plays twin slot ${existing.slot} at ${existing.address} (simulated)`);
+      return;
+    }
+    const daemon = await import("../../twin/daemon.js");
+    const status = await daemon.status(twinDir);
+    const { assigned, missing } = assignSlots([{ name: node, role }], status.nodes, record().slots);
+    if (missing.length)
+      throw new UserError(`the twin running from ${twinDir} has no free slot for ${missing.join(", ")}`, {
+        hint: `stop it with \`cairn twin down --state-dir ${twinDir}\` and apply again (the rehearsal starts over)`,
+      });
+    save((r) => Object.assign(r.slots, assigned));
+    ac.progress(`${node} plays twin slot ${assigned[node]!.slot} at ${assigned[node]!.address} (simulated)`);
+  };
+
+  const releaseSlot: ActionHandler = async (action, ac) => {
+    const node = String(action.params.node);
+    save((r) => {
+      delete r.slots[node];
+    });
+    ac.progress(`${node}'s twin slot is free again (simulated)`);
+  };
+
+  return {
+    type: "twin",
+    simulated: true,
+    label: "the twin (SIMULATED)",
+    address,
+    maintenanceAddress: address,
+    observe,
+    plan,
+    handlers: () => ({ "twin-up": twinUp, provision: provisionSlot, deprovision: releaseSlot }),
+    prepare: async (observed) => {
+      if (!observed.fresh) return [];
+      const had = Object.keys(record().slots).length > 0 || record().daemon !== undefined;
+      ctx.state.set({ slots: {} });
+      return had
+        ? [
+            "the twin was stopped or restarted since the last run: its machines start over, and so does cairn's record of them",
+          ]
+        : [];
+    },
+  };
+}
+
+/** A 127.0.x.0/24 whose .1:50000 is free, starting from a spot derived from the directory (stable per cluster). */
+async function freeSubnet(dir: string): Promise<string> {
+  const start = createHash("sha256").update(dir).digest()[0]! % 200;
+  for (let i = 0; i < 200; i++) {
+    const x = 20 + ((start + i) % 200);
+    if (await portFree(`127.0.${x}.1`, 50000)) return `127.0.${x}.0/24`;
+  }
+  throw new UserError("no free 127.0.x.0/24 subnet for a twin", { hint: "pass --twin-subnet" });
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const s = createServer();
+    s.once("error", () => done(false));
+    s.listen(port, host, () => s.close(() => done(true)));
+  });
+}

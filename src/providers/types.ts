@@ -1,0 +1,126 @@
+// The provider contract: where a cluster's machines come from. One folder per provider under src/providers/<type>/
+// with the same files (schema, checks, platform facts, target: observe/plan/handlers), registered in registry.ts.
+// Providers sit below the cluster spec: they declare what they read of it here (the Model satisfies these shapes)
+// and never import src/clusterspec, src/render, src/ops or src/cli.
+import type { z } from "zod";
+import type { Action, ActionHandler } from "../engine/types.js";
+import type { Finding } from "../findings.js";
+
+/** What a provider's checks read of cairn.yaml. */
+export interface ProviderSpecView {
+  provider: { type: string };
+  nodes: readonly ({ name: string; role: "controlplane" | "worker" } & Record<string, unknown>)[];
+}
+
+/** What a provider reads of the resolved model. */
+export interface ProviderModel {
+  name: string;
+  talosVersion: string;
+  spec: { provider: { type: string } };
+  nodes: readonly ProviderNode[];
+}
+
+export interface ProviderNode {
+  name: string;
+  role: "controlplane" | "worker";
+  /** The node's planned management address (cairn's dial address once it runs), when it has one. */
+  address: string | undefined;
+  /** The node's spec entry; a provider reads its own placement block (`static:`, `proxmox:`, …) from it. */
+  spec: object;
+}
+
+/** A provider's record in cairn's state file (one section per provider, owned by it). */
+export interface ProviderStateStore {
+  get(): unknown;
+  set(value: unknown): void;
+}
+
+/** What every provider knows about the machines it made, for planning (read-only; observe starts nothing). */
+export interface ProviderObservation {
+  /** One line for `cairn plan` / `status` ("twin running on 127.0.42.0/24 (SIMULATED)", "3 VMs found"). */
+  summary: string;
+  /**
+   * The machines' previous life is gone (a twin that was stopped or restarted): cairn's record of the nodes
+   * describes machines that no longer exist, so plans start from a fresh cluster.
+   */
+  fresh: boolean;
+  /** Set when there are no machines to talk to at all (no twin running): why, in one sentence, and what to do. */
+  absent?: string;
+  /** Provider-specific facts its planner reads. */
+  details?: unknown;
+}
+
+export interface ProviderPlanInput {
+  observed: ProviderObservation;
+  /** Nodes of the spec with no machine yet (in spec order). */
+  joining: readonly ProviderNode[];
+  /** Nodes cairn manages that left the spec, with the role they had. */
+  leaving: readonly { name: string; role: "controlplane" | "worker" }[];
+}
+
+export interface ProviderPlan {
+  /** Cluster-wide actions first (start the twin, create networks, a load balancer). */
+  before: Action[];
+  /** Per joining node: the action that makes its machine answer in maintenance mode (absent: nothing to do). */
+  provision: Record<string, Action>;
+  /** Per leaving node: the action that deletes its machine after the reset. */
+  deprovision: Record<string, Action>;
+  blockers: string[];
+  warnings: string[];
+}
+
+/**
+ * A provider bound to one cluster: how to reach its nodes, what exists, the provider's part of a plan and the
+ * handlers that carry it out. Built once per command from the model and the cluster's state.
+ */
+export interface ProviderTarget {
+  readonly type: string;
+  /** The machines are simulated (the twin): every user-facing line says so. */
+  readonly simulated: boolean;
+  /** "the twin (SIMULATED)", "static machines", … for messages. */
+  readonly label: string;
+  /** Secure Talos API address of a node, when known (a twin slot is assigned when the node is provisioned). */
+  address(node: string): string | undefined;
+  /** Where the node answers in maintenance mode, when known. */
+  maintenanceAddress(node: string): string | undefined;
+  /** A read-only look at the machines: starts nothing, writes nothing. */
+  observe(): Promise<ProviderObservation>;
+  /** Pure: the provider's actions for the nodes that join and leave. */
+  plan(input: ProviderPlanInput): ProviderPlan;
+  /** Handlers for the action kinds its plans use. */
+  handlers(): Record<string, ActionHandler>;
+  /**
+   * Under the operation's lock, after the user confirmed and before the run: bring cairn's record in line with
+   * what was observed (the twin forgets a rehearsal whose machines are gone). Returns notices for the user.
+   */
+  prepare(observed: ProviderObservation): Promise<string[]>;
+}
+
+/** What a target is built from. */
+export interface TargetContext {
+  model: ProviderModel;
+  /** The provider's own section of the state file. */
+  state: ProviderStateStore;
+  /** Names of nodes cairn's state knows (joined earlier), with their last dial address. */
+  known: () => Readonly<Record<string, { address?: string; role: "controlplane" | "worker" }>>;
+  /** The cluster's directory (`.cairn/<cluster>`); the twin keeps its daemon state under it. */
+  dir: string;
+  /** Options of a simulated target (the twin): subnet, reboot time. */
+  twin?: { subnet?: string; rebootMs?: number; talosVersion?: string };
+}
+
+/** A provider type as the registry holds it. */
+export interface ProviderDefinition {
+  /** `provider.type` in cairn.yaml ("static", "proxmox", "hetzner"). */
+  readonly type: string;
+  /** The zod schema of `provider:` for this type: one option of the discriminated union. */
+  readonly section: z.ZodObject;
+  /** The zod schema of a node's placement block `nodes[].<type>`, when the provider has one. */
+  readonly placement?: z.ZodType;
+  /** Talos platform of its installer and boot images (Image Factory): metal, nocloud, hcloud. */
+  readonly platform: string;
+  /** Provider-specific checks of the spec (endpoint formats, unique VM ids, known locations). */
+  checks(spec: ProviderSpecView): Finding[];
+  /** The real machines of a cluster on this provider. */
+  target(ctx: TargetContext): ProviderTarget;
+}
