@@ -18,7 +18,9 @@ const valueFlags = new Set(["--seed", "--count"]);
 const names = args.filter((a, i) => !a.startsWith("--") && !valueFlags.has(args[i - 1]));
 
 if (flag("--help") || flag("-h")) {
-  console.log("usage: node bench/run.js [name...] [--quick] [--smoke] [--seed N] [--count N] [--json]\n\nbenchmarks:");
+  console.log(
+    "usage: node bench/run.js [name...] [--quick] [--smoke] [--seed N] [--count N] [--json]\n\nbenchmarks:",
+  );
   for (const n of BENCHMARKS) console.log(`  ${n.padEnd(10)} ${(await loadBenchmark(n)).description}`);
   process.exit(0);
 }

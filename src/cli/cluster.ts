@@ -18,7 +18,10 @@ export interface ClusterFlags {
 export function clusterOptions(c: Command): Command {
   return c
     .option("-f, --file <file>", "the cluster spec", "cairn.yaml")
-    .option("--twin", "work on the local SIMULATED twin of the spec's machines (apply starts one when none runs)")
+    .option(
+      "--twin",
+      "work on the local SIMULATED twin of the spec's machines (apply starts one when none runs)",
+    )
     .option("--dir <dir>", "the cluster's directory (default .cairn/<cluster> beside the spec)")
     .option("-o, --output <format>", "text or json", "text")
     .option("--twin-subnet <cidr>", "loopback /24 for a newly started twin (default: a free 127.0.x.0/24)")
@@ -27,17 +30,25 @@ export function clusterOptions(c: Command): Command {
 
 export async function loadFromFlags(opts: ClusterFlags): Promise<LoadedCluster> {
   const { loadCluster } = await import("../ops/open.js");
-  return loadCluster({ file: opts.file, simulated: opts.twin === true, ...(opts.dir ? { dir: opts.dir } : {}) });
+  return loadCluster({
+    file: opts.file,
+    simulated: opts.twin === true,
+    ...(opts.dir ? { dir: opts.dir } : {}),
+  });
 }
 
-export async function openFromFlags(opts: ClusterFlags, loaded?: LoadedCluster): Promise<ClusterAccess> {
+export async function openFromFlags(
+  opts: ClusterFlags,
+  loaded?: LoadedCluster,
+  options: { synthesize?: boolean } = {},
+): Promise<ClusterAccess> {
   const { openCluster } = await import("../ops/open.js");
   const { parseDurationMs } = await import("./duration.js");
   const twin = {
     ...(opts.twinSubnet ? { subnet: opts.twinSubnet } : {}),
     ...(opts.twinReboot ? { rebootMs: parseDurationMs(opts.twinReboot, "--twin-reboot") } : {}),
   };
-  return openCluster(loaded ?? (await loadFromFlags(opts)), { twin });
+  return openCluster(loaded ?? (await loadFromFlags(opts)), { twin, ...options });
 }
 
 /** A linear plan for humans (upgrades, restores): one line per action, details indented. */

@@ -43,14 +43,20 @@ async function ask(question: string): Promise<boolean> {
   }
 }
 
-export async function runOperation<P extends PreparedOperation>(io: Io, cmd: OperationCommand<P>): Promise<number> {
+export async function runOperation<P extends PreparedOperation>(
+  io: Io,
+  cmd: OperationCommand<P>,
+): Promise<number> {
   const { flags } = cmd;
   const format = parseOutputFormat(flags.output);
   const interactive = io.isTTY && process.stdin.isTTY;
   if (!flags.yes && !flags.dryRun && !interactive)
-    throw new UserError(`refusing to ${cmd.operation} without --yes: not on a terminal, so cairn cannot ask`, {
-      hint: `review the plan first (\`cairn plan\` or --dry-run), then run again with --yes`,
-    });
+    throw new UserError(
+      `refusing to ${cmd.operation} without --yes: not on a terminal, so cairn cannot ask`,
+      {
+        hint: `review the plan first (\`cairn plan\` or --dry-run), then run again with --yes`,
+      },
+    );
   const loaded = await loadFromFlags(flags);
   // Held from before the cluster is opened until the run ends: a second run is refused before it reads anything.
   let lock: Lock | undefined;
@@ -83,7 +89,10 @@ export async function runOperation<P extends PreparedOperation>(io: Io, cmd: Ope
     const result = await runWithDisplay(io, format, access, prepared, lock!, cmd.writeArtefacts !== false);
     if (cmd.report) io.out(cmd.report(prepared, result, access, format));
     if (result.interrupted)
-      throw new CairnError("interrupted", `${cmd.operation} interrupted; run the same command again to continue where it stopped`);
+      throw new CairnError(
+        "interrupted",
+        `${cmd.operation} interrupted; run the same command again to continue where it stopped`,
+      );
     if (!result.ok) throw cmd.failed(result, prepared, access);
     return 0;
   } finally {
@@ -106,7 +115,9 @@ async function runWithDisplay(
   const display = createDisplay(io, { format, tty: io.isTTY, columns: process.stdout.columns ?? 100 });
   const abort = new AbortController();
   const onSigint = (): void => {
-    io.err("\ninterrupt: finishing the actions in flight, then stopping (Ctrl-C again to kill; run again to resume)\n");
+    io.err(
+      "\ninterrupt: finishing the actions in flight, then stopping (Ctrl-C again to kill; run again to resume)\n",
+    );
     abort.abort();
     process.off("SIGINT", onSigint);
   };

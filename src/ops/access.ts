@@ -51,7 +51,11 @@ export interface ClusterAccess {
   /** mTLS client whose only endpoint is this node (no apid forwarding; fails fast: callers poll). */
   nodeClient(node: string): Promise<TalosClient>;
   /** Maintenance-mode client straight to one node; pins the fingerprint when one is known. */
-  insecureClient(node: string, fingerprint?: string, onFingerprint?: (fingerprint: string) => void): TalosClient;
+  insecureClient(
+    node: string,
+    fingerprint?: string,
+    onFingerprint?: (fingerprint: string) => void,
+  ): TalosClient;
   readState(): CairnState;
   /** Atomic read-modify-write of the state file. */
   updateState(mutate: (s: CairnState) => void): CairnState;
@@ -87,7 +91,8 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
   const byName = new Map<string, ModelNode>(model.nodes.map((n) => [n.name, n]));
   const configs = new Map<string, { text: string; hash: string }>();
   for (const a of parts.artefacts)
-    if (a.kind === "machineconfig" && a.node) configs.set(a.node, { text: a.content, hash: configHash(a.content) });
+    if (a.kind === "machineconfig" && a.node)
+      configs.set(a.node, { text: a.content, hash: configHash(a.content) });
   const addressOf = (name: string): string => {
     const a = target.address(name) ?? parts.state.read().nodes[name]?.address;
     if (a) return a;
@@ -134,7 +139,9 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
     async client() {
       if (shared) return shared;
       const endpoints = model.nodes.filter((n) => n.role === "controlplane").map((n) => addressOf(n.name));
-      shared = track(TalosClient.mtls(credentials(), { endpoints, connectTimeoutMs: connectTimeoutMs + 2000 }));
+      shared = track(
+        TalosClient.mtls(credentials(), { endpoints, connectTimeoutMs: connectTimeoutMs + 2000 }),
+      );
       return shared;
     },
     async nodeClient(node) {

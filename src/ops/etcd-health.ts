@@ -80,4 +80,3 @@ export function etcdPreflight(
     : undefined;
   return { blockers, warnings, ...(leader ? { leader } : {}) };
 }
-

@@ -87,9 +87,12 @@ export async function readIdentity(
   }
   const nodesDir = join(outDir, "nodes");
   if (!options.newSecrets && existsSync(nodesDir) && readdirSync(nodesDir).some((f) => f.endsWith(".yaml")))
-    throw new UserError(`${secretsPath} is missing, but ${nodesDir} holds configs rendered from earlier secrets`, {
-      hint: "restore the secrets file (or pass --secrets FILE); to deliberately start a new cluster identity, pass --new-secrets",
-    });
+    throw new UserError(
+      `${secretsPath} is missing, but ${nodesDir} holds configs rendered from earlier secrets`,
+      {
+        hint: "restore the secrets file (or pass --secrets FILE); to deliberately start a new cluster identity, pass --new-secrets",
+      },
+    );
   const bundle = await generateSecretsBundle({ now: options.now ?? new Date(), contract: model.contract });
   const content = await renderSecretsBundleFile(
     bundle,
@@ -165,17 +168,30 @@ function providerSection(state: StateStore, type: string): { get(): unknown; set
 
 export interface OpenOptions extends IdentityOptions {
   now?: Date;
+  /**
+   * Synthesise the spec's artefacts (default). Commands that only talk to the nodes (status, health, etcd
+   * snapshot) skip it and use the talosconfig on disk.
+   */
+  synthesize?: boolean;
 }
 
 /** Opens a loaded cluster for an operation: identity, artefacts, provider, clients. Writes nothing. */
-export async function openCluster(loaded: LoadedCluster, options: OpenOptions & Pick<ClusterOptions, "twin"> = {}): Promise<ClusterAccess> {
+export async function openCluster(
+  loaded: LoadedCluster,
+  options: OpenOptions & Pick<ClusterOptions, "twin"> = {},
+): Promise<ClusterAccess> {
   const { model, paths, simulated } = loaded;
   const now = options.now ?? new Date();
   const state = fileStateStore(paths, model.name, simulated);
   // Fail early on a state file this cairn cannot use (newer schema, other cluster, real vs simulated).
   state.read();
-  const identity = await readIdentity(model, paths.dir, options);
-  const artefacts = await desiredArtefacts(loaded, paths.dir, identity, now);
+  let artefacts: Artefact[] = [];
+  let newIdentity = !existsSync(resolve(options.secrets ?? paths.secrets));
+  if (options.synthesize !== false) {
+    const identity = await readIdentity(model, paths.dir, options);
+    artefacts = await desiredArtefacts(loaded, paths.dir, identity, now);
+    newIdentity = identity.created !== undefined;
+  }
   const type = simulated ? "twin" : model.spec.provider.type;
   const target = providerTarget(
     {
@@ -187,7 +203,9 @@ export async function openCluster(loaded: LoadedCluster, options: OpenOptions & 
     },
     { simulated },
   );
-  const talosconfig = artefacts.find((a) => a.kind === "talosconfig")?.content;
+  const talosconfig =
+    artefacts.find((a) => a.kind === "talosconfig")?.content ??
+    (existsSync(paths.talosconfig) ? readFileSync(paths.talosconfig, "utf8") : undefined);
   let credentials: TalosCredentials | undefined;
   if (talosconfig) {
     const ctx = parseTalosconfig(talosconfig, model.name, paths.talosconfig);
@@ -198,7 +216,7 @@ export async function openCluster(loaded: LoadedCluster, options: OpenOptions & 
     paths,
     target,
     artefacts,
-    newIdentity: identity.created !== undefined,
+    newIdentity,
     credentials,
     state,
   });

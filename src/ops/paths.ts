@@ -31,7 +31,12 @@ export function clusterDir(specFile: string, clusterName: string): string {
  * rehearsal (same identity); what records a cluster's life (state, journal, lock, applied configs, fetched
  * kubeconfig) lives under `<dir>/twin/` for the twin, so a rehearsal never touches the real cluster's record.
  */
-export function clusterPaths(file: string, clusterName: string, dir?: string, simulated = false): ClusterPaths {
+export function clusterPaths(
+  file: string,
+  clusterName: string,
+  dir?: string,
+  simulated = false,
+): ClusterPaths {
   const d = resolve(dir ?? clusterDir(file, clusterName));
   const twinDir = join(d, "twin");
   const life = simulated ? twinDir : d;

@@ -33,7 +33,8 @@ export async function runApplyCommand(
         `  talosconfig  ${access.paths.talosconfig}`,
         `  kubeconfig   ${access.paths.kubeconfig}`,
       ];
-      if (access.simulated) lines.push(`  twin         cairn twin status --state-dir ${access.paths.twinDir}`);
+      if (access.simulated)
+        lines.push(`  twin         cairn twin status --state-dir ${access.paths.twinDir}`);
       return lines.join("\n") + "\n";
     },
   });

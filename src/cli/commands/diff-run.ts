@@ -1,4 +1,5 @@
 // Behind `cairn diff`: the running nodes against the configs the spec gives now (synthesised in memory).
+import { UserError } from "../../errors.js";
 import { openFromFlags, type ClusterFlags } from "../cluster.js";
 import { parseOutputFormat, type Io } from "../output.js";
 import { requireMachines } from "./health-run.js";
@@ -8,6 +9,13 @@ export async function runDiffCommand(opts: ClusterFlags, io: Io): Promise<number
   const access = await openFromFlags(opts);
   try {
     await requireMachines(access);
+    if (access.newIdentity)
+      throw new UserError(
+        `cairn has no secrets for ${access.model.name} at ${access.paths.secrets}: nothing was applied to compare`,
+        {
+          hint: "`cairn apply` creates the cluster; `--dir` points at another cluster directory",
+        },
+      );
     const { detectDrift, formatDrift } = await import("../../ops/drift.js");
     const report = await detectDrift(access);
     io.out(format === "json" ? JSON.stringify(report, null, 2) + "\n" : formatDrift(report));

@@ -12,7 +12,7 @@ export async function runEtcdSnapshotCommand(
   io: Io,
 ): Promise<number> {
   const format = parseOutputFormat(opts.output);
-  const ops = await openFromFlags(opts);
+  const ops = await openFromFlags(opts, undefined, { synthesize: false });
   try {
     await requireMachines(ops);
     const out =
@@ -68,7 +68,9 @@ export async function runEtcdRestoreCommand(
     refuse: (p) => refusePlan(p.plan, "restore etcd"),
     nothingToDo: () => "",
     report: (_p, result, access, format) =>
-      format === "text" && result.ok ? `etcd restored from ${file}${access.simulated ? " (SIMULATED on the twin)" : ""}\n` : "",
+      format === "text" && result.ok
+        ? `etcd restored from ${file}${access.simulated ? " (SIMULATED on the twin)" : ""}\n`
+        : "",
     failed: (result) =>
       new CairnError("etcd-restore", `restore halted at ${result.failed?.id}: ${result.failed?.error}`, {
         hint: /live etcd member/.test(result.failed?.error ?? "")

@@ -12,7 +12,7 @@ export async function requireMachines(access: ClusterAccess): Promise<void> {
 
 export async function runHealthCommand(opts: ClusterFlags, io: Io): Promise<number> {
   const format = parseOutputFormat(opts.output);
-  const access = await openFromFlags(opts);
+  const access = await openFromFlags(opts, undefined, { synthesize: false });
   try {
     await requireMachines(access);
     const { checkHealth, formatHealth } = await import("../../ops/health.js");
@@ -29,13 +29,16 @@ export async function runHealthCommand(opts: ClusterFlags, io: Io): Promise<numb
 
 export async function runStatusCommand(opts: ClusterFlags, io: Io): Promise<number> {
   const format = parseOutputFormat(opts.output);
-  const access = await openFromFlags(opts);
+  const access = await openFromFlags(opts, undefined, { synthesize: false });
   try {
     await requireMachines(access);
     const { collectStatus, formatStatusTable } = await import("../../ops/status.js");
     const rows = await collectStatus(access);
     if (format === "json")
-      io.out(JSON.stringify({ cluster: access.model.name, simulated: access.simulated, nodes: rows }, null, 2) + "\n");
+      io.out(
+        JSON.stringify({ cluster: access.model.name, simulated: access.simulated, nodes: rows }, null, 2) +
+          "\n",
+      );
     else io.out(formatStatusTable(rows, access.simulated));
     return 0;
   } finally {

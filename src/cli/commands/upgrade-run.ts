@@ -18,9 +18,8 @@ export interface UpgradeFlags extends ClusterFlags {
 export async function runUpgradeTalosCommand(opts: UpgradeFlags, io: Io): Promise<number> {
   const { parseDurationMs } = await import("../duration.js");
   const nodeTimeoutMs = parseDurationMs(opts.nodeTimeout ?? "15m", "--node-timeout");
-  const { prepareTalosUpgrade, refuseBlockedUpgrade, upgradeReport } = await import(
-    "../../ops/upgrade-talos/run.js"
-  );
+  const { prepareTalosUpgrade, refuseBlockedUpgrade, upgradeReport } =
+    await import("../../ops/upgrade-talos/run.js");
   return runOperation<PreparedTalosUpgrade>(io, {
     operation: "upgrade talos",
     flags: opts,
@@ -34,39 +33,50 @@ export async function runUpgradeTalosCommand(opts: UpgradeFlags, io: Io): Promis
       }),
     show: (p, access) => describePlan(p.plan, access.simulated),
     dryRun: (p, access, format) =>
-      format === "json" ? JSON.stringify({ plan: p.plan }, null, 2) + "\n" : describePlan(p.plan, access.simulated),
+      format === "json"
+        ? JSON.stringify({ plan: p.plan }, null, 2) + "\n"
+        : describePlan(p.plan, access.simulated),
     refuse: (p) => refuseBlockedUpgrade(p.plan, p.to),
-    nothingToDo: (p, access) => `every node already runs ${p.to}${access.simulated ? " (SIMULATED on the twin)" : ""}\n`,
+    nothingToDo: (p, access) =>
+      `every node already runs ${p.to}${access.simulated ? " (SIMULATED on the twin)" : ""}\n`,
     report: (p, result, access, format) => {
       const report = upgradeReport(access, p, result);
       if (format === "json")
         return JSON.stringify({ type: "report", to: report.to, nodes: report.nodes, ok: result.ok }) + "\n";
-      return report.nodes.map((n) => `  ${n.node.padEnd(24)} ${n.outcome}${n.error ? `: ${n.error}` : ""}\n`).join("");
+      return report.nodes
+        .map((n) => `  ${n.node.padEnd(24)} ${n.outcome}${n.error ? `: ${n.error}` : ""}\n`)
+        .join("");
     },
     failed: (result, p, access) => {
       const failed = upgradeReport(access, p, result).nodes.find((n) => n.outcome === "failed");
       return new CairnError(
         "upgrade-failed",
-        failed ? `upgrade halted: ${failed.error}` : `upgrade halted at ${result.failed?.id}: ${result.failed?.error}`,
-        { hint: "nodes not yet started were left untouched; fix the cause and run the same command again to resume" },
+        failed
+          ? `upgrade halted: ${failed.error}`
+          : `upgrade halted at ${result.failed?.id}: ${result.failed?.error}`,
+        {
+          hint: "nodes not yet started were left untouched; fix the cause and run the same command again to resume",
+        },
       );
     },
   });
 }
 
 export async function runUpgradeKubernetesCommand(opts: UpgradeFlags, io: Io): Promise<number> {
-  const { prepareKubernetesUpgrade, refuseBlockedKubernetesUpgrade } = await import(
-    "../../ops/upgrade-kubernetes/run.js"
-  );
+  const { prepareKubernetesUpgrade, refuseBlockedKubernetesUpgrade } =
+    await import("../../ops/upgrade-kubernetes/run.js");
   return runOperation<PreparedOperation & { to: string }>(io, {
     operation: "upgrade kubernetes",
     flags: opts,
     question: "Upgrade these nodes?",
     writeArtefacts: false,
-    prepare: (access) => prepareKubernetesUpgrade(access, { to: opts.to!, maxUnavailable: opts.maxUnavailable }),
+    prepare: (access) =>
+      prepareKubernetesUpgrade(access, { to: opts.to!, maxUnavailable: opts.maxUnavailable }),
     show: (p, access) => describePlan(p.plan, access.simulated),
     dryRun: (p, access, format) =>
-      format === "json" ? JSON.stringify({ plan: p.plan }, null, 2) + "\n" : describePlan(p.plan, access.simulated),
+      format === "json"
+        ? JSON.stringify({ plan: p.plan }, null, 2) + "\n"
+        : describePlan(p.plan, access.simulated),
     refuse: (p) => refuseBlockedKubernetesUpgrade(p.plan, p.to),
     nothingToDo: (p) => `every node already runs Kubernetes ${p.to}\n`,
     report: (p, result, access, format) => {

@@ -27,7 +27,9 @@ export function applyConfigHandler(access: ClusterAccess): ActionHandler {
       throw new CairnError(
         "config-changed",
         `${node}: the config cairn would send now (${short(desired?.hash)}) is not the one this plan was made with (${short(planned)}); nothing was applied to ${node}`,
-        { hint: "the spec or its patches changed after the plan was made: run `cairn apply` again to plan with them" },
+        {
+          hint: "the spec or its patches changed after the plan was made: run `cairn apply` again to plan with them",
+        },
       );
     const { text, hash } = desired;
     const role = action.params.role === "controlplane" ? "controlplane" : "worker";

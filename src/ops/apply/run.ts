@@ -33,7 +33,15 @@ export async function buildApply(access: ClusterAccess, options: ScaleOptions = 
   }
   const { joining, leaving } = membership(model, state);
   const provider = access.target.plan({ observed, joining, leaving });
-  const plan = buildApplyPlan({ model, state, configs, applied, simulated: access.simulated, provider, options });
+  const plan = buildApplyPlan({
+    model,
+    state,
+    configs,
+    applied,
+    simulated: access.simulated,
+    provider,
+    options,
+  });
   const handlers = { ...applyHandlers(access) };
   let concurrency = 4;
   let recordUpgrade = (): void => undefined;

@@ -11,7 +11,6 @@ import { gateHandler } from "../gates.js";
 import { nodeVersion } from "../observe.js";
 import { brief, sleep, withTimeout } from "../support.js";
 
-
 type NodeView =
   | { mode: "normal"; stage: string; etcdMember: boolean }
   | { mode: "maintenance" }

@@ -12,7 +12,8 @@ export function prepareEtcdRestore(access: ClusterAccess, options: RestoreOption
 
 export async function runEtcdRestore(
   access: ClusterAccess,
-  options: RestoreOptions & Omit<ExecuteOptions, "writeArtefacts"> & { onEvent?: (e: AnyEngineEvent) => void },
+  options: RestoreOptions &
+    Omit<ExecuteOptions, "writeArtefacts"> & { onEvent?: (e: AnyEngineEvent) => void },
 ): Promise<{ plan: Plan; result: RunResult }> {
   const prepared = prepareEtcdRestore(access, options);
   return { plan: prepared.plan, result: await executeOperation(access, prepared, options) };

@@ -5,7 +5,13 @@
 import { parseAllDocuments, type Document } from "yaml";
 import type { Action, Plan } from "../../engine/types.js";
 import type { Model } from "../../clusterspec/model.js";
-import { compareMinor, kubernetesSupported, minorOf, parseVersion, talosMinor } from "../../talos/versions.js";
+import {
+  compareMinor,
+  kubernetesSupported,
+  minorOf,
+  parseVersion,
+  talosMinor,
+} from "../../talos/versions.js";
 import { parseMaxUnavailable } from "../support.js";
 
 export const KUBERNETES_OPERATION = "upgrade kubernetes";

@@ -40,7 +40,8 @@ export interface KubernetesUpgradeReport {
   result?: RunResult;
 }
 
-export interface RunKubernetesUpgradeOptions extends KubernetesUpgradeOptions, Omit<ExecuteOptions, "writeArtefacts"> {
+export interface RunKubernetesUpgradeOptions
+  extends KubernetesUpgradeOptions, Omit<ExecuteOptions, "writeArtefacts"> {
   onEvent?: (e: AnyEngineEvent) => void;
   signal?: AbortSignal;
   confirm?: (plan: Plan) => Promise<boolean>;
