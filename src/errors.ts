@@ -1,18 +1,66 @@
 // Typed errors shared by every boundary. A CairnError is an expected failure the user can act on: the CLI prints
-// its message and hint without a stack trace and exits with its exit code. Anything else is a bug.
+// its message and hint without a stack trace and exits with its exit code. Anything else is a bug (exit 70).
+// Every error code is in the table below, so tools and tests can rely on them and a new one is a visible choice.
+
+export const ERROR_CODES = {
+  // input
+  user: "bad input: a file, a flag, an argument",
+  // the cluster's own files and records
+  state: "the state file cannot be used (corrupt, newer schema, another cluster, real vs simulated)",
+  journal: "the journal cannot be written",
+  lock: "the cluster lock cannot be taken or kept",
+  locked: "another cairn process is running on this cluster",
+  "artefact-exists": "a file cairn only ever creates appeared meanwhile (a new cluster identity)",
+  // plans and their runs
+  "plan-blocked": "the plan has findings that stop it before anything changes",
+  "plan-invalid": "a malformed plan (a bug in a planner)",
+  timeout: "an action ran past its timeout",
+  interrupted: "the run was interrupted (Ctrl-C); running it again resumes it",
+  aborted: "the user did not confirm",
+  apply: "a node cannot take the config cairn would give it",
+  "apply-failed": "cairn apply halted at a failed action",
+  "config-changed": "the config to send is not the one the plan was made with",
+  // upgrades
+  "upgrade-preflight": "the upgrade's pre-flight checks refused it",
+  "upgrade-rejected": "a node refused the upgrade call",
+  "upgrade-rolled-back": "a node came back on its old version (Talos A/B rollback)",
+  "upgrade-version": "a node came back on an unexpected version",
+  "upgrade-failed": "a rolling upgrade halted",
+  "k8s-upgrade": "a Kubernetes component upgrade failed on a node",
+  // etcd
+  etcd: "an etcd membership change needs the user's say",
+  "etcd-unhealthy": "etcd is not healthy enough for the operation",
+  "etcd-snapshot": "an etcd snapshot could not be taken or failed its check",
+  "etcd-restore": "an etcd restore step failed",
+  // the Talos API boundary
+  "talos.unreachable": "no Talos endpoint answered",
+  "talos.certificate": "TLS with the node failed (certificate, fingerprint)",
+  "talos.permission-denied": "the client certificate lacks the role for the call",
+  "talos.maintenance-mode": "the call needs a node out of maintenance mode, or in it",
+  "talos.version-mismatch": "the node's Talos version does not support the call",
+  "talos.timeout": "a Talos API call timed out",
+  "talos.node": "a node answered the call with an error",
+  "talos.call": "a Talos API call failed",
+  "talos.protocol": "a Talos API reply cairn cannot read",
+  // the twin
+  twin: "the twin (the simulated fleet) cannot do what was asked",
+  "twin-etcd": "an etcd member of the twin failed",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 export interface CairnErrorOptions {
-  hint?: string;
+  hint?: string | undefined;
   exitCode?: number;
   cause?: unknown;
 }
 
 export class CairnError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly exitCode: number;
 
-  constructor(code: string, message: string, options: CairnErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: CairnErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "CairnError";
     this.code = code;

@@ -251,21 +251,46 @@ export function buildApplyPlan(input: ApplyPlanInput): Plan {
   warnings.push(...scale.warnings);
 
   // ---- the health gate closes every run that changed something ---------------------------------------------
-  if (actions.length > 0) {
-    const cni = cniOf(model);
-    add({
-      id: "health-gate",
-      kind: "health-gate",
-      title: `health gate: etcd, services, machine readiness${cni === "flannel" ? ", Kubernetes nodes Ready" : ` (CNI ${cni} not installed yet: node readiness not awaited)`}${sim}`,
-      dependsOn: actions.map((a) => a.id),
-      params: {
-        nodes: model.nodes.map((n) => n.name),
-        controlplanes: controlPlanes.map((n) => n.name),
-        cni,
-      },
-      timeoutMs: TIMEOUTS.healthGate,
-    });
-  }
+  if (actions.length > 0) add({ ...healthGate(model, simulated), dependsOn: actions.map((a) => a.id) });
 
   return { operation: "apply", actions, blockers, warnings };
+}
+
+/** The last action of every apply that changes something: etcd, services, readiness (what the CNI allows). */
+export function healthGate(model: Model, simulated: boolean): Action {
+  const cni = cniOf(model);
+  return {
+    id: "health-gate",
+    kind: "health-gate",
+    title: `health gate: etcd, services, machine readiness${cni === "flannel" ? ", Kubernetes nodes Ready" : ` (CNI ${cni} not installed yet: node readiness not awaited)`}${simulated ? " (simulated)" : ""}`,
+    dependsOn: [],
+    params: {
+      nodes: model.nodes.map((n) => n.name),
+      controlplanes: cps(model.nodes).map((n) => n.name),
+      cni,
+    },
+    timeoutMs: TIMEOUTS.healthGate,
+  };
+}
+
+/**
+ * A spec-driven rolling upgrade merged into an apply plan: after the apply's own prerequisites, before its config
+ * changes (a version change may change the config contract: a node gets its new config after its upgrade, never
+ * before — the old Talos would reject documents it does not know), and the health gate last, after everything.
+ */
+export function mergeUpgrade(apply: readonly Action[], upgrade: readonly Action[], gate: Action): Action[] {
+  const health = apply.find((a) => a.id === "health-gate") ?? gate;
+  const isChange = (a: Action): boolean =>
+    (a.kind === "apply-config" && a.params.maintenance === false) || a.id.startsWith("wait-ready:");
+  const mine = apply.filter((a) => a.id !== "health-gate");
+  const before = mine.filter((a) => !isChange(a));
+  const changes = mine.filter(isChange).map((a) => ({ ...a, dependsOn: [...a.dependsOn] }));
+  const tail = before.length ? [before[before.length - 1]!.id] : [];
+  const merged: Action[] = upgrade.map((a) => (a.dependsOn.length === 0 ? { ...a, dependsOn: [...tail] } : a));
+  const upgradeIds = merged.map((a) => a.id);
+  const changeIds = new Set(changes.map((a) => a.id));
+  for (const c of changes)
+    if (!c.dependsOn.some((d) => changeIds.has(d))) c.dependsOn = [...c.dependsOn, ...upgradeIds];
+  const all = [...before, ...merged, ...changes];
+  return [...all, { ...health, dependsOn: all.map((a) => a.id) }];
 }

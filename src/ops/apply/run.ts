@@ -3,14 +3,13 @@
 // rolling upgrade (which observes the nodes' running versions), after the config changes' prerequisites and
 // before the health gate. Building the plan reads only; the record changes once the operation runs.
 import { rmSync } from "node:fs";
-import type { Action } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
 import type { PreparedOperation } from "../operation.js";
 import type { ScaleOptions } from "../scale/plan.js";
 import { emptyState, readAppliedConfig, type CairnState } from "../state.js";
 import { UPGRADE_SECTION } from "../observe.js";
 import { applyHandlers } from "./handlers.js";
-import { buildApplyPlan, membership } from "./plan.js";
+import { buildApplyPlan, healthGate, membership, mergeUpgrade } from "./plan.js";
 
 export interface PreparedApply extends PreparedOperation {
   /** The provider's observation, in one line ("no twin is running: apply starts one …"). */
@@ -55,26 +54,7 @@ export async function buildApply(access: ClusterAccess, options: ScaleOptions = 
     const { upgradeHandlers } = await import("../upgrade-talos/handlers.js");
     const up = await buildTalosUpgradePlan(access, {});
     if (up.plan.actions.length > 0 || up.plan.blockers.length > 0) {
-      const health = plan.actions.find((a) => a.id === "health-gate");
-      // A version change may change the config contract: a node gets its new config after its upgrade, never
-      // before (the old Talos would reject documents it does not know).
-      const isChange = (a: Action): boolean =>
-        (a.kind === "apply-config" && a.params.maintenance === false) || a.id.startsWith("wait-ready:");
-      const mine = plan.actions.filter((a) => a !== health);
-      const before = mine.filter((a) => !isChange(a));
-      const changes = mine.filter(isChange);
-      const tail = before.length ? [before[before.length - 1]!.id] : [];
-      const merged: Action[] = up.plan.actions.map((a) =>
-        a.dependsOn.length === 0 ? { ...a, dependsOn: [...tail] } : a,
-      );
-      const upgradeIds = merged.map((a) => a.id);
-      const changeIds = new Set(changes.map((a) => a.id));
-      for (const c of changes)
-        if (!c.dependsOn.some((d) => changeIds.has(d))) c.dependsOn = [...c.dependsOn, ...upgradeIds];
-      plan.actions = [...before, ...merged, ...changes];
-      plan.actions.push(health ?? healthGate(access));
-      const gate = plan.actions[plan.actions.length - 1]!;
-      gate.dependsOn = plan.actions.filter((a) => a !== gate).map((a) => a.id);
+      plan.actions = mergeUpgrade(plan.actions, up.plan.actions, healthGate(model, access.simulated));
       plan.blockers.push(...up.plan.blockers);
       plan.warnings.push(...up.plan.warnings);
       concurrency = Math.max(concurrency, upgradeConcurrency(up.plan));
@@ -117,20 +97,4 @@ function forgetRecord(access: ClusterAccess): void {
   });
   rmSync(access.paths.applied, { recursive: true, force: true });
   rmSync(access.paths.journal, { force: true });
-}
-
-function healthGate(access: ClusterAccess): Action {
-  const { model } = access;
-  return {
-    id: "health-gate",
-    kind: "health-gate",
-    title: `health gate: etcd, services, machine readiness${access.simulated ? " (simulated)" : ""}`,
-    dependsOn: [],
-    params: {
-      nodes: model.nodes.map((n) => n.name),
-      controlplanes: model.nodes.filter((n) => n.role === "controlplane").map((n) => n.name),
-      cni: model.spec.addons?.cni?.type ?? "flannel",
-    },
-    timeoutMs: 15 * 60_000,
-  };
 }

@@ -1,7 +1,7 @@
 // Typed failures of the Talos machine API boundary. Everything the client throws is one of these, so commands and
 // the engine can react (retry, fall back, tell the user which role or mode is needed) without parsing messages.
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { CairnError, type CairnErrorOptions } from "../../errors.js";
+import { CairnError, type CairnErrorOptions, type ErrorCode } from "../../errors.js";
 
 export interface TalosErrorDetails {
   /** gRPC status code, when the failure came from a call. */
@@ -18,7 +18,7 @@ export class TalosApiError extends CairnError {
   readonly node: string | undefined;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     details: TalosErrorDetails = {},
     options: CairnErrorOptions = {},
