@@ -294,7 +294,7 @@ describe("runPlan: halt on failure", () => {
 
   it("carries a typed error's hint to the result, so the user learns what to do", async () => {
     const gate: ActionHandler = async () => {
-      throw new CairnError("node-dead", "cannot reset w1: unreachable", {
+      throw new CairnError("etcd", "cannot reset w1: unreachable", {
         hint: "pass --force to remove it anyway",
       });
     };
