@@ -112,8 +112,8 @@ export class UiServer {
     this.svg = renderSvg(layoutTopology(sources.model), { live: true });
     const title = `cairn ui: ${sources.cluster}${sources.simulated ? " (SIMULATED twin)" : ""}`;
     this.page = readAsset("index.html")
-      .replace("<!--TITLE-->", escapeXml(title))
-      .replace("<!--CLUSTER-->", escapeXml(sources.cluster))
+      .replaceAll("<!--TITLE-->", escapeXml(title))
+      .replaceAll("<!--CLUSTER-->", escapeXml(sources.cluster))
       .replace("<!--SIMULATED-->", sources.simulated ? "simulated" : "real")
       .replace("<!--TOPOLOGY-->", this.svg);
     for (const [path, a] of Object.entries(ASSETS)) this.assets.set(path, readAsset(a.file));

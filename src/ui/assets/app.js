@@ -54,11 +54,12 @@ function renderTopologyStatus() {
     if (!status) continue;
     if (!n) status.textContent = "";
     else {
+      // Short enough for the box: verdict, what it is doing, its etcd role, a twin fault.
       const parts = [VERDICT_TEXT[n.verdict]];
-      if (busy.has(name)) parts.push("operation running");
-      if (n.stage) parts.push(n.stage);
-      if (n.etcd && n.role === "controlplane") parts.push(`etcd ${n.etcd}`);
-      if (n.faults.length) parts.push(`fault ${n.faults.join(",")}`);
+      if (busy.has(name)) parts.push("in operation");
+      else if (n.stage) parts.push(n.stage);
+      if (["leader", "follower", "learner"].includes(n.etcd)) parts.push(`etcd ${n.etcd}`);
+      if (n.faults.length) parts.push(n.faults.join(","));
       status.textContent = parts.join(" · ");
     }
   }
@@ -190,7 +191,7 @@ function renderProgress() {
   }
   const done = p.steps.filter((s) => s.state === "done").length;
   const label = `${p.done} of ${p.actions} action(s) done`;
-  box.replaceChildren(
+  const parts = [
     el(
       "p",
       { "data-run-state": p.state },
@@ -223,7 +224,8 @@ function renderProgress() {
         ),
       ),
     ),
-  );
+  ];
+  box.replaceChildren(...parts.filter((x) => x !== null));
   renderTopologyStatus();
 }
 
