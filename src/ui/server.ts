@@ -63,9 +63,11 @@ export function isLoopbackHost(host: string): boolean {
 
 /** Parses --listen: "PORT", "HOST:PORT" or "[IPv6]:PORT"; port 0 picks a free one. */
 export function parseListen(value: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))?:?(\d{1,5})$/.exec(value.trim());
-  const port = m ? Number(m[3]) : NaN;
-  const host = m ? (m[1] ?? m[2] ?? "127.0.0.1") : "";
+  const v = value.trim();
+  const m =
+    /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(v) ?? /^([^:[\]]+):(\d{1,5})$/.exec(v) ?? /^()(\d{1,5})$/.exec(v);
+  const host = m?.[1] || "127.0.0.1";
+  const port = m ? Number(m[2]) : NaN;
   if (!m || port > 65535 || (host !== "localhost" && isIP(host) === 0))
     throw new Error(`--listen "${value}" is not HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080, 0.0.0.0:8080)`);
   return { host, port };
@@ -88,6 +90,7 @@ export class UiServer {
   private plan: PlanState = { status: "computing", at: null, view: null, error: null };
   private progress: RunProgress | undefined;
   private titles = new Map<string, string>();
+  private runTitles: { run: string; titles: Map<string, string> } = { run: "", titles: new Map() };
   private readonly nodes: Set<string>;
   private readonly svg: string;
   private readonly page: string;
@@ -218,7 +221,6 @@ export class UiServer {
       }
       this.planRun = undefined;
       this.broadcast("plan", this.plan);
-      if (this.progress) this.onJournal(); // titles may be known now
       if (this.planAgain && !this.stopped) {
         this.planAgain = false;
         void this.refreshPlan();
@@ -229,8 +231,13 @@ export class UiServer {
 
   private onJournal(): void {
     const before = this.progress?.state;
+    // A run is titled from the plans known when it started: a plan built later (after it ended) may reuse its
+    // action ids for other work (the same upgrade ids, another version), and would mislabel its steps.
+    const head = this.tail.records[0];
+    if (head && head.run !== this.runTitles.run)
+      this.runTitles = { run: head.run, titles: new Map(this.titles) };
     this.progress = foldProgress(this.tail.records, {
-      titles: this.titles,
+      titles: this.runTitles.titles,
       nodes: this.nodes,
       alive: processAlive,
     });
