@@ -105,6 +105,7 @@ export class UiServer {
   private planAgain = false;
   private sweeping: Promise<void> | undefined;
   private address: { host: string; port: number } | undefined;
+  private stateText: string | undefined;
 
   constructor(
     private readonly sources: UiSources,
@@ -236,6 +237,7 @@ export class UiServer {
     const head = this.tail.records[0];
     if (head && head.run !== this.runTitles.run)
       this.runTitles = { run: head.run, titles: new Map(this.titles) };
+    this.stateText = undefined;
     this.progress = foldProgress(this.tail.records, {
       titles: this.runTitles.titles,
       nodes: this.nodes,
@@ -276,14 +278,22 @@ export class UiServer {
   }
 
   private broadcast(event: string, data: unknown): void {
+    this.stateText = undefined; // every broadcast is a change of state
     if (this.clients.size === 0) return;
     const payload = { sent: Date.now(), data };
     const frame = `event: ${event}\ndata: ${this.guard(JSON.stringify(payload), `event ${event}`)}\n\n`;
     for (const c of this.clients) c.write(frame);
   }
 
-  private send(res: ServerResponse, status: number, type: string, body: string, where: string): void {
-    const text = this.guard(body, where);
+  private send(
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string,
+    where: string,
+    guarded = false,
+  ): void {
+    const text = guarded ? body : this.guard(body, where);
     res.writeHead(status, {
       ...SECURITY_HEADERS,
       "content-type": type,
@@ -352,8 +362,11 @@ export class UiServer {
     if (req.method === "GET" && asset) return this.send(res, 200, asset.type, this.assets.get(path)!, path);
     if (req.method === "GET" && path === "/api/topology.svg")
       return this.send(res, 200, "image/svg+xml; charset=utf-8", this.svg, path);
-    if (req.method === "GET" && path === "/api/state")
-      return this.send(res, 200, "application/json; charset=utf-8", JSON.stringify(this.state()), path);
+    if (req.method === "GET" && path === "/api/state") {
+      // Serialised (and guarded) once per change, however many viewers reload.
+      this.stateText ??= this.guard(JSON.stringify(this.state()), path);
+      return this.send(res, 200, "application/json; charset=utf-8", this.stateText, path, true);
+    }
     if (req.method === "GET" && path === "/events") return this.subscribe(req, res);
     if (req.method === "POST" && path === "/api/plan") {
       // A cross-site form cannot carry the SameSite cookie, and a script from another origin says so in Origin.
