@@ -324,6 +324,9 @@ describe("cairn ui on the twin (homelab example, 3 control planes)", () => {
     );
     expect(nodeNames).toContain(runningNode);
     await shot("homelab-upgrade-running");
+    // The README's picture: `CAIRN_UI_DOCS_SCREENSHOT=1 npx vitest run test/ui/browser.test.ts` renews it.
+    if (process.env.CAIRN_UI_DOCS_SCREENSHOT === "1")
+      await page.screenshot({ path: join(REPO_ROOT, "docs/ui-homelab.png"), fullPage: true });
     const r = await upgrade;
     expect(r.code, r.err).toBe(0);
     await page.waitForSelector('[data-run-state="succeeded"]', { timeout: 15_000 });
@@ -376,4 +379,20 @@ describe("cairn ui on the twin (homelab example, 3 control planes)", () => {
     expect(h.code, h.err).toBe(0);
     await page.waitForSelector(up, { timeout: 30_000 });
   }, 60_000);
+
+  it("stops on SIGTERM with exit 0, closing the page's stream", async () => {
+    const closed = page.waitForFunction(
+      () => document.querySelector("#connection")?.textContent?.startsWith("disconnected"),
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
+    const exited = new Promise<number | null>((r) => ui!.once("exit", (code) => r(code)));
+    ui!.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    await closed;
+    expect(uiErr).toMatch(/stopping cairn ui/);
+    expect(uiErr).not.toMatch(/internal error/);
+  });
 });
