@@ -324,9 +324,9 @@ export class UiServer {
   private hostAllowed(req: IncomingMessage): boolean {
     if (!isLoopbackHost(this.options.host)) return true;
     const host = (req.headers.host ?? "").toLowerCase();
-    const port = this.address?.port;
-    const name = host.replace(/:\d+$/, "");
-    return isLoopbackHost(name) && host.endsWith(`:${port}`);
+    const m = /^(.*?)(?::(\d+))?$/.exec(host)!;
+    const port = m[2] === undefined ? 80 : Number(m[2]);
+    return isLoopbackHost(m[1]!) && port === this.address?.port;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -240,7 +240,14 @@ function connect() {
   const conn = $("connection");
   const source = new EventSource("/events");
   source.addEventListener("open", () => (conn.textContent = "live"));
-  source.addEventListener("error", () => (conn.textContent = "disconnected: retrying…"));
+  source.addEventListener("error", () => {
+    // The browser retries by itself; a closed stream means the server refused it (stopped, or restarted with a
+    // new token).
+    conn.textContent =
+      source.readyState === EventSource.CLOSED
+        ? "disconnected: cairn ui stopped or restarted; open the URL it printed"
+        : "disconnected: retrying…";
+  });
   source.addEventListener("hello", (e) => {
     const h = JSON.parse(e.data).data;
     $("simulated-banner").hidden = !h.simulated;
