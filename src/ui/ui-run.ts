@@ -20,6 +20,15 @@ function refreshMs(value: string): number {
   return ms;
 }
 
+/** What to tell the user when the page is reachable from other hosts (undefined on loopback). */
+export function listenWarning(host: string, port: number): string | undefined {
+  if (isLoopbackHost(host)) return undefined;
+  return (
+    `listening on ${host.includes(":") ? `[${host}]` : host}:${port}, not loopback: anyone who can reach this host ` +
+    "and learns the token sees the cluster's topology, health and plan; the connection is plain HTTP"
+  );
+}
+
 export async function runUiCommand(opts: UiCommandFlags, io: Io, signal?: AbortSignal): Promise<number> {
   let listen: { host: string; port: number };
   try {
@@ -50,11 +59,8 @@ export async function runUiCommand(opts: UiCommandFlags, io: Io, signal?: AbortS
       hint: code === "EADDRINUSE" ? "pick another port, or 0 for a free one" : "check the address",
     });
   }
-  if (!isLoopbackHost(listen.host))
-    io.err(
-      `warning: listening on ${listen.host}:${bound.port}, not loopback: anyone who can reach this host and ` +
-        "learns the token sees the cluster's topology, health and plan; the connection is plain HTTP\n",
-    );
+  const warning = listenWarning(listen.host, bound.port);
+  if (warning) io.err(`warning: ${warning}\n`);
   io.out(
     `cairn ui for ${sources.cluster}${sources.simulated ? " (SIMULATED on the twin)" : ""}: open\n  ${bound.url}\n` +
       "(the token in the URL is the only way in; Ctrl-C stops the server)\n",

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireModel } from "../../src/clusterspec/load.js";
 import { isLoopbackHost, parseListen, UiServer } from "../../src/ui/server.js";
+import { listenWarning } from "../../src/ui/ui-run.js";
 import type { PlanView, UiSources } from "../../src/ui/sources.js";
 import type { HealthReportLike } from "../../src/ui/snapshot.js";
 import { REPO_ROOT } from "../helpers/shared.js";
@@ -22,6 +23,12 @@ describe("--listen", () => {
       expect(() => parseListen(bad), bad).toThrow(/--listen/);
     expect(["127.0.0.1", "127.9.9.9", "::1", "[::1]", "localhost"].every(isLoopbackHost)).toBe(true);
     expect(["0.0.0.0", "10.0.0.1", "::", "example.com"].some(isLoopbackHost)).toBe(false);
+    expect(listenWarning("127.0.0.1", 8080)).toBeUndefined();
+    expect(listenWarning("::1", 8080)).toBeUndefined();
+    expect(listenWarning("0.0.0.0", 8080)).toMatch(
+      /^listening on 0\.0\.0\.0:8080, not loopback: .*plain HTTP$/,
+    );
+    expect(listenWarning("::", 8080)).toMatch(/^listening on \[::\]:8080/);
   });
 });
 
@@ -147,6 +154,39 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.stop();
+});
+
+describe("the ui server on IPv6 loopback", () => {
+  it("serves [::1] and accepts only a [::1] Host", async () => {
+    const v6 = new UiServer(sources, { host: "::1", port: 0, refreshMs: 60_000 });
+    const bound = await v6.start();
+    try {
+      expect(bound.url).toMatch(/^http:\/\/\[::1\]:\d+\/\?token=/);
+      const u = new URL(bound.url);
+      const get = (host: string): Promise<number> =>
+        new Promise((resolve, reject) => {
+          const req = request(
+            {
+              host: "::1",
+              port: u.port,
+              path: "/api/state",
+              headers: { host, authorization: `Bearer ${v6.token}` },
+            },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
+          req.on("error", reject);
+          req.end();
+        });
+      expect(await get(`[::1]:${u.port}`)).toBe(200);
+      expect(await get(`evil.example:${u.port}`)).toBe(403);
+      expect(await get(`[::1]:${Number(u.port) + 1}`)).toBe(403);
+    } finally {
+      await v6.stop();
+    }
+  });
 });
 
 describe("the ui server", () => {
