@@ -2,6 +2,8 @@
 // the token-for-cookie exchange, 403 without it, asset types, the event stream fanning one sweep out to every
 // viewer, the secret guard, the cross-origin refusal for POST, and a clean stop. The cluster behind it is a stub of
 // the adapter's interface over a real example's model.
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -154,6 +156,31 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.stop();
+});
+
+describe("the page's assets", () => {
+  it("ship in the npm package: the build copies them into dist/, which `files` includes", () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+      files: string[];
+      scripts: { build: string };
+    };
+    expect(pkg.files).toContain("dist");
+    expect(pkg.scripts.build).toContain("scripts/copy-assets.js");
+    // What `npm pack` would put in the tarball, as npm itself lists it (no build: dist/ is current).
+    const listed = JSON.parse(
+      execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      }),
+    ) as { files: { path: string }[] }[];
+    const paths = new Set(listed[0]!.files.map((f) => f.path));
+    for (const f of readdirSync(join(REPO_ROOT, "src/ui/assets"))) {
+      expect(paths.has(`dist/ui/assets/${f}`), f).toBe(true);
+      expect(readFileSync(join(REPO_ROOT, "dist/ui/assets", f), "utf8")).toBe(
+        readFileSync(join(REPO_ROOT, "src/ui/assets", f), "utf8"),
+      );
+    }
+  });
 });
 
 describe("the ui server on IPv6 loopback", () => {
