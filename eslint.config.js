@@ -22,4 +22,11 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  {
+    // The `cairn ui` page's script runs in the browser, not in Node.
+    files: ["src/ui/assets/**/*.js"],
+    languageOptions: {
+      globals: { document: "readonly", Node: "readonly", EventSource: "readonly", fetch: "readonly" },
+    },
+  },
 );

@@ -9,6 +9,8 @@ command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 command -v age >/dev/null 2>&1 || missing+=(age)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The `cairn ui` browser tests drive Debian's Chromium (never a browser a test tool downloads).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]} from Debian" >&2
   SUDO=""

@@ -18,7 +18,9 @@ function newest(dir: string, suffix: string): number {
 export function distIsStale(): boolean {
   const dist = join(REPO_ROOT, "dist");
   if (!existsSync(join(dist, "twin/daemon.js")) || !existsSync(join(dist, "talos/api/proto"))) return true;
-  return newest(join(REPO_ROOT, "src"), ".ts") > newest(dist, ".js");
+  if (!existsSync(join(dist, "ui/assets"))) return true;
+  const src = join(REPO_ROOT, "src");
+  return Math.max(newest(src, ".ts"), newest(join(src, "ui/assets"), "")) > newest(dist, ".js");
 }
 
 export function ensureBuilt(): void {
@@ -32,7 +34,9 @@ export function ensureBuilt(): void {
   } catch {
     // Type errors elsewhere in the tree do not stop tsc from emitting.
   }
+  // The same runtime files `npm run build` copies (scripts/copy-assets.js).
   cpSync(join(REPO_ROOT, "src/talos/api/proto"), join(REPO_ROOT, "dist/talos/api/proto"), {
     recursive: true,
   });
+  cpSync(join(REPO_ROOT, "src/ui/assets"), join(REPO_ROOT, "dist/ui/assets"), { recursive: true });
 }

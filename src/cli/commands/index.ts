@@ -17,6 +17,8 @@ import { registerEtcd } from "./etcd.js";
 import { registerHealth } from "./health.js";
 import { registerStatus } from "./status.js";
 import { registerDiff } from "./diff.js";
+import { registerDiagram } from "./diagram.js";
+import { registerUi } from "./ui.js";
 
 /** Registers a command; `argv` lets a command with many subcommands load them only when it is the one invoked. */
 export type RegisterCommand = (program: Command, io: Io, argv: readonly string[]) => void | Promise<void>;
@@ -39,4 +41,6 @@ export const commands: RegisterCommand[] = [
   registerHealth,
   registerEtcd,
   registerUpgrade,
+  registerDiagram,
+  registerUi,
 ];

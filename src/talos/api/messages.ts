@@ -19,7 +19,7 @@ const PROTO_FILES = [
 
 /**
  * The folder holding the .proto files. From src/ they sit next to this module; a build copies them to dist/ (see
- * scripts/copy-protos.js), and a repository checkout running dist/ without that copy falls back to src/.
+ * scripts/copy-assets.js), and a repository checkout running dist/ without that copy falls back to src/.
  */
 export function protoDir(): string {
   const candidates = [
