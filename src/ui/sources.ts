@@ -1,28 +1,20 @@
-// The ONE place `cairn ui` reaches into src/ops and src/cli: opening the cluster, the health sweep, the pending
+// The ONE place `cairn ui` reaches into src/ops: opening the cluster, the health sweep, the pending
 // plan, the twin's faults and the credential files whose contents must never reach the page. Everything else in
 // src/ui sees only the UiSources interface, so the day-2 layer can be restructured by rewiring this file alone.
 //
 // Calls made here:
-//   src/cli/cluster.ts        openFromFlags(flags)             → ClusterAccess (opened reading only)
 //   src/ops/health.ts         checkHealth(access, {timeoutMs}) → HealthReport (what `cairn health` reports)
 //   src/ops/apply/run.ts      buildApply(access)               → { plan } (what `cairn plan` shows)
-//   src/cli/cluster.ts        planJson(plan, access)           → `cairn plan --output json`'s document
+//   src/ops/plan-view.ts      planJson(plan, access)           → `cairn plan --output json`'s document
 //   ClusterAccess             the twin's slots (its provider record), paths, target.observe(), close()
 //   src/twin/daemon.ts        status(twinDir)                  → the twin's faults per slot
 import { existsSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { UserError } from "../errors.js";
+import type { ClusterAccess } from "../ops/access.js";
 import type { TwinRecord } from "../providers/twin/target.js";
 import type { HealthReportLike } from "./snapshot.js";
 import type { TopologyModel } from "./topology.js";
-
-export interface UiFlags {
-  file: string;
-  twin?: boolean;
-  dir?: string;
-  twinSubnet?: string;
-  twinReboot?: string;
-}
 
 /** `cairn plan --output json`'s document, as the page reads it. */
 export interface PlanView {
@@ -59,16 +51,9 @@ export interface UiSources {
   close(): Promise<void>;
 }
 
-export async function openUiSources(flags: UiFlags): Promise<UiSources> {
-  const { openFromFlags, planJson } = await import("../cli/cluster.js");
-  const cluster = await openFromFlags({
-    file: flags.file,
-    output: "text",
-    ...(flags.twin ? { twin: true } : {}),
-    ...(flags.dir ? { dir: flags.dir } : {}),
-    ...(flags.twinSubnet ? { twinSubnet: flags.twinSubnet } : {}),
-    ...(flags.twinReboot ? { twinReboot: flags.twinReboot } : {}),
-  });
+/** The page's sources over a cluster the caller opened (reading only); they close it with themselves. */
+export async function openUiSources(cluster: ClusterAccess): Promise<UiSources> {
+  const { planJson } = await import("../ops/plan-view.js");
   const observed = await cluster.target.observe();
   if (observed.absent) {
     await cluster.close();

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireModel } from "../../src/clusterspec/load.js";
 import { isLoopbackHost, parseListen, UiServer } from "../../src/ui/server.js";
-import { listenWarning } from "../../src/ui/ui-run.js";
+import { listenWarning } from "../../src/cli/ui-run.js";
 import type { PlanView, UiSources } from "../../src/ui/sources.js";
 import type { HealthReportLike } from "../../src/ui/snapshot.js";
 import { REPO_ROOT } from "../helpers/shared.js";

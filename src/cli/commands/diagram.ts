@@ -19,7 +19,7 @@ export function registerDiagram(program: Command, io: Io): void {
         "  cairn diagram -f examples/homelab-proxmox-vlans.yaml > homelab.svg",
     )
     .action(async (opts: { file: string; output?: string }) => {
-      const { runDiagramCommand } = await import("../../ui/diagram-run.js");
+      const { runDiagramCommand } = await import("../diagram-run.js");
       process.exitCode = runDiagramCommand(opts, io);
     });
 }

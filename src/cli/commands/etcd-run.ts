@@ -2,7 +2,8 @@
 import { stringify } from "yaml";
 import { CairnError, UserError } from "../../errors.js";
 import type { PreparedOperation } from "../../ops/operation.js";
-import { describePlan, openFromFlags, type ClusterFlags } from "../cluster.js";
+import { describePlan } from "../../ops/plan-view.js";
+import { openFromFlags, type ClusterFlags } from "../cluster.js";
 import { refusePlan, runOperation } from "../operation.js";
 import { parseOutputFormat, type Io } from "../output.js";
 import { requireMachines } from "./health-run.js";

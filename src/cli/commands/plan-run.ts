@@ -1,6 +1,7 @@
 // `cairn plan` behind the command: open the cluster (reading only), build the apply plan, print it. No lock is
 // taken and nothing is written or started: with no twin running, the plan is what apply would do to a fresh one.
-import { formatPlan, openFromFlags, planJson, type ClusterFlags } from "../cluster.js";
+import { formatPlan, planJson } from "../../ops/plan-view.js";
+import { openFromFlags, type ClusterFlags } from "../cluster.js";
 import { parseOutputFormat, type Io } from "../output.js";
 
 export async function runPlanCommand(opts: ClusterFlags & { force?: boolean }, io: Io): Promise<number> {

@@ -31,7 +31,7 @@ export function registerUi(program: Command, io: Io): void {
         "  cairn ui -f cairn.yaml --listen 0.0.0.0:8080      # reachable from other hosts (with a warning)",
     )
     .action(async (opts) => {
-      const { runUiCommand } = await import("../../ui/ui-run.js");
+      const { runUiCommand } = await import("../ui-run.js");
       process.exitCode = await runUiCommand(opts, io);
     });
 }

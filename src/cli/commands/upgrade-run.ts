@@ -3,7 +3,8 @@
 import { CairnError } from "../../errors.js";
 import type { PreparedTalosUpgrade } from "../../ops/upgrade-talos/run.js";
 import type { PreparedOperation } from "../../ops/operation.js";
-import { describePlan, type ClusterFlags } from "../cluster.js";
+import { describePlan } from "../../ops/plan-view.js";
+import type { ClusterFlags } from "../cluster.js";
 import { runOperation } from "../operation.js";
 import type { Io } from "../output.js";
 

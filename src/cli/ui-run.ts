@@ -1,11 +1,12 @@
 // `cairn ui` behind the command: open the cluster through the adapter, serve the page, print its URL with the
 // access token, and stop cleanly on Ctrl-C (or SIGTERM), closing every client and stream it opened.
 import { UserError } from "../errors.js";
-import type { Io } from "../cli/output.js";
-import { isLoopbackHost, parseListen, UiServer } from "./server.js";
-import { openUiSources, type UiFlags } from "./sources.js";
+import { isLoopbackHost, parseListen, UiServer } from "../ui/server.js";
+import { openUiSources } from "../ui/sources.js";
+import { openFromFlags, type ClusterFlags } from "./cluster.js";
+import type { Io } from "./output.js";
 
-export interface UiCommandFlags extends UiFlags {
+export interface UiCommandFlags extends Omit<ClusterFlags, "output"> {
   listen: string;
   refresh: string;
 }
@@ -37,7 +38,7 @@ export async function runUiCommand(opts: UiCommandFlags, io: Io, signal?: AbortS
     throw new UserError((e as Error).message, { hint: "the default is 127.0.0.1:0 (loopback, a free port)" });
   }
   const every = refreshMs(opts.refresh);
-  const sources = await openUiSources(opts);
+  const sources = await openUiSources(await openFromFlags({ ...opts, output: "text" }));
   for (const n of sources.notices) io.err(`note: ${n}\n`);
   const server = new UiServer(sources, {
     host: listen.host,

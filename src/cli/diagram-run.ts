@@ -2,9 +2,9 @@
 // the spec (no cluster, no credentials), so it works before anything exists and in CI.
 import { requireModel } from "../clusterspec/load.js";
 import { writeFileAtomic } from "../io/files.js";
-import type { Io } from "../cli/output.js";
-import { renderSvg } from "./svg.js";
-import { layoutTopology } from "./topology.js";
+import type { Io } from "./output.js";
+import { renderSvg } from "../ui/svg.js";
+import { layoutTopology } from "../ui/topology.js";
 
 export interface DiagramFlags {
   file: string;
