@@ -2,6 +2,7 @@
 // run() returns { figures: [{ label, value, unit?, target?, exact? }], notes?: string[], ok?: boolean }.
 // Later issues add render and twin benchmarks by appending here.
 import * as validate from "./validate.js";
+import * as validateLarge from "./validate-large.js";
 import * as startup from "./startup.js";
 import * as fuzz from "./fuzz.js";
 import * as twin from "./twin.js";
@@ -9,4 +10,4 @@ import * as render from "./render.js";
 import * as upgrade from "./upgrade.js";
 import * as bootstrap from "./bootstrap.js";
 
-export const benchmarks = [validate, startup, fuzz, render, twin, upgrade, bootstrap];
+export const benchmarks = [validate, validateLarge, startup, fuzz, render, twin, upgrade, bootstrap];

@@ -1,4 +1,5 @@
 // The work behind `cairn validate`, kept out of the command module so start-up does not load the spec engine.
+import { setFlagsFromString } from "node:v8";
 import { UserError } from "../errors.js";
 import { loadSpecFile } from "../clusterspec/load.js";
 import { formatDiagnosticText, type Diagnostic } from "../clusterspec/diagnostics.js";
@@ -13,6 +14,10 @@ export function runValidate(files: string[], opts: { output: string; showPlan?: 
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+  // Reading a spec makes nearly every object survive, so V8 keeps doubling the young generation up to 2 × 64 MB
+  // and never gives it back. Growing it no further keeps a 50,000-node validate at ~235 MB instead of ~345 MB
+  // (bench/validate-large.js) and is no slower: the survivors are promoted at once instead of copied back and forth.
+  setFlagsFromString("--semi-space-growth-factor=1");
   const all: Diagnostic[] = [];
   let failed = false;
   for (const file of files) {

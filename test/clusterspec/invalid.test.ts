@@ -11,7 +11,7 @@ const DIR = fileURLToPath(new URL("../fixtures/spec/invalid/", import.meta.url))
 
 // [fixture, code, path, line]
 const CASES: [string, string, string, number][] = [
-  ["yaml-syntax", "yaml.syntax", "(yaml)", 10],
+  ["yaml-syntax", "yaml.syntax", "(yaml)", 9],
   ["yaml-duplicate-key", "yaml.duplicate-key", "(yaml)", 38],
   ["yaml-multi-document", "yaml.multi-document", "(yaml)", 48],
   ["schema-unknown-field", "schema.unknown-field", "networks.mgmt.gatway", 18],
@@ -160,6 +160,12 @@ describe("invalid fixtures", () => {
         message: 'address 10.0.5.12 is outside network "mgmt" (10.0.0.0/24)',
       }),
     );
+  });
+
+  it("an unclosed [ is reported at the bracket, not where the parser gave up", () => {
+    const d = loadSpecFile(`${DIR}yaml-syntax.yaml`).diagnostics[0]!;
+    expect([d.line, d.column]).toEqual([9, 15]);
+    expect(d.message).toBe("this [ is never closed: expected ] before line 10");
   });
 
   it("the did-you-mean hints name the intended value", () => {
