@@ -26,7 +26,6 @@ export const INIT_DEFAULTS: InitOptions = {
 /** Upper bound per role: the static maintenance addresses (.101–.149, .151–.199) are laid out for this many. */
 export const INIT_MAX_NODES = 49;
 
-
 /** Problems with the options, as messages for the user; empty when they are usable. */
 export function checkInitOptions(o: InitOptions): string[] {
   const problems: string[] = [];

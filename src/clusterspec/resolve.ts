@@ -6,6 +6,7 @@ import type { Model, ModelInterface, ModelNode } from "./model.js";
 import type { ClusterSpec } from "./schema.js";
 import { parseCidr, parseIp, cidrContainsIp } from "../net/ip.js";
 import { planAddresses, planPodBlocks } from "./ipplan.js";
+import { providerDefaults } from "../providers/defaults.js";
 
 export function resolveModel(spec: ClusterSpec): { model: Model | undefined; findings: Finding[] } {
   const findings: Finding[] = [];
@@ -28,6 +29,7 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
   findings.push(...addressPlan.findings);
   const podBlocks = planPodBlocks(spec);
 
+  const defaultTagging = providerDefaults(spec.provider.type).vlanTagging;
   const nodes: ModelNode[] = spec.nodes.map((n, index) => {
     const interfaces: ModelInterface[] = n.interfaces.map((i, k) => {
       const net = spec.networks[i.network]!;
@@ -46,7 +48,8 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
         prefix,
         cidr: net.cidr,
         gateway: net.gateway,
-        vlan: i.vlan ?? net.vlan,
+        vlan: (i.vlan ?? net.vlan) || undefined,
+        tagging: i.tagging ?? net.tagging ?? defaultTagging,
         mtu: i.mtu ?? net.mtu,
         dhcp: i.dhcp ?? (dhcpOnly || net.dhcp),
         link,

@@ -3,6 +3,7 @@
 // (CIDR overlaps, addresses inside networks, version windows) live in ./checks so all of them report at once.
 import { z } from "zod";
 import { address, cidr, dnsLabel } from "../fields.js";
+import { VLAN_TAGGINGS } from "../providers/defaults.js";
 
 export const API_VERSION = "cairn.dev/v1alpha1";
 
@@ -27,17 +28,21 @@ const configPatch = z
 
 export const NETWORK_ROLES = ["management", "pods", "storage", "loadBalancers"] as const;
 
+const vlanTagging = z.enum(VLAN_TAGGINGS).meta({
+  description:
+    "Where the VLAN tag is applied. hypervisor: the VM's NIC (Proxmox tag=), the cloud or the switch port tags, and Talos sends untagged frames. node: Talos tags itself with a VLAN sub-interface (eth0.16) on a trunk link. Default: hypervisor on proxmox and hetzner, node on static.",
+});
+
 const networkSchema = z
   .strictObject({
     cidr,
     gateway: address.optional().meta({
       description: "Default gateway on this network (only the management network usually has one).",
     }),
-    vlan: z
-      .number()
-      .int()
-      .optional()
-      .meta({ description: "802.1Q VLAN id (1–4094) tagged on the node interfaces of this network." }),
+    vlan: z.number().int().optional().meta({
+      description: "802.1Q VLAN id (1–4094) of this network; `tagging` says who applies the tag.",
+    }),
+    tagging: vlanTagging.optional(),
     mtu: z.number().int().optional().meta({ description: "MTU for interfaces on this network (576–9216)." }),
     carries: z
       .array(z.enum(NETWORK_ROLES))
@@ -78,8 +83,12 @@ const interfaceSchema = z
       .meta({ description: "MAC address of the link (shorthand for deviceSelector.hardwareAddr)." }),
     deviceSelector: deviceSelector.optional(),
     vlan: z.number().int().optional().meta({
-      description: "Tag this VLAN on the link (defaults to the network's vlan). Use 0 to send untagged.",
+      description:
+        "VLAN id of this attachment (defaults to the network's vlan); 0 means untagged everywhere. Applied where `tagging` says.",
     }),
+    tagging: vlanTagging
+      .optional()
+      .meta({ description: "Overrides the network's tagging for this attachment." }),
     mtu: z.number().int().optional().meta({ description: "Overrides the network's MTU for this interface." }),
     dhcp: z.boolean().optional(),
   })

@@ -92,6 +92,7 @@ export function renderNodeConfig(
     node.role,
   );
 
+  dedupeCertSANs(docs[0]!);
   const parts = nodeConfigParts(model, node);
   docs[0] = applyStrategicMerge(docs[0]!, parts.v1alpha1 as ConfigDocument);
   if (parts.documents.some((d) => d.kind === "HostnameConfig"))
@@ -128,6 +129,19 @@ export function renderNodeConfig(
   }
   const text = encodeConfigDocuments(docs, model.contract);
   return { node: node.name, role: node.role, text, schematicId: id, installerImage: image };
+}
+
+/**
+ * talosctl lists the endpoint's host first in apiServer.certSANs, then every --additional-sans entry, without
+ * removing repeats; a spec that also names the endpoint (seed 000: 10.8.16.20) would list it twice. Keep each
+ * SAN's first place, so the order stays talosctl's.
+ */
+export function dedupeCertSANs(v1alpha1: ConfigDocument): void {
+  const uniq = <T>(list: T): T => (Array.isArray(list) ? ([...new Set(list)] as T) : list);
+  const machine = v1alpha1.machine as ConfigDocument | undefined;
+  if (machine?.certSANs) machine.certSANs = uniq(machine.certSANs);
+  const apiServer = (v1alpha1.cluster as ConfigDocument | undefined)?.apiServer as ConfigDocument | undefined;
+  if (apiServer?.certSANs) apiServer.certSANs = uniq(apiServer.certSANs);
 }
 
 export function renderMachineConfigs(
