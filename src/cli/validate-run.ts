@@ -3,7 +3,7 @@ import { setFlagsFromString } from "node:v8";
 import { UserError } from "../errors.js";
 import { loadSpecFile } from "../clusterspec/load.js";
 import { formatDiagnosticText, type Diagnostic } from "../clusterspec/diagnostics.js";
-import { formatPlanTable } from "../clusterspec/plan-table.js";
+import { formatPlanTable, planRows } from "../clusterspec/plan-table.js";
 import type { Io } from "./output.js";
 import { parseOutputFormat } from "./output.js";
 
@@ -19,11 +19,41 @@ export function runValidate(files: string[], opts: { output: string; showPlan?: 
   // (bench/validate-large.js) and is no slower: the survivors are promoted at once instead of copied back and forth.
   setFlagsFromString("--semi-space-growth-factor=1");
   const all: Diagnostic[] = [];
+  const plans: object[] = [];
   let failed = false;
   for (const file of files) {
     const r = loadSpecFile(file);
     all.push(...r.diagnostics);
     if (!r.ok) failed = true;
+    if (format === "json" && opts.showPlan && r.model) {
+      const m = r.model;
+      plans.push({
+        file,
+        cluster: m.name,
+        talosVersion: m.talosVersion,
+        contract: m.contract,
+        kubernetesVersion: m.kubernetesVersion,
+        endpoint: m.endpoint.url,
+        vip: m.vip ?? null,
+        nodes: m.nodes.map((n) => ({
+          name: n.name,
+          role: n.role,
+          address: n.address ?? null,
+          podBlock: n.podBlock ?? null,
+          interfaces: n.interfaces.map((i) => ({
+            network: i.network,
+            link: i.link,
+            address: i.address ?? null,
+            prefix: i.prefix,
+            planned: i.planned,
+            vlan: i.vlan ?? null,
+            tagging: i.vlan !== undefined ? i.tagging : null,
+            vip: i.vip ?? null,
+          })),
+        })),
+        rows: planRows(m),
+      });
+    }
     if (format === "text") {
       for (const d of r.diagnostics) io.err(formatDiagnosticText(d) + "\n");
       const errors = r.diagnostics.filter((d) => d.severity === "error").length;
@@ -39,22 +69,19 @@ export function runValidate(files: string[], opts: { output: string; showPlan?: 
     }
   }
   if (format === "json") {
-    io.out(
-      JSON.stringify(
-        all.map((d) => ({
-          severity: d.severity,
-          file: d.file,
-          path: d.path,
-          line: d.line,
-          column: d.column,
-          message: d.message,
-          hint: d.hint,
-          code: d.code,
-        })),
-        null,
-        2,
-      ) + "\n",
-    );
+    const diagnostics = all.map((d) => ({
+      severity: d.severity,
+      file: d.file,
+      path: d.path,
+      line: d.line,
+      column: d.column,
+      message: d.message,
+      hint: d.hint,
+      code: d.code,
+    }));
+    // The released shape is the bare array; --show-plan wraps it so the plan can travel with it.
+    const body = opts.showPlan ? { diagnostics, plans } : diagnostics;
+    io.out(JSON.stringify(body, null, 2) + "\n");
   }
   return failed ? 1 : 0;
 }

@@ -194,7 +194,13 @@ const nodeSchema = z
       .array(z.string())
       .default([])
       .meta({ description: "Kernel modules to load, e.g. nvidia." }),
-    sysctls: z.record(z.string(), z.string()).default({}),
+    sysctls: z
+      .record(z.string(), z.union([z.string(), z.number().transform(String)]))
+      .default({})
+      .meta({
+        description:
+          "Kernel parameters, e.g. vm.nr_hugepages: 1024 (numbers are written as Talos' strings).",
+      }),
     patches: z
       .array(configPatch)
       .default([])

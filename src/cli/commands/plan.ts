@@ -1,6 +1,7 @@
 // `cairn plan`: what `cairn apply` would change, per node and per action, with redacted config diffs.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
+import { deprecatedAlias } from "../flags.js";
 
 export interface ClusterFlags {
   file: string;
@@ -14,11 +15,12 @@ export interface ClusterFlags {
 
 /** The flags plan and apply share. */
 export function clusterOptions(c: Command): Command {
+  deprecatedAlias(c, "-o <format>", { attribute: "output", spelling: "--output" });
   return c
     .option("-f, --file <file>", "the cluster spec", "cairn.yaml")
     .option("--twin", "rehearse on a local SIMULATED twin of the spec's machines (started when none runs)")
     .option("--dir <dir>", "the cluster's directory (default .cairn/<cluster> beside the spec)")
-    .option("-o, --output <format>", "text or json", "text")
+    .option("--output <format>", "text or json", "text")
     .option(
       "--force",
       "allow removals that lower etcd's fault tolerance, and remove dead nodes (etcd member removed by ID)",

@@ -7,6 +7,7 @@ import type { AnyEngineEvent, Plan } from "../../engine/types.js";
 import type { ClusterAccess } from "../../ops/access.js";
 import type { OpsAccess } from "../../ops/upgrade-access.js";
 import type { Io } from "../output.js";
+import { deprecatedAlias } from "../flags.js";
 
 export interface OpsFlags {
   file: string;
@@ -19,11 +20,12 @@ export interface OpsFlags {
 
 /** Flags every day-2 command takes. */
 export function opsOptions(c: Command): Command {
+  deprecatedAlias(c, "-o <format>", { attribute: "output", spelling: "--output" });
   return c
     .option("-f, --file <file>", "the cluster spec", "cairn.yaml")
     .option("--twin", "work on the local SIMULATED twin of the spec's machines (started when none runs)")
     .option("--dir <dir>", "the cluster's directory (default .cairn/<cluster> beside the spec)")
-    .option("-o, --output <format>", "text or json", "text")
+    .option("--output <format>", "text or json", "text")
     .option("--twin-subnet <cidr>", "loopback /24 for a newly started twin (default: a free 127.0.x.0/24)")
     .option("--twin-reboot <duration>", "simulated reboot time of a newly started twin (default 1s)");
 }
