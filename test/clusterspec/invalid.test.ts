@@ -91,6 +91,11 @@ const CASES: [string, string, string, number][] = [
   ["tenant-duplicate-name", "tenant.duplicate-name", "tenants[1].name", 50],
   ["tenant-duplicate-namespace", "tenant.duplicate-namespace", "tenants[1].namespaces[0]", 52],
   ["provider-static-with-proxmox", "provider.wrong-placement", "nodes[0].proxmox", 34],
+  // issue 10 §1 and §8: what validate used to let through
+  ["net-vlan-hetzner", "net.vlan-not-tagged", "networks.private.vlan", 15],
+  ["vip-hetzner", "vip.no-layer2", "controlPlane.vip", 11],
+  ["provider-duplicate-static-address", "provider.duplicate-static-address", "nodes[1].static.address", 37],
+  ["vip-controlplane-off-network", "vip.controlplane-off-network", "nodes[2]", 41],
 ];
 
 afterEach(() => {

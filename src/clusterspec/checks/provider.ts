@@ -13,6 +13,7 @@ export function checkProvider(spec: ClusterSpec): Finding[] {
   const out: Finding[] = [];
   const type = spec.provider.type;
   const vmids = new Map<number, string>();
+  const maintenance = new Map<string, string>();
 
   if (spec.provider.type === "proxmox") {
     const e = spec.provider.endpoint;
@@ -97,15 +98,32 @@ export function checkProvider(spec: ClusterSpec): Finding[] {
           ),
         );
       }
-    } else if (n.static && !parseIp(n.static.address)) {
-      out.push(
-        error(
-          "provider.static-address-syntax",
-          ["nodes", i, "static", "address"],
-          describeAddressError(n.static.address),
-          "give the address the machine answers on in maintenance mode, e.g. 192.168.1.50",
-        ),
-      );
+    } else if (n.static) {
+      const ip = parseIp(n.static.address);
+      if (!ip)
+        out.push(
+          error(
+            "provider.static-address-syntax",
+            ["nodes", i, "static", "address"],
+            describeAddressError(n.static.address),
+            "give the address the machine answers on in maintenance mode, e.g. 192.168.1.50",
+          ),
+        );
+      else {
+        // Two nodes at one maintenance address: cairn would send both configs to the same machine.
+        const key = `${ip.family}:${ip.value}`;
+        const owner = maintenance.get(key);
+        if (owner !== undefined)
+          out.push(
+            error(
+              "provider.duplicate-static-address",
+              ["nodes", i, "static", "address"],
+              `maintenance address ${n.static.address} is already node "${owner}"'s`,
+              "each machine answers on its own address in maintenance mode; check for a copy-paste mistake",
+            ),
+          );
+        else maintenance.set(key, n.name);
+      }
     }
   });
   return out;
