@@ -1,8 +1,12 @@
 // The work behind `cairn validate`, kept out of the command module so start-up does not load the spec engine.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { UserError } from "../errors.js";
 import { loadSpecFile } from "../clusterspec/load.js";
-import { formatDiagnosticText, type Diagnostic } from "../clusterspec/diagnostics.js";
+import { formatDiagnosticText, sortDiagnostics, type Diagnostic } from "../clusterspec/diagnostics.js";
+import { hasErrors } from "../findings.js";
+import { checkPatches } from "../render/patch-check.js";
 import { formatPlanTable, planRows } from "../clusterspec/plan-table.js";
 import type { Io } from "./output.js";
 import { parseOutputFormat } from "./output.js";
@@ -22,7 +26,17 @@ export function runValidate(files: string[], opts: { output: string; showPlan?: 
   const plans: object[] = [];
   let failed = false;
   for (const file of files) {
-    const r = loadSpecFile(file);
+    let r = loadSpecFile(file);
+    if (r.model) {
+      // Patches are checked as Talos would apply them, so their mistakes surface here and not at render time.
+      const readPatch = (p: string) => readFileSync(resolve(dirname(file), p), "utf8");
+      const found = r.locate(checkPatches(r.model, file, readPatch));
+      if (found.length) {
+        const diagnostics = sortDiagnostics([...r.diagnostics, ...found]);
+        const ok = !hasErrors(diagnostics);
+        r = { ...r, diagnostics, ok, model: ok ? r.model : undefined };
+      }
+    }
     all.push(...r.diagnostics);
     if (!r.ok) failed = true;
     if (format === "json" && opts.showPlan && r.model) {
