@@ -96,6 +96,7 @@ const CASES: [string, string, string, number][] = [
   ["vip-hetzner", "vip.no-layer2", "controlPlane.vip", 11],
   ["provider-duplicate-static-address", "provider.duplicate-static-address", "nodes[1].static.address", 37],
   ["vip-controlplane-off-network", "vip.controlplane-off-network", "nodes[2]", 41],
+  ["schematic-unknown-extension", "schematic.unknown-extension", "talos.schematic.extensions[0]", 8],
 ];
 
 afterEach(() => {
@@ -171,6 +172,16 @@ describe("invalid fixtures", () => {
     const d = loadSpecFile(`${DIR}yaml-syntax.yaml`).diagnostics[0]!;
     expect([d.line, d.column]).toEqual([9, 15]);
     expect(d.message).toBe("this [ is never closed: expected ] before line 10");
+  });
+
+  it("an unknown extension names the list's source and date, and the intended name", () => {
+    const d = loadSpecFile(`${DIR}schematic-unknown-extension.yaml`).diagnostics.find(
+      (x) => x.code === "schematic.unknown-extension",
+    )!;
+    expect(d.message).toBe(
+      '"siderolabs/qemu-guest-agnet" is not an official extension of Talos 1.11 (cairn\'s list from siderolabs/extensions v1.11.6, 2025-12-16)',
+    );
+    expect(d.hint).toBe('did you mean "siderolabs/qemu-guest-agent"?');
   });
 
   it("the did-you-mean hints name the intended value", () => {

@@ -11,6 +11,7 @@ import { checkProvider } from "./provider.js";
 import { checkPools } from "./pools.js";
 import { checkPodBlocks } from "./podblocks.js";
 import { checkAddons, checkTenants } from "./addons.js";
+import { checkExtensions } from "./extensions.js";
 
 export type Check = (spec: ClusterSpec) => Finding[];
 
@@ -25,6 +26,7 @@ export const checks: Check[] = [
   checkPodBlocks,
   checkAddons,
   checkTenants,
+  checkExtensions,
 ];
 
 export function checkSpec(spec: ClusterSpec): Finding[] {
