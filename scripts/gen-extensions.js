@@ -23,7 +23,7 @@ for (const m of TALOS_MINORS) {
     // stub-manifest.yaml: an extension whose real manifest its build writes (vmtoolsd-guest-agent in 1.9).
     if (!/manifest\.yaml(\.tmpl)?$/.test(path)) continue;
     const text = git("show", `${tag}:${path}`);
-    const name = /^metadata:\n(?:.*\n)*?  name: (\S+)/m.exec(text)?.[1];
+    const name = /^metadata:\n(?:.*\n)*? {2}name: (\S+)/m.exec(text)?.[1];
     if (name) names.add(`siderolabs/${name}`);
   }
   out.push({ minor: m.minor, tag, date, names: [...names].sort() });
