@@ -48,6 +48,8 @@ export interface Model {
   kubernetesVersion: string;
   endpoint: { url: string; host: string; port: number };
   vip: { address: string; network: string } | undefined;
+  /** The boot image: platform and medium (provider defaults applied), and whether META key 10 is derived. */
+  image: { platform: "metal" | "nocloud" | "hcloud"; format: string; networkMeta: boolean };
   /** SANs for the API server and Talos API certificates beyond the defaults. */
   certSANs: string[];
   nodes: ModelNode[];

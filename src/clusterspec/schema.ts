@@ -141,6 +141,26 @@ const schematicSchema = z
       "Image Factory schematic. A node's schematic replaces the fields it sets; the others come from talos.schematic.",
   });
 
+/** Boot media Image Factory serves: the ISO, and disk images raw (optionally compressed) or QCOW2. */
+export const BOOT_FORMATS = ["iso", "raw", "raw.xz", "raw.zst", "raw.gz", "qcow2"] as const;
+
+const imageSchema = z
+  .strictObject({
+    platform: z.enum(["metal", "nocloud", "hcloud"]).optional().meta({
+      description:
+        "Image Factory platform of the boot image and installer. Default: nocloud on proxmox, hcloud on hetzner, metal on static.",
+    }),
+    format: z.enum(BOOT_FORMATS).optional().meta({
+      description:
+        "Boot medium: iso, or a disk image raw, raw.xz, raw.zst, raw.gz or qcow2. Default: the platform's disk image (raw.xz; raw.zst on metal).",
+    }),
+    networkMeta: z.boolean().default(false).meta({
+      description:
+        "Bake each node's planned addresses, default route, hostname and nameservers into its image as META key 10, so it boots on its static address without DHCP (metal platform; one image per node).",
+    }),
+  })
+  .meta({ description: "Which Talos image the machines boot." });
+
 const proxmoxPlacement = z
   .strictObject({
     host: z.string().meta({ description: "Proxmox node name, e.g. pve-ms01-01." }),
@@ -198,8 +218,7 @@ const nodeSchema = z
       .record(z.string(), z.union([z.string(), z.number().transform(String)]))
       .default({})
       .meta({
-        description:
-          "Kernel parameters, e.g. vm.nr_hugepages: 1024 (numbers are written as Talos' strings).",
+        description: "Kernel parameters, e.g. vm.nr_hugepages: 1024 (numbers are written as Talos' strings).",
       }),
     patches: z
       .array(configPatch)
@@ -471,6 +490,7 @@ export const clusterSpecSchema = z
         version: talosVersion,
         schematic: schematicSchema.default({}),
         installDisk: installDiskSchema.default("/dev/sda"),
+        image: imageSchema.default({ networkMeta: false }),
         installImage: z
           .string()
           .optional()

@@ -13,7 +13,7 @@ import {
   type ReadFile,
 } from "../talos/patch/index.js";
 import { schematicId, type Schematic } from "../talos/schematic/schematic.js";
-import { installerImage, PROVIDER_PLATFORM } from "../talos/schematic/urls.js";
+import { installerImage } from "../talos/schematic/urls.js";
 import type { SecretsBundle } from "../talos/secrets/bundle.js";
 import type { Model, ModelNode } from "../clusterspec/model.js";
 import type { ConfigPatchSpec, SchematicSpec } from "../clusterspec/schema.js";
@@ -48,7 +48,7 @@ export function nodeInstallerImage(model: Model, node: ModelNode): { id: string;
     installerImage({
       schematicId: id,
       talosVersion: model.talosVersion,
-      platform: PROVIDER_PLATFORM[model.spec.provider.type] ?? "metal",
+      platform: model.image.platform,
       secureBoot: node.schematic.secureBoot ?? false,
     });
   return { id, image };

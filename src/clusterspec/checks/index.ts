@@ -12,6 +12,7 @@ import { checkPools } from "./pools.js";
 import { checkPodBlocks } from "./podblocks.js";
 import { checkAddons, checkTenants } from "./addons.js";
 import { checkExtensions } from "./extensions.js";
+import { checkImage } from "./image.js";
 
 export type Check = (spec: ClusterSpec) => Finding[];
 
@@ -27,6 +28,7 @@ export const checks: Check[] = [
   checkAddons,
   checkTenants,
   checkExtensions,
+  checkImage,
 ];
 
 export function checkSpec(spec: ClusterSpec): Finding[] {
