@@ -15,6 +15,8 @@ export interface Finding {
   hint?: string;
   /** Point at the key instead of the value (unknown fields, duplicate names). */
   atKey?: boolean;
+  /** A place outside cairn.yaml the finding is about (a line of a patch file); `path` still names the field. */
+  at?: { file: string; line: number; column: number };
 }
 
 export const error = (code: string, path: FieldPath, message: string, hint?: string): Finding => ({

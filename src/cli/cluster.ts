@@ -1,6 +1,7 @@
 // The flags every command that works on a cluster takes, and how they open it. Opening reads only: `plan`, `diff`,
 // `status` and `health` leave the cluster's files as they found them and start nothing.
 import type { Command } from "commander";
+import { deprecatedAlias } from "./flags.js";
 import type { ClusterAccess } from "../ops/access.js";
 import type { LoadedCluster } from "../ops/open.js";
 
@@ -15,6 +16,8 @@ export interface ClusterFlags {
 
 /** `-f`, `--twin`, `--dir`, `--output` and the twin's start-up flags. */
 export function clusterOptions(c: Command): Command {
+  // `-o` was released as the format flag here; it now always names a path elsewhere, so it stays a hidden alias.
+  deprecatedAlias(c, "-o <format>", { attribute: "output", spelling: "--output" });
   return c
     .option("-f, --file <file>", "the cluster spec", "cairn.yaml")
     .option(
@@ -22,7 +25,7 @@ export function clusterOptions(c: Command): Command {
       "work on the local SIMULATED twin of the spec's machines (apply starts one when none runs)",
     )
     .option("--dir <dir>", "the cluster's directory (default .cairn/<cluster> beside the spec)")
-    .option("-o, --output <format>", "text or json", "text")
+    .option("--output <format>", "text or json", "text")
     .option("--twin-subnet <cidr>", "loopback /24 for a newly started twin (default: a free 127.0.x.0/24)")
     .option("--twin-reboot <duration>", "simulated reboot time of a newly started twin (default 1s)");
 }

@@ -54,18 +54,18 @@ export async function runTalosconfig(opts: TalosconfigFlags, io: Io): Promise<vo
     ttlMs,
     now: new Date(),
   });
-  if (opts.output === "-") {
+  if (opts.out === "-") {
     io.out(text);
     return;
   }
-  writeSecretFile(opts.output, text, opts.force);
+  writeSecretFile(opts.out, text, opts.force);
   io.out(
-    `wrote talosconfig to ${opts.output} (context ${facts.cluster}, roles ${cert.subject.organization.join(",")}, ` +
+    `wrote talosconfig to ${opts.out} (context ${facts.cluster}, roles ${cert.subject.organization.join(",")}, ` +
       `certificate expires ${cert.notAfter.toISOString()})\n`,
   );
   if (!opts.endpoint.length)
     io.out(
-      `no --endpoint given: set one with --endpoint, or talosctl --talosconfig ${opts.output} config endpoint <ip>\n`,
+      `no --endpoint given: set one with --endpoint, or talosctl --talosconfig ${opts.out} config endpoint <ip>\n`,
     );
 }
 
@@ -77,7 +77,7 @@ export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): str
 
 export async function runKubeconfig(opts: KubeconfigFlags, io: Io): Promise<void> {
   const ttlMs = parseDurationMs(opts.ttl, "--ttl");
-  if (opts.merge && opts.output === "-")
+  if (opts.merge && opts.out === "-")
     throw new UserError("--merge writes a file; it cannot be combined with -o -");
   const facts = await clusterFacts(opts);
   const endpoint = opts.endpoint ?? facts.apiEndpoint;
@@ -93,19 +93,19 @@ export async function runKubeconfig(opts: KubeconfigFlags, io: Io): Promise<void
     now: new Date(),
   });
   const expiry = `certificate expires ${cert.notAfter.toISOString()}`;
-  if (opts.output === "-") {
+  if (opts.out === "-") {
     io.out(text);
     io.err(`${expiry}\n`);
     return;
   }
   if (opts.merge) {
-    const target = opts.output ?? defaultKubeconfigPath();
+    const target = opts.out ?? defaultKubeconfigPath();
     const existing = existsSync(target) ? readFileSync(target, "utf8") : "";
     writeSecretFile(target, mergeKubeconfig(existing, text, target), true);
     io.out(`merged context ${contextName} into ${target}; ${expiry}\n`);
     return;
   }
-  const target = opts.output ?? "kubeconfig";
+  const target = opts.out ?? "kubeconfig";
   writeSecretFile(target, text, opts.force);
   io.out(`wrote kubeconfig to ${target} (context ${contextName}); ${expiry}\n`);
 }

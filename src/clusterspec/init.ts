@@ -26,7 +26,6 @@ export const INIT_DEFAULTS: InitOptions = {
 /** Upper bound per role: the static maintenance addresses (.101–.149, .151–.199) are laid out for this many. */
 export const INIT_MAX_NODES = 49;
 
-
 /** Problems with the options, as messages for the user; empty when they are usable. */
 export function checkInitOptions(o: InitOptions): string[] {
   const problems: string[] = [];
@@ -165,7 +164,12 @@ function renderLanNetwork(o: InitOptions, ha: boolean, line: Line): void {
   line("  mgmt:");
   line("    cidr: 192.168.10.0/24");
   line("    gateway: 192.168.10.1");
-  line("    # vlan: 10 # tag this 802.1Q VLAN on the node links");
+  line("    # vlan: 10 # 802.1Q VLAN of this network");
+  line(
+    o.provider === "static"
+      ? "    # tagging: node # who tags it: node (Talos, eth0.10 on a trunk; the default here) or hypervisor (the switch port)"
+      : "    # tagging: hypervisor # who tags it: hypervisor (the VM NIC or the cloud; the default here) or node (Talos, eth0.10)",
+  );
   line("    # mtu: 1500");
   line("    carries: [management, loadBalancers]");
   line("    # Addresses `address: auto` must leave alone: other hosts, and the DHCP range");

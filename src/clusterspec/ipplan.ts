@@ -59,7 +59,18 @@ export interface PodBlockPlan {
  * first. Blocks given explicitly (`podBlock`) and blocks overlapping load-balancer pools are skipped: a node's
  * pod routes must never capture service addresses that MetalLB or Cilium announce.
  */
+// The pod-block plan is a pure function of the spec, asked for by two checks and the resolver: plan it once.
+const podBlockPlans = new WeakMap<ClusterSpec, PodBlockPlan>();
+
 export function planPodBlocks(spec: ClusterSpec): PodBlockPlan {
+  const hit = podBlockPlans.get(spec);
+  if (hit) return hit;
+  const plan = planPodBlocksOnce(spec);
+  podBlockPlans.set(spec, plan);
+  return plan;
+}
+
+function planPodBlocksOnce(spec: ClusterSpec): PodBlockPlan {
   const plan: PodBlockPlan = {
     blocks: spec.nodes.map((n) => n.podBlock),
     carved: spec.nodes.map(() => false),

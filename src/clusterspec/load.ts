@@ -1,6 +1,12 @@
-// Loads cairn.yaml: YAML with source positions → shape (zod) → semantic checks → resolved model.
+// Loads cairn.yaml: YAML → shape (zod) → semantic checks → resolved model.
 // Never throws for bad input: every problem comes back as a located diagnostic, all of them in one pass.
+//
+// Source positions are what costs memory: the yaml package's document (every node with its range, built from a
+// full CST) takes ~20× the text, 1.2 GB for a 50,000-node spec. So a spec is first read with js-yaml into plain
+// data, and positions are built only when there is something to point at (a finding, a YAML error) or when the
+// fast reading cannot be trusted (aliases, which the yaml package bounds; anything js-yaml refuses).
 import { readFileSync } from "node:fs";
+import { load as loadYamlData, CORE_SCHEMA } from "js-yaml";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { UserError } from "../errors.js";
 import { clusterSpecSchema, type ClusterSpec } from "./schema.js";
@@ -11,6 +17,7 @@ import { zodIssuesToFindings } from "./zod-findings.js";
 import { checkSpec } from "./checks/index.js";
 import { resolveModel } from "./resolve.js";
 import type { Model } from "./model.js";
+import { unclosedFlowCollectionBefore } from "./yaml-errors.js";
 
 export interface LoadResult {
   /** The defaulted spec, when its shape is valid. */
@@ -19,9 +26,79 @@ export interface LoadResult {
   model: Model | undefined;
   diagnostics: Diagnostic[];
   ok: boolean;
+  /** Locates further findings about this spec (e.g. from rendering its patches) in the file. */
+  locate(findings: readonly Finding[]): Diagnostic[];
+}
+
+/** A YAML alias (`*name`) somewhere in the text; an over-approximation is fine, it only costs speed. */
+const ALIAS = /(?:^|[\s[{,:-])\*[^\s\]},]/m;
+
+/** The spec as plain data, or undefined when only the positioned reading may judge the text. */
+function quickData(text: string): unknown {
+  if (ALIAS.test(text)) return undefined;
+  try {
+    const data = loadYamlData(text, { schema: CORE_SCHEMA, json: false });
+    return data !== null && typeof data === "object" && !Array.isArray(data) ? data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function loadSpecText(text: string, file: string): LoadResult {
+  const data = quickData(text);
+  if (data !== undefined) {
+    const parsed = clusterSpecSchema.safeParse(data);
+    if (parsed.success) {
+      const { spec, model, findings } = analyse(parsed.data);
+      // Nothing to point at: the positions are never needed, so they are never built.
+      if (findings.length === 0) return done(spec, model, [], lazyLocator(text, file));
+    }
+  }
+  return loadWithPositions(text, file);
+}
+
+/** Checks and resolves a spec of valid shape: findings by field path, and the model when there are no errors. */
+function analyse(spec: ClusterSpec): { spec: ClusterSpec; model: Model | undefined; findings: Finding[] } {
+  const findings = checkSpec(spec);
+  let model: Model | undefined;
+  if (!findings.some((f) => f.severity === "error")) {
+    const resolved = resolveModel(spec);
+    findings.push(...resolved.findings);
+    model = resolved.model;
+  }
+  return { spec, model: hasErrors(findings) ? undefined : model, findings };
+}
+
+/** Builds the positioned document only when a finding has to be located. */
+function lazyLocator(text: string, file: string): LoadResult["locate"] {
+  let locate: ((f: Finding) => Diagnostic) | undefined;
+  return (findings) => {
+    if (findings.length === 0) return [];
+    if (!locate) {
+      const lines = new LineCounter();
+      const doc = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false })[0];
+      const map = doc && !Array.isArray(doc) ? new SourceMap(doc, lines) : undefined;
+      locate = (f) => locateWith(map, file, f);
+    }
+    return findings.map(locate);
+  };
+}
+
+function locateWith(map: SourceMap | undefined, file: string, f: Finding): Diagnostic {
+  const pos = f.at ?? (map ? map.locate(f.path, f.atKey) : { line: 1, column: 1 });
+  return {
+    severity: f.severity,
+    code: f.code,
+    file: f.at?.file ?? file,
+    path: formatPath(f.path),
+    line: f.at?.line ?? pos.line,
+    column: f.at?.column ?? pos.column,
+    message: f.message,
+    hint: f.hint ?? null,
+  };
+}
+
+function loadWithPositions(text: string, file: string): LoadResult {
   const lines = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -30,8 +107,11 @@ export function loadSpecText(text: string, file: string): LoadResult {
 
   const yamlProblems = list.flatMap((d) => [...d.errors, ...d.warnings]);
   for (const e of yamlProblems) {
-    const { line, col } = at(e.pos[0]);
     const isError = list.some((d) => d.errors.includes(e as never));
+    // The parser notices an unclosed [ or { only where the collection should have ended, often lines later:
+    // point at the bracket the user has to close.
+    const open = isError ? unclosedFlowCollectionBefore(text, e.pos[0]) : undefined;
+    const { line, col } = at(open?.offset ?? e.pos[0]);
     diagnostics.push({
       severity: isError ? "error" : "warning",
       code: e.code === "DUPLICATE_KEY" ? "yaml.duplicate-key" : "yaml.syntax",
@@ -39,11 +119,13 @@ export function loadSpecText(text: string, file: string): LoadResult {
       path: "(yaml)",
       line,
       column: col,
-      message: yamlMessage(e.message),
+      message: open
+        ? `this ${open.bracket} is never closed: expected ${open.bracket === "[" ? "]" : "}"} before line ${at(e.pos[0]).line}`
+        : yamlMessage(e.message),
       hint: e.code === "DUPLICATE_KEY" ? "each field may appear once; remove or merge the duplicate" : null,
     });
   }
-  if (hasErrors(diagnostics)) return done(undefined, undefined, diagnostics);
+  if (hasErrors(diagnostics)) return done(undefined, undefined, diagnostics, lazyLocator(text, file));
 
   if (list.length !== 1 || list[0]!.contents === null) {
     const empty = list.length === 0 || list[0]!.contents === null;
@@ -59,24 +141,12 @@ export function loadSpecText(text: string, file: string): LoadResult {
         : `cairn.yaml holds exactly one document, found ${list.length}`,
       hint: empty ? "run `cairn init > cairn.yaml` for a starter spec" : "remove the extra '---' documents",
     });
-    return done(undefined, undefined, diagnostics);
+    return done(undefined, undefined, diagnostics, lazyLocator(text, file));
   }
 
   const doc = list[0]!;
   const map = new SourceMap(doc, lines);
-  const locate = (f: Finding): Diagnostic => {
-    const pos = map.locate(f.path, f.atKey);
-    return {
-      severity: f.severity,
-      code: f.code,
-      file,
-      path: formatPath(f.path),
-      line: pos.line,
-      column: pos.column,
-      message: f.message,
-      hint: f.hint ?? null,
-    };
-  };
+  const locate = (f: Finding): Diagnostic => locateWith(map, file, f);
 
   let data: unknown;
   try {
@@ -85,7 +155,7 @@ export function loadSpecText(text: string, file: string): LoadResult {
     diagnostics.push({
       ...locate({ severity: "error", code: "yaml.syntax", path: [], message: (e as Error).message }),
     });
-    return done(undefined, undefined, diagnostics);
+    return done(undefined, undefined, diagnostics, lazyLocator(text, file));
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     diagnostics.push(
@@ -96,34 +166,29 @@ export function loadSpecText(text: string, file: string): LoadResult {
         message: "the top level must be a mapping of fields (apiVersion, kind, name, …)",
       }),
     );
-    return done(undefined, undefined, diagnostics);
+    return done(undefined, undefined, diagnostics, lazyLocator(text, file));
   }
 
   const parsed = clusterSpecSchema.safeParse(data);
   if (!parsed.success) {
     diagnostics.push(...zodIssuesToFindings(parsed.error.issues, clusterSpecSchema, data).map(locate));
-    return done(undefined, undefined, diagnostics);
+    return done(undefined, undefined, diagnostics, lazyLocator(text, file));
   }
 
-  const spec = parsed.data;
-  const findings = checkSpec(spec);
-  let model: Model | undefined;
-  if (!findings.some((f) => f.severity === "error")) {
-    const resolved = resolveModel(spec);
-    findings.push(...resolved.findings);
-    model = resolved.model;
-  }
+  const { spec, model, findings } = analyse(parsed.data);
   diagnostics.push(...findings.map(locate));
-  return done(spec, hasErrors(diagnostics) ? undefined : model, diagnostics);
+  return done(spec, model, diagnostics, (fs) => fs.map(locate));
 }
 
 function done(
   spec: ClusterSpec | undefined,
   model: Model | undefined,
   diagnostics: Diagnostic[],
+  locate: LoadResult["locate"],
 ): LoadResult {
   const sorted = sortDiagnostics(diagnostics);
-  return { spec, model, diagnostics: sorted, ok: !hasErrors(sorted) };
+  const ok = !hasErrors(sorted);
+  return { spec, model: ok ? model : undefined, diagnostics: sorted, ok, locate };
 }
 
 function yamlMessage(message: string): string {

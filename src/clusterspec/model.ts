@@ -1,6 +1,7 @@
 // The resolved model: the spec with every default applied, addresses planned and versions pinned. Everything
 // downstream (render, plan, twin rehearsal) reads the model, never the raw spec.
 import type { Contract } from "../talos/versions.js";
+import type { VlanTagging } from "../providers/tagging.js";
 import type { ClusterSpec, InstallDiskSpec, NodeSpec, SchematicSpec } from "./schema.js";
 
 export interface ModelInterface {
@@ -11,7 +12,10 @@ export interface ModelInterface {
   prefix: number;
   cidr: string;
   gateway: string | undefined;
+  /** The VLAN id in effect (interface over network; 0 = untagged → undefined). */
   vlan: number | undefined;
+  /** Who applies `vlan`: interface over network over the provider's default (providers/defaults.ts). */
+  tagging: VlanTagging;
   mtu: number | undefined;
   dhcp: boolean;
   /** How Talos finds the link. */
@@ -44,6 +48,8 @@ export interface Model {
   kubernetesVersion: string;
   endpoint: { url: string; host: string; port: number };
   vip: { address: string; network: string } | undefined;
+  /** The boot image: platform and medium (provider defaults applied), and whether META key 10 is derived. */
+  image: { platform: "metal" | "nocloud" | "hcloud"; format: string; networkMeta: boolean };
   /** SANs for the API server and Talos API certificates beyond the defaults. */
   certSANs: string[];
   nodes: ModelNode[];

@@ -28,7 +28,11 @@ export function planRows(model: Model): PlanRow[] {
         address: i
           ? `${i.address ? `${i.address}/${i.prefix}` : "dhcp"}${i.planned ? " (auto)" : ""}${i.vip ? ` +vip ${i.vip}` : ""}`
           : "-",
-        vlan: i?.vlan !== undefined ? String(i.vlan) : "-",
+        // Where the tag is applied matters as much as the id: the renderer and the provider read the same field.
+        vlan:
+          i?.vlan !== undefined
+            ? `${i.vlan} (${i.tagging === "node" ? "tagged by Talos" : "tagged by hypervisor"})`
+            : "-",
         // A block the spec did not name was carved by the planner.
         podBlock: k === 0 ? (n.podBlock ? `${n.podBlock}${n.spec.podBlock ? "" : " (auto)"}` : "-") : "",
       });

@@ -3,9 +3,12 @@
 import { contractFor, talosMinor } from "../talos/versions.js";
 import type { Finding } from "../findings.js";
 import type { Model, ModelInterface, ModelNode } from "./model.js";
-import type { ClusterSpec } from "./schema.js";
+import type { ClusterSpec, SchematicSpec } from "./schema.js";
 import { parseCidr, parseIp, cidrContainsIp } from "../net/ip.js";
 import { planAddresses, planPodBlocks } from "./ipplan.js";
+import { providerDefaults } from "../providers/registry.js";
+import { PLATFORMS } from "../talos/schematic/urls.js";
+import { META_NETWORK_KEY, metaNetworkConfig } from "../talos/schematic/meta-network.js";
 
 export function resolveModel(spec: ClusterSpec): { model: Model | undefined; findings: Finding[] } {
   const findings: Finding[] = [];
@@ -28,6 +31,14 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
   findings.push(...addressPlan.findings);
   const podBlocks = planPodBlocks(spec);
 
+  const defaults = providerDefaults(spec.provider.type);
+  const defaultTagging = defaults.vlanTagging;
+  const platform = spec.talos.image.platform ?? defaults.platform;
+  const image = {
+    platform,
+    format: spec.talos.image.format ?? PLATFORMS[platform]!.diskImageSuffix,
+    networkMeta: spec.talos.image.networkMeta,
+  };
   const nodes: ModelNode[] = spec.nodes.map((n, index) => {
     const interfaces: ModelInterface[] = n.interfaces.map((i, k) => {
       const net = spec.networks[i.network]!;
@@ -46,7 +57,8 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
         prefix,
         cidr: net.cidr,
         gateway: net.gateway,
-        vlan: i.vlan ?? net.vlan,
+        vlan: (i.vlan ?? net.vlan) || undefined,
+        tagging: i.tagging ?? net.tagging ?? defaultTagging,
         mtu: i.mtu ?? net.mtu,
         dhcp: i.dhcp ?? (dhcpOnly || net.dhcp),
         link,
@@ -64,7 +76,10 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
       // The configured management address; a static machine's maintenance-mode address only when it has none.
       address: mgmt?.address ?? n.static?.address,
       podBlock: podBlocks.blocks[index],
-      schematic: { ...spec.talos.schematic, ...(n.schematic ?? {}) },
+      schematic: withNetworkMeta(
+        { ...spec.talos.schematic, ...(n.schematic ?? {}) },
+        image.networkMeta ? { name: n.name, interfaces, spec } : undefined,
+      ),
       installDisk: n.installDisk ?? spec.talos.installDisk,
       spec: n,
     };
@@ -85,11 +100,43 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
     contract,
     kubernetesVersion,
     endpoint: { url, host, port: Number(u.port || 443) },
+    image,
     vip,
     certSANs: spec.controlPlane.extraSANs,
     nodes,
   };
   return { model: findings.some((f) => f.severity === "error") ? undefined : model, findings };
+}
+
+/**
+ * The node's schematic with META key 10 derived from its planned interfaces (talos.image.networkMeta). The checks
+ * ensure every interface has a link name (or is the node's only one, eth0) and no Talos-tagged VLAN.
+ */
+function withNetworkMeta(
+  schematic: SchematicSpec,
+  node: { name: string; interfaces: ModelInterface[]; spec: ClusterSpec } | undefined,
+): SchematicSpec {
+  if (!node) return schematic;
+  // Link names as the renderer gives them: the spec's, else eth<index> (node-patch.ts).
+  const named = node.interfaces.map((i, k) => ({ i, name: i.link.name ?? `eth${k}` }));
+  const links = named
+    .filter(({ i }) => i.address)
+    .map(({ i, name }) => ({
+      name,
+      addresses: [`${i.address}/${i.prefix}`],
+      ...(i.mtu !== undefined ? { mtu: i.mtu } : {}),
+    }));
+  const route = named.find(
+    ({ i }) => i.gateway && node.spec.networks[i.network]?.carries.includes("management"),
+  );
+  const value = metaNetworkConfig({
+    hostname: node.name,
+    links,
+    routes: route ? [{ gateway: route.i.gateway!, link: route.name }] : [],
+    nameservers: node.spec.nameservers,
+    timeServers: node.spec.ntp,
+  });
+  return { ...schematic, meta: [...(schematic.meta ?? []), { key: META_NETWORK_KEY, value }] };
 }
 
 function netContains(cidrText: string, addr: string): boolean {

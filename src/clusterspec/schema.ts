@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { address, cidr, dnsLabel } from "../fields.js";
 import { placementFields, providerSchema } from "../providers/schema.js";
+import { VLAN_TAGGINGS } from "../providers/tagging.js";
 
 export const API_VERSION = "cairn.dev/v1alpha1";
 
@@ -28,17 +29,21 @@ const configPatch = z
 
 export const NETWORK_ROLES = ["management", "pods", "storage", "loadBalancers"] as const;
 
+const vlanTagging = z.enum(VLAN_TAGGINGS).meta({
+  description:
+    "Where the VLAN tag is applied. hypervisor: the VM's NIC (Proxmox tag=), the cloud or the switch port tags, and Talos sends untagged frames. node: Talos tags itself with a VLAN sub-interface (eth0.16) on a trunk link. Default: hypervisor on proxmox and hetzner, node on static.",
+});
+
 const networkSchema = z
   .strictObject({
     cidr,
     gateway: address.optional().meta({
       description: "Default gateway on this network (only the management network usually has one).",
     }),
-    vlan: z
-      .number()
-      .int()
-      .optional()
-      .meta({ description: "802.1Q VLAN id (1–4094) tagged on the node interfaces of this network." }),
+    vlan: z.number().int().optional().meta({
+      description: "802.1Q VLAN id (1–4094) of this network; `tagging` says who applies the tag.",
+    }),
+    tagging: vlanTagging.optional(),
     mtu: z.number().int().optional().meta({ description: "MTU for interfaces on this network (576–9216)." }),
     carries: z
       .array(z.enum(NETWORK_ROLES))
@@ -79,8 +84,12 @@ const interfaceSchema = z
       .meta({ description: "MAC address of the link (shorthand for deviceSelector.hardwareAddr)." }),
     deviceSelector: deviceSelector.optional(),
     vlan: z.number().int().optional().meta({
-      description: "Tag this VLAN on the link (defaults to the network's vlan). Use 0 to send untagged.",
+      description:
+        "VLAN id of this attachment (defaults to the network's vlan); 0 means untagged everywhere. Applied where `tagging` says.",
     }),
+    tagging: vlanTagging
+      .optional()
+      .meta({ description: "Overrides the network's tagging for this attachment." }),
     mtu: z.number().int().optional().meta({ description: "Overrides the network's MTU for this interface." }),
     dhcp: z.boolean().optional(),
   })
@@ -133,6 +142,26 @@ const schematicSchema = z
       "Image Factory schematic. A node's schematic replaces the fields it sets; the others come from talos.schematic.",
   });
 
+/** Boot media Image Factory serves: the ISO, and disk images raw (optionally compressed) or QCOW2. */
+export const BOOT_FORMATS = ["iso", "raw", "raw.xz", "raw.zst", "raw.gz", "qcow2"] as const;
+
+const imageSchema = z
+  .strictObject({
+    platform: z.enum(["metal", "nocloud", "hcloud"]).optional().meta({
+      description:
+        "Image Factory platform of the boot image and installer. Default: nocloud on proxmox, hcloud on hetzner, metal on static.",
+    }),
+    format: z.enum(BOOT_FORMATS).optional().meta({
+      description:
+        "Boot medium: iso, or a disk image raw, raw.xz, raw.zst, raw.gz or qcow2. Default: the platform's disk image (raw.xz; raw.zst on metal).",
+    }),
+    networkMeta: z.boolean().default(false).meta({
+      description:
+        "Bake each node's planned addresses, default route, hostname and nameservers into its image as META key 10, so it boots on its static address without DHCP (metal platform; one image per node).",
+    }),
+  })
+  .meta({ description: "Which Talos image the machines boot." });
+
 export const ROLES = ["controlplane", "worker"] as const;
 
 const nodeSchema = z
@@ -147,7 +176,12 @@ const nodeSchema = z
       .array(z.string())
       .default([])
       .meta({ description: "Kernel modules to load, e.g. nvidia." }),
-    sysctls: z.record(z.string(), z.string()).default({}),
+    sysctls: z
+      .record(z.string(), z.union([z.string(), z.number().transform(String)]))
+      .default({})
+      .meta({
+        description: "Kernel parameters, e.g. vm.nr_hugepages: 1024 (numbers are written as Talos' strings).",
+      }),
     patches: z
       .array(configPatch)
       .default([])
@@ -363,6 +397,7 @@ export const clusterSpecSchema = z
         version: talosVersion,
         schematic: schematicSchema.default({}),
         installDisk: installDiskSchema.default("/dev/sda"),
+        image: imageSchema.default({ networkMeta: false }),
         installImage: z
           .string()
           .optional()

@@ -28,7 +28,17 @@ export interface IpRange {
 
 const bits = (f: Family) => (f === 4 ? 32 : 128);
 
+// Plain dotted quads without leading zeros: most addresses in a spec, parsed without ipaddr.js's allocations
+// (a 50,000-node spec parses ~300,000 of them). Anything else takes the general path below.
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
 export function parseIp(text: string): Ip | undefined {
+  const q = DOTTED_QUAD.exec(text);
+  if (q) {
+    const [a, b, c, d] = [Number(q[1]), Number(q[2]), Number(q[3]), Number(q[4])];
+    if (a > 255 || b > 255 || c > 255 || d > 255) return undefined;
+    return { family: 4, value: BigInt(((a * 256 + b) * 256 + c) * 256 + d) };
+  }
   const t = text.trim();
   if (!ipaddr.isValid(t)) return undefined;
   // ipaddr.js accepts shorthand like "10.1" and octal-looking parts; Talos and users mean dotted quads only.

@@ -17,9 +17,10 @@ export function providerDefinition(type: string): ProviderDefinition {
   return p;
 }
 
-/** The Talos platform the spec's configs and images are for (the twin rehearses the spec's own provider). */
-export function platformOf(providerType: string): string {
-  return providerDefinition(providerType).platform;
+/** What a provider decides when the spec does not say: its Talos platform and where VLAN tags go. */
+export function providerDefaults(providerType: string): Pick<ProviderDefinition, "platform" | "vlanTagging"> {
+  const { platform, vlanTagging } = providerDefinition(providerType);
+  return { platform, vlanTagging };
 }
 
 export function providerTarget(ctx: TargetContext, options: { simulated: boolean }): ProviderTarget {

@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { Action, ActionHandler } from "../engine/types.js";
 import type { Finding } from "../findings.js";
+import type { VlanTagging } from "./tagging.js";
 
 /** What a provider's checks read of cairn.yaml. */
 export interface ProviderSpecView {
@@ -117,8 +118,10 @@ export interface ProviderDefinition {
   readonly section: z.ZodObject;
   /** The zod schema of a node's placement block `nodes[].<type>`, when the provider has one. */
   readonly placement?: z.ZodType;
-  /** Talos platform of its installer and boot images (Image Factory): metal, nocloud, hcloud. */
-  readonly platform: string;
+  /** Talos platform of its installer and boot images (Image Factory) unless the spec says otherwise. */
+  readonly platform: "metal" | "nocloud" | "hcloud";
+  /** Where VLAN tags go unless the spec says otherwise: the hypervisor's NIC, or Talos on the node. */
+  readonly vlanTagging: VlanTagging;
   /** Provider-specific checks of the spec (endpoint formats, unique VM ids, known locations). */
   checks(spec: ProviderSpecView): Finding[];
   /** The real machines of a cluster on this provider. */

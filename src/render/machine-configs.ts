@@ -14,11 +14,11 @@ import {
 } from "../talos/patch/index.js";
 import { schematicId, type Schematic } from "../talos/schematic/schematic.js";
 import { installerImage } from "../talos/schematic/urls.js";
-import { platformOf } from "../providers/registry.js";
 import type { SecretsBundle } from "../talos/secrets/bundle.js";
 import type { Model, ModelNode } from "../clusterspec/model.js";
 import type { ConfigPatchSpec, SchematicSpec } from "../clusterspec/schema.js";
-import { CairnError, UserError } from "../errors.js";
+import { UserError } from "../errors.js";
+import type { FieldPath } from "../findings.js";
 import { nodeConfigParts } from "./node-patch.js";
 
 export interface RenderedNodeConfig {
@@ -48,7 +48,7 @@ export function nodeInstallerImage(model: Model, node: ModelNode): { id: string;
     installerImage({
       schematicId: id,
       talosVersion: model.talosVersion,
-      platform: platformOf(model.spec.provider.type),
+      platform: model.image.platform,
       secureBoot: node.schematic.secureBoot ?? false,
     });
   return { id, image };
@@ -61,12 +61,35 @@ export function specPatch(p: ConfigPatchSpec, readFile: ReadFile): Patch {
   return loadPatch(JSON.stringify(p), readFile);
 }
 
-export function renderNodeConfig(
+/** A node's patches in the order Talos applies them, each with the field of cairn.yaml it came from. */
+export function nodePatchSources(
+  model: Model,
+  node: ModelNode,
+): { path: FieldPath; patch: ConfigPatchSpec }[] {
+  const t = model.spec.talos;
+  const role = node.role === "controlplane" ? "controlPlanePatches" : "workerPatches";
+  return [
+    ...t.patches.map((patch, i) => ({ path: ["talos", "patches", i] as FieldPath, patch })),
+    ...t[role].map((patch, i) => ({ path: ["talos", role, i] as FieldPath, patch })),
+    ...node.spec.patches.map((patch, i) => ({
+      path: ["nodes", node.index, "patches", i] as FieldPath,
+      patch,
+    })),
+  ];
+}
+
+/** How a patch is named in messages: its field, and the file for @file patches. */
+export function describePatchSource(path: FieldPath, patch: ConfigPatchSpec): string {
+  const field = path.map((p, i) => (typeof p === "number" ? `[${p}]` : i ? `.${p}` : p)).join("");
+  return typeof patch === "string" && patch.startsWith("@") ? `${field} (${patch})` : field;
+}
+
+/** The node's documents as talosctl would generate them with the model's facts, before the user's patches. */
+export function baseNodeDocuments(
   model: Model,
   secrets: SecretsBundle,
   node: ModelNode,
-  readFile: ReadFile,
-): RenderedNodeConfig {
+): { docs: ConfigDocument[]; schematicId: string; installerImage: string } {
   const spec = model.spec;
   const { id, image } = nodeInstallerImage(model, node);
   const cni = spec.addons.cni;
@@ -93,27 +116,31 @@ export function renderNodeConfig(
     node.role,
   );
 
+  dedupeCertSANs(docs[0]!);
   const parts = nodeConfigParts(model, node);
   docs[0] = applyStrategicMerge(docs[0]!, parts.v1alpha1 as ConfigDocument);
   if (parts.documents.some((d) => d.kind === "HostnameConfig"))
     docs = docs.filter((d) => d.kind !== "HostnameConfig");
   docs.push(...(parts.documents as ConfigDocument[]));
+  return { docs, schematicId: id, installerImage: image };
+}
 
-  const userPatches = [
-    ...spec.talos.patches,
-    ...(node.role === "controlplane" ? spec.talos.controlPlanePatches : spec.talos.workerPatches),
-    ...node.spec.patches,
-  ];
-  if (userPatches.length) {
+export function renderNodeConfig(
+  model: Model,
+  secrets: SecretsBundle,
+  node: ModelNode,
+  readFile: ReadFile,
+): RenderedNodeConfig {
+  const base = baseNodeDocuments(model, secrets, node);
+  let docs = base.docs;
+  // One patch at a time, so a failure names the field (and file) it came from; `cairn validate` locates it.
+  for (const { path, patch } of nodePatchSources(model, node)) {
     try {
-      docs = applyPatches(
-        docs,
-        userPatches.map((p) => specPatch(p, readFile)),
-      );
+      docs = applyPatches(docs, [specPatch(patch, readFile)]);
     } catch (e) {
-      if (e instanceof CairnError) throw e;
-      throw new UserError(`node ${node.name}: a config patch failed: ${(e as Error).message}`, {
-        hint: "check talos.patches, talos.controlPlanePatches/workerPatches and nodes[].patches",
+      const why = e instanceof Error ? e.message : String(e);
+      throw new UserError(`node ${node.name}: patch ${describePatchSource(path, patch)} failed: ${why}`, {
+        hint: "run `cairn validate` for the patch's line; check its paths against this Talos version's config",
       });
     }
   }
@@ -124,11 +151,32 @@ export function renderNodeConfig(
   if (errors.length) {
     throw new UserError(
       `node ${node.name}: the rendered machine config is not valid for Talos ${model.contract}:\n${formatTalosValidationErrors(errors)}`,
-      { hint: "a config patch probably sets a field this Talos version does not know; fix or remove it" },
+      {
+        hint: "a config patch probably sets a field this Talos version does not know: `cairn validate` shows which",
+      },
     );
   }
   const text = encodeConfigDocuments(docs, model.contract);
-  return { node: node.name, role: node.role, text, schematicId: id, installerImage: image };
+  return {
+    node: node.name,
+    role: node.role,
+    text,
+    schematicId: base.schematicId,
+    installerImage: base.installerImage,
+  };
+}
+
+/**
+ * talosctl lists the endpoint's host first in apiServer.certSANs, then every --additional-sans entry, without
+ * removing repeats; a spec that also names the endpoint (seed 000: 10.8.16.20) would list it twice. Keep each
+ * SAN's first place, so the order stays talosctl's.
+ */
+export function dedupeCertSANs(v1alpha1: ConfigDocument): void {
+  const uniq = <T>(list: T): T => (Array.isArray(list) ? ([...new Set(list)] as T) : list);
+  const machine = v1alpha1.machine as ConfigDocument | undefined;
+  if (machine?.certSANs) machine.certSANs = uniq(machine.certSANs);
+  const apiServer = (v1alpha1.cluster as ConfigDocument | undefined)?.apiServer as ConfigDocument | undefined;
+  if (apiServer?.certSANs) apiServer.certSANs = uniq(apiServer.certSANs);
 }
 
 export function renderMachineConfigs(

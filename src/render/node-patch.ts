@@ -4,6 +4,7 @@
 // HostnameConfig documents, whose schemas no longer accept the v1alpha1 fields.
 import type { Model, ModelInterface, ModelNode } from "../clusterspec/model.js";
 import { compareMinor } from "../talos/versions.js";
+import { nodeVlanTag } from "../providers/tagging.js";
 
 export type Doc = Record<string, unknown>;
 
@@ -12,13 +13,6 @@ export interface NodeConfigParts {
   v1alpha1: Doc;
   /** Whole documents to add (1.12+ networking); a HostnameConfig replaces the generated one. */
   documents: Doc[];
-}
-
-/** Does Talos tag this VLAN itself? On Proxmox the virtual NIC carries the tag, so Talos sees untagged frames. */
-export function tagsInTalos(model: Model, node: ModelNode, iface: ModelInterface): number | undefined {
-  const explicit = node.spec.interfaces.find((i) => i.network === iface.network)?.vlan;
-  if (explicit !== undefined) return explicit === 0 ? undefined : explicit;
-  return model.spec.provider.type === "proxmox" ? undefined : iface.vlan;
 }
 
 interface Link {
@@ -35,7 +29,7 @@ function linkKey(i: ModelInterface, index: number): string {
   return `idx:${index}`;
 }
 
-function groupLinks(model: Model, node: ModelNode): Link[] {
+function groupLinks(node: ModelNode): Link[] {
   const links = new Map<string, Link>();
   node.interfaces.forEach((iface, index) => {
     const key = linkKey(iface, index);
@@ -46,7 +40,8 @@ function groupLinks(model: Model, node: ModelNode): Link[] {
       link = { key, name, selector: iface.link.deviceSelector, untagged: [], tagged: [] };
       links.set(key, link);
     }
-    const vlan = tagsInTalos(model, node, iface);
+    // Only node tagging becomes a VLAN sub-interface; a hypervisor-tagged VLAN reaches Talos untagged.
+    const vlan = nodeVlanTag(iface);
     if (vlan === undefined) link.untagged.push(iface);
     else link.tagged.push({ vlan, iface });
   });
@@ -72,7 +67,7 @@ function maxMtu(link: Link): number | undefined {
 export function nodeConfigParts(model: Model, node: ModelNode): NodeConfigParts {
   const multidocNetwork = compareMinor(model.contract, "1.12") >= 0;
   const spec = model.spec;
-  const links = groupLinks(model, node);
+  const links = groupLinks(node);
   const routeIface = defaultRouteIface(model, node);
   const isIPv6 = (i: ModelInterface) => i.cidr.includes(":");
   const machine: Doc = {};
@@ -185,6 +180,21 @@ export function nodeConfigParts(model: Model, node: ModelNode): NodeConfigParts 
           documents.push({ apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: iface.vip, link: vname });
       }
     });
+  }
+
+  // A node on several networks must say which one kubelet and etcd use, or each picks whichever address it finds
+  // first (a pod, storage or Ceph address on seeds 000 and 003): pin both to the network that carries management.
+  // The same fields exist in every contract (v1alpha1 machine.kubelet and cluster.etcd).
+  const mgmtSubnets = [
+    ...new Set(
+      node.interfaces
+        .filter((i) => spec.networks[i.network]?.carries.includes("management"))
+        .map((i) => i.cidr),
+    ),
+  ];
+  if (new Set(node.interfaces.map((i) => i.network)).size > 1 && mgmtSubnets.length) {
+    machine.kubelet = { nodeIP: { validSubnets: mgmtSubnets } };
+    if (node.role === "controlplane") cluster.etcd = { advertisedSubnets: [...mgmtSubnets] };
   }
 
   // Cert SANs, sysctls, CNI, DNS domain and scheduling go through the generator's own options (render.ts), as

@@ -11,7 +11,7 @@ const DIR = fileURLToPath(new URL("../fixtures/spec/invalid/", import.meta.url))
 
 // [fixture, code, path, line]
 const CASES: [string, string, string, number][] = [
-  ["yaml-syntax", "yaml.syntax", "(yaml)", 10],
+  ["yaml-syntax", "yaml.syntax", "(yaml)", 9],
   ["yaml-duplicate-key", "yaml.duplicate-key", "(yaml)", 38],
   ["yaml-multi-document", "yaml.multi-document", "(yaml)", 48],
   ["schema-unknown-field", "schema.unknown-field", "networks.mgmt.gatway", 18],
@@ -91,6 +91,12 @@ const CASES: [string, string, string, number][] = [
   ["tenant-duplicate-name", "tenant.duplicate-name", "tenants[1].name", 50],
   ["tenant-duplicate-namespace", "tenant.duplicate-namespace", "tenants[1].namespaces[0]", 52],
   ["provider-static-with-proxmox", "provider.wrong-placement", "nodes[0].proxmox", 34],
+  // issue 10 §1 and §8: what validate used to let through
+  ["net-vlan-hetzner", "net.vlan-not-tagged", "networks.private.vlan", 15],
+  ["vip-hetzner", "vip.no-layer2", "controlPlane.vip", 11],
+  ["provider-duplicate-static-address", "provider.duplicate-static-address", "nodes[1].static.address", 37],
+  ["vip-controlplane-off-network", "vip.controlplane-off-network", "nodes[2]", 41],
+  ["schematic-unknown-extension", "schematic.unknown-extension", "talos.schematic.extensions[0]", 8],
 ];
 
 afterEach(() => {
@@ -160,6 +166,22 @@ describe("invalid fixtures", () => {
         message: 'address 10.0.5.12 is outside network "mgmt" (10.0.0.0/24)',
       }),
     );
+  });
+
+  it("an unclosed [ is reported at the bracket, not where the parser gave up", () => {
+    const d = loadSpecFile(`${DIR}yaml-syntax.yaml`).diagnostics[0]!;
+    expect([d.line, d.column]).toEqual([9, 15]);
+    expect(d.message).toBe("this [ is never closed: expected ] before line 10");
+  });
+
+  it("an unknown extension names the list's source and date, and the intended name", () => {
+    const d = loadSpecFile(`${DIR}schematic-unknown-extension.yaml`).diagnostics.find(
+      (x) => x.code === "schematic.unknown-extension",
+    )!;
+    expect(d.message).toBe(
+      '"siderolabs/qemu-guest-agnet" is not an official extension of Talos 1.11 (cairn\'s list from siderolabs/extensions v1.11.6, 2025-12-16)',
+    );
+    expect(d.hint).toBe('did you mean "siderolabs/qemu-guest-agent"?');
   });
 
   it("the did-you-mean hints name the intended value", () => {

@@ -41,7 +41,7 @@ describe("valid fixtures", () => {
     const { c, io } = captureIo();
     await main(["node", "cairn", "validate", "--show-plan", `${DIR}homelab-vlans.yaml`], io);
     expect(c.out).toMatch(
-      /talos-k8s-02\s+controlplane\s+eth0\s+mgmt\s+10\.8\.16\.21\/24\s+16\s+10\.8\.28\.64\/26 \(auto\)/,
+      /talos-k8s-02\s+controlplane\s+eth0\s+mgmt\s+10\.8\.16\.21\/24\s+16 \(tagged by hypervisor\)\s+10\.8\.28\.64\/26 \(auto\)/,
     );
     const { c: c2, io: io2 } = captureIo();
     await main(["node", "cairn", "validate", "--show-plan", `${DIR}auto-addresses.yaml`], io2);

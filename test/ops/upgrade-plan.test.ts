@@ -107,6 +107,20 @@ describe("planTalosUpgrade", () => {
     );
   });
 
+  test("a release that does not exist is refused, naming the newest of its minor (issue 10 §15)", () => {
+    const m = model(1, 0, "v1.12.11");
+    expect(planTalosUpgrade(m, observed(1, 0, "v1.12.11"), { to: "v1.13.99" }).blockers).toEqual([
+      "Talos v1.13.99 is not a release cairn knows: the newest 1.13 release is v1.13.9",
+    ]);
+    expect(planTalosUpgrade(m, observed(1, 0, "v1.12.11"), { to: "v1.13.9" }).blockers).toEqual([]);
+  });
+
+  test("blockers speak to the user, not to cairn's research notes", () => {
+    const m = model(1, 0, "v1.12.11");
+    const text = planTalosUpgrade(m, observed(1, 0, "v1.10.9"), { to: "v1.13.9" }).blockers.join("\n");
+    expect(text).not.toMatch(/research|§/);
+  });
+
   test("Kubernetes outside the target's window blocks", () => {
     const m = model(1, 0, "v1.12.11", "kubernetes:\n  version: 1.30.5");
     const plan = planTalosUpgrade(m, observed(1, 0, "v1.12.11"), { to: "v1.13.9" });

@@ -2,7 +2,7 @@
 // Cluster facts come from cairn.yaml unless given as flags; the work lives in ../credentials-run.ts.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
-import { collect } from "../flags.js";
+import { collect, deprecatedAlias } from "../flags.js";
 
 const IDENTITY_HELP =
   "age identity file for an encrypted bundle (default: $CAIRN_AGE_IDENTITY_FILE / $CAIRN_AGE_IDENTITY)";
@@ -15,7 +15,7 @@ export interface TalosconfigFlags {
   node: string[];
   role: string[];
   ttl: string;
-  output: string;
+  out: string;
   force?: boolean;
   ageIdentity?: string;
 }
@@ -27,13 +27,16 @@ export interface KubeconfigFlags {
   endpoint?: string;
   ttl: string;
   merge?: boolean;
-  output?: string;
+  out?: string;
   force?: boolean;
   ageIdentity?: string;
 }
 
+const SECRETS_HELP =
+  "secrets bundle, plain or age-encrypted (default: .cairn/<cluster>/secrets.yaml beside the spec, where render and apply keep it)";
+
 export function registerTalosconfig(program: Command, io: Io): void {
-  program
+  const command = program
     .command("talosconfig")
     .description("Write a talosconfig with a client certificate signed by the Talos (OS) CA")
     .option(
@@ -41,11 +44,7 @@ export function registerTalosconfig(program: Command, io: Io): void {
       "cluster spec giving the name and endpoints (used unless --cluster is given)",
       "cairn.yaml",
     )
-    .option(
-      "--secrets <file>",
-      "secrets bundle, plain or age-encrypted (as written by cairn render)",
-      "out/secrets.yaml",
-    )
+    .option("--secrets <file>", SECRETS_HELP)
     .option("--cluster <name>", "cluster name, used as the context name (default: from the spec)")
     .option(
       "--endpoint <address>",
@@ -61,7 +60,7 @@ export function registerTalosconfig(program: Command, io: Io): void {
       [],
     )
     .option("--ttl <duration>", "certificate lifetime, e.g. 24h or 365d", "365d")
-    .option("-o, --output <file>", 'where to write it ("-" for stdout)', "talosconfig")
+    .option("-o, --out <file>", 'where to write it ("-" for stdout)', "talosconfig")
     .option("--force", "replace an existing file")
     .option("--age-identity <file>", IDENTITY_HELP)
     .addHelpText(
@@ -75,10 +74,11 @@ export function registerTalosconfig(program: Command, io: Io): void {
       const { runTalosconfig } = await import("../credentials-run.js");
       await runTalosconfig(opts, io);
     });
+  deprecatedAlias(command, "--output <file>", { attribute: "out", spelling: "-o/--out" });
 }
 
 export function registerKubeconfig(program: Command, io: Io): void {
-  program
+  const command = program
     .command("kubeconfig")
     .description("Write an admin kubeconfig with a client certificate signed by the Kubernetes CA")
     .option(
@@ -86,16 +86,12 @@ export function registerKubeconfig(program: Command, io: Io): void {
       "cluster spec giving the name and endpoint (used unless --cluster is given)",
       "cairn.yaml",
     )
-    .option(
-      "--secrets <file>",
-      "secrets bundle, plain or age-encrypted (as written by cairn render)",
-      "out/secrets.yaml",
-    )
+    .option("--secrets <file>", SECRETS_HELP)
     .option("--cluster <name>", "cluster name (default: from the spec)")
     .option("--endpoint <url>", "Kubernetes API endpoint, https://host:6443 (default: the spec's endpoint)")
     .option("--ttl <duration>", "certificate lifetime, e.g. 24h or 365d", "365d")
     .option("--merge", "merge into $KUBECONFIG or ~/.kube/config (or -o), replacing same-named entries only")
-    .option("-o, --output <file>", 'where to write it ("-" for stdout; default ./kubeconfig)')
+    .option("-o, --out <file>", 'where to write it ("-" for stdout; default ./kubeconfig)')
     .option("--force", "replace an existing file (without --merge)")
     .option("--age-identity <file>", IDENTITY_HELP)
     .addHelpText(
@@ -109,4 +105,5 @@ export function registerKubeconfig(program: Command, io: Io): void {
       const { runKubeconfig } = await import("../credentials-run.js");
       await runKubeconfig(opts, io);
     });
+  deprecatedAlias(command, "--output <file>", { attribute: "out", spelling: "-o/--out" });
 }

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import type { Io } from "../output.js";
+import { deprecatedAlias } from "../flags.js";
 
 interface InitFlags {
   provider: string;
@@ -10,12 +11,12 @@ interface InitFlags {
   workers: string;
   name: string;
   talosVersion?: string;
-  output?: string;
+  out?: string;
   force?: boolean;
 }
 
 export function registerInit(program: Command, io: Io): void {
-  program
+  const command = program
     .command("init")
     .description("Write a commented starter cairn.yaml (to stdout, or to a file with -o)")
     .option("--provider <provider>", "where the machines come from: static, proxmox or hetzner", "static")
@@ -23,7 +24,7 @@ export function registerInit(program: Command, io: Io): void {
     .option("--workers <m>", "number of worker nodes", "0")
     .option("--name <name>", "cluster name (DNS-1123 label)", "homelab")
     .option("--talos-version <version>", "Talos release, e.g. v1.11.5 (default: the newest cairn knows)")
-    .option("-o, --output <file>", "write to this file instead of stdout")
+    .option("-o, --out <file>", "write to this file instead of stdout")
     .option("--force", "overwrite the output file if it exists")
     .addHelpText(
       "after",
@@ -44,22 +45,23 @@ export function registerInit(program: Command, io: Io): void {
       const problems = checkInitOptions(options);
       if (problems.length) throw new UserError(problems.join("\n"), { hint: "see `cairn init --help`" });
       const text = renderInitSpec(options);
-      if (!flags.output) {
+      if (!flags.out) {
         io.out(text);
         return;
       }
       const { FileExistsError, writeFileAtomic } = await import("../../io/files.js");
       try {
-        writeFileAtomic(flags.output, text, { noClobber: !flags.force });
+        writeFileAtomic(flags.out, text, { noClobber: !flags.force });
       } catch (e) {
         if (e instanceof FileExistsError)
-          throw new UserError(`${flags.output} already exists`, {
+          throw new UserError(`${flags.out} already exists`, {
             hint: "pass --force to overwrite it, or choose another file with -o",
           });
         throw e;
       }
-      io.err(`wrote ${flags.output}; check it with \`cairn validate ${flags.output} --show-plan\`\n`);
+      io.err(`wrote ${flags.out}; check it with \`cairn validate ${flags.out} --show-plan\`\n`);
     });
+  deprecatedAlias(command, "--output <file>", { attribute: "out", spelling: "-o/--out" });
 }
 
 /** "3" → 3; anything else ("3.5", "three", "-1") → NaN, which checkInitOptions reports. */

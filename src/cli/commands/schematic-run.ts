@@ -27,13 +27,12 @@ export function runSchematicId(file: string, io: Io): void {
 /** One block per distinct node schematic of a spec: which nodes use it, its ID and every URL. */
 export async function runSpecSchematicUrls(
   specFile: string,
-  opts: { talosVersion?: string; platform?: string; arch: string; secureboot: boolean },
+  opts: { talosVersion?: string; platform?: string; arch: string; secureboot: boolean; diskFormat?: string },
   io: Io,
 ): Promise<void> {
   const { requireModel } = await import("../../clusterspec/load.js");
   const { factorySchematic } = await import("../../render/machine-configs.js");
   const { schematicId } = await import("../../talos/schematic/schematic.js");
-  const { platformOf } = await import("../../providers/registry.js");
   const { model } = requireModel(specFile);
   const groups = new Map<string, { nodes: string[]; secureBoot: boolean }>();
   for (const n of model.nodes) {
@@ -49,13 +48,16 @@ export async function runSpecSchematicUrls(
     if (!first) io.out("\n");
     first = false;
     io.out(`nodes:      ${g.nodes.join(", ")}\n`);
+    const format = opts.diskFormat ?? model.image.format;
     runSchematicUrlsForId(
       key.split("/")[0]!,
       {
         talosVersion: opts.talosVersion ?? model.talosVersion,
-        platform: opts.platform ?? platformOf(model.spec.provider.type),
+        platform: opts.platform ?? model.image.platform,
         arch: opts.arch,
         secureboot: g.secureBoot,
+        ...(format !== "iso" ? { diskFormat: format } : {}),
+        boot: format === "iso" ? "iso" : "disk-image",
       },
       io,
     );
@@ -64,7 +66,7 @@ export async function runSpecSchematicUrls(
 
 export function runSchematicUrls(
   file: string | undefined,
-  opts: { talosVersion: string; platform: string; arch: string; secureboot: boolean },
+  opts: { talosVersion: string; platform: string; arch: string; secureboot: boolean; diskFormat?: string },
   io: Io,
 ): void {
   runSchematicUrlsForId(file === undefined ? EMPTY_SCHEMATIC_ID : readSchematicId(file), opts, io);
@@ -72,7 +74,15 @@ export function runSchematicUrls(
 
 function runSchematicUrlsForId(
   schematicId: string,
-  opts: { talosVersion: string; platform: string; arch: string; secureboot: boolean },
+  opts: {
+    talosVersion: string;
+    platform: string;
+    arch: string;
+    secureboot: boolean;
+    diskFormat?: string;
+    /** The medium the spec boots (talos.image.format): printed first as "boot". */
+    boot?: "iso" | "disk-image";
+  },
   io: Io,
 ): void {
   if (!ARCHES.includes(opts.arch as Arch))
@@ -83,9 +93,12 @@ function runSchematicUrlsForId(
     platform: opts.platform,
     arch: opts.arch as Arch,
     secureBoot: opts.secureboot,
+    ...(opts.diskFormat ? { diskFormat: opts.diskFormat } : {}),
   });
+  const boot = opts.boot === "iso" ? urls.iso : opts.boot ? urls.diskImage : undefined;
   const rows: [string, string | undefined][] = [
     ["schematic", schematicId],
+    ["boot", boot],
     ["installer", urls.installerImage],
     ["disk-image", urls.diskImage],
     ["iso", urls.iso],

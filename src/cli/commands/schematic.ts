@@ -27,6 +27,10 @@ export function registerSchematic(program: Command, io: Io): void {
       "Image Factory platform: metal, nocloud (Proxmox) or hcloud (Hetzner) (default with -f: the provider's)",
     )
     .option("--arch <arch>", "amd64 or arm64", "amd64")
+    .option(
+      "--disk-format <format>",
+      "disk image: raw, raw.xz, raw.zst, raw.gz or qcow2 (default: the platform's; with -f: talos.image.format)",
+    )
     .option("--secureboot", "SecureBoot (UKI) images and installer", false)
     .addHelpText(
       "after",
@@ -34,12 +38,21 @@ export function registerSchematic(program: Command, io: Io): void {
         "  cairn schematic id schematic.yaml\n" +
         "  cairn schematic urls --talos-version v1.11.5 --platform nocloud schematic.yaml\n" +
         "  cairn schematic urls -f cairn.yaml\n" +
-        "  cairn schematic urls --talos-version v1.12.0 --platform metal --arch arm64 --secureboot",
+        "  cairn schematic urls --talos-version v1.12.0 --platform metal --arch arm64 --secureboot\n" +
+        "  cairn schematic urls --talos-version v1.11.5 --platform metal --disk-format qcow2\n" +
+        "\nWith -f, nodes are grouped by schematic: talos.image.networkMeta gives each node its own (META key 10).",
     )
     .action(
       async (
         file: string | undefined,
-        opts: { file?: string; talosVersion?: string; platform?: string; arch: string; secureboot: boolean },
+        opts: {
+          file?: string;
+          talosVersion?: string;
+          platform?: string;
+          arch: string;
+          secureboot: boolean;
+          diskFormat?: string;
+        },
       ) => {
         const { runSchematicUrls, runSpecSchematicUrls } = await import("./schematic-run.js");
         if (opts.file) return runSpecSchematicUrls(opts.file, opts, io);

@@ -1,7 +1,9 @@
 // `cairn secrets …`: generate the cluster secrets bundle (talosctl gen secrets) and move it in and out of age
 // encryption. The work lives in ../secrets-run.ts, loaded only when a subcommand runs.
 import type { Command } from "commander";
+import { UserError } from "../../errors.js";
 import type { Io } from "../output.js";
+import { deprecatedAlias } from "../flags.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -13,10 +15,10 @@ export function registerSecrets(program: Command, io: Io): void {
     .command("secrets")
     .description("Generate and manage the cluster secrets bundle (CAs, tokens, encryption keys)");
 
-  secrets
+  const gen = secrets
     .command("gen")
     .description("Generate a secrets bundle, the same content as `talosctl gen secrets`")
-    .option("-o, --output <file>", 'where to write it ("-" for stdout)')
+    .option("-o, --out <file>", 'where to write it ("-" for stdout)')
     .option("--force", "replace an existing file")
     .option(
       "--age-recipient <recipient>",
@@ -33,32 +35,40 @@ export function registerSecrets(program: Command, io: Io): void {
         "  cairn secrets gen --age-recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n" +
         "  cairn secrets gen -o - | talosctl gen config demo https://10.0.0.10:6443 --with-secrets /dev/stdin",
     )
-    .action(async (opts: { output?: string; force?: boolean; ageRecipient: string[] }) => {
+    .action(async (opts: { out?: string; force?: boolean; ageRecipient: string[] }) => {
       const { runSecretsGen } = await import("../secrets-run.js");
-      await runSecretsGen(opts, io);
+      await runSecretsGen({ ...opts, output: opts.out }, io);
     });
 
-  secrets
+  const decrypt = secrets
     .command("decrypt")
     .description("Decrypt an age-encrypted secrets bundle to plain secrets.yaml")
     .argument("<file>", "the encrypted bundle")
-    .requiredOption("-o, --output <file>", 'where to write the plain bundle ("-" for stdout)')
+    .option("-o, --out <file>", 'where to write the plain bundle ("-" for stdout; required)')
     .option("--force", "replace an existing file")
     .option("--age-identity <file>", IDENTITY_HELP)
-    .action(async (file: string, opts: { output: string; force?: boolean; ageIdentity?: string }) => {
+    .action(async (file: string, opts: { out?: string; force?: boolean; ageIdentity?: string }) => {
       const { runSecretsDecrypt } = await import("../secrets-run.js");
-      await runSecretsDecrypt(file, opts, io);
+      await runSecretsDecrypt(file, { ...opts, output: requireOut(opts.out) }, io);
     });
 
-  secrets
+  const encrypt = secrets
     .command("encrypt")
     .description("Encrypt a plain secrets bundle with age")
     .argument("<file>", "the plain bundle")
-    .requiredOption("-o, --output <file>", "where to write the encrypted bundle")
+    .option("-o, --out <file>", "where to write the encrypted bundle (required)")
     .option("--force", "replace an existing file")
     .requiredOption("--age-recipient <recipient>", "age public key to encrypt to (repeatable)", collect, [])
-    .action(async (file: string, opts: { output: string; force?: boolean; ageRecipient: string[] }) => {
+    .action(async (file: string, opts: { out?: string; force?: boolean; ageRecipient: string[] }) => {
       const { runSecretsEncrypt } = await import("../secrets-run.js");
-      await runSecretsEncrypt(file, opts, io);
+      await runSecretsEncrypt(file, { ...opts, output: requireOut(opts.out) }, io);
     });
+  for (const c of [gen, decrypt, encrypt])
+    deprecatedAlias(c, "--output <file>", { attribute: "out", spelling: "-o/--out" });
+}
+
+/** -o is required; checked here rather than by commander so the deprecated --output spelling counts too. */
+function requireOut(out: string | undefined): string {
+  if (out === undefined) throw new UserError("-o/--out FILE is required", { hint: 'use "-" for stdout' });
+  return out;
 }

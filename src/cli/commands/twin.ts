@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { parseOutputFormat, type Io } from "../output.js";
+import { deprecatedAlias } from "../flags.js";
 import type { TwinStatus } from "../../twin/twin.js";
 
 interface UpFlags {
@@ -83,7 +84,7 @@ export function registerTwin(program: Command, io: Io): void {
     .option("--subnet <cidr>", "loopback subnet for node addresses", "127.0.100.0/24")
     .option("--reboot-duration <d>", "how long a simulated reboot takes", "2s")
     .option(...stateDirOption)
-    .option("-o, --output <format>", "output format: text, json", "text")
+    .option("--output <format>", "output format: text, json", "text")
     .action(async (flags: UpFlags) => {
       const format = parseOutputFormat(flags.output);
       const { parseDuration } = await import("../../twin/faults.js");
@@ -111,7 +112,7 @@ export function registerTwin(program: Command, io: Io): void {
     .command("status")
     .description("show the simulated fleet: stages, versions, etcd, faults")
     .option(...stateDirOption)
-    .option("-o, --output <format>", "output format: text, json", "text")
+    .option("--output <format>", "output format: text, json", "text")
     .action(async (flags: { stateDir?: string; output: string }) => {
       const format = parseOutputFormat(flags.output);
       const { status } = await import("../../twin/daemon.js");
@@ -136,9 +137,7 @@ export function registerTwin(program: Command, io: Io): void {
     .option(...stateDirOption)
     .action(async (node: string, faultText: string, flags: { stateDir?: string }) => {
       const { fault } = await import("../../twin/daemon.js");
-      const s = await fault(flags.stateDir, node, faultText);
-      const n = s.nodes.find((x) => x.name === node || x.address === node);
-      io.out(`twin (simulated): ${node}: ${faultText} (faults now: ${n?.faults.join(", ") || "none"})\n`);
+      io.out(describeFault(await fault(flags.stateDir, node, faultText), node, faultText));
     });
 
   twin
@@ -178,4 +177,22 @@ export function registerTwin(program: Command, io: Io): void {
       // Keep running: the node servers hold the event loop open until a stop request or signal.
       await new Promise<never>(() => undefined);
     });
+  for (const name of ["up", "status"]) {
+    const sub = twin.commands.find((c) => c.name() === name)!;
+    deprecatedAlias(sub, "-o <format>", { attribute: "output", spelling: "--output" });
+  }
+}
+
+/**
+ * What `twin fault` did, from the status the daemon returns. The node is looked up as the twin looks it up
+ * (address or twin name, then the hostname its config gave it), so `twin fault talos-k8s-01 crash` on a spec's
+ * twin names the node and shows the fault instead of "none".
+ */
+export function describeFault(s: TwinStatus, node: string, faultText: string): string {
+  const n =
+    s.nodes.find((x) => x.address === node || x.name === node) ?? s.nodes.find((x) => x.hostname === node);
+  if (!n) return `twin (simulated): ${node}: ${faultText} sent, but the twin no longer lists that node\n`;
+  const who = [n.hostname, n.name, n.address].filter((v, i, a) => v && a.indexOf(v) === i).join(", ");
+  const action = faultText === "heal" ? "healed" : `set ${faultText} on`;
+  return `twin (simulated): ${action} ${who}; its faults now: ${n.faults.join(", ") || "none"}\n`;
 }

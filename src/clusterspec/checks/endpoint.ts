@@ -1,7 +1,7 @@
 // The control-plane endpoint and VIP: the endpoint is an explicit https://host:port URL; the VIP is a usable host
 // address of a network the control planes attach to, and collides with no node address and no pool.
 import { parseIp } from "../../net/ip.js";
-import { error, warning, type FieldPath, type Finding } from "../../findings.js";
+import { error, type FieldPath, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { closest } from "../../suggest.js";
 import { describeAddressError, factsOf, networkContaining } from "./facts.js";
@@ -67,6 +67,18 @@ export function checkEndpoint(spec: ClusterSpec): Finding[] {
   const vip = spec.controlPlane.vip;
   if (!vip) return out;
   const apath: FieldPath = ["controlPlane", "vip", "address"];
+  if (spec.provider.type === "hetzner") {
+    // Both VIP kinds move the address by gratuitous ARP; Hetzner Cloud's networks route, they have no Layer 2.
+    out.push(
+      error(
+        "vip.no-layer2",
+        ["controlPlane", "vip"],
+        `a Layer 2 VIP (${vip.type}) cannot work on Hetzner Cloud: its networks have no Layer 2 to announce ${vip.address} on`,
+        "remove controlPlane.vip and put a Hetzner load balancer in front of the control planes (provider.loadBalancer)",
+      ),
+    );
+    return out;
+  }
   const ip = parseIp(vip.address);
   if (!ip) {
     out.push(
@@ -145,17 +157,20 @@ export function checkEndpoint(spec: ClusterSpec): Finding[] {
       ),
     );
 
-  const cpOnNet = spec.nodes.some(
-    (n) => n.role === "controlplane" && n.interfaces.some((i) => i.network === net.name),
-  );
-  if (!cpOnNet && spec.nodes.some((n) => n.role === "controlplane"))
+  // A control plane off the VIP's network can never hold it: when it is the etcd leader's turn, the API
+  // address goes dark. Each such node is an error at its own interfaces.
+  spec.nodes.forEach((n, ni) => {
+    if (n.role !== "controlplane" || n.interfaces.some((i) => i.network === net.name)) return;
     out.push(
-      warning(
-        "vip.no-controlplane",
-        apath,
-        `no control plane has an interface on network "${net.name}", so no node can carry VIP ${vip.address}`,
-        `attach the control planes to "${net.name}" or pick a VIP on their network`,
+      error(
+        "vip.controlplane-off-network",
+        n.interfaces.length ? ["nodes", ni, "interfaces"] : ["nodes", ni],
+        n.interfaces.length
+          ? `control plane "${n.name}" has no interface on network "${net.name}", so it can never hold VIP ${vip.address}`
+          : `control plane "${n.name}" has no interfaces, so it can never hold VIP ${vip.address} on network "${net.name}"`,
+        `add an interface on "${net.name}" to "${n.name}", or pick a VIP on the control planes' network`,
       ),
     );
+  });
   return out;
 }

@@ -11,6 +11,8 @@ import { checkProviders } from "../../providers/registry.js";
 import { checkPools } from "./pools.js";
 import { checkPodBlocks } from "./podblocks.js";
 import { checkAddons, checkTenants } from "./addons.js";
+import { checkExtensions } from "./extensions.js";
+import { checkImage } from "./image.js";
 
 export type Check = (spec: ClusterSpec) => Finding[];
 
@@ -25,6 +27,8 @@ export const checks: Check[] = [
   checkPodBlocks,
   checkAddons,
   checkTenants,
+  checkExtensions,
+  checkImage,
 ];
 
 export function checkSpec(spec: ClusterSpec): Finding[] {

@@ -13,6 +13,7 @@ import {
 import type { Cidr } from "../../net/ip.js";
 import { error, type FieldPath, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
+import { providerDefaults } from "../../providers/registry.js";
 import {
   describeAddressError,
   describeCidrError,
@@ -85,6 +86,16 @@ export function checkNetworks(spec: ClusterSpec): Finding[] {
     const base: FieldPath = ["networks", n.name];
     out.push(...cidrFindings(n.spec.cidr, [...base, "cidr"]));
     out.push(...vlanFinding(n.spec.vlan, [...base, "vlan"], false));
+    const tagging = n.spec.tagging ?? providerDefaults(spec.provider.type).vlanTagging;
+    if (spec.provider.type === "hetzner" && n.spec.vlan !== undefined && tagging === "hypervisor")
+      out.push(
+        error(
+          "net.vlan-not-tagged",
+          [...base, "vlan"],
+          `network "${n.name}" has VLAN ${n.spec.vlan}, but Hetzner Cloud tags nothing on a server's network interface`,
+          "remove vlan (a vSwitch coupling maps VLANs outside the server), or set tagging: node if the server's link really carries tagged frames",
+        ),
+      );
     out.push(...mtuFinding(n.spec.mtu, [...base, "mtu"]));
     if (n.spec.gateway !== undefined) {
       const gpath = [...base, "gateway"];

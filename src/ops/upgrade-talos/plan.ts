@@ -88,6 +88,11 @@ export function planTalosUpgrade(
     blockers.push(
       `Talos ${to} is not supported by this cairn (known minors: ${TALOS_MINORS.map((m) => m.minor).join(", ")})`,
     );
+  } else if (compareVersions(parseVersion(to)!, parseVersion(target.latestPatch)!) > 0) {
+    // The factory would have no installer for it: every node would fail to pull the image mid-upgrade.
+    blockers.push(
+      `Talos ${to} is not a release cairn knows: the newest ${target.minor} release is v${target.latestPatch}`,
+    );
   } else if (!kubernetesSupported(target, model.kubernetesVersion)) {
     blockers.push(
       `Kubernetes ${model.kubernetesVersion} is outside Talos ${target.minor}'s window (${target.kubernetesMin}–${target.kubernetesMax}); ` +
@@ -145,8 +150,8 @@ export function planTalosUpgrade(
         );
       else if (!upgradeSupported(from, to))
         blockers.push(
-          `node ${node.name} runs ${from}; Talos ${target.minor} upgrades only from ${target.upgradeFrom} or later ` +
-            `(research §8): upgrade to ${stepping(from, to) ?? "an intermediate release"} first`,
+          `node ${node.name} runs ${from}; Talos ${target.minor} upgrades only from ${target.upgradeFrom} or later: ` +
+            `upgrade to ${stepping(from, to) ?? "an intermediate release"} first`,
         );
     }
     const why = versionChange

@@ -9,6 +9,8 @@ export const hetznerProvider: ProviderDefinition = {
   section: hetznerSection,
   placement: hetznerPlacement,
   platform: "hcloud",
+  // Hetzner Cloud networks have no VLANs on the server side; a vSwitch coupling maps them outside the server.
+  vlanTagging: "hypervisor",
   checks: checkHetzner,
   target: hetznerTarget,
 };

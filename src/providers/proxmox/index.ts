@@ -9,6 +9,8 @@ export const proxmoxProvider: ProviderDefinition = {
   section: proxmoxSection,
   placement: proxmoxPlacement,
   platform: "nocloud",
+  // The VM NIC carries the tag, as `qm set --net0 virtio,bridge=vmbr0,tag=16` does.
+  vlanTagging: "hypervisor",
   checks: checkProxmox,
   target: proxmoxTarget,
 };

@@ -9,6 +9,8 @@ export const staticProvider: ProviderDefinition = {
   section: staticSection,
   placement: staticPlacement,
   platform: "metal",
+  // Machines cairn did not create: nothing but Talos can tag, so a VLAN on the network is Talos' job.
+  vlanTagging: "node",
   checks: checkStatic,
   target: staticTarget,
 };

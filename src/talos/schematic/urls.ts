@@ -35,7 +35,12 @@ export interface FactoryTarget {
   platform: string;
   arch?: Arch;
   secureBoot?: boolean;
+  /** Disk image format: raw, raw.xz, raw.zst, raw.gz or qcow2 (default: the platform's usual one). */
+  diskFormat?: string;
 }
+
+/** The disk image formats Image Factory serves for every platform (the suffix of the asset path). */
+export const DISK_FORMATS = ["raw", "raw.xz", "raw.zst", "raw.gz", "qcow2"] as const;
 
 export interface FactoryUrls {
   installerImage: string;
@@ -68,6 +73,10 @@ function check(t: FactoryTarget): { platform: PlatformInfo; arch: Arch; version:
   if (!platform.arches.includes(arch))
     throw new UserError(`platform ${platform.name} has no ${arch} images`, {
       hint: `supported: ${platform.arches.join(", ")}`,
+    });
+  if (t.diskFormat !== undefined && !(DISK_FORMATS as readonly string[]).includes(t.diskFormat))
+    throw new UserError(`Image Factory serves no "${t.diskFormat}" disk images`, {
+      hint: `disk image formats: ${DISK_FORMATS.join(", ")}`,
     });
   if (t.secureBoot && !platform.secureBoot)
     throw new UserError(`platform ${platform.name} has no SecureBoot images`, {
@@ -103,7 +112,7 @@ export function factoryUrls(t: FactoryTarget): FactoryUrls {
   const base = `${platform.name}-${arch}${t.secureBoot ? "-secureboot" : ""}`;
   const urls: FactoryUrls = {
     installerImage: installerImage(t),
-    diskImage: assetUrl(id, version, `${base}.${platform.diskImageSuffix}`),
+    diskImage: assetUrl(id, version, `${base}.${t.diskFormat ?? platform.diskImageSuffix}`),
   };
   if (platform.iso) urls.iso = assetUrl(id, version, `${base}.iso`);
   if (platform.pxe) {
