@@ -137,7 +137,7 @@ for (const [name, byField] of [...flagsByMinor.entries()].sort(([a], [b]) => (a 
   for (const [field, byMinor] of byField) {
     const perMinor: Record<string, string> = {};
     for (const m of minors) if (present.has(m)) perMinor[m] = byMinor.get(m) ?? "-";
-    if (new Set(Object.values(perMinor)).size > 1) ((changes[name] ??= {})[field] = perMinor);
+    if (new Set(Object.values(perMinor)).size > 1) (changes[name] ??= {})[field] = perMinor;
   }
 }
 

@@ -106,7 +106,8 @@ export function buildMultidocDocuments(input: GenerateInput, type: MachineType):
   const node: ConfigDocument = { nodeIP: {} };
   if (!worker) {
     node.labels = { [LABEL_NODE_ROLE_CONTROL_PLANE]: "", [LABEL_EXCLUDE_FROM_EXTERNAL_LB]: "" };
-    if (!o.allowSchedulingOnControlPlanes) node.taints = { [LABEL_NODE_ROLE_CONTROL_PLANE]: TAINT_NO_SCHEDULE };
+    if (!o.allowSchedulingOnControlPlanes)
+      node.taints = { [LABEL_NODE_ROLE_CONTROL_PLANE]: TAINT_NO_SCHEDULE };
   }
   documents.push(
     doc("KubeClusterConfig", { clusterName: input.clusterName, endpoint: input.endpoint }),
@@ -190,7 +191,9 @@ export function buildMultidocDocuments(input: GenerateInput, type: MachineType):
     doc("KubeProxyConfig", { image: image(PROXY_IMAGE, k8s), config: {} }),
   );
   if (cni.flannel)
-    documents.push(doc("KubeFlannelCNIConfig", { backendType: FLANNEL_BACKEND, backendPort: FLANNEL_BACKEND_PORT }));
+    documents.push(
+      doc("KubeFlannelCNIConfig", { backendType: FLANNEL_BACKEND, backendPort: FLANNEL_BACKEND_PORT }),
+    );
   documents.push(doc("KubeCoreDNSConfig", { enabled: true }));
   cni.manifests.forEach((url, i) =>
     documents.push(
