@@ -19,14 +19,14 @@ const CUSTOM = new Set(GO_CUSTOM_MARSHAL);
 const INTS = /^u?int(8|16|32|64)?$|^byte$/;
 const FLOATS = /^float(32|64)$/;
 
-type Shape =
+export type Shape =
   | { k: "ptr"; elem: string }
   | { k: "slice"; elem: string }
   | { k: "map"; elem: string }
   | { k: "struct"; name: string }
   | { k: "string" | "bool" | "int" | "float" | "any" };
 
-function shapeOf(type: string): Shape {
+export function shapeOf(type: string): Shape {
   if (type.startsWith("*")) return { k: "ptr", elem: type.slice(1) };
   if (type.startsWith("[]")) return { k: "slice", elem: type.slice(2) };
   const map = /^map\[[^\]]+\](.*)$/.exec(type);
