@@ -8,6 +8,8 @@ import {
   applyPatches,
   applyStrategicMerge,
   loadPatch,
+  strategicMerge,
+  strategicPatch,
   type ConfigDocument,
   type Patch,
   type ReadFile,
@@ -19,6 +21,9 @@ import type { Model, ModelNode } from "../clusterspec/model.js";
 import type { ConfigPatchSpec, SchematicSpec } from "../clusterspec/schema.js";
 import { CairnError, UserError } from "../errors.js";
 import { nodeConfigParts } from "./node-patch.js";
+import { nodeDocuments114 } from "./documents-1.14.js";
+import { v1alpha1Conflicts } from "../talos/config/conflicts.js";
+import { compareMinor } from "../talos/versions.js";
 
 export interface RenderedNodeConfig {
   node: string;
@@ -93,10 +98,17 @@ export function renderNodeConfig(
   );
 
   const parts = nodeConfigParts(model, node);
-  docs[0] = applyStrategicMerge(docs[0]!, parts.v1alpha1 as ConfigDocument);
+  const multidocKubernetes = compareMinor(model.contract, "1.14") >= 0;
   if (parts.documents.some((d) => d.kind === "HostnameConfig"))
     docs = docs.filter((d) => d.kind !== "HostnameConfig");
-  docs.push(...(parts.documents as ConfigDocument[]));
+  if (multidocKubernetes) {
+    // 1.14 reads the node's facts from documents: merge them onto the generated ones (ResolverConfig, KubeNodeConfig…).
+    const nodeDocs = nodeDocuments114(node, parts, image) as ConfigDocument[];
+    docs = strategicMerge(docs, strategicPatch(nodeDocs));
+  } else {
+    docs[0] = applyStrategicMerge(docs[0]!, parts.v1alpha1 as ConfigDocument);
+    docs.push(...(parts.documents as ConfigDocument[]));
+  }
 
   const userPatches = [
     ...spec.talos.patches,
@@ -120,6 +132,16 @@ export function renderNodeConfig(
   // Nothing leaves cairn that Talos would reject: validate every document against the contract's schema. The
   // documents are validated as data (the encoder writes exactly them), which spares re-parsing 1,000 configs.
   const errors = validateTalosDocuments(docs, model.contract);
+  const conflicts = multidocKubernetes ? v1alpha1Conflicts(docs) : [];
+  if (conflicts.length) {
+    throw new UserError(
+      `node ${node.name}: the rendered machine config sets a field twice for Talos ${model.contract}:\n` +
+        conflicts.map((c) => `  ${c.message}`).join("\n"),
+      {
+        hint: "Talos 1.14 takes these settings from documents: patch the document instead of the v1alpha1 field",
+      },
+    );
+  }
   if (errors.length) {
     throw new UserError(
       `node ${node.name}: the rendered machine config is not valid for Talos ${model.contract}:\n${formatTalosValidationErrors(errors)}`,
