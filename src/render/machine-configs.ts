@@ -23,7 +23,7 @@ import { CairnError, UserError } from "../errors.js";
 import { nodeConfigParts } from "./node-patch.js";
 import { nodeDocuments114 } from "./documents-1.14.js";
 import { v1alpha1Conflicts } from "../talos/config/conflicts.js";
-import { compareMinor } from "../talos/versions.js";
+import { compareMinor, contractFor, kubernetesSupported, talosMinor } from "../talos/versions.js";
 
 export interface RenderedNodeConfig {
   node: string;
@@ -158,4 +158,37 @@ export function renderMachineConfigs(
   readFile: ReadFile,
 ): RenderedNodeConfig[] {
   return model.nodes.map((n) => renderNodeConfig(model, secrets, n, readFile));
+}
+
+/**
+ * The model as it renders for another Talos release: same cluster, the release's version and config contract. A
+ * rolling `upgrade talos --to` across a contract (1.13 → 1.14) renders each node with it once the node runs the new
+ * release, and applies that config, so the node ends on the new contract and `plan` compares like with like.
+ */
+export function modelAtTalosVersion(model: Model, talosVersion: string): Model {
+  const contract = contractFor(talosVersion);
+  const minor = talosMinor(talosVersion);
+  if (!contract || !minor)
+    throw new UserError(`Talos ${talosVersion} has no config contract in this cairn`, {
+      hint: "pick a release cairn supports (cairn validate lists them)",
+    });
+  if (!kubernetesSupported(minor, model.kubernetesVersion))
+    throw new UserError(
+      `Kubernetes ${model.kubernetesVersion} is outside Talos ${minor.minor}'s window (${minor.kubernetesMin}–${minor.kubernetesMax})`,
+      { hint: `upgrade Kubernetes first (cairn upgrade kubernetes --to ${minor.kubernetesMin}.x)` },
+    );
+  const version = talosVersion.startsWith("v") ? talosVersion : `v${talosVersion}`;
+  return {
+    ...model,
+    talosVersion: version,
+    contract,
+    spec: { ...model.spec, talos: { ...model.spec.talos, version } },
+  };
+}
+
+/** Does upgrading from one release to the other change the machine-config contract (a new minor)? */
+export function crossesContract(fromVersion: string, toVersion: string): boolean {
+  const a = contractFor(fromVersion);
+  const b = contractFor(toVersion);
+  return a !== undefined && b !== undefined && a !== b;
 }

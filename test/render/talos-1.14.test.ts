@@ -7,7 +7,12 @@ import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadSpecText } from "../../src/clusterspec/load.js";
-import { renderMachineConfigs } from "../../src/render/machine-configs.js";
+import {
+  crossesContract,
+  modelAtTalosVersion,
+  renderMachineConfigs,
+} from "../../src/render/machine-configs.js";
+import { rebootNeededFor } from "../../src/talos/api/apply-semantics.js";
 import { installDiskCel } from "../../src/render/documents-1.14.js";
 import { v1alpha1Conflicts } from "../../src/talos/config/conflicts.js";
 import { validateTalosDocuments } from "../../src/talos/config/validate.js";
@@ -24,12 +29,17 @@ const secrets = parseSecretsBundle(
 );
 const T114 = talosMinor("v1.14.0")!;
 
-/** The example's text on Talos v1.14.0, with its Kubernetes version moved into 1.14's window when needed. */
-function on114(text: string): string {
-  let out = text.replace(/^(talos:\n(?:[ \t]*#.*\n)*\s+version:) v[0-9.]+/m, "$1 v1.14.0");
+const T113 = talosMinor("v1.13.9")!;
+
+/**
+ * The example's text on another Talos release (v1.14.0 by default), with its Kubernetes version moved into the
+ * windows of `windows` (default: the release's) when it is outside one of them.
+ */
+function on114(text: string, version = "v1.14.0", windows = [T114]): string {
+  let out = text.replace(/^(talos:\n(?:[ \t]*#.*\n)*\s+version:) v[0-9.]+/m, `$1 ${version}`);
   const k8s = /^kubernetes:\n(?:[ \t]*#.*\n)*\s+version: ([0-9.]+)/m.exec(out)?.[1];
-  if (k8s && !kubernetesSupported(T114, k8s))
-    out = out.replace(`version: ${k8s}`, `version: ${T114.defaultKubernetes}`);
+  if (k8s && !windows.every((w) => kubernetesSupported(w, k8s)))
+    out = out.replace(`version: ${k8s}`, `version: ${T113.defaultKubernetes}`);
   return out;
 }
 
@@ -94,6 +104,26 @@ describe("every example renders for Talos 1.14", () => {
       }
     }
   });
+
+  it.each(examples.map((f) => [basename(f), f]))(
+    "%s: crossing 1.13 → 1.14 re-renders every node for the new contract, applied live",
+    (_name, file) => {
+      const model13 = loadSpecText(on114(readFileSync(file, "utf8"), "v1.13.9", [T113, T114]), file).model!;
+      expect(crossesContract(model13.talosVersion, "v1.14.0")).toBe(true);
+      expect(crossesContract(model13.talosVersion, "v1.13.8")).toBe(false);
+      const model14 = modelAtTalosVersion(model13, "v1.14.0");
+      expect(model14.contract).toBe("1.14");
+      const read = (p: string) => readFileSync(join(dirname(file), p), "utf8");
+      const before = renderMachineConfigs(model13, secrets, read);
+      const after = renderMachineConfigs(model14, secrets, read);
+      for (const [i, r] of after.entries()) {
+        expect(validateTalosDocuments(r.text, "1.14")).toEqual([]);
+        expect(r.installerImage).toMatch(/:v1\.14\.0$/);
+        // The new form moves settings into documents; none of that needs a boot on 1.14.
+        expect(rebootNeededFor("v1.14.0", before[i]!.text, r.text)).toEqual([]);
+      }
+    },
+  );
 
   it("turns an install disk selector into the CEL expression Talos would build", () => {
     expect(installDiskCel({ size: ">= 100GB", type: "nvme", model: "Samsung*" })).toBe(
