@@ -8,6 +8,7 @@ import { encodeConfigDocuments } from "../../../talos/config/encode.js";
 import { generateMachineConfig } from "../../../talos/config/generate.js";
 import type { GenerateInput } from "../../../talos/config/generate.js";
 import { formatTalosValidationErrors, validateTalosDocuments } from "../../../talos/config/validate.js";
+import { v1alpha1Conflicts } from "../../../talos/config/conflicts.js";
 import { applyPatches, loadPatches } from "../../../talos/patch/index.js";
 import type { ConfigDocument } from "../../../talos/patch/index.js";
 import { readSecretsBundleFile } from "../../../talos/secrets/files.js";
@@ -230,6 +231,8 @@ export async function runGenConfig(
         `warning: the ${type} config does not match the Talos ${contract} schema:\n${formatTalosValidationErrors(problems)}\n`,
       );
     }
+    // A patch that sets a deprecated v1alpha1 field next to the document that replaces it: Talos refuses the pair.
+    for (const c of v1alpha1Conflicts(docs)) io.err(`warning: the ${type} config: ${c.message}\n`);
     return encodeConfigDocuments(docs, contract);
   };
 
