@@ -90,7 +90,8 @@ export function readAppliedConfig(text: string, talosVersion: string): AppliedCo
     checkExtKeyUsage: legacyFeatures ? features.apidCheckExtKeyUsage === true : true,
     clusterName: str(cluster.clusterName) ?? str(kubeCluster?.clusterName) ?? "talos",
     clusterId: str(cluster.id) ?? str(identity?.clusterID) ?? caCrt,
-    endpoint: str(obj(cluster.controlPlane).endpoint) ?? str(kubeCluster?.endpoint) ?? "https://localhost:6443",
+    endpoint:
+      str(obj(cluster.controlPlane).endpoint) ?? str(kubeCluster?.endpoint) ?? "https://localhost:6443",
     k8sCa: k8sCrt ? { crt: k8sCrt, key: pem(obj(cluster.ca).key) } : k8sCa14,
     installImage: str(obj(machine.install).image) ?? str(installer.image),
   };

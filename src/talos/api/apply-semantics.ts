@@ -60,7 +60,9 @@ export function applySemantics(talosVersion: string): ApplySemantics | undefined
   const atLeast = (m: string) => compareMinor(minor, m) >= 0;
   return {
     minor,
-    maintenanceModes: atLeast("1.13") ? ["auto", "no-reboot", "reboot", "staged", "try"] : ["auto", "reboot", "try"],
+    maintenanceModes: atLeast("1.13")
+      ? ["auto", "no-reboot", "reboot", "staged", "try"]
+      : ["auto", "reboot", "try"],
     rebootMode: !atLeast("1.14"),
     autoMayReboot: !atLeast("1.14"),
     liveFields: atLeast("1.9") ? LIVE_1_9 : LIVE_1_8,
@@ -127,8 +129,7 @@ export function applyStep(
   }
   if (s && !s.rebootMode) {
     if (wanted === "reboot") return { mode: "no-reboot", thenReboot: true };
-    if (wanted === "auto")
-      return { mode: "no-reboot", thenReboot: (request.rebootNeeded?.length ?? 0) > 0 };
+    if (wanted === "auto") return { mode: "no-reboot", thenReboot: (request.rebootNeeded?.length ?? 0) > 0 };
   }
   return { mode: wanted, thenReboot: false };
 }

@@ -500,15 +500,10 @@ export class TalosClient {
   /** Raw etcd snapshot bytes from one node, in order. A node error mid-stream throws TalosNodeError. */
   async *etcdSnapshot(node?: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
     const label = node ?? this.fallbackNode(undefined);
-    const stream = this.transport.serverStream(
-      methods.etcdSnapshot,
-      {},
-      nodeTarget(node),
-      {
-        idempotent: true,
-        ...(signal ? { signal } : {}),
-      },
-    );
+    const stream = this.transport.serverStream(methods.etcdSnapshot, {}, nodeTarget(node), {
+      idempotent: true,
+      ...(signal ? { signal } : {}),
+    });
     for await (const chunk of stream) {
       const err = metadataError(label, chunk);
       if (err) throw err;
@@ -524,14 +519,9 @@ export class TalosClient {
     async function* chunks(): AsyncGenerator<T.Data> {
       for await (const bytes of snapshot) yield { bytes, metadata: null };
     }
-    const reply = (await this.transport.clientStream(
-      methods.etcdRecover,
-      chunks(),
-      nodeTarget(node),
-      {
-        idempotent: false,
-      },
-    )) as T.Envelope<T.WithMetadata>;
+    const reply = (await this.transport.clientStream(methods.etcdRecover, chunks(), nodeTarget(node), {
+      idempotent: false,
+    })) as T.Envelope<T.WithMetadata>;
     return perNode(reply, node ?? this.fallbackNode(undefined));
   }
 
@@ -539,14 +529,9 @@ export class TalosClient {
   async kubeconfig(node?: string): Promise<Buffer> {
     const label = node ?? this.fallbackNode(undefined);
     const parts: Buffer[] = [];
-    for await (const chunk of this.transport.serverStream(
-      methods.kubeconfig,
-      {},
-      nodeTarget(node),
-      {
-        idempotent: true,
-      },
-    )) {
+    for await (const chunk of this.transport.serverStream(methods.kubeconfig, {}, nodeTarget(node), {
+      idempotent: true,
+    })) {
       const err = metadataError(label, chunk);
       if (err) throw err;
       parts.push(Buffer.from(chunk.bytes));
@@ -585,7 +570,9 @@ export class TalosClient {
         },
       )) {
         const error = metadataError(label, chunk);
-        yield error ? { node: label, bytes: Buffer.alloc(0), error } : { node: label, bytes: Buffer.from(chunk.bytes) };
+        yield error
+          ? { node: label, bytes: Buffer.alloc(0), error }
+          : { node: label, bytes: Buffer.from(chunk.bytes) };
       }
     };
     if (!nodes || nodes.length === 0) return one.call(this, undefined);
@@ -636,7 +623,10 @@ export class TalosClient {
       tail_seconds: options.tailSeconds ?? 0,
       with_actor_id: options.actorId ?? "",
     };
-    const one = async function* (this: TalosClient, target: string | undefined): AsyncGenerator<MachineEventView> {
+    const one = async function* (
+      this: TalosClient,
+      target: string | undefined,
+    ): AsyncGenerator<MachineEventView> {
       const node = target ?? this.fallbackNode(undefined);
       for await (const ev of this.transport.serverStream(methods.events, request, nodeTarget(target), {
         idempotent: true,
@@ -688,15 +678,10 @@ export class TalosClient {
         force_endpoint: options.forceEndpoint ?? "",
       },
     };
-    for await (const p of this.transport.serverStream(
-      methods.healthCheck,
-      request,
-      nodeTarget(node),
-      {
-        idempotent: true,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-    )) {
+    for await (const p of this.transport.serverStream(methods.healthCheck, request, nodeTarget(node), {
+      idempotent: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
       const err = metadataError(label, p);
       if (err) throw err;
       yield { node: p.metadata?.hostname || label, message: p.message };
