@@ -85,7 +85,7 @@ describe("checkInitOptions", () => {
     ["negative workers", { workers: -1 }, /--workers/],
     ["uppercase name", { name: "Lab" }, /--name/],
     ["unknown provider", { provider: "aws" as InitOptions["provider"] }, /--provider/],
-    ["unsupported Talos", { talosVersion: "v1.8.3" }, /--talos-version/],
+    ["unsupported Talos", { talosVersion: "v1.7.7" }, /--talos-version/],
     ["malformed Talos", { talosVersion: "1.11" }, /--talos-version/],
   ];
   for (const [what, patch, message] of bad)

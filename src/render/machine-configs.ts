@@ -8,6 +8,8 @@ import {
   applyPatches,
   applyStrategicMerge,
   loadPatch,
+  strategicMerge,
+  strategicPatch,
   type ConfigDocument,
   type Patch,
   type ReadFile,
@@ -20,6 +22,9 @@ import type { ConfigPatchSpec, SchematicSpec } from "../clusterspec/schema.js";
 import { UserError } from "../errors.js";
 import type { FieldPath } from "../findings.js";
 import { nodeConfigParts } from "./node-patch.js";
+import { nodeDocuments114 } from "./documents-1.14.js";
+import { v1alpha1Conflicts } from "../talos/config/conflicts.js";
+import { compareMinor, contractFor, kubernetesSupported, talosMinor } from "../talos/versions.js";
 
 export interface RenderedNodeConfig {
   node: string;
@@ -118,10 +123,17 @@ export function baseNodeDocuments(
 
   dedupeCertSANs(docs[0]!);
   const parts = nodeConfigParts(model, node);
-  docs[0] = applyStrategicMerge(docs[0]!, parts.v1alpha1 as ConfigDocument);
+  const multidocKubernetes = compareMinor(model.contract, "1.14") >= 0;
   if (parts.documents.some((d) => d.kind === "HostnameConfig"))
     docs = docs.filter((d) => d.kind !== "HostnameConfig");
-  docs.push(...(parts.documents as ConfigDocument[]));
+  if (multidocKubernetes) {
+    // 1.14 reads the node's facts from documents: merge them onto the generated ones (ResolverConfig, KubeNodeConfig…).
+    const nodeDocs = nodeDocuments114(node, parts, image) as ConfigDocument[];
+    docs = strategicMerge(docs, strategicPatch(nodeDocs));
+  } else {
+    docs[0] = applyStrategicMerge(docs[0]!, parts.v1alpha1 as ConfigDocument);
+    docs.push(...(parts.documents as ConfigDocument[]));
+  }
   return { docs, schematicId: id, installerImage: image };
 }
 
@@ -148,6 +160,16 @@ export function renderNodeConfig(
   // Nothing leaves cairn that Talos would reject: validate every document against the contract's schema. The
   // documents are validated as data (the encoder writes exactly them), which spares re-parsing 1,000 configs.
   const errors = validateTalosDocuments(docs, model.contract);
+  const conflicts = compareMinor(model.contract, "1.14") >= 0 ? v1alpha1Conflicts(docs) : [];
+  if (conflicts.length) {
+    throw new UserError(
+      `node ${node.name}: the rendered machine config sets a field twice for Talos ${model.contract}:\n` +
+        conflicts.map((c) => `  ${c.message}`).join("\n"),
+      {
+        hint: "Talos 1.14 takes these settings from documents: patch the document instead of the v1alpha1 field",
+      },
+    );
+  }
   if (errors.length) {
     throw new UserError(
       `node ${node.name}: the rendered machine config is not valid for Talos ${model.contract}:\n${formatTalosValidationErrors(errors)}`,
@@ -185,4 +207,37 @@ export function renderMachineConfigs(
   readFile: ReadFile,
 ): RenderedNodeConfig[] {
   return model.nodes.map((n) => renderNodeConfig(model, secrets, n, readFile));
+}
+
+/**
+ * The model as it renders for another Talos release: same cluster, the release's version and config contract. A
+ * rolling `upgrade talos --to` across a contract (1.13 → 1.14) renders each node with it once the node runs the new
+ * release, and applies that config, so the node ends on the new contract and `plan` compares like with like.
+ */
+export function modelAtTalosVersion(model: Model, talosVersion: string): Model {
+  const contract = contractFor(talosVersion);
+  const minor = talosMinor(talosVersion);
+  if (!contract || !minor)
+    throw new UserError(`Talos ${talosVersion} has no config contract in this cairn`, {
+      hint: "pick a release cairn supports (cairn validate lists them)",
+    });
+  if (!kubernetesSupported(minor, model.kubernetesVersion))
+    throw new UserError(
+      `Kubernetes ${model.kubernetesVersion} is outside Talos ${minor.minor}'s window (${minor.kubernetesMin}–${minor.kubernetesMax})`,
+      { hint: `upgrade Kubernetes first (cairn upgrade kubernetes --to ${minor.kubernetesMin}.x)` },
+    );
+  const version = talosVersion.startsWith("v") ? talosVersion : `v${talosVersion}`;
+  return {
+    ...model,
+    talosVersion: version,
+    contract,
+    spec: { ...model.spec, talos: { ...model.spec.talos, version } },
+  };
+}
+
+/** Does upgrading from one release to the other change the machine-config contract (a new minor)? */
+export function crossesContract(fromVersion: string, toVersion: string): boolean {
+  const a = contractFor(fromVersion);
+  const b = contractFor(toVersion);
+  return a !== undefined && b !== undefined && a !== b;
 }

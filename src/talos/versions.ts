@@ -17,6 +17,14 @@ export interface TalosMinor {
 
 export const TALOS_MINORS: readonly TalosMinor[] = [
   {
+    minor: "1.8",
+    kubernetesMin: "1.26",
+    kubernetesMax: "1.31",
+    defaultKubernetes: "1.31.4",
+    latestPatch: "1.8.4",
+    upgradeFrom: "1.5",
+  },
+  {
     minor: "1.9",
     kubernetesMin: "1.27",
     kubernetesMax: "1.32",
@@ -56,11 +64,21 @@ export const TALOS_MINORS: readonly TalosMinor[] = [
     latestPatch: "1.13.9",
     upgradeFrom: "1.11",
   },
+  {
+    // From v1.14.0-rc.1 (compatibility/talos114: Kubernetes 1.32–1.37, upgrades from 1.12). Its built-in default
+    // Kubernetes is 1.37.0-rc.0, a pre-release; cairn defaults to the newest GA release inside the window instead.
+    minor: "1.14",
+    kubernetesMin: "1.32",
+    kubernetesMax: "1.37",
+    defaultKubernetes: "1.36.3",
+    latestPatch: "1.14.0",
+    upgradeFrom: "1.12",
+  },
 ];
 
 /** The config contracts cairn generates, oldest first. */
 export const CONTRACTS = TALOS_MINORS.map((m) => m.minor);
-export type Contract = "1.9" | "1.10" | "1.11" | "1.12" | "1.13";
+export type Contract = "1.8" | "1.9" | "1.10" | "1.11" | "1.12" | "1.13" | "1.14";
 export const DEFAULT_TALOS_VERSION = "v1.13.9";
 
 export interface SemVer {

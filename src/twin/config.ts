@@ -61,6 +61,19 @@ export function readAppliedConfig(text: string, talosVersion: string): AppliedCo
   // RBAC and the client EKU check are opt-in features up to 1.11 and always on from 1.12 (research §2).
   const legacyFeatures = contract !== undefined && compareMinor(contract, "1.11") <= 0;
   const hostnameDoc = docs.find((d) => d.kind === "HostnameConfig");
+  // 1.14 keeps the cluster's identity, endpoint, Kubernetes CA and installer in documents of their own.
+  const kind = (k: string) => docs.find((d) => d.kind === k);
+  const kubeCluster = kind("KubeClusterConfig");
+  const identity = kind("DiscoveryIdentityConfig");
+  const apiCA = obj(kind("KubeAPIServerCAConfig"));
+  const issuing = obj(apiCA.issuingCA);
+  const accepted = Array.isArray(apiCA.acceptedCAs) ? apiCA.acceptedCAs : [];
+  const k8sCa14 = str(issuing.cert)
+    ? { crt: str(issuing.cert)!, key: str(issuing.key) }
+    : str(accepted[0])
+      ? { crt: str(accepted[0])!, key: undefined }
+      : undefined;
+  const installer = obj(obj(kind("UnattendedInstallConfig")).installer);
   const k8sCrt = pem(obj(cluster.ca).crt);
   return {
     text,
@@ -75,10 +88,11 @@ export function readAppliedConfig(text: string, talosVersion: string): AppliedCo
     hostname: str(obj(machine.network).hostname) ?? str(hostnameDoc?.hostname),
     rbac: legacyFeatures ? features.rbac === true : true,
     checkExtKeyUsage: legacyFeatures ? features.apidCheckExtKeyUsage === true : true,
-    clusterName: str(cluster.clusterName) ?? "talos",
-    clusterId: str(cluster.id) ?? caCrt,
-    endpoint: str(obj(cluster.controlPlane).endpoint) ?? "https://localhost:6443",
-    k8sCa: k8sCrt ? { crt: k8sCrt, key: pem(obj(cluster.ca).key) } : undefined,
-    installImage: str(obj(machine.install).image),
+    clusterName: str(cluster.clusterName) ?? str(kubeCluster?.clusterName) ?? "talos",
+    clusterId: str(cluster.id) ?? str(identity?.clusterID) ?? caCrt,
+    endpoint:
+      str(obj(cluster.controlPlane).endpoint) ?? str(kubeCluster?.endpoint) ?? "https://localhost:6443",
+    k8sCa: k8sCrt ? { crt: k8sCrt, key: pem(obj(cluster.ca).key) } : k8sCa14,
+    installImage: str(obj(machine.install).image) ?? str(installer.image),
   };
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { codec, talosRoot, durationToMs } from "../talos/api/messages.js";
 import type * as T from "../talos/api/types.js";
 import { parseVersion, compareMinor, minorOf } from "../talos/versions.js";
+import { applySemantics, rebootNeededFor } from "../talos/api/apply-semantics.js";
 import { ConfigRejected, readAppliedConfig } from "./config.js";
 import { findType, buildResources, simulatedServices } from "./cosi.js";
 import * as etcd from "./etcd.js";
@@ -106,6 +107,11 @@ export function imageTag(image: string): string | undefined {
   return parseVersion(tag) ? (tag.startsWith("v") ? tag : `v${tag}`) : undefined;
 }
 
+/**
+ * ApplyConfiguration as the node's Talos version answers it (talos/api/apply-semantics.ts has the facts): ≤1.13
+ * reboots in AUTO when a v1alpha1 change cannot be applied live and refuses such a change in NO_REBOOT/TRY; 1.14
+ * applies everything live, reports AUTO as NO_REBOOT and refuses REBOOT outside maintenance mode.
+ */
 function applyConfig(
   req: T.ApplyConfigurationRequest,
   ctx: CallContext,
@@ -113,6 +119,7 @@ function applyConfig(
   const node = ctx.node;
   const v = parseVersion(node.version);
   const is113 = v !== undefined && compareMinor(minorOf(v), "1.13") >= 0;
+  const semantics = applySemantics(node.version);
   let mode = req.mode;
   if (ctx.mode === "maintenance") {
     // ≤1.12's maintenance service knows only AUTO/REBOOT/TRY; 1.13 serves it from apid and maps REBOOT → NO_REBOOT.
@@ -122,18 +129,36 @@ function applyConfig(
         `apply configuration mode ${mode} is not supported in maintenance mode`,
       );
     if (is113 && mode === "REBOOT") mode = "NO_REBOOT";
+  } else if (semantics && !semantics.rebootMode && mode === "REBOOT") {
+    throw new RpcError(
+      grpc.status.UNIMPLEMENTED,
+      "the REBOOT mode is not supported, please use AUTO or NO_REBOOT modes instead",
+    );
   }
+  const text = Buffer.from(req.data).toString("utf8");
   let config;
   try {
-    config = readAppliedConfig(Buffer.from(req.data).toString("utf8"), node.version);
+    config = readAppliedConfig(text, node.version);
   } catch (e) {
     if (e instanceof ConfigRejected) throw new RpcError(grpc.status.INVALID_ARGUMENT, e.message);
     throw e;
   }
+  // What the node cannot apply live (only ≤1.13 asks; 1.14 applies every change live).
+  const blockers =
+    ctx.mode === "normal" && semantics?.autoMayReboot && node.config
+      ? rebootNeededFor(node.version, node.config.text, text)
+      : [];
+  const immediateError = `this config change can't be applied in immediate mode\ndiff:\n${blockers.map((p) => `  ${p}`).join("\n")}`;
+  if (ctx.mode === "normal") {
+    if (mode === "AUTO") mode = blockers.length ? "REBOOT" : "NO_REBOOT";
+    else if ((mode === "NO_REBOOT" || mode === "TRY") && blockers.length)
+      throw new RpcError(grpc.status.INVALID_ARGUMENT, immediateError);
+  }
+  const rebootDetails = `Applied configuration with a reboot${req.mode === "AUTO" ? `: ${immediateError}` : ""}`;
   if (req.dry_run)
     return one({
       mode,
-      mode_details: "Dry run: the configuration is valid and would be applied (simulated by the twin)",
+      mode_details: `Dry run: ${mode === "REBOOT" ? rebootDetails : "the configuration is valid and would be applied"} (simulated by the twin)`,
       warnings: [],
     });
   if (ctx.mode === "maintenance") {
@@ -155,7 +180,7 @@ function applyConfig(
     case "REBOOT":
       node.stagedConfig = config;
       node.reboot();
-      return one({ mode, mode_details: "Applied configuration with a reboot", warnings: [] });
+      return one({ mode, mode_details: rebootDetails, warnings: [] });
     case "TRY": {
       const previous = node.config;
       node.config = config;
@@ -172,7 +197,7 @@ function applyConfig(
     default:
       node.config = config;
       return one({
-        mode: mode === "AUTO" ? "NO_REBOOT" : mode,
+        mode,
         mode_details: "Applied configuration without a reboot",
         warnings: [],
       });
@@ -275,11 +300,25 @@ export function implementation(
     return e as RpcError;
   }
   if (path.startsWith("/cosi.resource.State/")) return cosiImpl(node, path, false);
+  const service = /^\/([^/]+)\//.exec(path)?.[1];
+  if (service && SINCE[service] && !atLeast(node.version, SINCE[service]))
+    return new RpcError(grpc.status.UNIMPLEMENTED, `unknown service ${service}`);
   const impl = NORMAL[path];
   return impl ? impl(node) : new RpcError(grpc.status.UNIMPLEMENTED, `${path} is not simulated by the twin`);
 }
 
 const EMPTY_REPLY = one({});
+
+/** Services a node serves only from this Talos minor on (api/machine/{lifecycle,image}.proto arrived in 1.13). */
+const SINCE: Record<string, string> = {
+  "machine.LifecycleService": "1.13",
+  "machine.ImageService": "1.13",
+};
+
+function atLeast(version: string, minor: string): boolean {
+  const v = parseVersion(version);
+  return v !== undefined && compareMinor(minorOf(v), minor) >= 0;
+}
 
 const NORMAL: Record<string, (node: TwinNode) => Impl> = {
   [`${MS}ApplyConfiguration`]: () =>

@@ -196,6 +196,6 @@ describe("invalid fixtures", () => {
   it("version messages name the supported window and default", () => {
     const msg = (name: string) => loadSpecFile(`${DIR}${name}.yaml`).diagnostics[0]!.message;
     expect(msg("version-kubernetes-window")).toContain("1.29–1.34 (default 1.34.1)");
-    expect(msg("version-talos-unsupported")).toContain("1.9–1.13");
+    expect(msg("version-talos-unsupported")).toContain("1.8–1.14");
   });
 });

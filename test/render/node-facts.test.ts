@@ -79,8 +79,11 @@ describe("VLAN tagging is one explicit choice (issue 10 §1)", () => {
 });
 
 describe("multi-homed nodes pin kubelet's and etcd's address to the management network (issue 10 §2)", () => {
+  // Up to 1.13 both live in the v1alpha1 document; 1.14 moves kubelet's into KubeNodeConfig.nodeIP.
   const pinned = (docs: Doc[]) => ({
-    kubelet: docs[0]!.machine.kubelet.nodeIP?.validSubnets,
+    kubelet:
+      docs[0]!.machine.kubelet?.nodeIP?.validSubnets ??
+      docs.find((d) => d.kind === "KubeNodeConfig")?.nodeIP?.validSubnets,
     etcd: docs[0]!.cluster.etcd?.advertisedSubnets,
   });
 
@@ -91,12 +94,12 @@ describe("multi-homed nodes pin kubelet's and etcd's address to the management n
       expect(pinned(docs)).toEqual({ kubelet: ["192.168.5.0/24"], etcd: ["192.168.5.0/24"] });
   });
 
-  it.each(["v1.9.6", "v1.10.9", "v1.11.6", "v1.12.11", "v1.13.9"])(
+  it.each(["v1.8.3", "v1.9.6", "v1.10.9", "v1.11.6", "v1.12.11", "v1.13.9", "v1.14.0"])(
     "for contract %s, workers get the kubelet pin only",
     (v) => {
       const text = example("home-ops-ceph.yaml")
         .replace("  version: v1.11.5 # machineconfig.yaml.j2:54", `  version: ${v}`)
-        .replace("  version: 1.34.1\n", "  version: 1.32.1\n")
+        .replace("  version: 1.34.1\n", `  version: ${v === "v1.8.3" ? "1.31.4" : "1.32.1"}\n`)
         .replace(/ {2}- name: talos-m03\n {4}role: controlplane/, "  - name: talos-m03\n    role: worker");
       const rendered = render(text);
       expect(pinned(rendered.get("talos-m01")!)).toEqual({

@@ -1,6 +1,19 @@
 // The Talos machine API client: one method per RPC cairn uses, returning per-node results for one-to-many calls.
 // Transport concerns (TLS, failover, retries, error mapping) live in transport.ts.
-import { TalosApiError, TalosNodeError, TalosProtocolError, TalosVersionMismatchError } from "./errors.js";
+//
+// Several nodes are reached the way talosctl 1.14 reaches them: one call per node through the endpoint, each with
+// the single-valued `node` header (client/multiplex), instead of apid's one-to-many `nodes` fan-out, which Talos
+// deprecates together with common.Metadata (api/common/common.proto: removal planned for v2.0).
+import {
+  TalosApiError,
+  TalosCertificateError,
+  TalosMaintenanceModeError,
+  TalosNodeError,
+  TalosPermissionDeniedError,
+  TalosProtocolError,
+  TalosUnreachableError,
+  TalosVersionMismatchError,
+} from "./errors.js";
 import { decodeAny, methods, msToDuration } from "./messages.js";
 import {
   knownResourceType,
@@ -17,6 +30,7 @@ import {
   type ResourceType,
 } from "./resources.js";
 import { perNode, type NodeResult } from "./results.js";
+import { applyStep, type ApplyStep } from "./apply-semantics.js";
 import { extractFromTarGz } from "./tar.js";
 import type { TlsMode } from "./credentials.js";
 import { TalosTransport, type Targeting, type TransportOptions } from "./transport.js";
@@ -111,8 +125,48 @@ export interface HealthCheckOptions {
   signal?: AbortSignal;
 }
 
-function nodesTarget(nodes: readonly string[] | undefined): Targeting {
-  return nodes && nodes.length > 0 ? { nodes } : undefined;
+/** One node: the one-to-one `node` header; none: the endpoint itself answers. */
+function nodeTarget(node: string | undefined): Targeting {
+  return node ? { node } : undefined;
+}
+
+// Failures that say something about the endpoint, the credentials or the API rather than about one node: when every
+// node failed with one of these, the caller gets it thrown (with its hint), as a single call would.
+const ENDPOINT_FAILURES = [
+  TalosUnreachableError,
+  TalosCertificateError,
+  TalosPermissionDeniedError,
+  TalosMaintenanceModeError,
+  TalosVersionMismatchError,
+] as const;
+
+function asNodeError(node: string, e: TalosApiError): TalosNodeError {
+  // UNAVAILABLE for one node of several means apid could not reach that node, not that the endpoint is down.
+  const message = e instanceof TalosUnreachableError ? e.reason.replace(/^\d+ [A-Z_]+: /, "") : e.message;
+  return new TalosNodeError(node, message, e.grpcCode, e);
+}
+
+/**
+ * Runs `call` once per node (client-side fan-out); a node's failure is its own result. When all nodes failed
+ * alike with an endpoint-level error, that error is thrown instead.
+ */
+async function fanOut<R>(
+  nodes: readonly string[],
+  call: (node: string) => Promise<NodeResult<R>[]>,
+): Promise<NodeResult<R>[]> {
+  const settled = await Promise.allSettled(nodes.map((n) => call(n)));
+  const failures = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected");
+  for (const f of failures) if (!(f.reason instanceof TalosApiError)) throw f.reason;
+  if (failures.length === nodes.length && nodes.length > 0) {
+    const first = failures[0]!.reason as TalosApiError;
+    const kind = ENDPOINT_FAILURES.find((k) => first instanceof k);
+    if (kind && failures.every((f) => f.reason instanceof kind)) throw first;
+  }
+  return settled.flatMap((s, i) =>
+    s.status === "fulfilled"
+      ? s.value
+      : [{ node: nodes[i]!, ok: false as const, error: asNodeError(nodes[i]!, s.reason as TalosApiError) }],
+  );
 }
 
 function hostOfEndpoint(endpoint: string): string {
@@ -124,6 +178,42 @@ function metadataError(node: string, m: T.WithMetadata): TalosNodeError | undefi
   return error
     ? new TalosNodeError(m.metadata?.hostname || node, error, m.metadata?.status?.code)
     : undefined;
+}
+
+/**
+ * Interleaves per-node streams as their items arrive. A node whose stream fails yields one `failed` item and ends;
+ * the others go on. Errors that are not Talos API errors end the whole merge.
+ */
+async function* mergeStreams<X>(
+  sources: { node: string; stream: AsyncGenerator<X> }[],
+  failed: (node: string, e: TalosApiError) => X,
+): AsyncGenerator<X> {
+  type Step = { i: number; r: IteratorResult<X> } | { i: number; error: unknown };
+  const next = (i: number): Promise<Step> =>
+    sources[i]!.stream.next().then(
+      (r) => ({ i, r }),
+      (error: unknown) => ({ i, error }),
+    );
+  const pending = new Map<number, Promise<Step>>(sources.map((_, i) => [i, next(i)]));
+  try {
+    while (pending.size > 0) {
+      const step = await Promise.race(pending.values());
+      if ("error" in step) {
+        pending.delete(step.i);
+        if (!(step.error instanceof TalosApiError)) throw step.error;
+        yield failed(sources[step.i]!.node, step.error);
+        continue;
+      }
+      if (step.r.done) {
+        pending.delete(step.i);
+        continue;
+      }
+      pending.set(step.i, next(step.i));
+      yield step.r.value;
+    }
+  } finally {
+    for (const i of pending.keys()) void sources[i]!.stream.return(undefined);
+  }
 }
 
 export class TalosClient {
@@ -166,13 +256,18 @@ export class TalosClient {
     idempotent: boolean,
     timeoutMs?: number,
   ): Promise<NodeResult<M>[]> {
-    const reply = (await this.transport.unary(
-      method as never,
-      request as never,
-      nodesTarget(nodes),
-      timeoutMs === undefined ? { idempotent } : { idempotent, timeoutMs },
-    )) as T.Envelope<M>;
-    return perNode<M>(reply, this.fallbackNode(nodes));
+    const one = async (node: string | undefined): Promise<NodeResult<M>[]> => {
+      const reply = (await this.transport.unary(
+        method as never,
+        request as never,
+        nodeTarget(node),
+        timeoutMs === undefined ? { idempotent } : { idempotent, timeoutMs },
+      )) as T.Envelope<M>;
+      // A one-to-one reply carries no hostname: it is the node the call was for.
+      return perNode<M>(reply, node ?? this.fallbackNode(undefined));
+    };
+    if (!nodes || nodes.length === 0) return one(undefined);
+    return fanOut(nodes, one);
   }
 
   version(nodes?: readonly string[]): Promise<NodeResult<T.Version>[]> {
@@ -192,6 +287,38 @@ export class TalosClient {
         options.tryModeTimeoutMs === undefined ? null : msToDuration(options.tryModeTimeoutMs),
     };
     return this.unaryPerNode(methods.applyConfiguration, request, nodes, false);
+  }
+
+  /**
+   * ApplyConfiguration as the node's Talos version wants it asked (apply-semantics.ts): on 1.14 "auto" and
+   * "reboot" are sent as NO_REBOOT and, when the change needs a boot (`rebootNeeded`, or "reboot" asked), followed
+   * by an explicit Reboot; older versions get the mode as asked. `rebooted` says whether cairn sent the Reboot.
+   */
+  async applyConfigurationFor(
+    config: Uint8Array | string,
+    request: {
+      talosVersion: string;
+      mode?: ApplyModeName;
+      maintenance?: boolean;
+      rebootNeeded?: readonly string[];
+      dryRun?: boolean;
+    },
+    nodes?: readonly string[],
+  ): Promise<{ step: ApplyStep; results: NodeResult<T.ApplyConfiguration>[]; rebooted: string[] }> {
+    const step = applyStep(request.talosVersion, {
+      wanted: request.mode ?? "auto",
+      maintenance: request.maintenance ?? false,
+      ...(request.rebootNeeded ? { rebootNeeded: request.rebootNeeded } : {}),
+    });
+    const results = await this.applyConfiguration(
+      config,
+      { mode: step.mode, ...(request.dryRun ? { dryRun: true } : {}) },
+      nodes,
+    );
+    const applied = results.filter((r) => r.ok).map((r) => r.node);
+    if (!step.thenReboot || request.dryRun || applied.length === 0) return { step, results, rebooted: [] };
+    const reboots = await this.reboot("DEFAULT", nodes?.length ? applied : undefined);
+    return { step, results, rebooted: reboots.filter((r) => r.ok).map((r) => r.node) };
   }
 
   bootstrap(
@@ -226,28 +353,53 @@ export class TalosClient {
   }
 
   /**
-   * Upgrades each node. On Talos 1.13+ this is ImageService/Pull then LifecycleService/Upgrade per node (`node`
-   * header, as talosctl does) followed by a reboot; when the node does not implement those (older Talos) or
-   * `legacy`/`stage` is asked, it is the single MachineService/Upgrade call, which reboots by itself.
+   * Upgrades each node through the API it has: LifecycleService/Upgrade (Talos 1.13+; ImageService/Pull first, the
+   * image boots at the Reboot cairn sends afterwards) where the node implements it, else the single
+   * MachineService/Upgrade call, which reboots by itself (deprecated since 1.13). The choice is per node — a node
+   * answering Unimplemented for the lifecycle API gets the legacy call — so a mixed-version cluster upgrades too.
+   * `legacy` or `stage` forces the legacy call (staging exists only there).
    */
   async upgrade(
     image: string,
     options: UpgradeOptions = {},
     nodes?: readonly string[],
   ): Promise<UpgradeResult[]> {
-    if (!options.legacy && !options.stage) {
-      const targets = nodes?.length ? nodes : [this.fallbackNode(nodes)];
-      try {
-        return await this.upgradeLifecycle(image, options, nodes?.length ? targets : undefined, targets);
-      } catch (e) {
-        if (!(e instanceof TalosVersionMismatchError)) throw e;
-        options.onProgress?.(
-          targets.join(","),
-          "lifecycle upgrade API not available, using the legacy upgrade call",
-        );
+    const targets: (string | undefined)[] = nodes?.length ? [...nodes] : [undefined];
+    const results: UpgradeResult[] = [];
+    const rebootAfter: (string | undefined)[] = [];
+    for (const target of targets) {
+      const label = target ?? this.fallbackNode(undefined);
+      if (!options.legacy && !options.stage) {
+        const r = await this.upgradeLifecycle(image, options, target, label);
+        if (r) {
+          results.push(r);
+          if (r.ok) rebootAfter.push(target);
+          continue;
+        }
+        options.onProgress?.(label, "lifecycle upgrade API not available, using the legacy upgrade call");
+      }
+      results.push(await this.upgradeLegacy(image, options, target, label));
+    }
+    if (!options.noReboot && rebootAfter.length) {
+      const mode: T.RebootMode = options.rebootMode === "powercycle" ? "POWERCYCLE" : "DEFAULT";
+      const named = rebootAfter.filter((n): n is string => n !== undefined);
+      const reboots = await this.reboot(mode, named.length ? named : undefined);
+      for (const rb of reboots) {
+        if (rb.ok) continue;
+        const r = results.find((x) => x.node === rb.node);
+        if (r) Object.assign(r, { ok: false, error: rb.error });
       }
     }
-    const results = await this.unaryPerNode<T.Upgrade>(
+    return results;
+  }
+
+  private async upgradeLegacy(
+    image: string,
+    options: UpgradeOptions,
+    target: string | undefined,
+    label: string,
+  ): Promise<UpgradeResult> {
+    const [r] = await this.unaryPerNode<T.Upgrade>(
       methods.upgradeLegacy,
       {
         image,
@@ -256,62 +408,37 @@ export class TalosClient {
         force: options.force ?? false,
         reboot_mode: options.rebootMode === "powercycle" ? "POWERCYCLE" : "DEFAULT",
       },
-      nodes,
+      target ? [target] : undefined,
       false,
     );
-    return results.map((r) =>
-      r.ok
-        ? { node: r.node, api: "legacy", ok: true, ack: r.value.ack }
-        : { node: r.node, api: "legacy", ok: false, error: r.error },
-    );
+    if (!r) return { node: label, api: "legacy", ok: false, error: new TalosNodeError(label, "empty reply") };
+    return r.ok
+      ? { node: label, api: "legacy", ok: true, ack: r.value.ack }
+      : { node: label, api: "legacy", ok: false, error: r.error };
   }
 
+  /** The lifecycle upgrade of one node; undefined when the node does not implement the lifecycle API. */
   private async upgradeLifecycle(
     image: string,
     options: UpgradeOptions,
-    nodes: readonly string[] | undefined,
-    labels: readonly string[],
-  ): Promise<UpgradeResult[]> {
+    node: string | undefined,
+    label: string,
+  ): Promise<UpgradeResult | undefined> {
     const containerd: T.ContainerdInstance = { driver: "CONTAINERD", namespace: "NS_SYSTEM" };
-    const results: UpgradeResult[] = [];
-    for (const [i, label] of labels.entries()) {
-      const target: Targeting = nodes ? { node: nodes[i]! } : undefined;
-      const progress = (m: string): void => options.onProgress?.(label, m);
-      try {
-        const exitCode = await this.upgradeOneLifecycle(image, containerd, target, progress);
-        if (exitCode === 0) results.push({ node: label, api: "lifecycle", ok: true });
-        else {
-          const why =
-            exitCode === undefined
-              ? "upgrade stream ended without an exit code"
-              : `upgrade failed with exit code ${exitCode}`;
-          results.push({ node: label, api: "lifecycle", ok: false, error: new TalosNodeError(label, why) });
-        }
-      } catch (e) {
-        // An older Talos is detected on the first node and switches every node to the legacy call.
-        if (e instanceof TalosVersionMismatchError && i === 0) throw e;
-        if (!(e instanceof TalosApiError)) throw e;
-        results.push({
-          node: label,
-          api: "lifecycle",
-          ok: false,
-          error: new TalosNodeError(label, e.message, e.grpcCode),
-        });
-      }
+    const progress = (m: string): void => options.onProgress?.(label, m);
+    try {
+      const exitCode = await this.upgradeOneLifecycle(image, containerd, nodeTarget(node), progress);
+      if (exitCode === 0) return { node: label, api: "lifecycle", ok: true };
+      const why =
+        exitCode === undefined
+          ? "upgrade stream ended without an exit code"
+          : `upgrade failed with exit code ${exitCode}`;
+      return { node: label, api: "lifecycle", ok: false, error: new TalosNodeError(label, why) };
+    } catch (e) {
+      if (e instanceof TalosVersionMismatchError) return undefined;
+      if (!(e instanceof TalosApiError)) throw e;
+      return { node: label, api: "lifecycle", ok: false, error: asNodeError(label, e) };
     }
-    if (!options.noReboot) {
-      const done = results.filter((r) => r.ok).map((r) => r.node);
-      if (done.length) {
-        const mode: T.RebootMode = options.rebootMode === "powercycle" ? "POWERCYCLE" : "DEFAULT";
-        const reboots = await this.reboot(mode, nodes ? done : undefined);
-        for (const rb of reboots) {
-          if (rb.ok) continue;
-          const r = results.find((x) => x.node === rb.node);
-          if (r) Object.assign(r, { ok: false, error: rb.error });
-        }
-      }
-    }
-    return results;
   }
 
   private async upgradeOneLifecycle(
@@ -373,15 +500,10 @@ export class TalosClient {
   /** Raw etcd snapshot bytes from one node, in order. A node error mid-stream throws TalosNodeError. */
   async *etcdSnapshot(node?: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
     const label = node ?? this.fallbackNode(undefined);
-    const stream = this.transport.serverStream(
-      methods.etcdSnapshot,
-      {},
-      nodesTarget(node ? [node] : undefined),
-      {
-        idempotent: true,
-        ...(signal ? { signal } : {}),
-      },
-    );
+    const stream = this.transport.serverStream(methods.etcdSnapshot, {}, nodeTarget(node), {
+      idempotent: true,
+      ...(signal ? { signal } : {}),
+    });
     for await (const chunk of stream) {
       const err = metadataError(label, chunk);
       if (err) throw err;
@@ -397,14 +519,9 @@ export class TalosClient {
     async function* chunks(): AsyncGenerator<T.Data> {
       for await (const bytes of snapshot) yield { bytes, metadata: null };
     }
-    const reply = (await this.transport.clientStream(
-      methods.etcdRecover,
-      chunks(),
-      nodesTarget(node ? [node] : undefined),
-      {
-        idempotent: false,
-      },
-    )) as T.Envelope<T.WithMetadata>;
+    const reply = (await this.transport.clientStream(methods.etcdRecover, chunks(), nodeTarget(node), {
+      idempotent: false,
+    })) as T.Envelope<T.WithMetadata>;
     return perNode(reply, node ?? this.fallbackNode(undefined));
   }
 
@@ -412,14 +529,9 @@ export class TalosClient {
   async kubeconfig(node?: string): Promise<Buffer> {
     const label = node ?? this.fallbackNode(undefined);
     const parts: Buffer[] = [];
-    for await (const chunk of this.transport.serverStream(
-      methods.kubeconfig,
-      {},
-      nodesTarget(node ? [node] : undefined),
-      {
-        idempotent: true,
-      },
-    )) {
+    for await (const chunk of this.transport.serverStream(methods.kubeconfig, {}, nodeTarget(node), {
+      idempotent: true,
+    })) {
       const err = metadataError(label, chunk);
       if (err) throw err;
       parts.push(Buffer.from(chunk.bytes));
@@ -440,26 +552,34 @@ export class TalosClient {
     return file;
   }
 
-  private async *dataStream(
+  private dataStream(
     method: typeof methods.logs | typeof methods.dmesg,
     request: unknown,
     nodes: readonly string[] | undefined,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<StreamChunk> {
-    const fallback = this.fallbackNode(nodes);
-    for await (const chunk of this.transport.serverStream(
-      method as typeof methods.logs,
-      request as T.LogsRequest,
-      nodesTarget(nodes),
-      {
-        idempotent: true,
-        ...(signal ? { signal } : {}),
-      },
-    )) {
-      const node = chunk.metadata?.hostname || fallback;
-      const error = metadataError(node, chunk);
-      yield error ? { node, bytes: Buffer.alloc(0), error } : { node, bytes: Buffer.from(chunk.bytes) };
-    }
+    const one = async function* (this: TalosClient, node: string | undefined): AsyncGenerator<StreamChunk> {
+      const label = node ?? this.fallbackNode(undefined);
+      for await (const chunk of this.transport.serverStream(
+        method as typeof methods.logs,
+        request as T.LogsRequest,
+        nodeTarget(node),
+        {
+          idempotent: true,
+          ...(signal ? { signal } : {}),
+        },
+      )) {
+        const error = metadataError(label, chunk);
+        yield error
+          ? { node: label, bytes: Buffer.alloc(0), error }
+          : { node: label, bytes: Buffer.from(chunk.bytes) };
+      }
+    };
+    if (!nodes || nodes.length === 0) return one.call(this, undefined);
+    return mergeStreams(
+      nodes.map((n) => ({ node: n, stream: one.call(this, n) })),
+      (node, e) => ({ node, bytes: Buffer.alloc(0), error: asNodeError(node, e) }),
+    );
   }
 
   /** Service or container logs; per-node failures arrive as chunks with `error`. */
@@ -497,29 +617,48 @@ export class TalosClient {
     } = {},
     nodes?: readonly string[],
   ): AsyncGenerator<MachineEventView> {
-    const fallback = this.fallbackNode(nodes);
     const request: T.EventsRequest = {
       tail_events: options.tailEvents ?? 0,
       tail_id: options.tailId ?? "",
       tail_seconds: options.tailSeconds ?? 0,
       with_actor_id: options.actorId ?? "",
     };
-    for await (const ev of this.transport.serverStream(methods.events, request, nodesTarget(nodes), {
-      idempotent: true,
-      ...(options.signal ? { signal: options.signal } : {}),
-    })) {
-      const node = ev.metadata?.hostname || fallback;
-      const error = metadataError(node, ev);
-      const typeUrl = ev.data?.type_url ?? "";
-      yield {
-        node,
-        id: ev.id,
-        actorId: ev.actor_id,
-        type: typeUrl.slice(typeUrl.lastIndexOf("/") + 1),
-        payload: ev.data ? decodeAny(ev.data) : undefined,
-        ...(error ? { error } : {}),
-      };
+    const one = async function* (
+      this: TalosClient,
+      target: string | undefined,
+    ): AsyncGenerator<MachineEventView> {
+      const node = target ?? this.fallbackNode(undefined);
+      for await (const ev of this.transport.serverStream(methods.events, request, nodeTarget(target), {
+        idempotent: true,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })) {
+        const error = metadataError(node, ev);
+        const typeUrl = ev.data?.type_url ?? "";
+        yield {
+          node,
+          id: ev.id,
+          actorId: ev.actor_id,
+          type: typeUrl.slice(typeUrl.lastIndexOf("/") + 1),
+          payload: ev.data ? decodeAny(ev.data) : undefined,
+          ...(error ? { error } : {}),
+        };
+      }
+    };
+    if (!nodes || nodes.length === 0) {
+      yield* one.call(this, undefined);
+      return;
     }
+    yield* mergeStreams(
+      nodes.map((n) => ({ node: n, stream: one.call(this, n) })),
+      (node, e): MachineEventView => ({
+        node,
+        id: "",
+        actorId: "",
+        type: "",
+        payload: undefined,
+        error: asNodeError(node, e),
+      }),
+    );
   }
 
   /**
@@ -539,15 +678,10 @@ export class TalosClient {
         force_endpoint: options.forceEndpoint ?? "",
       },
     };
-    for await (const p of this.transport.serverStream(
-      methods.healthCheck,
-      request,
-      nodesTarget(node ? [node] : undefined),
-      {
-        idempotent: true,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-    )) {
+    for await (const p of this.transport.serverStream(methods.healthCheck, request, nodeTarget(node), {
+      idempotent: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
       const err = metadataError(label, p);
       if (err) throw err;
       yield { node: p.metadata?.hostname || label, message: p.message };

@@ -33,6 +33,9 @@ export class TalosApiError extends CairnError {
 
 /** No endpoint answered (connection refused, timed out, node down). */
 export class TalosUnreachableError extends TalosApiError {
+  /** What the last attempt reported (for a proxied call: why apid could not reach the target node). */
+  readonly reason: string;
+
   constructor(endpoints: readonly string[], lastError: string, options: CairnErrorOptions = {}) {
     super(
       "talos.unreachable",
@@ -44,6 +47,7 @@ export class TalosUnreachableError extends TalosApiError {
       },
     );
     this.name = "TalosUnreachableError";
+    this.reason = lastError;
   }
 }
 
@@ -108,8 +112,13 @@ export class TalosVersionMismatchError extends TalosApiError {
 
 /** One node of a one-to-many call failed; the others may have succeeded. */
 export class TalosNodeError extends TalosApiError {
-  constructor(node: string, message: string, grpcCode?: number) {
-    super("talos.node", `${node}: ${message}`, { node, ...(grpcCode === undefined ? {} : { grpcCode }) });
+  constructor(node: string, message: string, grpcCode?: number, cause?: unknown) {
+    super(
+      "talos.node",
+      `${node}: ${message}`,
+      { node, ...(grpcCode === undefined ? {} : { grpcCode }) },
+      cause === undefined ? {} : { cause },
+    );
     this.name = "TalosNodeError";
   }
 }

@@ -10,7 +10,7 @@
 import { goFloat, goStruct, marshalGoYaml } from "../yaml/goyaml.js";
 import type { GoValue } from "../yaml/goyaml.js";
 import type { Contract } from "../versions.js";
-import { GO_CUSTOM_MARSHAL, GO_NAMED, GO_STRUCTS } from "./go-types.generated.js";
+import { GO_CUSTOM_MARSHAL, GO_FIELD_FLAGS_BY_MINOR, GO_NAMED, GO_STRUCTS } from "./go-types.generated.js";
 import { documentStruct } from "./validate.js";
 
 export type ConfigDocument = Record<string, unknown>;
@@ -19,14 +19,14 @@ const CUSTOM = new Set(GO_CUSTOM_MARSHAL);
 const INTS = /^u?int(8|16|32|64)?$|^byte$/;
 const FLOATS = /^float(32|64)$/;
 
-type Shape =
+export type Shape =
   | { k: "ptr"; elem: string }
   | { k: "slice"; elem: string }
   | { k: "map"; elem: string }
   | { k: "struct"; name: string }
   | { k: "string" | "bool" | "int" | "float" | "any" };
 
-function shapeOf(type: string): Shape {
+export function shapeOf(type: string): Shape {
   if (type.startsWith("*")) return { k: "ptr", elem: type.slice(1) };
   if (type.startsWith("[]")) return { k: "slice", elem: type.slice(2) };
   const map = /^map\[[^\]]+\](.*)$/.exec(type);
@@ -47,7 +47,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The Go zero value of a type, as the encoder would print it. */
-function zeroOf(type: string): GoValue {
+function zeroOf(type: string, contract: Contract | undefined): GoValue {
   const s = shapeOf(type);
   switch (s.k) {
     case "ptr":
@@ -66,7 +66,7 @@ function zeroOf(type: string): GoValue {
     case "float":
       return goFloat(0);
     case "struct":
-      return encodeStruct(s.name, {});
+      return encodeStruct(s.name, {}, contract);
   }
 }
 
@@ -111,21 +111,21 @@ function structIsZero(name: string, value: Record<string, unknown>): boolean {
 }
 
 /** Converts a JS value to the GoValue the encoder prints for a field of Go type `type`. */
-export function toGoValue(value: unknown, type: string): GoValue {
-  if (value === undefined) return zeroOf(type);
+export function toGoValue(value: unknown, type: string, contract?: Contract): GoValue {
+  if (value === undefined) return zeroOf(type, contract);
   const s = shapeOf(type);
   switch (s.k) {
     case "ptr":
-      return value === null ? null : toGoValue(value, s.elem);
+      return value === null ? null : toGoValue(value, s.elem, contract);
     case "slice":
       if (value === null) return [];
-      return Array.isArray(value) ? value.map((v) => toGoValue(v, s.elem)) : generic(value);
+      return Array.isArray(value) ? value.map((v) => toGoValue(v, s.elem, contract)) : generic(value);
     case "map":
       if (value === null) return {};
       if (!isPlainObject(value)) return generic(value);
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toGoValue(v, s.elem)]));
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toGoValue(v, s.elem, contract)]));
     case "struct":
-      return isPlainObject(value) ? encodeStruct(s.name, value) : generic(value);
+      return isPlainObject(value) ? encodeStruct(s.name, value, contract) : generic(value);
     case "float":
       return typeof value === "number" ? goFloat(value) : generic(value);
     default:
@@ -141,10 +141,10 @@ function generic(value: unknown): GoValue {
   return value as GoValue;
 }
 
-function encodeStruct(name: string, value: Record<string, unknown>): GoValue {
+function encodeStruct(name: string, value: Record<string, unknown>, contract: Contract | undefined): GoValue {
   const out: Record<string, GoValue> = {};
   const consumed = new Set<string>();
-  fill(name, value, out, consumed);
+  fill(name, value, out, consumed, contract);
   const rest = Object.keys(value)
     .filter((k) => !consumed.has(k))
     .sort();
@@ -157,11 +157,15 @@ function fill(
   value: Record<string, unknown>,
   out: Record<string, GoValue>,
   consumed: Set<string>,
+  contract: Contract | undefined,
 ): void {
-  for (const [field, type, flags] of GO_STRUCTS[name] ?? []) {
+  for (const [field, type, unionFlags] of GO_STRUCTS[name] ?? []) {
+    // The union of the tags keeps the newest tag's flags; a field whose flags changed follows the contract's tag.
+    const own = contract && GO_FIELD_FLAGS_BY_MINOR[name]?.[field]?.[contract];
+    const flags = own ?? unionFlags;
     if (flags.includes("i")) {
       const inner = shapeOf(type);
-      if (inner.k === "struct") fill(inner.name, value, out, consumed);
+      if (inner.k === "struct") fill(inner.name, value, out, consumed, contract);
       else if (inner.k === "map") {
         // an inline map takes every key the struct does not declare, sorted like any Go map
         const keys = Object.keys(value)
@@ -169,7 +173,7 @@ function fill(
           .sort();
         const map: Record<string, GoValue> = {};
         for (const k of keys) {
-          map[k] = toGoValue(value[k], inner.elem);
+          map[k] = toGoValue(value[k], inner.elem, contract);
           consumed.add(k);
         }
         for (const k of Object.keys(map).sort((a, b) => (a < b ? -1 : 1))) out[k] = map[k];
@@ -179,7 +183,9 @@ function fill(
     consumed.add(field);
     const v = value[field];
     if (flags.includes("o") && isZero(v, type)) continue;
-    out[field] = toGoValue(v, type);
+    // a field this contract's struct does not declare prints only when it was given (validate.ts reports it)
+    if (flags === "-" && v === undefined) continue;
+    out[field] = toGoValue(v, type, contract);
   }
 }
 
@@ -193,7 +199,7 @@ export function structForDocument(doc: ConfigDocument, contract: Contract): stri
 /** One document as Talos writes it (go-yaml v3 of the Go struct). Unknown kinds print as Go maps. */
 export function encodeConfigDocument(doc: ConfigDocument, contract: Contract): string {
   const struct = structForDocument(doc, contract);
-  const value = struct && GO_STRUCTS[struct] ? encodeStruct(struct, doc) : generic(doc);
+  const value = struct && GO_STRUCTS[struct] ? encodeStruct(struct, doc, contract) : generic(doc);
   return marshalGoYaml(value);
 }
 

@@ -10,6 +10,26 @@ import { compareMinor } from "../versions.js";
 import type { Contract } from "../versions.js";
 import type { ConfigDocument as PatchableDocument, ConfigValue } from "../patch/index.js";
 import type { ConfigDocument } from "./encode.js";
+import { buildMultidocDocuments } from "./generate-multidoc.js";
+import {
+  APISERVER_IMAGE,
+  CONTROLLER_MANAGER_IMAGE,
+  DEFAULT_KUBEPRISM_PORT,
+  IPV4_POD_NET,
+  IPV4_SERVICE_NET,
+  IPV6_POD_NET,
+  IPV6_SERVICE_NET,
+  KUBELET_IMAGE,
+  LABEL_EXCLUDE_FROM_EXTERNAL_LB,
+  PROXY_IMAGE,
+  SCHEDULER_IMAGE,
+  endpointHostname,
+  image,
+  isBareIPv6,
+  registryMirrorDocuments,
+} from "./generate-shared.js";
+
+export { endpointHostname } from "./generate-shared.js";
 
 export type MachineType = "init" | "controlplane" | "worker";
 
@@ -35,6 +55,11 @@ export interface GenerateOptions {
   /** default "cluster.local" */
   dnsDomain?: string;
   cni?: CNIConfig;
+  /**
+   * WithCustomCNIUrl: a CNI installed from this manifest URL instead of Flannel. Up to 1.13 it is
+   * `cluster.network.cni {name: custom, urls: [url]}`; from 1.14 a KubeExternalManifestConfig named custom-cni.
+   */
+  customCNIURL?: string;
   allowSchedulingOnControlPlanes?: boolean;
   localAPIServerPort?: number;
   /** go to machine.certSANs and cluster.apiServer.certSANs */
@@ -59,23 +84,14 @@ export interface GenerateInput {
   options?: GenerateOptions;
 }
 
-// Image names in pkg/machinery/constants.
-const KUBELET_IMAGE = "ghcr.io/siderolabs/kubelet";
-const APISERVER_IMAGE = "registry.k8s.io/kube-apiserver";
-const CONTROLLER_MANAGER_IMAGE = "registry.k8s.io/kube-controller-manager";
-const SCHEDULER_IMAGE = "registry.k8s.io/kube-scheduler";
-const PROXY_IMAGE = "registry.k8s.io/kube-proxy";
-const DEFAULT_KUBEPRISM_PORT = 7445;
-const LABEL_EXCLUDE_FROM_EXTERNAL_LB = "node.kubernetes.io/exclude-from-external-load-balancers";
-const IPV4_POD_NET = "10.244.0.0/16";
-const IPV4_SERVICE_NET = "10.96.0.0/12";
-const IPV6_POD_NET = "fc00:db8:10::/56";
-const IPV6_SERVICE_NET = "fc00:db8:20::/112";
-
-/** The VersionContract switches that differ between the supported contracts (all older ones are on for 1.9+). */
+/** The VersionContract switches that differ between the supported contracts (all older ones are on for 1.8+). */
 export function contractFeatures(contract: Contract) {
   const after = (minor: string) => compareMinor(contract, minor) > 0;
   return {
+    // 1.14 (pkg/machinery/config/contract.go, all "> 1.13"): Kubernetes, discovery, install, sysctls, host DNS,
+    // KubePrism and the kubelet move out of v1alpha1 into documents of their own; ephemeral-volume trim and
+    // workload isolation are on by default.
+    multidocKubernetes: after("1.13"),
     multidocNetworkConfig: after("1.11"),
     hideRBACAndKeyUsage: after("1.11"),
     hideDisablePSP: after("1.11"),
@@ -83,23 +99,6 @@ export function contractFeatures(contract: Contract) {
     populateClusterSANsFromEndpoint: !after("1.11"),
     kubeSpanMultidoc: after("1.12"),
   };
-}
-
-const image = (name: string, version: string) => (version === "" ? "" : `${name}:v${version}`);
-
-/** Go's netip.ParseAddr(endpoint).Is6() — run on the whole endpoint string, so it is true only for a bare IPv6. */
-function isBareIPv6(s: string): boolean {
-  return s.includes(":") && /^[0-9a-fA-F:.]+(%[^%]+)?$/.test(s) && !s.includes("://");
-}
-
-/** Go's url.Hostname(): the host without port or IPv6 brackets, case kept (WHATWG URL would lowercase it). */
-export function endpointHostname(endpoint: string): string {
-  const afterScheme = endpoint.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, "");
-  const authority = afterScheme.split(/[/?#]/, 1)[0]!;
-  const host = authority.slice(authority.lastIndexOf("@") + 1);
-  if (host.startsWith("[")) return host.slice(1, host.indexOf("]") > 0 ? host.indexOf("]") : undefined);
-  const colon = host.lastIndexOf(":");
-  return colon >= 0 ? host.slice(0, colon) : host;
 }
 
 /** Drops undefined values so the documents are plain YAML data (what the patch engine and encoder expect). */
@@ -121,6 +120,7 @@ export function generateMachineConfig(input: GenerateInput, type: MachineType): 
 function buildDocuments(input: GenerateInput, type: MachineType): ConfigDocument[] {
   const o = input.options ?? {};
   const f = contractFeatures(input.contract);
+  if (f.multidocKubernetes) return buildMultidocDocuments(input, type);
   const k8s = input.kubernetesVersion.replace(/^v/, "");
   const s = input.secrets;
   const certs = s.certs;
@@ -179,7 +179,11 @@ function buildDocuments(input: GenerateInput, type: MachineType): ConfigDocument
       : { endpoint: input.endpoint, localAPIServerPort: o.localAPIServerPort ?? 0 },
     clusterName: input.clusterName,
     network: {
-      cni: o.cni ? { name: o.cni.name, urls: o.cni.urls } : undefined,
+      cni: o.customCNIURL
+        ? { name: "custom", urls: [o.customCNIURL] }
+        : o.cni
+          ? { name: o.cni.name, urls: o.cni.urls }
+          : undefined,
       dnsDomain: o.dnsDomain ?? "cluster.local",
       podSubnets: [v6 ? IPV6_POD_NET : IPV4_POD_NET],
       serviceSubnets: [v6 ? IPV6_SERVICE_NET : IPV4_SERVICE_NET],
@@ -256,28 +260,7 @@ function registryDocuments(machine: ConfigDocument, o: GenerateOptions, multidoc
     };
     return [];
   }
-  const docs: ConfigDocument[] = Object.entries(mirrors).map(([host, endpoints]) => ({
-    apiVersion: "v1alpha1",
-    kind: "RegistryMirrorConfig",
-    name: host,
-    endpoints: endpoints.map((url) => ({ url })),
-  }));
-  const tls = new Map<string, ConfigDocument>();
-  const tlsDoc = (host: string) => {
-    let d = tls.get(host);
-    if (!d) tls.set(host, (d = { apiVersion: "v1alpha1", kind: "RegistryTLSConfig", name: host }));
-    return d;
-  };
-  for (const [host, ca] of Object.entries(cas)) tlsDoc(host).ca = ca;
-  for (const host of insecure) tlsDoc(host).insecureSkipVerify = true;
-  docs.push(...tls.values());
-  // sorted by kind, then name (Talos sorts them; map iteration order is random in Go)
-  const key = (d: ConfigDocument) => [String(d.kind), String(d.name)] as const;
-  return docs.sort((a, b) => {
-    const [ak, an] = key(a);
-    const [bk, bn] = key(b);
-    return ak < bk ? -1 : ak > bk ? 1 : an < bn ? -1 : an > bn ? 1 : 0;
-  });
+  return registryMirrorDocuments(o);
 }
 
 function networkDocuments(

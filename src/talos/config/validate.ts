@@ -28,8 +28,13 @@ export interface TalosValidationError {
 /** The v1alpha1 document has no `kind`; it is reported under this name. */
 export const V1ALPHA1_KIND = "v1alpha1";
 
-// Go registers the kind as KubeSpanEndpointsConfig but the schema's enum says KubeSpanEndpoints; accept both.
-const KIND_ALIASES: Record<string, string> = { KubeSpanEndpointsConfig: "KubeSpanEndpoints" };
+// Kinds whose schema `kind` enum differs from the kind Go registers (schema quirks): Go's name is what Talos
+// accepts, so the document is checked against the schema entry under the schema's spelling.
+const KIND_ALIASES: Record<string, string> = {
+  KubeSpanEndpointsConfig: "KubeSpanEndpoints",
+  // 1.14: pkg/machinery/config/types/runtime/unattended_install.go registers UnattendedInstallConfig
+  UnattendedInstallConfig: "UnattendedInstall",
+};
 
 interface ContractSchema {
   schema: Record<string, unknown>;

@@ -11,9 +11,27 @@ export type ConfigDocument = ConfigObject;
 /** The kind Talos gives the legacy v1alpha1 document (it has no apiVersion/kind keys). */
 export const LEGACY_KIND = "v1alpha1";
 
-// Kinds whose Go type implements config.NamedDocument at v1.13.9: only these are matched by name as well.
-// ExtensionServiceConfig has a `name` key but is not one of them, so Talos matches it by apiVersion/kind alone.
+// Kinds whose Go type implements config.NamedDocument (has a Name() method) at v1.13.9 and v1.14.0-rc.1: only
+// these are matched by name as well; every other kind by apiVersion/kind alone.
 export const NAMED_KINDS: ReadonlySet<string> = new Set([
+  "ExtensionServiceConfig",
+  // 1.14
+  "DiscoveryServiceConfig",
+  "ContainerConfig",
+  "CRICustomizationConfig",
+  "KubeAdmissionControlConfig",
+  "KubeAuthorizerConfig",
+  "KubeExternalManifestConfig",
+  "KubeInlineManifestConfig",
+  "KubeStaticPodConfig",
+  "BGPInstanceConfig",
+  "HTTPProbeConfig",
+  "VethConfig",
+  "EtcFileConfig",
+  "KernelModuleConfig",
+  "LVMLogicalVolumeConfig",
+  "LVMVolumeGroupConfig",
+  "RAIDArrayConfig",
   "ExistingVolumeConfig",
   "ExternalVolumeConfig",
   "RawVolumeConfig",

@@ -8,6 +8,7 @@ import { isObject, type ConfigDocument, type ConfigValue } from "./document.js";
 import { extractDeletes } from "./delete.js";
 import { strategicPatch, strategicMerge, type StrategicMergePatch } from "./strategic.js";
 import { applyJsonPatch, type JsonPatch, type JsonPatchOperation } from "./json6902.js";
+import { decodeConfigDocument } from "../config/decode.js";
 
 export type Patch = StrategicMergePatch | JsonPatch;
 export type ReadFile = (path: string) => string;
@@ -16,14 +17,15 @@ const readUtf8: ReadFile = (path) => readFileSync(path, "utf8");
 
 class NotStrategic extends Error {}
 
-// Talos' configloader with patch deletes allowed: every document must be a mapping with a known shape.
+// Talos' configloader with patch deletes allowed and validation off (configpatcher/load.go at v1.14.0-rc.1): every
+// document must be a mapping with a known shape; the same document may appear more than once and merges in order.
 function loadStrategic(text: string): StrategicMergePatch {
   const docs: ConfigDocument[] = [];
-  const seen = new Set<string>();
   let selectors = 0;
   for (const parsed of parseAllDocuments(text)) {
     if (parsed.errors.length > 0) throw new NotStrategic(`decode error: ${parsed.errors[0]?.message ?? ""}`);
-    const value = parsed.toJS({ maxAliasCount: -1 }) as ConfigValue;
+    // Talos decodes a strategic patch into the config structs, so it reads it as it reads a config.
+    const value = decodeConfigDocument(parsed) as ConfigValue;
     if (value === null || value === undefined) continue;
     const line = parsed.contents ? lineOf(text, parsed.contents.range[0]) : 1;
     if (!isObject(value)) throw new NotStrategic(`expected a YAML document at line ${line}`);
@@ -39,9 +41,6 @@ function loadStrategic(text: string): StrategicMergePatch {
       (doc.kind ?? "") === "";
     if (!legacy && (doc.kind ?? "") === "") throw new NotStrategic(`missing kind (line ${line})`);
     if (!legacy && (doc.apiVersion ?? "") === "") throw new NotStrategic(`missing apiVersion (line ${line})`);
-    const id = `${String(doc.apiVersion ?? "")}/${String(doc.kind ?? "v1alpha1")}/${String(doc.name ?? "")}`;
-    if (seen.has(id)) throw new NotStrategic(`duplicate document ${id} is not allowed (line ${line})`);
-    seen.add(id);
     docs.push(value);
   }
   if (docs.length === 0 && selectors === 0) throw new NotStrategic("config not found");

@@ -1,6 +1,7 @@
 // Where Talos' merge departs from "maps merge, lists append, zero values keep the left side". Talos decides this
 // from Go types (merge:"replace" tags, custom Merge methods, pointer fields); cairn merges plain values, so the
-// departures are listed here by document kind and path (facts from pkg/machinery/config/types at v1.13.9).
+// departures are listed here by document kind and path (facts from pkg/machinery/config/types at v1.13.9 and,
+// for the kinds 1.14 adds, v1.14.0-rc.1).
 // Paths: keys joined by ".", a list element is "[]" (e.g. "machine.network.interfaces[].vlans").
 import { LEGACY_KIND } from "./document.js";
 
@@ -50,6 +51,19 @@ const RULES: Record<string, Record<string, MergeRule>> = {
     ingress: REPLACE,
     "portSelector.ports": REPLACE,
   },
+  // 1.14: merge:"replace" tags and meta.Args (whose Merge copies keys over).
+  KubeNetworkConfig: { podSubnets: REPLACE, serviceSubnets: REPLACE },
+  KubeAuditPolicyConfig: { configuration: REPLACE },
+  KubeAuthenticationConfig: { configuration: REPLACE },
+  KubeCredentialProviderConfig: { configuration: REPLACE },
+  KubeStaticPodConfig: { pod: REPLACE },
+  CRIBaseRuntimeSpecConfig: { overrides: REPLACE },
+  BGPInstanceConfig: { advertise: REPLACE, importRoutes: REPLACE, neighbors: REPLACE },
+  KubeletConfig: { extraArgs: ARGS },
+  KubeAPIServerConfig: { extraArgs: ARGS },
+  KubeControllerManagerConfig: { extraArgs: ARGS },
+  KubeSchedulerConfig: { extraArgs: ARGS },
+  KubeProxyConfig: { extraArgs: ARGS },
 };
 
 export function ruleAt(kind: string, path: string): MergeRule | undefined {
@@ -80,6 +94,14 @@ const MAP_PATHS: Record<string, ReadonlySet<string>> = {
     "cluster.scheduler.config",
     "cluster.etcd.extraArgs",
   ]),
+  KubeNodeConfig: new Set(["labels", "annotations", "taints"]),
+  KubeletConfig: new Set(["extraArgs", "config"]),
+  KubeAPIServerConfig: new Set(["extraArgs", "env"]),
+  KubeControllerManagerConfig: new Set(["extraArgs", "env"]),
+  KubeSchedulerConfig: new Set(["extraArgs", "env", "config"]),
+  KubeProxyConfig: new Set(["extraArgs", "config"]),
+  SysctlConfig: new Set(["params"]),
+  SysfsConfig: new Set(["params"]),
 };
 
 export function isMapPath(kind: string, path: string): boolean {

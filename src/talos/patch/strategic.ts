@@ -1,6 +1,6 @@
-// Strategic merge of a multi-document patch onto a multi-document config (Talos configpatcher/strategic.go):
-// documents with the same apiVersion/kind(/name) merge, new ones are appended, `$patch: delete` removes keys,
-// list elements or whole documents.
+// Strategic merge of a multi-document patch onto a multi-document config (Talos configpatcher/strategic.go at
+// v1.14.0-rc.1): documents with the same apiVersion/kind(/name) merge, new ones are appended, `$patch: delete`
+// removes keys, list elements or whole documents, and a delete aimed at a document the config lacks is skipped.
 import { UserError } from "../../errors.js";
 import { clone, documentId, documentIdOf, documentType, type ConfigDocument } from "./document.js";
 import { applyDeleteSelector, extractDeletes, type DeleteSelector } from "./delete.js";
@@ -56,12 +56,8 @@ export function strategicMerge(
     }
     const id = selectorId(p.selector);
     const target = index.get(id);
-    if (!target) {
-      // Talos would carry the selector along as a document of its own; cairn says what is wrong instead.
-      throw new UserError(`patch delete: the config has no document ${id} to delete from`, {
-        hint: "a `$patch: delete` document must name the apiVersion/kind (and name) of a document in the config",
-      });
-    }
+    // Talos 1.14 skips a delete for a document the config does not have (1.13 carried it along as a document).
+    if (!target) continue;
     if (p.selector.path.length === 0) {
       left.splice(left.indexOf(target), 1);
       index.delete(id);

@@ -23,7 +23,9 @@ import type * as T from "../../../src/talos/api/types.js";
 import {
   makeMaintenanceCert,
   makePki,
+  nodeOf,
   nodesOf,
+  proxied,
   peerRoles,
   startFakeApid,
   UNIMPLEMENTED_IN_MAINTENANCE,
@@ -80,11 +82,13 @@ async function deadPort(): Promise<number> {
 
 const DEAD_NODE = "10.5.0.9";
 
-/** Emulates apid fan-out: one reply message per `nodes` entry, unreachable ones as metadata.error. */
+/** Emulates apid: one-to-one for a `node` header; fan-out over `nodes`, unreachable ones as metadata.error. */
 function fanOut<M extends object>(
   md: ServerUnaryCall<unknown, unknown>["metadata"],
   make: (node: string) => M,
 ) {
+  const one = nodeOf(md);
+  if (one !== undefined) return { messages: [make(one)] };
   const nodes = nodesOf(md);
   if (nodes.length === 0) return { messages: [make("")] };
   return {
@@ -102,25 +106,26 @@ function fanOut<M extends object>(
   };
 }
 
-function versionHandler(calls: { nodes: string[] }[] = []) {
+function versionHandler(calls: { node: string | undefined; nodes: string[] }[] = []) {
   return (call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) => {
-    calls.push({ nodes: nodesOf(call.metadata) });
-    cb(
-      null,
-      fanOut(call.metadata, () => ({
-        version: { tag: "v1.13.9", arch: "amd64" },
-        platform: { name: "metal", mode: "metal" },
-      })),
+    calls.push({ node: nodeOf(call.metadata), nodes: nodesOf(call.metadata) });
+    proxied(
+      call.metadata,
+      cb as never,
+      () => ({ version: { tag: "v1.13.9", arch: "amd64" }, platform: { name: "metal", mode: "metal" } }),
+      [DEAD_NODE],
     );
   };
 }
 
 describe("mTLS, node targeting and per-node results", () => {
-  it("fans out over `nodes` and reports one dead node as a per-node error", async () => {
-    const calls: { nodes: string[] }[] = [];
+  it("fans out client-side, one call per node with the `node` header, and reports one dead node as a per-node error", async () => {
+    const calls: { node: string | undefined; nodes: string[] }[] = [];
     const s = await serve({ "machine.MachineService": { Version: versionHandler(calls) } });
     const results = await client([s.endpoint]).version(["10.5.0.2", DEAD_NODE, "10.5.0.3"]);
-    expect(calls[0]!.nodes).toEqual(["10.5.0.2", DEAD_NODE, "10.5.0.3"]);
+    // never the deprecated one-to-many `nodes` header; the dead node's call is retried (it is idempotent)
+    expect(calls.every((c) => c.nodes.length === 0)).toBe(true);
+    expect([...new Set(calls.map((c) => c.node))].sort()).toEqual(["10.5.0.2", "10.5.0.3", DEAD_NODE].sort());
     expect(results.map((r) => [r.node, r.ok])).toEqual([
       ["10.5.0.2", true],
       [DEAD_NODE, false],
@@ -226,7 +231,7 @@ describe("streams", () => {
     const s = await serve({
       "machine.MachineService": {
         EtcdSnapshot: (call: ServerWritableStream<unknown, unknown>) => {
-          target = nodesOf(call.metadata);
+          target = [...nodesOf(call.metadata), ...call.metadata.get("node").map(String)];
           for (const bytes of chunks) call.write({ bytes, metadata: { hostname: "10.5.0.2" } });
           call.end();
         },
@@ -401,7 +406,7 @@ describe("upgrade", () => {
       },
       "machine.MachineService": {
         Reboot: (call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) => {
-          seen.push(`reboot ${nodesOf(call.metadata).join()}`);
+          seen.push(`reboot ${nodeOf(call.metadata)}`);
           cb(
             null,
             fanOut(call.metadata, () => ({})),

@@ -140,6 +140,31 @@ export async function startFakeApid(
   };
 }
 
+/** The `node` header (apid's one-to-one proxying, what the client sends per node), or undefined. */
+export function nodeOf(md: Metadata): string | undefined {
+  const v = md.get("node")[0];
+  return v === undefined ? undefined : String(v);
+}
+
+/**
+ * A unary reply as apid gives it for a one-to-one proxied call: the target's message without metadata, or the
+ * target's failure as the call's gRPC status (a node in `dead` is unreachable from apid).
+ */
+export function proxied<M extends object>(
+  md: Metadata,
+  cb: (err: { code: number; details: string } | null, value?: unknown) => void,
+  make: (node: string) => M,
+  dead: readonly string[] = [],
+): void {
+  const node = nodeOf(md) ?? "";
+  if (dead.includes(node))
+    return cb({
+      code: status.UNAVAILABLE,
+      details: `connection error: dial tcp ${node}:50000: connect: connection refused`,
+    });
+  cb(null, { messages: [make(node)] });
+}
+
 /** The `nodes` header values (apid's one-to-many targets). */
 export function nodesOf(md: Metadata): string[] {
   return md.get("nodes").flatMap((v) =>

@@ -20,8 +20,13 @@ export interface ApiFlagOptions {
   insecure?: boolean;
 }
 
-export function addApiFlags(cmd: Command, options: ApiFlagOptions = {}): Command {
-  cmd
+/**
+ * talosctl's persistent connection flags: --talosconfig, --context, -e/--endpoints, -n/--nodes. Declared on
+ * `cairn talos` and its command groups too, so they may come before the verb (`cairn talos -n 10.8.16.20 version`)
+ * or after it, as talosctl accepts them.
+ */
+export function addConnectionFlags(cmd: Command): Command {
+  return cmd
     .option("--talosconfig <file>", "talosconfig to use (default: $TALOSCONFIG or ~/.talos/config)")
     .option("--context <name>", "talosconfig context to use (default: the file's current context)")
     .option(
@@ -31,6 +36,34 @@ export function addApiFlags(cmd: Command, options: ApiFlagOptions = {}): Command
       [] as string[],
     )
     .option("-n, --nodes <ips>", "target nodes (comma-separated or repeated)", list, [] as string[]);
+}
+
+/**
+ * Before the action runs, folds the connection flags given to the enclosing commands into the verb's own: lists
+ * accumulate (outermost first, as repeated talosctl flags do), a file or context given closer to the verb wins.
+ */
+function inheritConnectionFlags(cmd: Command): void {
+  const chain: Command[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) chain.unshift(c);
+  let talosconfig: string | undefined;
+  let context: string | undefined;
+  const endpoints: string[] = [];
+  const nodes: string[] = [];
+  for (const c of chain) {
+    const o = c.opts<Partial<ApiFlags>>();
+    if (o.talosconfig !== undefined) talosconfig = o.talosconfig;
+    if (o.context !== undefined) context = o.context;
+    endpoints.push(...(o.endpoints ?? []));
+    nodes.push(...(o.nodes ?? []));
+  }
+  if (talosconfig !== undefined) cmd.setOptionValue("talosconfig", talosconfig);
+  if (context !== undefined) cmd.setOptionValue("context", context);
+  cmd.setOptionValue("endpoints", endpoints);
+  cmd.setOptionValue("nodes", nodes);
+}
+
+export function addApiFlags(cmd: Command, options: ApiFlagOptions = {}): Command {
+  addConnectionFlags(cmd).hook("preAction", (_hooked, action) => inheritConnectionFlags(action));
   if (options.output) {
     const formats = Array.isArray(options.output) ? options.output : ["text", "json"];
     cmd.option("-o, --output <format>", `output format: ${formats.join(", ")}`, "text");

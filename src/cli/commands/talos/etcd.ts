@@ -1,10 +1,10 @@
 // `cairn talos etcd`: etcd member and snapshot operations (talosctl etcd).
 import type { Command } from "commander";
 import type { Io } from "../../output.js";
-import { addApiFlags, type ApiFlags } from "./api-flags.js";
+import { addApiFlags, addConnectionFlags, type ApiFlags } from "./api-flags.js";
 
 export function registerEtcd(parent: Command, io: Io): void {
-  const etcd = parent.command("etcd").description("Manage the etcd cluster");
+  const etcd = addConnectionFlags(parent.command("etcd").description("Manage the etcd cluster"));
   const action =
     (name: string) =>
     async (...args: unknown[]): Promise<void> => {

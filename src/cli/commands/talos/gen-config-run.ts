@@ -8,26 +8,59 @@ import { encodeConfigDocuments } from "../../../talos/config/encode.js";
 import { generateMachineConfig } from "../../../talos/config/generate.js";
 import type { GenerateInput } from "../../../talos/config/generate.js";
 import { formatTalosValidationErrors, validateTalosDocuments } from "../../../talos/config/validate.js";
+import { v1alpha1Conflicts } from "../../../talos/config/conflicts.js";
 import { applyPatches, loadPatches } from "../../../talos/patch/index.js";
 import type { ConfigDocument } from "../../../talos/patch/index.js";
 import { readSecretsBundleFile } from "../../../talos/secrets/files.js";
 import { generateSecretsBundle } from "../../../talos/secrets/generate.js";
 import { validateSecretsBundle } from "../../../talos/secrets/validate.js";
 import { buildTalosconfig } from "../../../talos/talosconfig.js";
+import { EMPTY_SCHEMATIC_ID } from "../../../talos/schematic/schematic.js";
+import { installerImage } from "../../../talos/schematic/urls.js";
 import {
   CONTRACTS,
   DEFAULT_TALOS_VERSION,
+  compareMinor,
   contractFor,
   kubernetesSupported,
   parseVersion,
   talosMinor,
 } from "../../../talos/versions.js";
+import type { Contract } from "../../../talos/versions.js";
 import type { GenConfigFlags } from "./gen-config.js";
 
 const OUTPUT_TYPES = ["controlplane", "worker", "talosconfig"] as const;
 type OutputType = (typeof OUTPUT_TYPES)[number];
 const DEFAULT_CONTROL_PLANE_PORT = 6443;
 const INSTALLER_REPOSITORY = "ghcr.io/siderolabs/installer";
+
+/**
+ * talosctl's default --install-image: ghcr.io/siderolabs/installer up to 1.13; 1.14 drops that image and defaults
+ * to the Image Factory's metal installer of the empty schematic (pkg/images InstallerImageRepository("metal")).
+ */
+export function defaultInstallImage(contract: Contract, talosPatch: string): string {
+  if (compareMinor(contract, "1.14") < 0) return `${INSTALLER_REPOSITORY}:v${talosPatch}`;
+  return installerImage({
+    schematicId: EMPTY_SCHEMATIC_ID,
+    talosVersion: `v${talosPatch}`,
+    platform: "metal",
+  });
+}
+
+/** `--sysctl KEY=VALUE` flags → the sysctls map (a repeated key keeps the last value, as Go's map does). */
+export function parseSysctls(specs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    if (eq <= 0) {
+      throw new UserError(`invalid --sysctl ${JSON.stringify(spec)}`, {
+        hint: "use KEY=VALUE, e.g. --sysctl net.core.somaxconn=65535",
+      });
+    }
+    out[spec.slice(0, eq)] = spec.slice(eq + 1);
+  }
+  return out;
+}
 
 export interface GenConfigDeps {
   now?: () => Date;
@@ -108,6 +141,16 @@ export async function runGenConfig(
   const now = (deps.now ?? (() => new Date()))();
   const readFile = deps.readFile ?? ((p: string) => readFileSync(p, "utf8"));
   checkClusterEndpoint(endpoint);
+  if (flags.withDocs || flags.withExamples) {
+    throw new UserError(
+      `--${flags.withDocs ? "with-docs" : "with-examples"}: cairn does not write commented configs`,
+      {
+        hint:
+          "cairn's output is talosctl's `gen config --with-docs=false --with-examples=false`, byte for byte; " +
+          "drop the flag (the field reference is `cairn talos gen-config --help` and talos.dev's configuration docs)",
+      },
+    );
+  }
   const outputTypes = parseOutputTypes(flags.outputTypes);
   if (flags.output === "-" && outputTypes.length > 1) {
     throw new UserError("can't use multiple output types with stdout", {
@@ -123,6 +166,26 @@ export async function runGenConfig(
     );
   }
   const registryMirrors = parseRegistryMirrors(flags.registryMirror);
+  const sysctls = parseSysctls(flags.sysctl ?? []);
+  const kernelArgs = flags.installExtraKernelArgs ?? [];
+  if (kernelArgs.length > 0 && compareMinor(contract, "1.14") >= 0) {
+    io.err(
+      "warning: Talos 1.14 has no install.extraKernelArgs: --install-extra-kernel-args is ignored, as Talos" +
+        "' generator ignores it; put kernel arguments in the Image Factory schematic (customization.extraKernelArgs)\n",
+    );
+  }
+  if (flags.customCniUrl !== undefined) {
+    let ok = false;
+    try {
+      ok = ["http:", "https:"].includes(new URL(flags.customCniUrl).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      throw new UserError(`invalid --custom-cni-url ${JSON.stringify(flags.customCniUrl)}`, {
+        hint: "give the URL of the CNI's manifest, e.g. https://example.com/cni.yaml",
+      });
+  }
   const patches = loadPatches(flags.configPatch, readFile);
   const cpPatches = loadPatches(flags.configPatchControlPlane, readFile);
   const workerPatches = loadPatches(flags.configPatchWorker, readFile);
@@ -144,11 +207,16 @@ export async function runGenConfig(
     contract,
     options: {
       installDisk: flags.installDisk,
-      installImage: flags.installImage ?? `${INSTALLER_REPOSITORY}:v${minor.latestPatch}`,
+      installImage: flags.installImage ?? defaultInstallImage(contract, minor.latestPatch),
       additionalSANs: flags.additionalSans,
       dnsDomain: flags.dnsDomain,
       clusterDiscovery: flags.withClusterDiscovery,
       registryMirrors,
+      ...(flags.allowSchedulingOnControlPlanes ? { allowSchedulingOnControlPlanes: true } : {}),
+      ...(flags.localApiServerPort ? { localAPIServerPort: flags.localApiServerPort } : {}),
+      ...(Object.keys(sysctls).length > 0 ? { sysctls } : {}),
+      ...(kernelArgs.length > 0 ? { installExtraKernelArgs: kernelArgs } : {}),
+      ...(flags.customCniUrl ? { customCNIURL: flags.customCniUrl } : {}),
       ...(flags.withKubespan ? { kubeSpan: true } : {}),
     },
   };
@@ -163,6 +231,8 @@ export async function runGenConfig(
         `warning: the ${type} config does not match the Talos ${contract} schema:\n${formatTalosValidationErrors(problems)}\n`,
       );
     }
+    // A patch that sets a deprecated v1alpha1 field next to the document that replaces it: Talos refuses the pair.
+    for (const c of v1alpha1Conflicts(docs)) io.err(`warning: the ${type} config: ${c.message}\n`);
     return encodeConfigDocuments(docs, contract);
   };
 

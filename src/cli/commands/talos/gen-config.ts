@@ -1,7 +1,15 @@
 // `cairn talos gen-config`: talosctl's `gen config` (without docs/examples comments), byte-identical output.
 import type { Command } from "commander";
 import type { Io } from "../../output.js";
+import { InvalidArgumentError } from "commander";
 import { collect, commaList as list, parseBool } from "../../flags.js";
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535)
+    throw new InvalidArgumentError(`expected a TCP port (1–65535), not "${value}"`);
+  return n;
+}
 
 export interface GenConfigFlags {
   withSecrets?: string;
@@ -18,6 +26,13 @@ export interface GenConfigFlags {
   configPatchWorker: string[];
   withKubespan: boolean;
   withClusterDiscovery: boolean;
+  withDocs: boolean;
+  withExamples: boolean;
+  allowSchedulingOnControlPlanes: boolean;
+  localApiServerPort?: number;
+  sysctl: string[];
+  installExtraKernelArgs: string[];
+  customCniUrl?: string;
   outputTypes: string[];
   output?: string;
   force: boolean;
@@ -87,6 +102,39 @@ export function registerGenConfig(parent: Command, io: Io): void {
       true,
     )
     .option("--no-with-cluster-discovery", "disable cluster discovery")
+    // The generator options Talos' own stability test uses: on 1.14 each lands in its own document at a fixed
+    // position, which no patch can reproduce.
+    .option(
+      "--allow-scheduling-on-control-planes [bool]",
+      "let workloads run on control plane nodes (true|false)",
+      parseBool,
+      false,
+    )
+    .option(
+      "--local-api-server-port <port>",
+      "the port kube-apiserver listens on, on control plane nodes (default 6443)",
+      parsePort,
+    )
+    .option("--sysctl <key=value>", "a kernel parameter for every node; repeatable", collect, [] as string[])
+    .option(
+      "--install-extra-kernel-args <args>",
+      "extra kernel arguments for the installed system, comma-separated (Talos ≤ 1.13; 1.14 takes them from the Image Factory schematic)",
+      list,
+      [] as string[],
+    )
+    .option("--custom-cni-url <url>", "install the CNI from this manifest URL instead of Flannel")
+    .option(
+      "--with-docs [bool]",
+      "commented output; cairn writes configs without comments and refuses true (talosctl's --with-docs=false)",
+      parseBool,
+      false,
+    )
+    .option(
+      "--with-examples [bool]",
+      "commented examples; cairn refuses true (talosctl's --with-examples=false)",
+      parseBool,
+      false,
+    )
     .option(
       "--output-types <types>",
       "which files to write: controlplane, worker, talosconfig",
@@ -103,7 +151,10 @@ export function registerGenConfig(parent: Command, io: Io): void {
       "\nExamples:\n" +
         "  cairn talos gen-config mycluster https://10.0.0.10:6443\n" +
         "  cairn talos gen-config mycluster https://cp.example.com:6443 --with-secrets secrets.yaml --talos-version v1.11 -o _out\n" +
-        "  cairn talos gen-config mycluster https://cp:6443 --output-types controlplane -o - --config-patch @patch.yaml",
+        "  cairn talos gen-config mycluster https://cp:6443 --output-types controlplane -o - --config-patch @patch.yaml\n" +
+        "  cairn talos gen-config mycluster https://cp:6443 --talos-version v1.14 --sysctl vm.max_map_count=262144 \\\n" +
+        "      --allow-scheduling-on-control-planes --custom-cni-url https://example.com/cni.yaml\n" +
+        "\nOutput is talosctl's `gen config --with-docs=false --with-examples=false`, byte for byte.",
     )
     .action(async (clusterName: string, endpoint: string, opts: GenConfigFlags) => {
       const { runGenConfig } = await import("./gen-config-run.js");

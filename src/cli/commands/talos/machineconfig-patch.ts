@@ -6,7 +6,8 @@ import { writeFileAtomic } from "../../../io/files.js";
 import type { Io } from "../../output.js";
 import { applyPatches, loadPatches, type ConfigDocument } from "../../../talos/patch/index.js";
 import { encodeConfigDocuments } from "../../../talos/config/encode.js";
-import { contractFor, DEFAULT_TALOS_VERSION } from "../../../talos/versions.js";
+import { decodeConfigDocument } from "../../../talos/config/decode.js";
+import { CONTRACTS, contractFor, DEFAULT_TALOS_VERSION } from "../../../talos/versions.js";
 
 export interface MachineconfigPatchOptions {
   patch: string[];
@@ -28,7 +29,8 @@ export function parseConfigDocuments(text: string, source: string): ConfigDocume
   for (const parsed of parseAllDocuments(text)) {
     const error = parsed.errors[0];
     if (error) throw new UserError(`${source}: invalid YAML: ${error.message}`);
-    const value: unknown = parsed.toJS({ maxAliasCount: -1 });
+    // Read through the Go config structs, as talosctl's config loader does: "1.0" under a string field stays "1.0".
+    const value: unknown = decodeConfigDocument(parsed);
     if (value === null || value === undefined) continue;
     if (typeof value !== "object" || Array.isArray(value))
       throw new UserError(`${source}: expected a YAML mapping document`, {
@@ -44,7 +46,9 @@ export function runMachineconfigPatch(file: string, opts: MachineconfigPatchOpti
   const version = opts.talosVersion ?? DEFAULT_TALOS_VERSION;
   const contract = contractFor(version);
   if (!contract)
-    throw new UserError(`unsupported Talos version ${version}`, { hint: "cairn supports Talos 1.9 to 1.13" });
+    throw new UserError(`unsupported Talos version ${version}`, {
+      hint: `cairn supports Talos ${CONTRACTS[0]} to ${CONTRACTS.at(-1)}`,
+    });
   const text = readText(file, "machine config");
   const patches = loadPatches(opts.patch, (p) => readFileSync(p, "utf8"));
   // Like talosctl, no patches means the input comes back byte for byte.
