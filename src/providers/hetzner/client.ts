@@ -302,7 +302,8 @@ export class HetznerClient {
     const url = `${this.endpoint}${path}${encodeQuery(options.query)}`;
     for (let attempt = 0; ; attempt++) {
       // The bucket refills one request per second: with none left, wait for one rather than collect a 429.
-      if (this.rateLimit && this.rateLimit.remaining <= 0) await this.clock.sleep(1000);
+      // (A retry has just waited already.)
+      if (attempt === 0 && this.rateLimit && this.rateLimit.remaining <= 0) await this.clock.sleep(1000);
       let res: Response;
       this.requests++;
       try {

@@ -130,6 +130,8 @@ export class HcloudFake {
   private bucket: number;
   private bucketAt = Date.now();
   actionMs: number;
+  /** Commands whose next actions end in error (admin config failActions). */
+  private readonly failActions = new Set<string>();
   onStop: (() => void) | undefined;
 
   constructor(options: HcloudFakeOptions) {
@@ -337,6 +339,7 @@ export class HcloudFake {
       if (typeof body.bucket === "number") this.bucket = body.bucket;
       if (typeof body.refillPerSecond === "number") this.o.refillPerSecond = body.refillPerSecond;
       if (Array.isArray(body.unavailable)) this.o.unavailable = body.unavailable as string[];
+      for (const c of (body.failActions as string[] | undefined) ?? []) this.failActions.add(c);
       return sendJson(res, 200, { actionMs: this.actionMs, rateLimit: this.o.rateLimit });
     }
     if (method === "GET" && p === "/_fake/twin")
@@ -405,6 +408,8 @@ export class HcloudFake {
       () => {
         void (async () => {
           try {
+            if (this.failActions.delete(command))
+              throw new ApiError(500, "action_failed", "fake: injected action failure");
             await work?.();
             a.status = "success";
           } catch (e) {
