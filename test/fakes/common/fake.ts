@@ -123,8 +123,9 @@ export function sendJson(
   reason?: string,
 ): void {
   const text = body === undefined ? "" : JSON.stringify(body);
+  // An empty answer (204) has no content type: hcloud-go parses any JSON-typed body for its meta data.
   const h = {
-    "content-type": "application/json;charset=UTF-8",
+    ...(body === undefined ? {} : { "content-type": "application/json;charset=UTF-8" }),
     "content-length": Buffer.byteLength(text),
     "x-cairn-simulated": "true",
     ...headers,
