@@ -268,8 +268,9 @@ export function buildIso(options: IsoOptions): Buffer {
   const jolietRecords = (rootExtent: number, rootSize: number, extentOf: Map<IsoFile, number>): Buffer[] => [
     dirRecord(Buffer.from([0]), rootExtent, rootSize, true, date),
     dirRecord(Buffer.from([1]), rootExtent, rootSize, true, date),
+    // Joliet names without the ";1" version suffix, as genisoimage and xorriso write them.
     ...jolietOrder.map((e) =>
-      dirRecord(ucs2(`${e.file.name};1`), extentOf.get(e.file) ?? 0, e.file.data.length, false, date),
+      dirRecord(ucs2(e.file.name), extentOf.get(e.file) ?? 0, e.file.data.length, false, date),
     ),
   ];
   const primarySize = packDirectory(primaryRecords(0, 0, [])).length;
