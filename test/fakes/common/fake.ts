@@ -3,7 +3,6 @@
 // boots a simulated Talos node when a VM or server starts. The fakes are simulations, and say so: every answer
 // carries `x-cairn-simulated: true`, and the start-up line has `"simulated": true`.
 import { execFileSync } from "node:child_process";
-import { readlinkSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { networkInterfaces } from "node:os";
 import { loadTwin, loadTwinConfig, type Twin } from "./dist.js";
@@ -182,10 +181,17 @@ export interface BootRecord {
   mode?: "maintenance" | "configured";
 }
 
-/** Whether this process runs in a network namespace other than init's (where adding addresses is harmless). */
+/**
+ * Whether this process runs in a private test network namespace (`unshare --net`, `ip netns add`): one whose only
+ * link is lo. Adding addresses there touches nothing else; in a namespace with real interfaces it would.
+ */
 export function inPrivateNetns(): boolean {
   try {
-    return readlinkSync("/proc/self/ns/net") !== readlinkSync("/proc/1/ns/net");
+    const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .map((l) => l.split(":")[1]?.trim().split("@")[0]);
+    return links.length > 0 && links.every((l) => l === "lo");
   } catch {
     return false;
   }
@@ -233,7 +239,8 @@ export class TwinHost {
     if (localAddresses().has(address)) return undefined;
     if (!this.options.assignAddresses)
       return `${address} is not an address of this host (inside a network namespace: ip addr add ${address}/32 dev lo, or start the fake with --assign-addresses)`;
-    if (!inPrivateNetns()) return `refusing to add ${address} to lo outside a private network namespace`;
+    if (!inPrivateNetns())
+      return `refusing to add ${address} to lo: this network namespace has links other than lo`;
     try {
       execFileSync("ip", ["addr", "add", `${address}/32`, "dev", "lo"], { stdio: "pipe" });
     } catch (e) {

@@ -16,7 +16,13 @@ import { startFake, type FakeHandle } from "../../fakes/start.js";
 
 const SCHEMATIC = "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515";
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBnhWGxh3Hm3kkxdAaqx7w1xKi7TxO4pFvh1q7ErbCSk cairn-image";
-const input = { schematic: SCHEMATIC, talosVersion: "v1.11.5", arch: "x86" as const, location: "fsn1", sshPublicKey: KEY };
+const input = {
+  schematic: SCHEMATIC,
+  talosVersion: "v1.11.5",
+  arch: "x86" as const,
+  location: "fsn1",
+  sshPublicKey: KEY,
+};
 
 describe("the recipe", () => {
   test("steps and calls for an x86 schematic", () => {
@@ -34,10 +40,19 @@ describe("the recipe", () => {
       "DELETE /ssh_keys/{sshKey.id}",
     ]);
     const server = r.steps[1] as ApiStep;
-    expect(server.body).toMatchObject({ server_type: "cx23", start_after_create: false, location: "fsn1", labels: r.buildLabels });
+    expect(server.body).toMatchObject({
+      server_type: "cx23",
+      start_after_create: false,
+      location: "fsn1",
+      labels: r.buildLabels,
+    });
     const shell = r.steps[4]!;
-    expect(shell.kind === "rescue-shell" && shell.script).toContain(`wget -q -O - '${r.imageUrl}' | xz -d | dd of=/dev/sda`);
-    expect(r.selector).toBe(`cairn.dev/arch=x86,cairn.dev/schematic=${SCHEMATIC.slice(0, 32)},cairn.dev/talos-version=v1.11.5,os=talos`);
+    expect(shell.kind === "rescue-shell" && shell.script).toContain(
+      `wget -q -O - '${r.imageUrl}' | xz -d | dd of=/dev/sda`,
+    );
+    expect(r.selector).toBe(
+      `cairn.dev/arch=x86,cairn.dev/schematic=${SCHEMATIC.slice(0, 32)},cairn.dev/talos-version=v1.11.5,os=talos`,
+    );
     for (const [k, v] of Object.entries(r.labels)) expect(labelProblem(k, v)).toBeUndefined();
   });
 
@@ -54,7 +69,12 @@ describe("the recipe", () => {
   });
 
   test("placeholders keep ids as numbers", () => {
-    expect(fillPlaceholders({ ssh_keys: ["{sshKey.id}"], path: "/servers/{server.id}/x" }, { "sshKey.id": 7, "server.id": 9 })).toEqual({
+    expect(
+      fillPlaceholders(
+        { ssh_keys: ["{sshKey.id}"], path: "/servers/{server.id}/x" },
+        { "sshKey.id": 7, "server.id": 9 },
+      ),
+    ).toEqual({
       ssh_keys: [7],
       path: "/servers/9/x",
     });
@@ -69,7 +89,9 @@ describe("performed against the Hetzner fake", () => {
   /** The rescue shell: find the server by its IPv4 and run the script in the fake's simulated rescue system. */
   const runRescueShell = async (host: string, script: string): Promise<void> => {
     shells.push({ host, script });
-    const state = await fake.state<{ servers: { id: number; public_net: { ipv4: { ip: string } | null } }[] }>();
+    const state = await fake.state<{
+      servers: { id: number; public_net: { ipv4: { ip: string } | null } }[];
+    }>();
     const server = state.servers.find((s) => s.public_net.ipv4?.ip === host);
     if (!server) throw new Error(`no server at ${host}`);
     await fake.admin("POST", `/_fake/servers/${server.id}/rescue-exec`, { script });
@@ -85,13 +107,29 @@ describe("performed against the Hetzner fake", () => {
     const recipe = hetznerImageRecipe(input);
     expect(await findTalosSnapshot(hc, SCHEMATIC, "v1.11.5", "x86")).toBeUndefined();
     const steps: string[] = [];
-    const result = await runImageRecipe(hc, recipe, { runRescueShell, onStep: (s) => steps.push(s.id), sleep: (ms) => new Promise((r) => setTimeout(r, ms / 20)) });
+    const result = await runImageRecipe(hc, recipe, {
+      runRescueShell,
+      onStep: (s) => steps.push(s.id),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms / 20)),
+    });
     expect(result.reused).toBe(false);
     expect(steps).toEqual(recipe.steps.map((s) => s.id));
-    expect(result.image).toMatchObject({ type: "snapshot", status: "available", name: null, labels: recipe.labels });
+    expect(result.image).toMatchObject({
+      type: "snapshot",
+      status: "available",
+      name: null,
+      labels: recipe.labels,
+    });
     expect(shells[0]!.host).toMatch(/^203\.0\.113\.\d+$/);
-    const state = await fake.state<{ images: { id: number; fake: { disk: { kind: string; talosVersion?: string } } }[]; servers: unknown[]; ssh_keys: unknown[] }>();
-    expect(state.images.find((i) => i.id === result.image.id)?.fake.disk).toMatchObject({ kind: "talos", talosVersion: "v1.11.5" });
+    const state = await fake.state<{
+      images: { id: number; fake: { disk: { kind: string; talosVersion?: string } } }[];
+      servers: unknown[];
+      ssh_keys: unknown[];
+    }>();
+    expect(state.images.find((i) => i.id === result.image.id)?.fake.disk).toMatchObject({
+      kind: "talos",
+      talosVersion: "v1.11.5",
+    });
     expect(state.servers).toEqual([]);
     expect(state.ssh_keys).toEqual([]);
     expect((await findTalosSnapshot(hc, SCHEMATIC, "v1.11.5", "x86"))?.id).toBe(result.image.id);
@@ -109,17 +147,38 @@ describe("performed against the Hetzner fake", () => {
   test("leftovers of a killed build are found by their label and removed first", async () => {
     const recipe = hetznerImageRecipe({ ...input, talosVersion: "v1.12.0" });
     // A run killed after creating its key and server.
-    const key = await hc.createSshKey({ name: "cairn-image-leftover", public_key: KEY, labels: recipe.buildLabels });
-    const s = await hc.createServer({ name: "cairn-image-leftover", server_type: "cx23", image: "debian-12", location: "fsn1", start_after_create: false, labels: recipe.buildLabels, ssh_keys: [key.id] });
+    const key = await hc.createSshKey({
+      name: "cairn-image-leftover",
+      public_key: KEY,
+      labels: recipe.buildLabels,
+    });
+    const s = await hc.createServer({
+      name: "cairn-image-leftover",
+      server_type: "cx23",
+      image: "debian-12",
+      location: "fsn1",
+      start_after_create: false,
+      labels: recipe.buildLabels,
+      ssh_keys: [key.id],
+    });
     await hc.waitAction(s.action);
-    const result = await runImageRecipe(hc, recipe, { runRescueShell, sleep: (ms) => new Promise((r) => setTimeout(r, ms / 20)) });
-    expect(result.removedLeftovers).toEqual([`server cairn-image-leftover (${s.server.id})`, `ssh key cairn-image-leftover (${key.id})`]);
+    const result = await runImageRecipe(hc, recipe, {
+      runRescueShell,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms / 20)),
+    });
+    expect(result.removedLeftovers).toEqual([
+      `server cairn-image-leftover (${s.server.id})`,
+      `ssh key cairn-image-leftover (${key.id})`,
+    ]);
     expect(result.image.labels["cairn.dev/talos-version"]).toBe("v1.12.0");
   });
 
   test("a rescue shell that did not write the image gives a snapshot that is not Talos", async () => {
     const recipe = hetznerImageRecipe({ ...input, talosVersion: "v1.13.0" });
-    const result = await runImageRecipe(hc, recipe, { runRescueShell: (host) => runRescueShell(host, "poweroff"), sleep: (ms) => new Promise((r) => setTimeout(r, ms / 20)) });
+    const result = await runImageRecipe(hc, recipe, {
+      runRescueShell: (host) => runRescueShell(host, "poweroff"),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms / 20)),
+    });
     const state = await fake.state<{ images: { id: number; fake: { disk: { kind: string } } }[] }>();
     expect(state.images.find((i) => i.id === result.image.id)?.fake.disk.kind).toBe("system");
   });
