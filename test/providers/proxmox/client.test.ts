@@ -323,3 +323,42 @@ describe("faults and retries", () => {
     await fake.admin("POST", "/_fake/config", { taskMs: 80 });
   });
 });
+
+describe("PVE 9.1", () => {
+  let nine: FakeHandle;
+  let c: ProxmoxClient;
+  beforeAll(async () => {
+    nine = await startFake("proxmox", ["--pve", "9.1", "--task-ms", "50", "--nodes", "pve1,pve2"]);
+    c = new ProxmoxClient({
+      endpoint: nine.info.url,
+      token: { id: nine.info.tokenId!, secret: nine.info.tokenSecret! },
+      trust: { fingerprint: nine.info.fingerprint! },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    c?.close();
+    await nine?.stop();
+  });
+
+  test("HA node affinity is a rule on 9.x; groups are gone", async () => {
+    expect((await c.version()).major).toBe(9);
+    await c.run(c.createVm("pve1", { vmid: 101, name: "cp-1" }));
+    await c.createHaResource({ sid: "vm:101", state: "started" });
+    await c.createHaRule({
+      rule: "cairn-demo-cp-1",
+      type: "node-affinity",
+      resources: "vm:101",
+      nodes: "pve1:2,pve2:1",
+      strict: false,
+    });
+    expect(await c.haRules()).toEqual([
+      { rule: "cairn-demo-cp-1", type: "node-affinity", resources: "vm:101", nodes: "pve1:2,pve2:1" },
+    ]);
+    const g = await c.createHaGroup({ group: "old", nodes: "pve1" }).catch((x: unknown) => x);
+    expect((g as ProxmoxApiError).status).toBe(500);
+    await c.deleteHaRule("cairn-demo-cp-1");
+    await c.run(c.deleteVm("pve1", 101));
+    expect(await c.haResources()).toEqual([]);
+    expect(await nine.rejected()).toEqual([]);
+  });
+});
