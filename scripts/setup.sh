@@ -11,6 +11,12 @@ command -v age >/dev/null 2>&1 || missing+=(age)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # The `cairn ui` browser tests drive Debian's Chromium (never a browser a test tool downloads).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The provider API fakes are proved with the official clients, and cidata ISOs with real ISO 9660 readers.
+command -v hcloud >/dev/null 2>&1 || missing+=(hcloud-cli)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import hcloud" >/dev/null 2>&1 || missing+=(python3-hcloud)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import proxmoxer" >/dev/null 2>&1 || missing+=(python3-proxmoxer)
+command -v xorriso >/dev/null 2>&1 || missing+=(xorriso)
+command -v isoinfo >/dev/null 2>&1 || missing+=(genisoimage)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]} from Debian" >&2
   SUDO=""

@@ -30,6 +30,11 @@ export interface TwinOptions {
   dialTimeoutMs?: number;
   /** Where internal errors go (default: stderr). */
   onError?: (node: string, error: unknown) => void;
+  /**
+   * Nodes come and go through addNode/removeNode (the provider API fakes boot one when a VM or server starts), so
+   * the twin may start empty; controlplanes/workers then default to 0.
+   */
+  dynamic?: boolean;
 }
 
 export interface TwinStatus {
@@ -87,11 +92,12 @@ export class Twin {
   private stopped = false;
 
   constructor(options: TwinOptions = {}) {
-    const controlplanes = options.controlplanes ?? 1;
+    const controlplanes = options.controlplanes ?? (options.dynamic ? 0 : 1);
     const workers = options.workers ?? 0;
     if (!Number.isInteger(controlplanes) || controlplanes < 0 || !Number.isInteger(workers) || workers < 0)
       throw new UserError("--controlplanes and --workers must be whole numbers ≥ 0");
-    if (controlplanes + workers === 0) throw new UserError("a twin needs at least one node");
+    if (controlplanes + workers === 0 && !options.dynamic)
+      throw new UserError("a twin needs at least one node");
     this.talosVersion = options.talosVersion ?? DEFAULT_TALOS_VERSION;
     if (!parseVersion(this.talosVersion))
       throw new UserError(`--talos-version "${this.talosVersion}" is not a version such as v1.13.9`);
@@ -147,6 +153,56 @@ export class Twin {
     return (
       this.nodes.find((n) => n.address === t || n.name === t) ?? this.nodes.find((n) => n.hostname === t)
     );
+  }
+
+  /**
+   * Powers on one more node, in maintenance mode, at `address`: any IPv4 address this host can bind (inside a
+   * network namespace, e.g. `ip addr add 10.8.16.20/32 dev lo`), unlike the constructor's loopback slots. This is
+   * how a provider fake boots the machine a VM or server start brings up, at the address cairn planned for it.
+   */
+  async addNode(options: {
+    name: string;
+    address: string;
+    role?: "controlplane" | "worker";
+    /** The Talos version the machine boots (its image's); the twin's by default. */
+    talosVersion?: string;
+  }): Promise<TwinNode> {
+    if (!/^[a-zA-Z0-9]([a-zA-Z0-9._-]{0,62})$/.test(options.name))
+      throw new UserError(`twin node name "${options.name}" must be 1–63 letters, digits, '.', '_' or '-'`);
+    if (!ipaddr.IPv4.isValidFourPartDecimal(options.address))
+      throw new UserError(`twin node address "${options.address}" is not an IPv4 address`);
+    const clash = this.nodes.find((n) => n.name === options.name || n.address === options.address);
+    if (clash)
+      throw new UserError(`the twin already has node ${clash.name} at ${clash.address}`, {
+        hint: "remove it first (removeNode) or pick another name and address",
+      });
+    const version = options.talosVersion ?? this.talosVersion;
+    if (!parseVersion(version))
+      throw new UserError(`twin node version "${version}" is not a version such as v1.13.9`);
+    const node = new TwinNode(this, options.name, options.address, options.role ?? "worker", version);
+    this.nodes.push(node);
+    try {
+      await node.powerOn();
+    } catch (e) {
+      this.nodes.splice(this.nodes.indexOf(node), 1);
+      await node.destroy();
+      const err = e as NodeJS.ErrnoException;
+      if (/EADDRNOTAVAIL|cannot assign requested address/i.test(String(err.message ?? err.code)))
+        throw new UserError(`twin node ${options.name}: ${options.address} is not an address of this host`, {
+          hint: `inside a network namespace: ip addr add ${options.address}/32 dev lo`,
+        });
+      if (/EADDRINUSE|address already in use/i.test(String(err.message ?? err.code)))
+        throw new UserError(`twin node ${options.name}: ${options.address}:50000 is already in use`);
+      throw e;
+    }
+    return node;
+  }
+
+  /** Powers a node off for good and forgets it (its VM or server was deleted); its etcd member stops. */
+  async removeNode(nameOrAddress: string): Promise<void> {
+    const node = this.node(nameOrAddress);
+    this.nodes.splice(this.nodes.indexOf(node), 1);
+    await node.destroy();
   }
 
   async fault(nameOrAddress: string, fault: Fault): Promise<void> {
