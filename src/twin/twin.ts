@@ -13,6 +13,7 @@ import type { Fault } from "./faults.js";
 import { RpcError, type CallContext } from "./handlers.js";
 import { TwinNode, type NodeStatus } from "./node.js";
 import { ALL_ROLES } from "./rbac.js";
+import { TwinKube, type KubeEndpointStatus } from "./kube/cluster.js";
 import { runClientStream, runStream, runUnary, startNodeServer } from "./server.js";
 
 export interface TwinOptions {
@@ -38,6 +39,8 @@ export interface TwinStatus {
   subnet: string;
   stateDir: string;
   nodes: NodeStatus[];
+  /** The simulated kube-apiservers of bootstrapped control planes. */
+  kube: KubeEndpointStatus[];
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -80,6 +83,8 @@ export class Twin {
   readonly talosVersion: string;
   readonly subnet: string;
   readonly prefixLength: number;
+  /** The simulated Kubernetes API of the bootstrapped control planes (src/twin/kube). */
+  readonly kube: TwinKube;
   private readonly onError: (node: string, error: unknown) => void;
   private reconciling: Promise<void> = Promise.resolve();
   private reconcileQueued = false;
@@ -107,6 +112,7 @@ export class Twin {
       options.onError ??
       ((node, e) =>
         process.stderr.write(`twin (simulated) ${node}: ${e instanceof Error ? e.message : String(e)}\n`));
+    this.kube = new TwinKube(this);
     for (let i = 0; i < controlplanes; i++)
       this.nodes.push(new TwinNode(this, `cp-${i + 1}`, addresses[i]!, "controlplane", this.talosVersion));
     for (let i = 0; i < workers; i++)
@@ -131,6 +137,7 @@ export class Twin {
     // Joins are event driven; the slow tick only catches members that could not join at the first attempt.
     this.timer = setInterval(() => this.reconcileSoon(), 2000);
     this.timer.unref();
+    this.kube.start();
   }
 
   node(nameOrAddress: string): TwinNode {
@@ -150,7 +157,11 @@ export class Twin {
   }
 
   async fault(nameOrAddress: string, fault: Fault): Promise<void> {
-    await this.node(nameOrAddress).fault(fault);
+    const node = this.node(nameOrAddress);
+    // Workload faults belong to the node's cluster's simulated Kubernetes, not to the machine.
+    if (fault.kind === "crash-loop" || fault.kind === "image-pull") return this.kube.fault(fault.kind, fault.workload);
+    if (fault.kind === "heal") this.kube.fault("heal");
+    await node.fault(fault);
   }
 
   status(): TwinStatus {
@@ -160,12 +171,14 @@ export class Twin {
       subnet: this.subnet,
       stateDir: this.stateDir,
       nodes: this.nodes.map((n) => n.status()),
+      kube: this.kube.status(),
     };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    await this.kube.stop();
     await Promise.all(this.nodes.map((n) => n.destroy()));
   }
 
