@@ -37,7 +37,10 @@ export type Kubectl = (args: string[], input?: string, timeoutMs?: number) => Pr
  * A kubectl bound to one kubeconfig, with its own HOME (so discovery caches never leak between tests). Runs
  * asynchronously: the twin it talks to usually lives in the test's own process.
  */
-export function kubectl(kubeconfig: string, home = mkdtempSync(join(tmpdir(), "cairn-kubectl-home-"))): Kubectl {
+export function kubectl(
+  kubeconfig: string,
+  home = mkdtempSync(join(tmpdir(), "cairn-kubectl-home-")),
+): Kubectl {
   const bin = kubectlBinary();
   return (args, input, timeoutMs = 60_000) =>
     new Promise((resolve) => {

@@ -10,11 +10,18 @@ import type { TwinNode } from "../../src/twin/node.js";
 
 /** Waits until the control plane serves its simulated Kubernetes API. */
 export async function waitForKubeApi(twin: Twin, node: TwinNode, timeoutMs = 30_000): Promise<void> {
-  await twin.waitFor(`simulated kube-apiserver on ${node.address}`, () => twin.kube.serverOf(node) !== undefined, timeoutMs);
+  await twin.waitFor(
+    `simulated kube-apiserver on ${node.address}`,
+    () => twin.kube.serverOf(node) !== undefined,
+    timeoutMs,
+  );
 }
 
 /** cairn's admin kubeconfig (src/talos/kubeconfig.ts) from the node's Kubernetes CA, server = the node's API. */
-export async function adminKubeconfigFile(node: TwinNode, dir = mkdtempSync(join(tmpdir(), "cairn-kube-"))): Promise<string> {
+export async function adminKubeconfigFile(
+  node: TwinNode,
+  dir = mkdtempSync(join(tmpdir(), "cairn-kube-")),
+): Promise<string> {
   const ca = node.config!.k8sCa!;
   const { text } = await buildAdminKubeconfig(loadCertificateAuthority(ca.crt, ca.key!, "Kubernetes CA"), {
     clusterName: node.config!.clusterName,

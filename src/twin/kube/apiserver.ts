@@ -11,7 +11,13 @@ import { parse as parseYaml } from "yaml";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from "./patch.js";
 import { recordUpdate, serverSideApply } from "./apply.js";
 import { ANONYMOUS, authorize, type Identity } from "./authz.js";
-import { fieldsMatch, labelSelectorOf, matches, parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import {
+  fieldsMatch,
+  labelSelectorOf,
+  matches,
+  parseFieldSelector,
+  parseLabelSelector,
+} from "./selectors.js";
 import { groupVersion, TypeRegistry, type ResourceType } from "./resources.js";
 import {
   ApiError,
@@ -25,11 +31,14 @@ import {
   unauthorized,
   unavailable,
 } from "./status.js";
-import { meta, now3339, o, ObjectStore, type Obj } from "./store.js";
+import type { ObjectStore } from "./store.js";
+import { meta, now3339, o, type Obj } from "./store.js";
 import { toTable } from "./tables.js";
 import { pruneFields, validateObject } from "./validation.js";
 import { EtcdCompacted, EtcdUnavailable } from "./etcd-kv.js";
 import { evictionBlocker } from "./disruption.js";
+import { decodeKubeProtobuf } from "./protobuf.js";
+import { defaults } from "./defaults.js";
 
 export const SIMULATED_HEADER = "x-cairn-twin";
 
@@ -127,6 +136,10 @@ export class KubeApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (process.env.CAIRN_TWIN_KUBE_DEBUG)
+      process.stderr.write(
+        `twin kube ${req.method} ${req.url} ct=${req.headers["content-type"]} accept=${req.headers.accept}\n`,
+      );
     try {
       await this.options.waitReachable?.();
       const who = this.identity(req);
@@ -157,13 +170,28 @@ export class KubeApiServer {
   }
 
   private async jsonBody(req: IncomingMessage): Promise<unknown> {
-    const text = await this.body(req);
     const type = String(req.headers["content-type"] ?? "application/json");
+    if (type.includes("protobuf")) {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      try {
+        return decodeKubeProtobuf(Buffer.concat(chunks));
+      } catch (e) {
+        throw new ApiError(
+          415,
+          "UnsupportedMediaType",
+          `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (${(e as Error).message})`,
+        );
+      }
+    }
+    const text = await this.body(req);
     try {
       if (type.includes("yaml")) return parseYaml(text) as unknown;
       return JSON.parse(text) as unknown;
     } catch (e) {
-      throw badRequest(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (${(e as Error).message})`);
+      throw badRequest(
+        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (${(e as Error).message})`,
+      );
     }
   }
 
@@ -183,10 +211,17 @@ export class KubeApiServer {
   private async route(who: Identity, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname.replace(/\/+$/, "") || "/";
     const segs = path.split("/").filter((s) => s);
-    const isResource =
-      (segs[0] === "api" && segs.length >= 3) || (segs[0] === "apis" && segs.length >= 4);
+    const isResource = (segs[0] === "api" && segs.length >= 3) || (segs[0] === "apis" && segs.length >= 4);
     if (!isResource) {
-      const denied = authorize(who, { verb: "get", group: "", resource: "", subresource: undefined, namespace: undefined, name: undefined, path });
+      const denied = authorize(who, {
+        verb: "get",
+        group: "",
+        resource: "",
+        subresource: undefined,
+        namespace: undefined,
+        name: undefined,
+        path,
+      });
       if (denied !== undefined) throw this.pathForbidden(who, path);
       return this.nonResource(req, res, path, url);
     }
@@ -202,7 +237,11 @@ export class KubeApiServer {
     let resource: string;
     let name: string | undefined;
     let sub: string | undefined;
-    if (rest[0] === "namespaces" && rest.length >= 3 && this.types.find(group, version, rest[2]!)?.namespaced) {
+    if (
+      rest[0] === "namespaces" &&
+      rest.length >= 3 &&
+      this.types.find(group, version, rest[2]!)?.namespaced
+    ) {
       namespace = rest[1]!;
       [resource, name, sub] = [rest[2]!, rest[3], rest[4]];
     } else {
@@ -213,7 +252,8 @@ export class KubeApiServer {
     if (sub && !type.subresources.includes(sub))
       throw new ApiError(404, "NotFound", "the server could not find the requested resource");
     const method = req.method ?? "GET";
-    const watch = watchPrefix || url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1";
+    const watch =
+      watchPrefix || url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1";
     const verb =
       method === "GET"
         ? watch
@@ -232,9 +272,23 @@ export class KubeApiServer {
                   ? "delete"
                   : "deletecollection"
                 : "";
-    const denied = authorize(who, { verb: sub === "eviction" ? "create" : verb, group, resource, subresource: sub, namespace, name });
-    if (denied !== undefined) throw forbidden(who.user, verb, sub ? `${resource}/${sub}` : resource, group, name, namespace, denied);
-    if (type.namespaced && namespace && method !== "GET" && method !== "DELETE" && resource !== "namespaces") {
+    const denied = authorize(who, {
+      verb: sub === "eviction" ? "create" : verb,
+      group,
+      resource,
+      subresource: sub,
+      namespace,
+      name,
+    });
+    if (denied !== undefined)
+      throw forbidden(who.user, verb, sub ? `${resource}/${sub}` : resource, group, name, namespace, denied);
+    if (
+      type.namespaced &&
+      namespace &&
+      method !== "GET" &&
+      method !== "DELETE" &&
+      resource !== "namespaces"
+    ) {
       await this.requireNamespace(namespace);
     }
     const ctx: RequestContext = { who, req, res, url, type, namespace, name, sub };
@@ -246,8 +300,21 @@ export class KubeApiServer {
         return this.watch(ctx);
       case "list":
         return this.list(ctx);
-      case "get":
-        return this.send(res, 200, await this.store.mustGet(type, namespace, name!));
+      case "get": {
+        const obj = await this.store.mustGet(type, namespace, name!);
+        if (wantsTable(req))
+          return this.send(
+            res,
+            200,
+            toTable(
+              type,
+              [obj],
+              { resourceVersion: meta(obj).resourceVersion },
+              (url.searchParams.get("includeObject") ?? "Metadata") as "None" | "Metadata" | "Object",
+            ),
+          );
+        return this.send(res, 200, obj);
+      }
       case "create":
         if (name) throw methodNotAllowed();
         return this.create(ctx);
@@ -275,7 +342,11 @@ export class KubeApiServer {
     const ns = await this.store.get(nsType, undefined, namespace);
     if (!ns) throw notFound("namespaces", "", namespace);
     if (meta(ns).deletionTimestamp)
-      throw new ApiError(403, "Forbidden", `unable to create new content in namespace ${namespace} because it is being terminated`);
+      throw new ApiError(
+        403,
+        "Forbidden",
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
   }
 
   // ---- non-resource endpoints ---------------------------------------------------------------------------------------
@@ -299,7 +370,12 @@ export class KubeApiServer {
     };
   }
 
-  private async nonResource(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> {
+  private async nonResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    url: URL,
+  ): Promise<void> {
     if (path === "/version") return this.send(res, 200, this.versionInfo());
     const health = /^\/(readyz|livez|healthz)(\/.*)?$/.exec(path);
     if (health) {
@@ -311,18 +387,38 @@ export class KubeApiServer {
         ok = false;
       }
       if (url.searchParams.has("verbose")) {
-        const checks = ["ping", "log", "etcd", "poststarthook/start-apiextensions-controllers", "poststarthook/crd-informer-synced"];
-        const lines = checks.map((c) => (c === "etcd" && !ok ? `[-]${c} failed: reason withheld` : `[+]${c} ok`));
-        return this.send(res, ok ? 200 : 500, `${lines.join("\n")}\n${health[1]} check ${ok ? "passed" : "failed"} (simulated)\n`, "text/plain; charset=utf-8");
+        const checks = [
+          "ping",
+          "log",
+          "etcd",
+          "poststarthook/start-apiextensions-controllers",
+          "poststarthook/crd-informer-synced",
+        ];
+        const lines = checks.map((c) =>
+          c === "etcd" && !ok ? `[-]${c} failed: reason withheld` : `[+]${c} ok`,
+        );
+        return this.send(
+          res,
+          ok ? 200 : 500,
+          `${lines.join("\n")}\n${health[1]} check ${ok ? "passed" : "failed"} (simulated)\n`,
+          "text/plain; charset=utf-8",
+        );
       }
-      return this.send(res, ok ? 200 : 500, ok ? "ok" : `[-]etcd failed: reason withheld\n${health[1]} check failed`, "text/plain; charset=utf-8");
+      return this.send(
+        res,
+        ok ? 200 : 500,
+        ok ? "ok" : `[-]etcd failed: reason withheld\n${health[1]} check failed`,
+        "text/plain; charset=utf-8",
+      );
     }
     await this.refreshTypes();
     if (path === "/api") {
       return this.send(res, 200, {
         kind: "APIVersions",
         versions: ["v1"],
-        serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: `${this.options.address}:${this.options.port}` }],
+        serverAddressByClientCIDRs: [
+          { clientCIDR: "0.0.0.0/0", serverAddress: `${this.options.address}:${this.options.port}` },
+        ],
       });
     }
     if (path === "/apis") {
@@ -342,9 +438,11 @@ export class KubeApiServer {
       if (!g) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
       return this.send(res, 200, { apiVersion: "v1", ...this.apiGroup(g.group, g.versions) });
     }
-    if (segs[0] === "apis" && segs.length === 3) return this.send(res, 200, this.resourceList(segs[1]!, segs[2]!));
+    if (segs[0] === "apis" && segs.length === 3)
+      return this.send(res, 200, this.resourceList(segs[1]!, segs[2]!));
     if (path === "/openapi/v3") return this.send(res, 200, this.openApiIndex());
-    if (segs[0] === "openapi" && segs[1] === "v3") return this.send(res, 200, this.openApiGroupVersion(segs.slice(2).join("/")));
+    if (segs[0] === "openapi" && segs[1] === "v3")
+      return this.send(res, 200, this.openApiGroupVersion(segs.slice(2).join("/")));
     void req;
     throw new ApiError(404, "NotFound", "the server could not find the requested resource");
   }
@@ -356,7 +454,8 @@ export class KubeApiServer {
 
   private resourceList(group: string, version: string): Obj {
     const types = this.types.all().filter((t) => t.group === group && t.version === version);
-    if (types.length === 0) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+    if (types.length === 0)
+      throw new ApiError(404, "NotFound", "the server could not find the requested resource");
     const resources: Obj[] = [];
     for (const t of types) {
       resources.push({
@@ -374,11 +473,22 @@ export class KubeApiServer {
           name: `${t.resource}/${s}`,
           singularName: "",
           namespaced: t.namespaced,
-          ...(s === "eviction" ? { group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] } : s === "scale" ? { group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] } : s === "log" ? { kind: "Pod", verbs: ["get"] } : { kind: t.kind, verbs: ["get", "patch", "update"] }),
+          ...(s === "eviction"
+            ? { group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] }
+            : s === "scale"
+              ? { group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] }
+              : s === "log"
+                ? { kind: "Pod", verbs: ["get"] }
+                : { kind: t.kind, verbs: ["get", "patch", "update"] }),
         });
       }
     }
-    return { kind: "APIResourceList", apiVersion: "v1", groupVersion: group ? `${group}/${version}` : version, resources };
+    return {
+      kind: "APIResourceList",
+      apiVersion: "v1",
+      groupVersion: group ? `${group}/${version}` : version,
+      resources,
+    };
   }
 
   private openApiIndex(): Obj {
@@ -398,19 +508,36 @@ export class KubeApiServer {
   private openApiGroupVersion(gvPath: string): Obj {
     const [group, version] = gvPath.startsWith("api/") ? ["", gvPath.slice(4)] : gvPath.slice(5).split("/");
     const types = this.types.all().filter((t) => t.group === group && t.version === version);
-    if (types.length === 0) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+    if (types.length === 0)
+      throw new ApiError(404, "NotFound", "the server could not find the requested resource");
     const paths: Obj = {};
-    const params = ["dryRun", "fieldManager", "fieldValidation", "force"].map((name) => ({ name, in: "query", schema: { type: name === "force" ? "boolean" : "string" } }));
+    const params = ["dryRun", "fieldManager", "fieldValidation", "force"].map((name) => ({
+      name,
+      in: "query",
+      schema: { type: name === "force" ? "boolean" : "string" },
+    }));
     for (const t of types) {
       const base = `/${gvPath}${t.namespaced ? "/namespaces/{namespace}" : ""}/${t.resource}/{name}`;
       const gvk = { group: t.group, version: t.version, kind: t.kind };
       paths[base] = {
-        get: { "x-kubernetes-action": "get", "x-kubernetes-group-version-kind": gvk, operationId: `read${t.kind}` },
+        get: {
+          "x-kubernetes-action": "get",
+          "x-kubernetes-group-version-kind": gvk,
+          operationId: `read${t.kind}`,
+        },
         put: { "x-kubernetes-action": "put", "x-kubernetes-group-version-kind": gvk, parameters: params },
         patch: { "x-kubernetes-action": "patch", "x-kubernetes-group-version-kind": gvk, parameters: params },
       };
     }
-    return { openapi: "3.0.0", info: { title: "Kubernetes (simulated by the cairn twin)", version: `v${this.options.kubernetesVersion}-twin` }, paths, components: { schemas: {} } };
+    return {
+      openapi: "3.0.0",
+      info: {
+        title: "Kubernetes (simulated by the cairn twin)",
+        version: `v${this.options.kubernetesVersion}-twin`,
+      },
+      paths,
+      components: { schemas: {} },
+    };
   }
 
   // ---- reads --------------------------------------------------------------------------------------------------------
@@ -428,7 +555,12 @@ export class KubeApiServer {
       const include = (url.searchParams.get("includeObject") ?? "Metadata") as "None" | "Metadata" | "Object";
       return this.send(res, 200, toTable(type, selected, listMeta, include));
     }
-    this.send(res, 200, { kind: type.listKind, apiVersion: groupVersion(type), metadata: listMeta, items: selected });
+    this.send(res, 200, {
+      kind: type.listKind,
+      apiVersion: groupVersion(type),
+      metadata: listMeta,
+      items: selected,
+    });
   }
 
   private async watch(ctx: RequestContext): Promise<void> {
@@ -474,22 +606,39 @@ export class KubeApiServer {
     // Selectors turn an object leaving the selection into DELETED, as the watch cache does.
     const inSelection = new Set(initialItems.map((x) => String(meta(x).uid)));
     try {
-      await this.store.watch(type, namespace, from, (e) => {
-        const uid = String(meta(e.object).uid);
-        const match = selected(e.object);
-        if (e.type === "DELETED") {
-          if (match || inSelection.delete(uid)) write({ type: "DELETED", object: e.object });
-          return;
-        }
-        if (match) {
-          write({ type: inSelection.has(uid) ? "MODIFIED" : e.type === "ADDED" ? "ADDED" : "MODIFIED", object: e.object });
-          inSelection.add(uid);
-        } else if (inSelection.delete(uid)) write({ type: "DELETED", object: e.object });
-      }, abort.signal);
+      await this.store.watch(
+        type,
+        namespace,
+        from,
+        (e) => {
+          const uid = String(meta(e.object).uid);
+          const match = selected(e.object);
+          if (e.type === "DELETED") {
+            if (match || inSelection.delete(uid)) write({ type: "DELETED", object: e.object });
+            return;
+          }
+          if (match) {
+            write({
+              type: inSelection.has(uid) ? "MODIFIED" : e.type === "ADDED" ? "ADDED" : "MODIFIED",
+              object: e.object,
+            });
+            inSelection.add(uid);
+          } else if (inSelection.delete(uid)) write({ type: "DELETED", object: e.object });
+        },
+        abort.signal,
+      );
     } catch (e) {
       if (e instanceof EtcdCompacted)
-        write({ type: "ERROR", object: new ApiError(410, "Expired", `too old resource version: ${from} (${e.compactRevision})`).status() });
-      else if (!abort.signal.aborted) write({ type: "ERROR", object: unavailable(String((e as Error).message)).status() });
+        write({
+          type: "ERROR",
+          object: new ApiError(
+            410,
+            "Expired",
+            `too old resource version: ${from} (${e.compactRevision})`,
+          ).status(),
+        });
+      else if (!abort.signal.aborted)
+        write({ type: "ERROR", object: unavailable(String((e as Error).message)).status() });
     } finally {
       clearTimeout(timer);
       this.watches.delete(abort);
@@ -498,7 +647,12 @@ export class KubeApiServer {
   }
 
   private podLog(ctx: RequestContext): void {
-    this.send(ctx.res, 200, `twin (simulated): pod ${ctx.namespace}/${ctx.name} runs no real container, so it has no log\n`, "text/plain");
+    this.send(
+      ctx.res,
+      200,
+      `twin (simulated): pod ${ctx.namespace}/${ctx.name} runs no real container, so it has no log\n`,
+      "text/plain",
+    );
   }
 
   // ---- writes -------------------------------------------------------------------------------------------------------
@@ -513,7 +667,10 @@ export class KubeApiServer {
           `${ctx.type.kind} in version "${ctx.type.version}" cannot be handled as a ${ctx.type.kind}: strict decoding error: ${result.unknownFields.map((f) => `unknown field "${f}"`).join(", ")}`,
         );
       if (strictness === "Warn")
-        ctx.res.setHeader("warning", result.unknownFields.map((f) => `299 - "unknown field \\"${f}\\""`).join(", "));
+        ctx.res.setHeader(
+          "warning",
+          result.unknownFields.map((f) => `299 - "unknown field \\"${f}\\""`).join(", "),
+        );
       pruneFields(obj, result.unknownFields);
     }
     if (result.causes.length > 0) throw invalid(ctx.type.kind, ctx.type.group, name, result.causes);
@@ -522,8 +679,13 @@ export class KubeApiServer {
 
   private checkKind(ctx: RequestContext, obj: Obj): void {
     const apiVersion = groupVersion(ctx.type);
-    if ((obj.kind !== undefined && obj.kind !== ctx.type.kind) || (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion))
-      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
+    if (
+      (obj.kind !== undefined && obj.kind !== ctx.type.kind) ||
+      (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion)
+    )
+      throw badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`,
+      );
     obj.apiVersion = apiVersion;
     obj.kind = ctx.type.kind;
   }
@@ -537,7 +699,14 @@ export class KubeApiServer {
       meta(after).managedFields = before ? meta(before).managedFields : meta(after).managedFields;
       return;
     }
-    meta(after).managedFields = recordUpdate(before, after, this.manager(ctx), groupVersion(ctx.type), ctx.sub, !ctx.type.crd);
+    meta(after).managedFields = recordUpdate(
+      before,
+      after,
+      this.manager(ctx),
+      groupVersion(ctx.type),
+      ctx.sub,
+      !ctx.type.crd,
+    );
   }
 
   private async create(ctx: RequestContext): Promise<void> {
@@ -546,16 +715,23 @@ export class KubeApiServer {
     const m = meta(obj);
     if (ctx.type.namespaced) {
       if (m.namespace !== undefined && ctx.namespace !== undefined && m.namespace !== ctx.namespace)
-        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+        throw badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
       m.namespace = ctx.namespace ?? m.namespace ?? "default";
     }
-    if (!m.name && typeof m.generateName === "string") m.name = `${m.generateName}${randomBytes(3).toString("hex").slice(0, 5)}`;
+    if (!m.name && typeof m.generateName === "string")
+      m.name = `${m.generateName}${randomBytes(3).toString("hex").slice(0, 5)}`;
     this.admit(ctx, obj, String(m.name ?? ""));
     defaults(ctx.type, obj);
     delete meta(obj).managedFields;
     this.recordUpdate(ctx, undefined, obj);
     if (ctx.url.searchParams.get("dryRun") === "All") return this.send(ctx.res, 201, obj);
-    const created = await this.store.create(ctx.type, ctx.type.namespaced ? String(m.namespace) : undefined, obj);
+    const created = await this.store.create(
+      ctx.type,
+      ctx.type.namespaced ? String(m.namespace) : undefined,
+      obj,
+    );
     this.send(ctx.res, 201, created);
   }
 
@@ -580,17 +756,28 @@ export class KubeApiServer {
     const nm = meta(next);
     const cm = meta(current);
     if (nm.name !== undefined && nm.name !== cm.name)
-      throw badRequest(`the name of the object (${String(nm.name)}) does not match the name on the URL (${String(cm.name)})`);
+      throw badRequest(
+        `the name of the object (${String(nm.name)}) does not match the name on the URL (${String(cm.name)})`,
+      );
     nm.name = cm.name;
     if (ctx.type.namespaced) nm.namespace = cm.namespace;
     const rv = nm.resourceVersion;
     if (rv !== undefined && rv !== "" && rv !== cm.resourceVersion)
-      throw conflict(ctx.type.resource, ctx.type.group, String(cm.name), "the object has been modified; please apply your changes to the latest version and try again");
+      throw conflict(
+        ctx.type.resource,
+        ctx.type.group,
+        String(cm.name),
+        "the object has been modified; please apply your changes to the latest version and try again",
+      );
     nm.resourceVersion = cm.resourceVersion;
     const out = this.merged(ctx, current, next);
     this.admit(ctx, out, String(cm.name));
     defaults(ctx.type, out);
-    if (!applied) {
+    // A write that sets managedFields itself (kubectl migrating client-side to server-side apply) is taken as is.
+    const ownFields =
+      meta(out).managedFields !== undefined &&
+      JSON.stringify(meta(out).managedFields) !== JSON.stringify(cm.managedFields);
+    if (!applied && !ownFields) {
       meta(out).managedFields = cm.managedFields;
       this.recordUpdate(ctx, current, out);
     }
@@ -605,7 +792,9 @@ export class KubeApiServer {
   }
 
   private async patch(ctx: RequestContext): Promise<void> {
-    const contentType = String(ctx.req.headers["content-type"] ?? "").split(";")[0]!.trim();
+    const contentType = String(ctx.req.headers["content-type"] ?? "")
+      .split(";")[0]!
+      .trim();
     const text = await this.body(ctx.req);
     let patch: unknown;
     try {
@@ -616,18 +805,33 @@ export class KubeApiServer {
     const current = await this.store.get(ctx.type, ctx.namespace, ctx.name!);
     if (contentType === "application/apply-patch+yaml") {
       const manager = ctx.url.searchParams.get("fieldManager");
-      if (!manager) throw badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+      if (!manager)
+        throw badRequest(
+          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        );
       const force = ctx.url.searchParams.get("force") === "true";
       const applied = o(patch);
       this.checkKind(ctx, applied);
-      const result = serverSideApply(current, applied, manager, force, groupVersion(ctx.type), ctx.sub, !ctx.type.crd);
+      const result = serverSideApply(
+        current,
+        applied,
+        manager,
+        force,
+        groupVersion(ctx.type),
+        ctx.sub,
+        !ctx.type.crd,
+      );
       if (!current) {
         const m = meta(result);
         if (ctx.type.namespaced) m.namespace = ctx.namespace ?? m.namespace ?? "default";
         this.admit(ctx, result, String(m.name ?? ""));
         defaults(ctx.type, result);
         if (ctx.url.searchParams.get("dryRun") === "All") return this.send(ctx.res, 201, result);
-        return this.send(ctx.res, 201, await this.store.create(ctx.type, ctx.type.namespaced ? String(m.namespace) : undefined, result));
+        return this.send(
+          ctx.res,
+          201,
+          await this.store.create(ctx.type, ctx.type.namespaced ? String(m.namespace) : undefined, result),
+        );
       }
       return this.write(ctx, current, result, true);
     }
@@ -638,9 +842,18 @@ export class KubeApiServer {
     else if (contentType === "application/merge-patch+json") next = o(applyMergePatch(base, patch));
     else if (contentType === "application/strategic-merge-patch+json") {
       if (ctx.type.crd)
-        throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+        throw new ApiError(
+          415,
+          "UnsupportedMediaType",
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+        );
       next = o(applyStrategicMergePatch(base, patch));
-    } else throw new ApiError(415, "UnsupportedMediaType", `the media type "${contentType}" is not supported for PATCH`);
+    } else
+      throw new ApiError(
+        415,
+        "UnsupportedMediaType",
+        `the media type "${contentType}" is not supported for PATCH`,
+      );
     // A patch that carries a resourceVersion is a precondition; one that does not applies to the latest.
     const patchRv = o(o(patch).metadata).resourceVersion;
     if (patchRv === undefined) meta(next).resourceVersion = meta(current).resourceVersion;
@@ -657,7 +870,10 @@ export class KubeApiServer {
     const text = await this.body(ctx.req);
     const body = text ? o(JSON.parse(text)) : {};
     const { rv } = this.deleteOptions(ctx, body);
-    if (ctx.url.searchParams.get("dryRun") === "All" || (Array.isArray(body.dryRun) && body.dryRun.includes("All")))
+    if (
+      ctx.url.searchParams.get("dryRun") === "All" ||
+      (Array.isArray(body.dryRun) && body.dryRun.includes("All"))
+    )
       return this.send(ctx.res, 200, await this.store.mustGet(ctx.type, ctx.namespace, ctx.name!));
     if (ctx.type.resource === "namespaces") return this.deleteNamespace(ctx);
     const { object, gone } = await this.store.delete(ctx.type, ctx.namespace, ctx.name!, rv);
@@ -675,10 +891,15 @@ export class KubeApiServer {
   private async deleteNamespace(ctx: RequestContext): Promise<void> {
     const current = await this.store.mustGet(ctx.type, undefined, ctx.name!);
     if (["default", "kube-system", "kube-public", "kube-node-lease"].includes(ctx.name!))
-      throw new ApiError(403, "Forbidden", `namespaces "${ctx.name}" is forbidden: this namespace may not be deleted`);
+      throw new ApiError(
+        403,
+        "Forbidden",
+        `namespaces "${ctx.name}" is forbidden: this namespace may not be deleted`,
+      );
     for (const t of this.types.all().filter((x) => x.namespaced)) {
       const { items } = await this.store.list(t, ctx.name);
-      for (const item of items) await this.store.delete(t, ctx.name, String(meta(item).name)).catch(() => undefined);
+      for (const item of items)
+        await this.store.delete(t, ctx.name, String(meta(item).name)).catch(() => undefined);
     }
     await this.store.delete(ctx.type, undefined, ctx.name!);
     const out = structuredClone(current);
@@ -694,10 +915,17 @@ export class KubeApiServer {
     const gone: Obj[] = [];
     for (const x of items)
       if (matches(labels, o(meta(x).labels) as Record<string, string>) && fieldsMatch(fields, x)) {
-        await this.store.delete(ctx.type, meta(x).namespace as string | undefined, String(meta(x).name)).catch(() => undefined);
+        await this.store
+          .delete(ctx.type, meta(x).namespace as string | undefined, String(meta(x).name))
+          .catch(() => undefined);
         gone.push(x);
       }
-    this.send(ctx.res, 200, { kind: ctx.type.listKind, apiVersion: groupVersion(ctx.type), metadata: { resourceVersion: String(revision) }, items: gone });
+    this.send(ctx.res, 200, {
+      kind: ctx.type.listKind,
+      apiVersion: groupVersion(ctx.type),
+      metadata: { resourceVersion: String(revision) },
+      items: gone,
+    });
   }
 
   // ---- subresources -------------------------------------------------------------------------------------------------
@@ -705,13 +933,20 @@ export class KubeApiServer {
   /** policy/v1 Eviction: deletes the pod unless a PodDisruptionBudget would be violated (429, as the real one). */
   private async evict(ctx: RequestContext): Promise<void> {
     const body = o(await this.jsonBody(ctx.req));
-    if (body.kind !== undefined && body.kind !== "Eviction") throw badRequest(`expected Eviction, got ${String(body.kind)}`);
+    if (body.kind !== undefined && body.kind !== "Eviction")
+      throw badRequest(`expected Eviction, got ${String(body.kind)}`);
     const pod = await this.store.mustGet(ctx.type, ctx.namespace, ctx.name!);
     const pdbType = this.types.find("policy", "v1", "poddisruptionbudgets")!;
     const { items: pdbs } = await this.store.list(pdbType, ctx.namespace);
-    const matching = pdbs.filter((p) => matches(labelSelectorOf(o(p.spec).selector), o(meta(pod).labels) as Record<string, string>));
+    const matching = pdbs.filter((p) =>
+      matches(labelSelectorOf(o(p.spec).selector), o(meta(pod).labels) as Record<string, string>),
+    );
     if (matching.length > 1)
-      throw new ApiError(500, "InternalError", "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
+      throw new ApiError(
+        500,
+        "InternalError",
+        "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+      );
     if (matching.length === 1) {
       const { items: pods } = await this.store.list(ctx.type, ctx.namespace);
       const blocker = evictionBlocker(matching[0]!, pod, pods);
@@ -720,7 +955,8 @@ export class KubeApiServer {
           { reason: "DisruptionBudget", message: blocker },
         ]);
     }
-    if (ctx.url.searchParams.get("dryRun") !== "All") await this.store.delete(ctx.type, ctx.namespace, ctx.name!).catch(() => undefined);
+    if (ctx.url.searchParams.get("dryRun") !== "All")
+      await this.store.delete(ctx.type, ctx.namespace, ctx.name!).catch(() => undefined);
     this.send(ctx.res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
   }
 
@@ -730,7 +966,13 @@ export class KubeApiServer {
     const toScale = (x: Obj): Obj => ({
       kind: "Scale",
       apiVersion: "autoscaling/v1",
-      metadata: { name: meta(x).name, namespace: meta(x).namespace, uid: meta(x).uid, resourceVersion: meta(x).resourceVersion, creationTimestamp: meta(x).creationTimestamp },
+      metadata: {
+        name: meta(x).name,
+        namespace: meta(x).namespace,
+        uid: meta(x).uid,
+        resourceVersion: meta(x).resourceVersion,
+        creationTimestamp: meta(x).creationTimestamp,
+      },
       spec: { replicas: o(x.spec).replicas ?? 1 },
       status: { replicas: o(x.status).replicas ?? 0, selector: selectorText(o(o(x.spec).selector)) },
     });
@@ -745,7 +987,13 @@ export class KubeApiServer {
     } else throw methodNotAllowed();
     const replicas = o(scale.spec).replicas;
     if (typeof replicas !== "number" || replicas < 0)
-      throw invalid("Scale", "autoscaling", ctx.name!, [{ reason: "FieldValueInvalid", message: `Invalid value: ${String(replicas)}: must be greater than or equal to 0`, field: "spec.replicas" }]);
+      throw invalid("Scale", "autoscaling", ctx.name!, [
+        {
+          reason: "FieldValueInvalid",
+          message: `Invalid value: ${String(replicas)}: must be greater than or equal to 0`,
+          field: "spec.replicas",
+        },
+      ]);
     const next = structuredClone(current);
     o(next.spec).replicas = replicas;
     const stored = await this.store.replace(ctx.type, current, next);
@@ -777,54 +1025,6 @@ function selectorText(sel: Obj): string {
   return Object.entries(o(sel.matchLabels))
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(",");
-}
-
-/** The defaulting kube-apiserver does that later readers rely on. */
-function defaults(type: ResourceType, obj: Obj): void {
-  const spec = o(obj.spec);
-  if (type.kind === "Deployment" || type.kind === "ReplicaSet" || type.kind === "StatefulSet") {
-    if (spec.replicas === undefined) spec.replicas = 1;
-    if (type.kind === "Deployment" && spec.strategy === undefined)
-      spec.strategy = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } };
-    if (spec.revisionHistoryLimit === undefined) spec.revisionHistoryLimit = 10;
-    if (type.kind === "Deployment" && spec.progressDeadlineSeconds === undefined) spec.progressDeadlineSeconds = 600;
-  }
-  if (type.kind === "DaemonSet" && spec.updateStrategy === undefined)
-    spec.updateStrategy = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
-  if (type.kind === "Job") {
-    if (spec.completions === undefined) spec.completions = 1;
-    if (spec.parallelism === undefined) spec.parallelism = 1;
-    if (spec.backoffLimit === undefined) spec.backoffLimit = 6;
-  }
-  if (type.kind === "Service") {
-    if (spec.type === undefined) spec.type = "ClusterIP";
-    if (spec.clusterIP === undefined && spec.type !== "ExternalName") {
-      const h = [...String(o(obj.metadata).name)].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7);
-      spec.clusterIP = `10.96.${(h >> 8) & 255}.${Math.max(2, h & 255)}`;
-      spec.clusterIPs = [spec.clusterIP];
-    }
-    for (const p of Array.isArray(spec.ports) ? (spec.ports as Obj[]) : []) {
-      if (p.protocol === undefined) p.protocol = "TCP";
-      if (p.targetPort === undefined) p.targetPort = p.port;
-    }
-  }
-  if (type.kind === "Namespace") {
-    obj.status = { phase: "Active" };
-    meta(obj).labels = { ...o(meta(obj).labels), "kubernetes.io/metadata.name": String(meta(obj).name) };
-  }
-  if (type.kind === "Secret" && obj.type === undefined) obj.type = "Opaque";
-  if (type.kind === "Pod" && obj.status === undefined) obj.status = { phase: "Pending", qosClass: "BestEffort" };
-  if (type.kind === "CustomResourceDefinition") {
-    const names = o(spec.names);
-    obj.status = {
-      conditions: [
-        { type: "NamesAccepted", status: "True", reason: "NoConflicts", message: "no conflicts found", lastTransitionTime: now3339() },
-        { type: "Established", status: "True", reason: "InitialNamesAccepted", message: "the initial names have been accepted", lastTransitionTime: now3339() },
-      ],
-      acceptedNames: { ...names, singular: names.singular ?? String(names.kind ?? "").toLowerCase(), listKind: names.listKind ?? `${String(names.kind)}List` },
-      storedVersions: (Array.isArray(spec.versions) ? (spec.versions as Obj[]) : []).filter((v) => v.storage).map((v) => v.name),
-    };
-  }
 }
 
 export type { Handler };

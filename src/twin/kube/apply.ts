@@ -12,7 +12,18 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 const o = (v: unknown): Obj => (isObj(v) ? v : {});
 
 // Identity and server-managed metadata are never owned.
-const UNOWNED_META = new Set(["name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"]);
+const UNOWNED_META = new Set([
+  "name",
+  "namespace",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "managedFields",
+  "selfLink",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+]);
 
 /** The fields a (partial) object sets, as a FieldsV1 set. `keyed` says whether lists merge by key (built-ins). */
 export function fieldsOf(value: unknown, path: string[] = [], keyed = true): FieldSet {
@@ -27,7 +38,11 @@ export function fieldsOf(value: unknown, path: string[] = [], keyed = true): Fie
       const mk = keyed ? mergeKeyFor(k, path) : undefined;
       if (mk && v.every((x) => isObj(x) && x[mk] !== undefined)) {
         const items: FieldSet = {};
-        for (const item of v as Obj[]) items[`k:${JSON.stringify({ [mk]: item[mk] })}`] = { ".": {}, ...fieldsOf(item, [...path, k], keyed) };
+        for (const item of v as Obj[])
+          items[`k:${JSON.stringify({ [mk]: item[mk] })}`] = {
+            ".": {},
+            ...fieldsOf(item, [...path, k], keyed),
+          };
         out[key] = items;
       } else if (keyed && MERGED_PRIMITIVE_LISTS.has(k)) {
         const items: FieldSet = {};
@@ -79,7 +94,8 @@ export function subtract(set: FieldSet, paths: string[][]): FieldSet {
       continue;
     }
     delete chain[chain.length - 2]![p[p.length - 1]!];
-    for (let i = chain.length - 2; i > 0; i--) if (Object.keys(chain[i]!).length === 0) delete chain[i - 1]![p[i - 1]!];
+    for (let i = chain.length - 2; i > 0; i--)
+      if (Object.keys(chain[i]!).length === 0) delete chain[i - 1]![p[i - 1]!];
   }
   return copy;
 }
@@ -88,9 +104,12 @@ function step(cur: unknown, token: string): unknown {
   if (token.startsWith("f:")) return o(cur)[token.slice(2)];
   if (token.startsWith("k:")) {
     const key = JSON.parse(token.slice(2)) as Obj;
-    return Array.isArray(cur) ? cur.find((x) => Object.entries(key).every(([k, v]) => JSON.stringify(o(x)[k]) === JSON.stringify(v))) : undefined;
+    return Array.isArray(cur)
+      ? cur.find((x) => Object.entries(key).every(([k, v]) => JSON.stringify(o(x)[k]) === JSON.stringify(v)))
+      : undefined;
   }
-  if (token.startsWith("v:")) return Array.isArray(cur) ? cur.find((x) => JSON.stringify(x) === token.slice(2)) : undefined;
+  if (token.startsWith("v:"))
+    return Array.isArray(cur) ? cur.find((x) => JSON.stringify(x) === token.slice(2)) : undefined;
   return undefined;
 }
 
@@ -117,7 +136,10 @@ export function printPath(path: string[]): string {
   return path
     .map((t) => {
       if (t.startsWith("f:")) return `.${t.slice(2)}`;
-      if (t.startsWith("k:")) return `[${Object.entries(JSON.parse(t.slice(2)) as Obj).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}]`;
+      if (t.startsWith("k:"))
+        return `[${Object.entries(JSON.parse(t.slice(2)) as Obj)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(",")}]`;
       return `[${t.slice(2)}]`;
     })
     .join("");
@@ -154,7 +176,9 @@ export function serverSideApply(
   keyed = true,
 ): Obj {
   const applied = fieldsOf(config, [], keyed);
-  const entries = entriesOf(live).filter((e) => (e.subresource ?? undefined) === subresource || e.subresource === undefined);
+  const entries = entriesOf(live).filter(
+    (e) => (e.subresource ?? undefined) === subresource || e.subresource === undefined,
+  );
   const others = entriesOf(live).filter((e) => !(e.manager === manager && e.operation === "Apply"));
   const conflicts: { manager: string; apiVersion: string; path: string[] }[] = [];
   for (const e of others) {
@@ -167,20 +191,46 @@ export function serverSideApply(
     }
   }
   void entries;
+  // kube-apiserver's last-applied manager: a conflict on a field whose live value is still what client-side
+  // `kubectl apply` last applied is no conflict — that is how objects move from client-side to server-side apply.
+  const lastText = o(o(live?.metadata).annotations)["kubectl.kubernetes.io/last-applied-configuration"];
+  let lastApplied: Obj | undefined;
+  try {
+    lastApplied = typeof lastText === "string" ? (JSON.parse(lastText) as Obj) : undefined;
+  } catch {
+    lastApplied = undefined;
+  }
+  const forgiven = conflicts.filter(
+    (c) =>
+      lastApplied !== undefined &&
+      JSON.stringify(valueAtPath(lastApplied, c.path)) === JSON.stringify(valueAtPath(live, c.path)),
+  );
+  const remaining = conflicts.filter((c) => !forgiven.includes(c));
+  conflicts.length = 0;
+  conflicts.push(...remaining);
   if (conflicts.length > 0 && !force) {
-    const message = conflicts.map((c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${printPath(c.path)}`);
+    const message = conflicts.map(
+      (c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${printPath(c.path)}`,
+    );
     throw new ApiError(
       409,
       "Conflict",
       `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? "s" : ""}: ${message.join("\n")}`,
-      { causes: conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: printPath(c.path) })) },
+      {
+        causes: conflicts.map((c) => ({
+          reason: "FieldManagerConflict",
+          message: `conflict with "${c.manager}" using ${c.apiVersion}`,
+          field: printPath(c.path),
+        })),
+      },
     );
   }
   const previous = entriesOf(live).find((e) => e.manager === manager && e.operation === "Apply");
   const base = live ? structuredClone(live) : {};
   const merged = applyStrategicMergePatch(base, stripNulls(config)) as Obj;
   // Fields this manager applied before and dropped now go, unless another manager still owns them.
-  const otherSets = others.map((e) => (force ? subtract(e.fieldsV1 ?? {}, leaves(applied)) : (e.fieldsV1 ?? {})));
+  const taken = force ? leaves(applied) : forgiven.map((c) => c.path);
+  const otherSets = others.map((e) => subtract(e.fieldsV1 ?? {}, taken));
   for (const leaf of leaves(previous?.fieldsV1 ?? {})) {
     if (has(applied, leaf)) continue;
     if (otherSets.some((s) => has(s, leaf))) continue;
@@ -190,13 +240,32 @@ export function serverSideApply(
   others.forEach((e, i) => {
     const set = subtract(otherSets[i]!, []);
     // Ownership of what this apply sets moves away from updaters (not from other appliers, who keep shared values).
-    const reduced = e.operation === "Update" ? subtract(set, leaves(applied).filter((l) => JSON.stringify(valueAtPath(live, l)) !== JSON.stringify(valueAtPath(config, l)))) : set;
-    if (Object.keys(reduced).length > 0 || e.operation === "Update") nextEntries.push({ ...e, fieldsV1: reduced });
+    const reduced =
+      e.operation === "Update"
+        ? subtract(
+            set,
+            leaves(applied).filter(
+              (l) => JSON.stringify(valueAtPath(live, l)) !== JSON.stringify(valueAtPath(config, l)),
+            ),
+          )
+        : set;
+    if (Object.keys(reduced).length > 0 || e.operation === "Update")
+      nextEntries.push({ ...e, fieldsV1: reduced });
   });
-  nextEntries.push({ manager, operation: "Apply", apiVersion, time: rfc3339(), fieldsType: "FieldsV1", fieldsV1: applied, ...(subresource ? { subresource } : {}) });
+  nextEntries.push({
+    manager,
+    operation: "Apply",
+    apiVersion,
+    time: rfc3339(),
+    fieldsType: "FieldsV1",
+    fieldsV1: applied,
+    ...(subresource ? { subresource } : {}),
+  });
   const m = o(merged.metadata);
   merged.metadata = m;
-  m.managedFields = nextEntries.filter((e) => Object.keys(e.fieldsV1 ?? {}).length > 0 || e.manager === manager);
+  m.managedFields = nextEntries.filter(
+    (e) => Object.keys(e.fieldsV1 ?? {}).length > 0 || e.manager === manager,
+  );
   if (config.apiVersion) merged.apiVersion = config.apiVersion;
   if (config.kind) merged.kind = config.kind;
   return merged;
@@ -214,8 +283,13 @@ function stripNulls(v: unknown): unknown {
 export function updatedFields(before: Obj | undefined, after: Obj, keyed = true): FieldSet {
   const all = fieldsOf(after, [], keyed);
   if (!before) return all;
-  const changed = leaves(all).filter((l) => JSON.stringify(valueAtPath(before, l)) !== JSON.stringify(valueAtPath(after, l)));
-  return subtract(all, leaves(all).filter((l) => !changed.some((c) => JSON.stringify(c) === JSON.stringify(l))));
+  const changed = leaves(all).filter(
+    (l) => JSON.stringify(valueAtPath(before, l)) !== JSON.stringify(valueAtPath(after, l)),
+  );
+  return subtract(
+    all,
+    leaves(all).filter((l) => !changed.some((c) => JSON.stringify(c) === JSON.stringify(l))),
+  );
 }
 
 /** a ∪ b. */
@@ -226,11 +300,19 @@ export function union(a: FieldSet, b: FieldSet): FieldSet {
 }
 
 /** managedFields after `manager` wrote `after` over `before` with an Update (kube-apiserver's update manager). */
-export function recordUpdate(before: Obj | undefined, after: Obj, manager: string, apiVersion: string, subresource: string | undefined, keyed = true): ManagedEntry[] {
+export function recordUpdate(
+  before: Obj | undefined,
+  after: Obj,
+  manager: string,
+  apiVersion: string,
+  subresource: string | undefined,
+  keyed = true,
+): ManagedEntry[] {
   const changed = updatedFields(before, after, keyed);
   const changedLeaves = leaves(changed);
   const entries = entriesOf(before ?? after);
-  const same = (e: ManagedEntry): boolean => e.manager === manager && e.operation === "Update" && (e.subresource ?? undefined) === subresource;
+  const same = (e: ManagedEntry): boolean =>
+    e.manager === manager && e.operation === "Update" && (e.subresource ?? undefined) === subresource;
   const mine = entries.find(same);
   const next = entries
     .filter((e) => !same(e))
@@ -238,6 +320,14 @@ export function recordUpdate(before: Obj | undefined, after: Obj, manager: strin
     .filter((e) => Object.keys(e.fieldsV1).length > 0);
   const owned = union(mine?.fieldsV1 ?? {}, changed);
   if (Object.keys(owned).length > 0)
-    next.push({ manager, operation: "Update", apiVersion, time: rfc3339(), fieldsType: "FieldsV1", fieldsV1: owned, ...(subresource ? { subresource } : {}) });
+    next.push({
+      manager,
+      operation: "Update",
+      apiVersion,
+      time: rfc3339(),
+      fieldsType: "FieldsV1",
+      fieldsV1: owned,
+      ...(subresource ? { subresource } : {}),
+    });
   return next;
 }

@@ -23,14 +23,25 @@ export interface Attributes {
 
 const PUBLIC_PATHS = ["/healthz", "/livez", "/readyz", "/version"];
 const READ = new Set(["get", "list", "watch"]);
-const NODE_READABLE = new Set(["nodes", "pods", "services", "endpoints", "configmaps", "namespaces", "persistentvolumeclaims", "leases", "customresourcedefinitions"]);
+const NODE_READABLE = new Set([
+  "nodes",
+  "pods",
+  "services",
+  "endpoints",
+  "configmaps",
+  "namespaces",
+  "persistentvolumeclaims",
+  "leases",
+  "customresourcedefinitions",
+]);
 
 /** undefined when allowed, else the reason kube-apiserver gives. */
 export function authorize(who: Identity, a: Attributes): string | undefined {
   if (who.groups.includes("system:masters")) return undefined;
   if (a.path !== undefined) {
     if (PUBLIC_PATHS.some((p) => a.path === p || a.path!.startsWith(`${p}/`))) return undefined;
-    if (who.groups.includes("system:authenticated") && /^\/(api|apis|openapi)(\/|$)/.test(a.path)) return undefined;
+    if (who.groups.includes("system:authenticated") && /^\/(api|apis|openapi)(\/|$)/.test(a.path))
+      return undefined;
     return "";
   }
   const node = /^system:node:(.+)$/.exec(who.user)?.[1];
@@ -40,7 +51,11 @@ export function authorize(who: Identity, a: Attributes): string | undefined {
       if (a.name !== undefined && a.name !== node) return `node '${node}' cannot modify node '${a.name}'`;
       return undefined;
     }
-    if (a.resource === "leases" && a.namespace === "kube-node-lease" && (a.name === node || a.verb === "create"))
+    if (
+      a.resource === "leases" &&
+      a.namespace === "kube-node-lease" &&
+      (a.name === node || a.verb === "create")
+    )
       return undefined;
     if (a.resource === "pods" && a.subresource === "status" && (a.verb === "update" || a.verb === "patch"))
       return undefined;

@@ -20,7 +20,9 @@ export const CNI_DAEMONSETS: readonly { namespace?: string; name: string }[] = [
 
 export function isCniDaemonSet(ds: Obj): boolean {
   const m = (ds.metadata ?? {}) as Obj;
-  return CNI_DAEMONSETS.some((c) => c.name === m.name && (c.namespace === undefined || c.namespace === m.namespace));
+  return CNI_DAEMONSETS.some(
+    (c) => c.name === m.name && (c.namespace === undefined || c.namespace === m.namespace),
+  );
 }
 
 const SIMULATED = { "cairn.dev/simulated": "true" };
@@ -56,8 +58,17 @@ export function bootstrapObjects(f: KubeFacts): Obj[] {
   out.push({
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
-    spec: { type: "ClusterIP", clusterIP: apiIp, clusterIPs: [apiIp], ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: f.port }] },
+    metadata: {
+      name: "kubernetes",
+      namespace: "default",
+      labels: { component: "apiserver", provider: "kubernetes" },
+    },
+    spec: {
+      type: "ClusterIP",
+      clusterIP: apiIp,
+      clusterIPs: [apiIp],
+      ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: f.port }],
+    },
   });
   if (!f.coreDnsDisabled) {
     const labels = { "k8s-app": "kube-dns" };
@@ -65,7 +76,12 @@ export function bootstrapObjects(f: KubeFacts): Obj[] {
     out.push({
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata: { name: "coredns", namespace: "kube-system", labels: { ...labels, "kubernetes.io/name": "CoreDNS" }, annotations: SIMULATED },
+      metadata: {
+        name: "coredns",
+        namespace: "kube-system",
+        labels: { ...labels, "kubernetes.io/name": "CoreDNS" },
+        annotations: SIMULATED,
+      },
       spec: {
         replicas: 2,
         selector: { matchLabels: labels },
@@ -75,7 +91,11 @@ export function bootstrapObjects(f: KubeFacts): Obj[] {
             priorityClassName: "system-cluster-critical",
             tolerations: [
               { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
-              { key: "node.cloudprovider.kubernetes.io/uninitialized", operator: "Exists", effect: "NoSchedule" },
+              {
+                key: "node.cloudprovider.kubernetes.io/uninitialized",
+                operator: "Exists",
+                effect: "NoSchedule",
+              },
             ],
             containers: [{ name: "coredns", image: "registry.k8s.io/coredns/coredns:v1.12.1" }],
           },
@@ -85,12 +105,26 @@ export function bootstrapObjects(f: KubeFacts): Obj[] {
     out.push({
       apiVersion: "v1",
       kind: "Service",
-      metadata: { name: "kube-dns", namespace: "kube-system", labels: { ...labels, "kubernetes.io/name": "CoreDNS" } },
-      spec: { clusterIP: dnsIp, clusterIPs: [dnsIp], selector: labels, ports: [{ name: "dns", port: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53, protocol: "TCP" }] },
+      metadata: {
+        name: "kube-dns",
+        namespace: "kube-system",
+        labels: { ...labels, "kubernetes.io/name": "CoreDNS" },
+      },
+      spec: {
+        clusterIP: dnsIp,
+        clusterIPs: [dnsIp],
+        selector: labels,
+        ports: [
+          { name: "dns", port: 53, protocol: "UDP" },
+          { name: "dns-tcp", port: 53, protocol: "TCP" },
+        ],
+      },
     });
   }
-  if (!f.proxyDisabled) out.push(daemonSet("kube-proxy", { "k8s-app": "kube-proxy" }, `registry.k8s.io/kube-proxy:v${v}`));
-  if (f.cni === "flannel") out.push(daemonSet("kube-flannel", { "k8s-app": "flannel" }, "ghcr.io/siderolabs/flannel:v0.26.7"));
+  if (!f.proxyDisabled)
+    out.push(daemonSet("kube-proxy", { "k8s-app": "kube-proxy" }, `registry.k8s.io/kube-proxy:v${v}`));
+  if (f.cni === "flannel")
+    out.push(daemonSet("kube-flannel", { "k8s-app": "flannel" }, "ghcr.io/siderolabs/flannel:v0.26.7"));
   return out;
 }
 
@@ -112,6 +146,10 @@ export function inlineManifestObjects(f: KubeFacts): { objects: Obj[]; errors: s
       }
     }
   }
-  objects.sort((x, y) => Number(y.kind === "CustomResourceDefinition") - Number(x.kind === "CustomResourceDefinition") || Number(y.kind === "Namespace") - Number(x.kind === "Namespace"));
+  objects.sort(
+    (x, y) =>
+      Number(y.kind === "CustomResourceDefinition") - Number(x.kind === "CustomResourceDefinition") ||
+      Number(y.kind === "Namespace") - Number(x.kind === "Namespace"),
+  );
   return { objects, errors };
 }

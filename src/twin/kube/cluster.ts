@@ -6,7 +6,12 @@
 import { isIP } from "node:net";
 import type { TwinNode } from "../node.js";
 import type { Twin } from "../twin.js";
-import { DAY_MS, issueCertificate, loadCertificateAuthority, nodeCompatibleKeyPem } from "../../talos/pki/index.js";
+import {
+  DAY_MS,
+  issueCertificate,
+  loadCertificateAuthority,
+  nodeCompatibleKeyPem,
+} from "../../talos/pki/index.js";
 import { KubeApiServer } from "./apiserver.js";
 import { bootstrapObjects, inlineManifestObjects } from "./bootstrap.js";
 import { SimulatedControllers, type Kubelet } from "./controllers.js";
@@ -15,6 +20,7 @@ import { firstServiceIp, readKubeFacts, type KubeFacts } from "./facts.js";
 import { groupVersion, TypeRegistry } from "./resources.js";
 import { meta, ObjectStore, type Obj } from "./store.js";
 import { validateObject } from "./validation.js";
+import { defaults } from "./defaults.js";
 import type { WorkloadFault } from "./workloads.js";
 
 export interface KubeEndpointStatus {
@@ -180,7 +186,10 @@ export class TwinKube {
     try {
       await server.start();
     } catch (e) {
-      this.twin.logError(n, new Error(`simulated kube-apiserver on ${n.address}:${f.port}: ${(e as Error).message}`));
+      this.twin.logError(
+        n,
+        new Error(`simulated kube-apiserver on ${n.address}:${f.port}: ${(e as Error).message}`),
+      );
       return;
     }
     this.servers.set(n, entry);
@@ -193,7 +202,12 @@ export class TwinKube {
     const createMissing = async (obj: Obj, validate: boolean): Promise<void> => {
       const type = types.byKind(String(obj.apiVersion), String(obj.kind));
       if (!type) {
-        this.twin.logError(n, new Error(`inline manifest: no resource type for ${String(obj.apiVersion)} ${String(obj.kind)} (simulated API)`));
+        this.twin.logError(
+          n,
+          new Error(
+            `inline manifest: no resource type for ${String(obj.apiVersion)} ${String(obj.kind)} (simulated API)`,
+          ),
+        );
         return;
       }
       const m = meta(obj);
@@ -202,10 +216,16 @@ export class TwinKube {
       if (validate) {
         const result = validateObject(type, obj);
         if (result.causes.length) {
-          this.twin.logError(n, new Error(`inline manifest ${groupVersion(type)} ${type.kind} ${String(m.name)} is invalid: ${result.causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`));
+          this.twin.logError(
+            n,
+            new Error(
+              `inline manifest ${groupVersion(type)} ${type.kind} ${String(m.name)} is invalid: ${result.causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`,
+            ),
+          );
           return;
         }
       }
+      defaults(type, obj);
       await store.create(type, ns, obj).catch((e: unknown) => {
         if ((e as { reason?: string }).reason !== "AlreadyExists") throw e;
       });
@@ -230,7 +250,12 @@ export class TwinKube {
         name: n.hostname,
         address: n.address,
         controlPlane: n.isControlPlane,
-        up: n.stage === "running" && n.mode === "normal" && !n.crashed && !n.partitioned && this.twin.controlPlaneUp(n),
+        up:
+          n.stage === "running" &&
+          n.mode === "normal" &&
+          !n.crashed &&
+          !n.partitioned &&
+          this.twin.controlPlaneUp(n),
         bootId: n.bootId,
         talosVersion: n.version,
         facts: f,
@@ -242,16 +267,21 @@ export class TwinKube {
   private async runControllers(): Promise<void> {
     const clusters = new Map<string, TwinNode>();
     for (const [n, s] of this.servers)
-      if (s.server.listening && n.config && !n.partitioned && !clusters.has(n.config.clusterId)) clusters.set(n.config.clusterId, n);
+      if (s.server.listening && n.config && !n.partitioned && !clusters.has(n.config.clusterId))
+        clusters.set(n.config.clusterId, n);
     for (const [clusterId, leader] of clusters) {
       let entry = this.controllers.get(clusterId);
       if (!entry || entry.store.kv.address !== leader.address) {
         const store = new ObjectStore(new EtcdKv(leader.address, 5000));
-        entry = { store, c: new SimulatedControllers(store, { startDelayMs: this.startDelayMs, faults: this.faults }) };
+        entry = {
+          store,
+          c: new SimulatedControllers(store, { startDelayMs: this.startDelayMs, faults: this.faults }),
+        };
         this.controllers.set(clusterId, entry);
       }
       await entry.c.tick(this.kubeletsOf(clusterId)).catch((e: unknown) => {
-        if (!this.stopped && (e as { code?: string }).code !== "twin-kube-etcd") this.twin.logError(leader, e);
+        if (!this.stopped && (e as { code?: string }).code !== "twin-kube-etcd")
+          this.twin.logError(leader, e);
       });
     }
   }

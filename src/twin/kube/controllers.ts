@@ -44,7 +44,8 @@ export interface ControllerOptions {
   faults: Map<string, WorkloadFault>;
 }
 
-const rand5 = (): string => createHash("sha256").update(`${Math.random()}${Date.now()}`).digest("hex").slice(0, 5);
+const rand5 = (): string =>
+  createHash("sha256").update(`${Math.random()}${Date.now()}`).digest("hex").slice(0, 5);
 
 function podIp(uid: string, cidr: string): string {
   const h = createHash("sha256").update(uid).digest();
@@ -78,7 +79,9 @@ export class SimulatedControllers {
   }
 
   private async remove(type: ResourceType, obj: Obj): Promise<void> {
-    await this.store.delete(type, meta(obj).namespace as string | undefined, String(meta(obj).name)).catch(this.ignoreConflicts);
+    await this.store
+      .delete(type, meta(obj).namespace as string | undefined, String(meta(obj).name))
+      .catch(this.ignoreConflicts);
   }
 
   /** The workload a pod belongs to, as faults name it: its top controller (Deployment via ReplicaSet) or itself. */
@@ -144,26 +147,72 @@ export class SimulatedControllers {
         : "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized (no CNI installed yet)";
     const since = prevReady && prevReady.status === status ? prevReady.lastTransitionTime : rfc3339();
     const heartbeat = prevReady && prevReady.status === status ? prevReady.lastHeartbeatTime : rfc3339();
-    const cond = (type: string, st: string, r: string, m: string): Obj => ({ type, status: st, lastHeartbeatTime: heartbeat, lastTransitionTime: since, reason: r, message: m });
-    const base: Obj = existing ? structuredClone(existing) : { apiVersion: "v1", kind: "Node", metadata: { name: k.name } };
+    const cond = (type: string, st: string, r: string, m: string): Obj => ({
+      type,
+      status: st,
+      lastHeartbeatTime: heartbeat,
+      lastTransitionTime: since,
+      reason: r,
+      message: m,
+    });
+    const base: Obj = existing
+      ? structuredClone(existing)
+      : { apiVersion: "v1", kind: "Node", metadata: { name: k.name } };
     const m = meta(base);
     m.labels = { ...o(m.labels), ...labels };
-    m.annotations = { ...o(m.annotations), "cairn.dev/simulated": "true", "node.alpha.kubernetes.io/ttl": "0" };
+    m.annotations = {
+      ...o(m.annotations),
+      "cairn.dev/simulated": "true",
+      "node.alpha.kubernetes.io/ttl": "0",
+    };
     const spec = o(base.spec);
     base.spec = spec;
-    const userTaints = a(spec.taints).filter((t) => !["node.kubernetes.io/not-ready", "node-role.kubernetes.io/control-plane", ...Object.keys(f.nodeTaints), "node.kubernetes.io/unschedulable"].includes(String(t.key)));
-    if (spec.unschedulable === true) userTaints.push({ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule", timeAdded: rfc3339() });
+    const userTaints = a(spec.taints).filter(
+      (t) =>
+        ![
+          "node.kubernetes.io/not-ready",
+          "node-role.kubernetes.io/control-plane",
+          ...Object.keys(f.nodeTaints),
+          "node.kubernetes.io/unschedulable",
+        ].includes(String(t.key)),
+    );
+    if (spec.unschedulable === true)
+      userTaints.push({
+        key: "node.kubernetes.io/unschedulable",
+        effect: "NoSchedule",
+        timeAdded: rfc3339(),
+      });
     const allTaints = [...taints, ...userTaints];
     if (allTaints.length) spec.taints = allTaints;
     else delete spec.taints;
-    spec.podCIDR = spec.podCIDR ?? (f.podSubnets[0] ?? "10.244.0.0/16").replace(/\d+\.\d+\/\d+$/, `${createHash("sha256").update(k.name).digest()[0]!}.0/24`);
+    spec.podCIDR =
+      spec.podCIDR ??
+      (f.podSubnets[0] ?? "10.244.0.0/16").replace(
+        /\d+\.\d+\/\d+$/,
+        `${createHash("sha256").update(k.name).digest()[0]!}.0/24`,
+      );
     base.status = {
       capacity: { cpu: "2", "ephemeral-storage": "10Gi", memory: "4Gi", pods: "110" },
       allocatable: { cpu: "1950m", "ephemeral-storage": "9Gi", memory: "3800Mi", pods: "110" },
       conditions: [
-        cond("MemoryPressure", k.up ? "False" : "Unknown", k.up ? "KubeletHasSufficientMemory" : "NodeStatusUnknown", k.up ? "kubelet has sufficient memory available" : "Kubelet stopped posting node status."),
-        cond("DiskPressure", k.up ? "False" : "Unknown", k.up ? "KubeletHasNoDiskPressure" : "NodeStatusUnknown", k.up ? "kubelet has no disk pressure" : "Kubelet stopped posting node status."),
-        cond("PIDPressure", k.up ? "False" : "Unknown", k.up ? "KubeletHasSufficientPID" : "NodeStatusUnknown", k.up ? "kubelet has sufficient PID available" : "Kubelet stopped posting node status."),
+        cond(
+          "MemoryPressure",
+          k.up ? "False" : "Unknown",
+          k.up ? "KubeletHasSufficientMemory" : "NodeStatusUnknown",
+          k.up ? "kubelet has sufficient memory available" : "Kubelet stopped posting node status.",
+        ),
+        cond(
+          "DiskPressure",
+          k.up ? "False" : "Unknown",
+          k.up ? "KubeletHasNoDiskPressure" : "NodeStatusUnknown",
+          k.up ? "kubelet has no disk pressure" : "Kubelet stopped posting node status.",
+        ),
+        cond(
+          "PIDPressure",
+          k.up ? "False" : "Unknown",
+          k.up ? "KubeletHasSufficientPID" : "NodeStatusUnknown",
+          k.up ? "kubelet has sufficient PID available" : "Kubelet stopped posting node status.",
+        ),
         cond("Ready", status, reason, message),
       ],
       addresses: [
@@ -187,12 +236,22 @@ export class SimulatedControllers {
     return base;
   }
 
-  private async kubelets(kubelets: readonly Kubelet[], nodes: Obj[], pods: Obj[], dss: Obj[], cniPresent: boolean): Promise<void> {
+  private async kubelets(
+    kubelets: readonly Kubelet[],
+    nodes: Obj[],
+    pods: Obj[],
+    dss: Obj[],
+    cniPresent: boolean,
+  ): Promise<void> {
     const cniDs = dss.filter(isCniDaemonSet).map((d) => meta(d).uid);
     for (const k of kubelets) {
       const existing = nodes.find((n) => meta(n).name === k.name);
       // The CNI runs on a node once its DaemonSet pod there is ready (that is when the real kubelet finds a CNI config).
-      const cniRunning = cniPresent && pods.some((p) => o(p.spec).nodeName === k.name && cniDs.includes(controllerOf(p)?.uid) && podReady(p));
+      const cniRunning =
+        cniPresent &&
+        pods.some(
+          (p) => o(p.spec).nodeName === k.name && cniDs.includes(controllerOf(p)?.uid) && podReady(p),
+        );
       if (!existing) {
         // A kubelet registers its Node when it starts; a Node deleted under a running kubelet stays gone until the next boot.
         if (!k.up || this.registeredBoots.get(k.name) === k.bootId) continue;
@@ -219,10 +278,21 @@ export class SimulatedControllers {
           name,
           namespace: "kube-system",
           labels: { "k8s-app": component, tier: "control-plane" },
-          annotations: { "kubernetes.io/config.mirror": templateHash(name), "kubernetes.io/config.source": "file", "cairn.dev/simulated": "true" },
-          ownerReferences: [{ apiVersion: "v1", kind: "Node", name: k.name, uid: meta(node).uid, controller: true }],
+          annotations: {
+            "kubernetes.io/config.mirror": templateHash(name),
+            "kubernetes.io/config.source": "file",
+            "cairn.dev/simulated": "true",
+          },
+          ownerReferences: [
+            { apiVersion: "v1", kind: "Node", name: k.name, uid: meta(node).uid, controller: true },
+          ],
         },
-        spec: { nodeName: k.name, hostNetwork: true, priorityClassName: "system-cluster-critical", containers: [{ name: component, image: `registry.k8s.io/${component}:v${v}` }] },
+        spec: {
+          nodeName: k.name,
+          hostNetwork: true,
+          priorityClassName: "system-cluster-critical",
+          containers: [{ name: component, image: `registry.k8s.io/${component}:v${v}` }],
+        },
         status: { phase: "Pending" },
       });
     }
@@ -230,7 +300,14 @@ export class SimulatedControllers {
 
   // ---- garbage collection -----------------------------------------------------------------------------------------
 
-  private async collectGarbage(nodes: Obj[], pods: Obj[], rss: Obj[], deploys: Obj[], dss: Obj[], jobs: Obj[]): Promise<void> {
+  private async collectGarbage(
+    nodes: Obj[],
+    pods: Obj[],
+    rss: Obj[],
+    deploys: Obj[],
+    dss: Obj[],
+    jobs: Obj[],
+  ): Promise<void> {
     const uids = new Set([...nodes, ...rss, ...deploys, ...dss, ...jobs].map((x) => meta(x).uid));
     const nodeNames = new Set(nodes.map((n) => meta(n).name));
     for (const rs of rss) {
@@ -268,9 +345,22 @@ export class SimulatedControllers {
             namespace: ns,
             labels: { ...o(tm.labels), "pod-template-hash": hash },
             annotations: { "deployment.kubernetes.io/revision": String(owned.length + 1) },
-            ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: meta(d).name, uid: meta(d).uid, controller: true, blockOwnerDeletion: true }],
+            ownerReferences: [
+              {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                name: meta(d).name,
+                uid: meta(d).uid,
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
           },
-          spec: { replicas, selector: { matchLabels: { ...o(o(spec.selector).matchLabels), "pod-template-hash": hash } }, template: tmpl },
+          spec: {
+            replicas,
+            selector: { matchLabels: { ...o(o(spec.selector).matchLabels), "pod-template-hash": hash } },
+            template: tmpl,
+          },
         };
         await this.create(T("replicasets"), ns, rs);
         current = rs;
@@ -279,8 +369,10 @@ export class SimulatedControllers {
         o(next.spec).replicas = replicas;
         await this.put(T("replicasets"), current, next);
       }
-      const readyOf = (r: Obj): number => pods.filter((p) => controllerOf(p)?.uid === meta(r).uid && podReady(p)).length;
-      const countOf = (r: Obj): number => pods.filter((p) => controllerOf(p)?.uid === meta(r).uid && !meta(p).deletionTimestamp).length;
+      const readyOf = (r: Obj): number =>
+        pods.filter((p) => controllerOf(p)?.uid === meta(r).uid && podReady(p)).length;
+      const countOf = (r: Obj): number =>
+        pods.filter((p) => controllerOf(p)?.uid === meta(r).uid && !meta(p).deletionTimestamp).length;
       const newReady = meta(current).uid ? readyOf(current) : 0;
       const old = owned.filter((r) => r !== current);
       // Rolling update, simplified: old ReplicaSets scale down once the new one is fully ready.
@@ -298,13 +390,22 @@ export class SimulatedControllers {
       const complete = newReady >= replicas && old.every((r) => countOf(r) === 0) && updated === replicas;
       const prev = o(d.status);
       const prevProgress = a(prev.conditions).find((c) => c.type === "Progressing");
-      const startedAt = Date.parse(String(prevProgress?.lastUpdateTime ?? meta(d).creationTimestamp ?? rfc3339()));
+      const startedAt = Date.parse(
+        String(prevProgress?.lastUpdateTime ?? meta(d).creationTimestamp ?? rfc3339()),
+      );
       const deadline = Number(spec.progressDeadlineSeconds ?? 600) * 1000;
       const stalled = !complete && Date.now() - startedAt > deadline;
       const condition = (type: string, status: boolean, reason: string, message: string): Obj => {
         const before = a(prev.conditions).find((c) => c.type === type);
         const same = before && before.status === (status ? "True" : "False") && before.reason === reason;
-        return { type, status: status ? "True" : "False", lastUpdateTime: same ? before.lastUpdateTime : rfc3339(), lastTransitionTime: same ? before.lastTransitionTime : rfc3339(), reason, message };
+        return {
+          type,
+          status: status ? "True" : "False",
+          lastUpdateTime: same ? before.lastUpdateTime : rfc3339(),
+          lastTransitionTime: same ? before.lastTransitionTime : rfc3339(),
+          reason,
+          message,
+        };
       };
       const name = String(meta(current).name);
       const status: Obj = {
@@ -315,15 +416,35 @@ export class SimulatedControllers {
         availableReplicas: ready,
         ...(total - ready > 0 ? { unavailableReplicas: Math.max(0, replicas - ready) } : {}),
         conditions: [
-          condition("Available", available, available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
+          condition(
+            "Available",
+            available,
+            available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+            available
+              ? "Deployment has minimum availability."
+              : "Deployment does not have minimum availability.",
+          ),
           stalled
-            ? condition("Progressing", false, "ProgressDeadlineExceeded", `ReplicaSet "${name}" has timed out progressing.`)
-            : condition("Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", complete ? `ReplicaSet "${name}" has successfully progressed.` : `ReplicaSet "${name}" is progressing.`),
+            ? condition(
+                "Progressing",
+                false,
+                "ProgressDeadlineExceeded",
+                `ReplicaSet "${name}" has timed out progressing.`,
+              )
+            : condition(
+                "Progressing",
+                true,
+                complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+                complete
+                  ? `ReplicaSet "${name}" has successfully progressed.`
+                  : `ReplicaSet "${name}" is progressing.`,
+              ),
         ],
       };
       if (ready === 0) delete status.readyReplicas;
       if (ready === 0) delete status.availableReplicas;
-      if (JSON.stringify(stripTimes(prev)) !== JSON.stringify(stripTimes(status))) await this.put(T("deployments"), d, { ...d, status });
+      if (JSON.stringify(stripTimes(prev)) !== JSON.stringify(stripTimes(status)))
+        await this.put(T("deployments"), d, { ...d, status });
     }
   }
 
@@ -344,15 +465,41 @@ export class SimulatedControllers {
       for (let i = mine.length; i < want; i++) {
         const spec = o(o(o(rs.spec).template).spec);
         const node = this.schedule(spec, nodes, pods);
-        const pod = podFromTemplate(o(o(rs.spec).template), rs, "ReplicaSet", "apps/v1", `${String(meta(rs).name)}-${rand5()}`, {}, node);
-        if (!node) pod.status = { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: `0/${nodes.length} nodes are available (simulated scheduler: no Ready node fits)` }] };
+        const pod = podFromTemplate(
+          o(o(rs.spec).template),
+          rs,
+          "ReplicaSet",
+          "apps/v1",
+          `${String(meta(rs).name)}-${rand5()}`,
+          {},
+          node,
+        );
+        if (!node)
+          pod.status = {
+            phase: "Pending",
+            conditions: [
+              {
+                type: "PodScheduled",
+                status: "False",
+                reason: "Unschedulable",
+                message: `0/${nodes.length} nodes are available (simulated scheduler: no Ready node fits)`,
+              },
+            ],
+          };
         await this.create(T("pods"), ns, pod);
         pods.push(pod);
       }
       for (const p of mine.slice(want)) await this.remove(T("pods"), p);
       const ready = mine.slice(0, want).filter(podReady).length;
-      const status: Obj = { replicas: Math.min(mine.length, want), fullyLabeledReplicas: Math.min(mine.length, want), readyReplicas: ready, availableReplicas: ready, observedGeneration: meta(rs).generation };
-      if (JSON.stringify(o(rs.status)) !== JSON.stringify(status)) await this.put(T("replicasets"), rs, { ...rs, status });
+      const status: Obj = {
+        replicas: Math.min(mine.length, want),
+        fullyLabeledReplicas: Math.min(mine.length, want),
+        readyReplicas: ready,
+        availableReplicas: ready,
+        observedGeneration: meta(rs).generation,
+      };
+      if (JSON.stringify(o(rs.status)) !== JSON.stringify(status))
+        await this.put(T("replicasets"), rs, { ...rs, status });
     }
     // Unscheduled pods get a node once one fits (a node turned Ready, a cordon lifted).
     for (const p of pods) {
@@ -381,9 +528,25 @@ export class SimulatedControllers {
         const current = here.find((p) => o(meta(p).labels)["controller-revision-hash"] === hash);
         for (const p of here) if (p !== current) await this.remove(T("pods"), p);
         if (!current)
-          await this.create(T("pods"), ns, podFromTemplate(template, ds, "DaemonSet", "apps/v1", `${String(meta(ds).name)}-${rand5()}`, { "controller-revision-hash": hash, "pod-template-generation": String(meta(ds).generation ?? 1) }, name));
+          await this.create(
+            T("pods"),
+            ns,
+            podFromTemplate(
+              template,
+              ds,
+              "DaemonSet",
+              "apps/v1",
+              `${String(meta(ds).name)}-${rand5()}`,
+              {
+                "controller-revision-hash": hash,
+                "pod-template-generation": String(meta(ds).generation ?? 1),
+              },
+              name,
+            ),
+          );
       }
-      for (const p of mine) if (!eligible.some((n) => meta(n).name === o(p.spec).nodeName)) await this.remove(T("pods"), p);
+      for (const p of mine)
+        if (!eligible.some((n) => meta(n).name === o(p.spec).nodeName)) await this.remove(T("pods"), p);
       const onEligible = mine.filter((p) => eligible.some((n) => meta(n).name === o(p.spec).nodeName));
       const updated = onEligible.filter((p) => o(meta(p).labels)["controller-revision-hash"] === hash);
       const ready = updated.filter(podReady).length;
@@ -397,7 +560,8 @@ export class SimulatedControllers {
         numberAvailable: ready,
         ...(eligible.length - ready > 0 ? { numberUnavailable: eligible.length - ready } : {}),
       };
-      if (JSON.stringify(o(ds.status)) !== JSON.stringify(status)) await this.put(T("daemonsets"), ds, { ...ds, status });
+      if (JSON.stringify(o(ds.status)) !== JSON.stringify(status))
+        await this.put(T("daemonsets"), ds, { ...ds, status });
     }
   }
 
@@ -412,15 +576,27 @@ export class SimulatedControllers {
       const mine = pods.filter((p) => controllerOf(p)?.uid === meta(j).uid);
       const succeeded = mine.filter((p) => o(p.status).phase === "Succeeded").length;
       const failed = mine.filter((p) => o(p.status).phase === "Failed").length;
-      const active = mine.filter((p) => !["Succeeded", "Failed"].includes(String(o(p.status).phase)) && !meta(p).deletionTimestamp).length;
+      const active = mine.filter(
+        (p) => !["Succeeded", "Failed"].includes(String(o(p.status).phase)) && !meta(p).deletionTimestamp,
+      ).length;
       const prev = o(j.status);
-      const done = a(prev.conditions).some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+      const done = a(prev.conditions).some(
+        (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
+      );
       const failedOut = failed > backoffLimit;
       if (!done && !failedOut && succeeded < completions)
         for (let i = active; i < Math.min(parallelism, completions - succeeded); i++) {
           const tspec = o(o(spec.template).spec);
           const node = this.schedule(tspec, nodes, pods);
-          const pod = podFromTemplate(o(spec.template), j, "Job", "batch/v1", `${String(meta(j).name)}-${rand5()}`, { "batch.kubernetes.io/job-name": String(meta(j).name), "job-name": String(meta(j).name) }, node);
+          const pod = podFromTemplate(
+            o(spec.template),
+            j,
+            "Job",
+            "batch/v1",
+            `${String(meta(j).name)}-${rand5()}`,
+            { "batch.kubernetes.io/job-name": String(meta(j).name), "job-name": String(meta(j).name) },
+            node,
+          );
           o(pod.spec).restartPolicy = o(o(spec.template).spec).restartPolicy ?? "Never";
           await this.create(T("pods"), ns, pod);
           pods.push(pod);
@@ -428,9 +604,43 @@ export class SimulatedControllers {
       const now = rfc3339();
       const conditions: Obj[] = [...a(prev.conditions)];
       if (!done && succeeded >= completions)
-        conditions.push({ type: "SuccessCriteriaMet", status: "True", reason: "CompletionsReached", message: "Reached expected number of succeeded pods", lastProbeTime: now, lastTransitionTime: now }, { type: "Complete", status: "True", reason: "CompletionsReached", message: "Reached expected number of succeeded pods", lastProbeTime: now, lastTransitionTime: now });
+        conditions.push(
+          {
+            type: "SuccessCriteriaMet",
+            status: "True",
+            reason: "CompletionsReached",
+            message: "Reached expected number of succeeded pods",
+            lastProbeTime: now,
+            lastTransitionTime: now,
+          },
+          {
+            type: "Complete",
+            status: "True",
+            reason: "CompletionsReached",
+            message: "Reached expected number of succeeded pods",
+            lastProbeTime: now,
+            lastTransitionTime: now,
+          },
+        );
       if (!done && failedOut)
-        conditions.push({ type: "FailureTarget", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit", lastProbeTime: now, lastTransitionTime: now }, { type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit", lastProbeTime: now, lastTransitionTime: now });
+        conditions.push(
+          {
+            type: "FailureTarget",
+            status: "True",
+            reason: "BackoffLimitExceeded",
+            message: "Job has reached the specified backoff limit",
+            lastProbeTime: now,
+            lastTransitionTime: now,
+          },
+          {
+            type: "Failed",
+            status: "True",
+            reason: "BackoffLimitExceeded",
+            message: "Job has reached the specified backoff limit",
+            lastProbeTime: now,
+            lastTransitionTime: now,
+          },
+        );
       const status: Obj = {
         startTime: prev.startTime ?? now,
         ...(active ? { active } : {}),
@@ -441,13 +651,19 @@ export class SimulatedControllers {
         ...(succeeded >= completions ? { completionTime: prev.completionTime ?? now } : {}),
         uncountedTerminatedPods: {},
       };
-      if (JSON.stringify(stripTimes(prev)) !== JSON.stringify(stripTimes(status))) await this.put(T("jobs"), j, { ...j, status });
+      if (JSON.stringify(stripTimes(prev)) !== JSON.stringify(stripTimes(status)))
+        await this.put(T("jobs"), j, { ...j, status });
     }
   }
 
   // ---- pod status -------------------------------------------------------------------------------------------------
 
-  private async podStatuses(pods: Obj[], rss: Obj[], kubelets: readonly Kubelet[], nodes: Obj[]): Promise<void> {
+  private async podStatuses(
+    pods: Obj[],
+    rss: Obj[],
+    kubelets: readonly Kubelet[],
+    nodes: Obj[],
+  ): Promise<void> {
     for (const p of pods) {
       if (!meta(p).uid || meta(p).deletionTimestamp) continue;
       const nodeName = o(p.spec).nodeName;
@@ -458,9 +674,21 @@ export class SimulatedControllers {
       const bound = Date.parse(String(o(p.status).startTime ?? meta(p).creationTimestamp));
       const fault = this.options.faults.get(this.workloadOf(p, rss));
       const owner = controllerOf(p)?.kind;
-      const status = podStatusFor(p, k?.up ?? false, Date.now() - bound, this.options.startDelayMs, fault, owner === "Job", k?.address ?? "", o(p.spec).hostNetwork === true ? (k?.address ?? "") : podIp(String(meta(p).uid), k?.facts.podSubnets[0] ?? "10.244.0.0/16"));
+      const status = podStatusFor(
+        p,
+        k?.up ?? false,
+        Date.now() - bound,
+        this.options.startDelayMs,
+        fault,
+        owner === "Job",
+        k?.address ?? "",
+        o(p.spec).hostNetwork === true
+          ? (k?.address ?? "")
+          : podIp(String(meta(p).uid), k?.facts.podSubnets[0] ?? "10.244.0.0/16"),
+      );
       if (["Succeeded", "Failed"].includes(String(o(p.status).phase)) && owner === "Job") continue;
-      if (JSON.stringify(stripTimes(o(p.status))) !== JSON.stringify(stripTimes(status))) await this.put(T("pods"), p, { ...p, status });
+      if (JSON.stringify(stripTimes(o(p.status))) !== JSON.stringify(stripTimes(status)))
+        await this.put(T("pods"), p, { ...p, status });
     }
   }
 
@@ -473,9 +701,19 @@ export class SimulatedControllers {
         desiredHealthy: s.desiredHealthy,
         expectedPods: s.expectedPods,
         disruptionsAllowed: s.disruptionsAllowed,
-        conditions: [{ type: "DisruptionAllowed", status: s.disruptionsAllowed > 0 ? "True" : "False", reason: s.disruptionsAllowed > 0 ? "SufficientPods" : "InsufficientPods", message: "", observedGeneration: meta(pdb).generation, lastTransitionTime: rfc3339() }],
+        conditions: [
+          {
+            type: "DisruptionAllowed",
+            status: s.disruptionsAllowed > 0 ? "True" : "False",
+            reason: s.disruptionsAllowed > 0 ? "SufficientPods" : "InsufficientPods",
+            message: "",
+            observedGeneration: meta(pdb).generation,
+            lastTransitionTime: rfc3339(),
+          },
+        ],
       };
-      if (JSON.stringify(stripTimes(o(pdb.status))) !== JSON.stringify(stripTimes(status))) await this.put(T("poddisruptionbudgets"), pdb, { ...pdb, status });
+      if (JSON.stringify(stripTimes(o(pdb.status))) !== JSON.stringify(stripTimes(status)))
+        await this.put(T("poddisruptionbudgets"), pdb, { ...pdb, status });
     }
   }
 }
@@ -485,7 +723,8 @@ function stripTimes(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripTimes);
   if (typeof v !== "object" || v === null) return v;
   const out: Obj = {};
-  for (const [k, x] of Object.entries(v)) if (!/Time$|^startTime$|^startedAt$|^time$/.test(k)) out[k] = stripTimes(x);
+  for (const [k, x] of Object.entries(v))
+    if (!/Time$|^startTime$|^startedAt$|^time$/.test(k)) out[k] = stripTimes(x);
   return out;
 }
 

@@ -8,7 +8,12 @@ const o = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.is
 export function podHealthy(pod: Obj): boolean {
   const status = o(pod.status);
   if (o(pod.metadata).deletionTimestamp) return false;
-  return status.phase === "Running" && (Array.isArray(status.conditions) ? (status.conditions as Obj[]) : []).some((c) => c.type === "Ready" && c.status === "True");
+  return (
+    status.phase === "Running" &&
+    (Array.isArray(status.conditions) ? (status.conditions as Obj[]) : []).some(
+      (c) => c.type === "Ready" && c.status === "True",
+    )
+  );
 }
 
 /** An int-or-percent of `total` (percentages round up, as intstr.GetScaledValueFromIntOrPercent with roundUp). */
@@ -30,15 +35,23 @@ export interface BudgetStatus {
 export function budgetStatus(pdb: Obj, pods: readonly Obj[]): BudgetStatus {
   const ns = o(pdb.metadata).namespace;
   const sel = labelSelectorOf(o(pdb.spec).selector);
-  const selected = pods.filter((p) => o(p.metadata).namespace === ns && matches(sel, o(o(p.metadata).labels) as Record<string, string>));
+  const selected = pods.filter(
+    (p) => o(p.metadata).namespace === ns && matches(sel, o(o(p.metadata).labels) as Record<string, string>),
+  );
   const expected = selected.length;
   const healthy = selected.filter(podHealthy).length;
   const spec = o(pdb.spec);
   let desired: number;
   if (spec.minAvailable !== undefined) desired = scaled(spec.minAvailable, expected, true);
-  else if (spec.maxUnavailable !== undefined) desired = Math.max(0, expected - scaled(spec.maxUnavailable, expected, true));
+  else if (spec.maxUnavailable !== undefined)
+    desired = Math.max(0, expected - scaled(spec.maxUnavailable, expected, true));
   else desired = expected;
-  return { expectedPods: expected, currentHealthy: healthy, desiredHealthy: desired, disruptionsAllowed: Math.max(0, healthy - desired) };
+  return {
+    expectedPods: expected,
+    currentHealthy: healthy,
+    desiredHealthy: desired,
+    disruptionsAllowed: Math.max(0, healthy - desired),
+  };
 }
 
 /** Why evicting `pod` would break `pdb` (the message kube-apiserver puts in the cause), or undefined if it may go. */

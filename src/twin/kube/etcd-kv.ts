@@ -108,7 +108,10 @@ export class EtcdKv {
     return json as T;
   }
 
-  async range(key: string, options: { prefix?: boolean; limit?: number; revision?: number } = {}): Promise<RangeResult> {
+  async range(
+    key: string,
+    options: { prefix?: boolean; limit?: number; revision?: number } = {},
+  ): Promise<RangeResult> {
     const res = await this.call<{ header?: { revision?: string }; kvs?: RawKv[]; more?: boolean }>(
       "kv/range",
       {

@@ -6,7 +6,8 @@ import { parseAllDocuments } from "yaml";
 type Obj = Record<string, unknown>;
 const o = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-const pem = (v: unknown): string | undefined => (str(v) ? Buffer.from(String(v), "base64").toString("utf8") : undefined);
+const pem = (v: unknown): string | undefined =>
+  str(v) ? Buffer.from(String(v), "base64").toString("utf8") : undefined;
 
 export interface KubeFacts {
   clusterName: string;
@@ -52,8 +53,9 @@ export function readKubeFacts(configText: string): KubeFacts {
   // Talos 1.14 moves some switches into documents (KubeFlannelCNIConfig, KubeProxyConfig).
   const flannelDoc = docs.find((d) => d.kind === "KubeFlannelCNIConfig");
   const proxyDoc = docs.find((d) => d.kind === "KubeProxyConfig");
-  const inline = (Array.isArray(cluster.inlineManifests) ? (cluster.inlineManifests as Obj[]) : [])
-    .map((m) => ({ name: String(m.name ?? ""), contents: String(m.contents ?? "") }));
+  const inline = (Array.isArray(cluster.inlineManifests) ? (cluster.inlineManifests as Obj[]) : []).map(
+    (m) => ({ name: String(m.name ?? ""), contents: String(m.contents ?? "") }),
+  );
   for (const d of docs.filter((x) => x.kind === "InlineManifestConfig" || x.kind === "InlineManifest"))
     inline.push({ name: String(d.name ?? ""), contents: String(d.contents ?? "") });
   const labels: Record<string, string> = {};
@@ -67,13 +69,21 @@ export function readKubeFacts(configText: string): KubeFacts {
     port: Number(url.port || 6443),
     endpointHost: url.hostname,
     k8sCa: caCrt ? { crt: caCrt, key: pem(o(cluster.ca).key) } : undefined,
-    certSANs: (Array.isArray(o(cluster.apiServer).certSANs) ? (o(cluster.apiServer).certSANs as unknown[]) : []).map(String),
-    serviceSubnets: (Array.isArray(network.serviceSubnets) ? network.serviceSubnets : ["10.96.0.0/12"]).map(String),
+    certSANs: (Array.isArray(o(cluster.apiServer).certSANs)
+      ? (o(cluster.apiServer).certSANs as unknown[])
+      : []
+    ).map(String),
+    serviceSubnets: (Array.isArray(network.serviceSubnets) ? network.serviceSubnets : ["10.96.0.0/12"]).map(
+      String,
+    ),
     podSubnets: (Array.isArray(network.podSubnets) ? network.podSubnets : ["10.244.0.0/16"]).map(String),
     dnsDomain: str(network.dnsDomain) ?? "cluster.local",
     kubernetesVersion,
     kubeletVersion: tag(o(machine.kubelet).image) ?? kubernetesVersion,
-    cni: flannelDoc ? "flannel" : (str(o(network.cni).name) ?? (docs.some((d) => d.kind === "KubeFlannelCNIConfig" && d.$patch === "delete") ? "none" : "flannel")),
+    cni: flannelDoc
+      ? "flannel"
+      : (str(o(network.cni).name) ??
+        (docs.some((d) => d.kind === "KubeFlannelCNIConfig" && d.$patch === "delete") ? "none" : "flannel")),
     proxyDisabled: proxyDoc ? proxyDoc.enabled === false : o(cluster.proxy).disabled === true,
     coreDnsDisabled: o(cluster.coreDNS).disabled === true,
     inlineManifests: inline,

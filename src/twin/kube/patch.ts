@@ -55,7 +55,8 @@ export function applyJsonPatch(doc: Obj, ops: unknown): Obj {
       const parent = parentOf(out, parts, path);
       if (Array.isArray(parent)) {
         const i = last === "-" ? parent.length : Number(last);
-        if (!Number.isInteger(i) || i < 0 || i > parent.length) throw new PatchError(`index out of range: "${path}"`);
+        if (!Number.isInteger(i) || i < 0 || i > parent.length)
+          throw new PatchError(`index out of range: "${path}"`);
         if (insert) parent.splice(i, 0, value);
         else parent[i] = value;
       } else if (isObj(parent)) parent[last!] = value;
@@ -67,10 +68,12 @@ export function applyJsonPatch(doc: Obj, ops: unknown): Obj {
       const l = ps[ps.length - 1]!;
       if (Array.isArray(parent)) {
         const i = Number(l);
-        if (!(i >= 0 && i < parent.length)) throw new PatchError(`Unable to remove nonexistent key: ${l}: missing value`);
+        if (!(i >= 0 && i < parent.length))
+          throw new PatchError(`Unable to remove nonexistent key: ${l}: missing value`);
         return parent.splice(i, 1)[0];
       }
-      if (!isObj(parent) || !(l in parent)) throw new PatchError(`Unable to remove nonexistent key: ${l}: missing value`);
+      if (!isObj(parent) || !(l in parent))
+        throw new PatchError(`Unable to remove nonexistent key: ${l}: missing value`);
       const v = parent[l];
       delete parent[l];
       return v;
@@ -143,7 +146,8 @@ const MERGE_KEYS: Record<string, string> = {
 export const MERGED_PRIMITIVE_LISTS = new Set(["finalizers"]);
 /** Port lists: containers merge theirs by containerPort, services by port. */
 export function mergeKeyFor(field: string, path: string[]): string | undefined {
-  if (field === "ports") return path.includes("containers") || path.includes("initContainers") ? "containerPort" : "port";
+  if (field === "ports")
+    return path.includes("containers") || path.includes("initContainers") ? "containerPort" : "port";
   const k = MERGE_KEYS[field];
   return k ? k : undefined;
 }
@@ -168,7 +172,8 @@ export function applyStrategicMergePatch(original: unknown, patch: unknown, path
     if (k.startsWith("$deleteFromPrimitiveList/")) {
       const field = k.slice("$deleteFromPrimitiveList/".length);
       const drop = new Set((Array.isArray(v) ? v : []).map((x) => JSON.stringify(x)));
-      if (Array.isArray(base[field])) base[field] = (base[field] as unknown[]).filter((x) => !drop.has(JSON.stringify(x)));
+      if (Array.isArray(base[field]))
+        base[field] = (base[field] as unknown[]).filter((x) => !drop.has(JSON.stringify(x)));
       continue;
     }
     if (v === null) {
@@ -199,7 +204,13 @@ function stripDirectives(v: unknown): unknown {
   return out;
 }
 
-function mergeList(original: unknown, patch: unknown[], field: string, path: string[], order: unknown): unknown[] {
+function mergeList(
+  original: unknown,
+  patch: unknown[],
+  field: string,
+  path: string[],
+  order: unknown,
+): unknown[] {
   const base = Array.isArray(original) ? clone(original) : [];
   const key = mergeKeyFor(field, path.slice(0, -1));
   if (MERGED_PRIMITIVE_LISTS.has(field)) {

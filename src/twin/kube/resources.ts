@@ -38,7 +38,9 @@ function t(
   resource: string,
   kind: string,
   namespaced: boolean,
-  extra: Partial<Pick<ResourceType, "shortNames" | "categories" | "subresources" | "schemaFile" | "singular">> = {},
+  extra: Partial<
+    Pick<ResourceType, "shortNames" | "categories" | "subresources" | "schemaFile" | "singular">
+  > = {},
 ): ResourceType {
   return {
     group,
@@ -59,35 +61,90 @@ function t(
 const schemaOf = (kind: string, group: string, version: string): string =>
   `${kind.toLowerCase()}${group ? `-${group.split(".")[0]}` : ""}-${version}.json`;
 
-const withSchema = (r: ResourceType): ResourceType => ({ ...r, schemaFile: schemaOf(r.kind, r.group, r.version) });
+const withSchema = (r: ResourceType): ResourceType => ({
+  ...r,
+  schemaFile: schemaOf(r.kind, r.group, r.version),
+});
 
 export const BUILTIN_TYPES: readonly ResourceType[] = [
-  withSchema(t("", "v1", "namespaces", "Namespace", false, { shortNames: ["ns"], subresources: ["status", "finalize"] })),
+  withSchema(
+    t("", "v1", "namespaces", "Namespace", false, {
+      shortNames: ["ns"],
+      subresources: ["status", "finalize"],
+    }),
+  ),
   t("", "v1", "nodes", "Node", false, { shortNames: ["no"], subresources: ["status"] }),
-  t("", "v1", "pods", "Pod", true, { shortNames: ["po"], categories: ["all"], subresources: ["status", "eviction", "log"] }),
-  withSchema(t("", "v1", "services", "Service", true, { shortNames: ["svc"], categories: ["all"], subresources: ["status"] })),
+  t("", "v1", "pods", "Pod", true, {
+    shortNames: ["po"],
+    categories: ["all"],
+    subresources: ["status", "eviction", "log"],
+  }),
+  withSchema(
+    t("", "v1", "services", "Service", true, {
+      shortNames: ["svc"],
+      categories: ["all"],
+      subresources: ["status"],
+    }),
+  ),
   withSchema(t("", "v1", "configmaps", "ConfigMap", true, { shortNames: ["cm"] })),
   withSchema(t("", "v1", "secrets", "Secret", true)),
   withSchema(t("", "v1", "serviceaccounts", "ServiceAccount", true, { shortNames: ["sa"] })),
   withSchema(t("", "v1", "limitranges", "LimitRange", true, { shortNames: ["limits"] })),
-  withSchema(t("", "v1", "resourcequotas", "ResourceQuota", true, { shortNames: ["quota"], subresources: ["status"] })),
+  withSchema(
+    t("", "v1", "resourcequotas", "ResourceQuota", true, { shortNames: ["quota"], subresources: ["status"] }),
+  ),
   t("", "v1", "events", "Event", true, { shortNames: ["ev"] }),
   t("", "v1", "endpoints", "Endpoints", true, { shortNames: ["ep"], singular: "endpoints" }),
-  t("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, { shortNames: ["pvc"], subresources: ["status"] }),
-  withSchema(t("apps", "v1", "deployments", "Deployment", true, { shortNames: ["deploy"], categories: ["all"], subresources: ["status", "scale"] })),
-  withSchema(t("apps", "v1", "daemonsets", "DaemonSet", true, { shortNames: ["ds"], categories: ["all"], subresources: ["status"] })),
-  t("apps", "v1", "replicasets", "ReplicaSet", true, { shortNames: ["rs"], categories: ["all"], subresources: ["status", "scale"] }),
-  t("apps", "v1", "statefulsets", "StatefulSet", true, { shortNames: ["sts"], categories: ["all"], subresources: ["status", "scale"] }),
+  t("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, {
+    shortNames: ["pvc"],
+    subresources: ["status"],
+  }),
+  withSchema(
+    t("apps", "v1", "deployments", "Deployment", true, {
+      shortNames: ["deploy"],
+      categories: ["all"],
+      subresources: ["status", "scale"],
+    }),
+  ),
+  withSchema(
+    t("apps", "v1", "daemonsets", "DaemonSet", true, {
+      shortNames: ["ds"],
+      categories: ["all"],
+      subresources: ["status"],
+    }),
+  ),
+  t("apps", "v1", "replicasets", "ReplicaSet", true, {
+    shortNames: ["rs"],
+    categories: ["all"],
+    subresources: ["status", "scale"],
+  }),
+  t("apps", "v1", "statefulsets", "StatefulSet", true, {
+    shortNames: ["sts"],
+    categories: ["all"],
+    subresources: ["status", "scale"],
+  }),
   withSchema(t("batch", "v1", "jobs", "Job", true, { categories: ["all"], subresources: ["status"] })),
-  t("batch", "v1", "cronjobs", "CronJob", true, { shortNames: ["cj"], categories: ["all"], subresources: ["status"] }),
+  t("batch", "v1", "cronjobs", "CronJob", true, {
+    shortNames: ["cj"],
+    categories: ["all"],
+    subresources: ["status"],
+  }),
   t("coordination.k8s.io", "v1", "leases", "Lease", true),
-  t("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, { shortNames: ["pdb"], subresources: ["status"] }),
-  t("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, { shortNames: ["crd", "crds"], subresources: ["status"] }),
+  t("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, {
+    shortNames: ["pdb"],
+    subresources: ["status"],
+  }),
+  t("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, {
+    shortNames: ["crd", "crds"],
+    subresources: ["status"],
+  }),
   withSchema(t("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false)),
   withSchema(t("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false)),
   withSchema(t("rbac.authorization.k8s.io", "v1", "roles", "Role", true)),
   withSchema(t("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true)),
-  withSchema(t("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, { shortNames: ["netpol"] })),
+  withSchema(
+    t("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, { shortNames: ["netpol"] }),
+  ),
   withSchema(t("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, { shortNames: ["sc"] })),
 ];
 

@@ -32,7 +32,15 @@ export function parseLabelSelector(text: string | null | undefined): Requirement
   if (!text) return [];
   return splitTop(text).map((term) => {
     let m = /^([^\s!=]+)\s+(in|notin)\s+\((.*)\)$/.exec(term);
-    if (m) return { key: m[1]!, op: m[2] as "in" | "notin", values: m[3]!.split(",").map((s) => s.trim()).filter((s) => s) };
+    if (m)
+      return {
+        key: m[1]!,
+        op: m[2] as "in" | "notin",
+        values: m[3]!
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s),
+      };
     m = /^([^\s!=]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (m) return { key: m[1]!, op: m[2] === "!=" ? "!=" : "=", value: m[3]!.trim() };
     m = /^!\s*([^\s!=]+)$/.exec(term);
@@ -65,7 +73,11 @@ export function matches(reqs: readonly Requirement[], labels: Record<string, str
 /** A metav1.LabelSelector (matchLabels + matchExpressions); an empty selector matches everything. */
 export function labelSelectorOf(sel: unknown): Requirement[] {
   const s = o(sel);
-  const reqs: Requirement[] = Object.entries(o(s.matchLabels)).map(([key, value]) => ({ key, op: "=", value: String(value) }));
+  const reqs: Requirement[] = Object.entries(o(s.matchLabels)).map(([key, value]) => ({
+    key,
+    op: "=",
+    value: String(value),
+  }));
   for (const e of Array.isArray(s.matchExpressions) ? (s.matchExpressions as Obj[]) : []) {
     const key = String(e.key);
     const values = Array.isArray(e.values) ? e.values.map(String) : [];
@@ -91,7 +103,7 @@ const FIELDS: Record<string, (obj: Obj) => string> = {
   "status.phase": (x) => String(o(x.status).phase ?? ""),
   "spec.unschedulable": (x) => String(o(x.spec).unschedulable === true),
   "involvedObject.name": (x) => String(o(x.involvedObject).name ?? ""),
-  "type": (x) => String(x.type ?? ""),
+  type: (x) => String(x.type ?? ""),
 };
 
 export function parseFieldSelector(text: string | null | undefined, kind: string): FieldRequirement[] {
@@ -101,7 +113,9 @@ export function parseFieldSelector(text: string | null | undefined, kind: string
     if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${term}'`);
     const field = m[1]!.trim();
     if (!FIELDS[field])
-      throw badRequest(`"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
+      throw badRequest(
+        `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
+      );
     void kind;
     return { field, op: m[2] === "!=" ? "!=" : "=", value: m[3]!.trim() };
   });

@@ -36,20 +36,34 @@ export class ApiError extends Error {
 }
 
 /** "deployments.apps" / "pods": the qualified resource kube-apiserver names in messages. */
-export const qualified = (resource: string, group: string): string => (group ? `${resource}.${group}` : resource);
+export const qualified = (resource: string, group: string): string =>
+  group ? `${resource}.${group}` : resource;
 
 export const notFound = (resource: string, group: string, name: string): ApiError =>
-  new ApiError(404, "NotFound", `${qualified(resource, group)} "${name}" not found`, { name, group, kind: resource });
-
-export const alreadyExists = (resource: string, group: string, name: string): ApiError =>
-  new ApiError(409, "AlreadyExists", `${qualified(resource, group)} "${name}" already exists`, { name, group, kind: resource });
-
-export const conflict = (resource: string, group: string, name: string, why: string): ApiError =>
-  new ApiError(409, "Conflict", `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": ${why}`, {
+  new ApiError(404, "NotFound", `${qualified(resource, group)} "${name}" not found`, {
     name,
     group,
     kind: resource,
   });
+
+export const alreadyExists = (resource: string, group: string, name: string): ApiError =>
+  new ApiError(409, "AlreadyExists", `${qualified(resource, group)} "${name}" already exists`, {
+    name,
+    group,
+    kind: resource,
+  });
+
+export const conflict = (resource: string, group: string, name: string, why: string): ApiError =>
+  new ApiError(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": ${why}`,
+    {
+      name,
+      group,
+      kind: resource,
+    },
+  );
 
 export const invalid = (kind: string, group: string, name: string, causes: Cause[]): ApiError =>
   new ApiError(
@@ -64,7 +78,15 @@ export const badRequest = (message: string): ApiError => new ApiError(400, "BadR
 export const methodNotAllowed = (): ApiError =>
   new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 
-export const forbidden = (user: string, verb: string, resource: string, group: string, name: string | undefined, ns: string | undefined, why = ""): ApiError =>
+export const forbidden = (
+  user: string,
+  verb: string,
+  resource: string,
+  group: string,
+  name: string | undefined,
+  ns: string | undefined,
+  why = "",
+): ApiError =>
   new ApiError(
     403,
     "Forbidden",

@@ -2,12 +2,14 @@
 // generation on write, resourceVersion = etcd mod_revision on read, optimistic concurrency through etcd
 // transactions, and watches from a resourceVersion. Shared by the API servers and the simulated controllers.
 import { randomUUID } from "node:crypto";
-import { EtcdKv, type KeyValue, type WatchEvent } from "./etcd-kv.js";
+import type { EtcdKv } from "./etcd-kv.js";
+import { type KeyValue, type WatchEvent } from "./etcd-kv.js";
 import { keyPrefix, objectKey, type ResourceType } from "./resources.js";
 import { alreadyExists, conflict, notFound } from "./status.js";
 
 export type Obj = Record<string, unknown>;
-export const o = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+export const o = (v: unknown): Obj =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {};
 
 export const meta = (x: Obj): Obj => {
   if (typeof x.metadata !== "object" || x.metadata === null) x.metadata = {};
@@ -115,14 +117,25 @@ export class ObjectStore {
     const expected = Number(cm.resourceVersion);
     if (nm.deletionTimestamp && (!Array.isArray(nm.finalizers) || nm.finalizers.length === 0)) {
       const rev = await this.kv.deleteIf(key, expected);
-      if (rev === undefined) throw conflict(type.resource, type.group, name, "the object has been modified; please apply your changes to the latest version and try again");
+      if (rev === undefined)
+        throw conflict(
+          type.resource,
+          type.group,
+          name,
+          "the object has been modified; please apply your changes to the latest version and try again",
+        );
       nm.resourceVersion = String(rev);
       return next;
     }
     const rev = await this.kv.putIf(key, encode(next), expected);
     if (rev === undefined) {
       if (!(await this.kv.get(key))) throw notFound(type.resource, type.group, name);
-      throw conflict(type.resource, type.group, name, "the object has been modified; please apply your changes to the latest version and try again");
+      throw conflict(
+        type.resource,
+        type.group,
+        name,
+        "the object has been modified; please apply your changes to the latest version and try again",
+      );
     }
     nm.resourceVersion = String(rev);
     return next;
@@ -153,14 +166,24 @@ export class ObjectStore {
    * Deletes the object (at `expectedRv` when given). With finalizers it only gets a deletionTimestamp, as in
    * kube-apiserver; the last finalizer's removal deletes it.
    */
-  async delete(type: ResourceType, namespace: string | undefined, name: string, expectedRv?: number): Promise<{ object: Obj; gone: boolean }> {
+  async delete(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    expectedRv?: number,
+  ): Promise<{ object: Obj; gone: boolean }> {
     const key = objectKey(type, namespace, name);
     for (let attempt = 0; attempt < 5; attempt++) {
       const kv = await this.kv.get(key);
       if (!kv) throw notFound(type.resource, type.group, name);
       const current = decode(kv, this.apiVersionOf(type));
       if (expectedRv !== undefined && kv.modRevision !== expectedRv)
-        throw conflict(type.resource, type.group, name, `the ResourceVersion in the precondition (${expectedRv}) does not match the ResourceVersion in record (${kv.modRevision}). The object might have been modified`);
+        throw conflict(
+          type.resource,
+          type.group,
+          name,
+          `the ResourceVersion in the precondition (${expectedRv}) does not match the ResourceVersion in record (${kv.modRevision}). The object might have been modified`,
+        );
       const finalizers = meta(current).finalizers;
       if (Array.isArray(finalizers) && finalizers.length > 0) {
         if (meta(current).deletionTimestamp) return { object: current, gone: false };
@@ -200,7 +223,11 @@ export class ObjectStore {
           onEvent({ type: "DELETED", object: obj, revision: e.kv.modRevision });
         } else {
           const obj = decode(e.kv, apiVersion);
-          onEvent({ type: e.kv.createRevision === e.kv.modRevision ? "ADDED" : "MODIFIED", object: obj, revision: e.kv.modRevision });
+          onEvent({
+            type: e.kv.createRevision === e.kv.modRevision ? "ADDED" : "MODIFIED",
+            object: obj,
+            revision: e.kv.modRevision,
+          });
         }
       },
       signal,

@@ -112,7 +112,12 @@ const COLUMNS: Record<string, Column[]> = {
     },
     { name: "External-IP", type: "string", priority: 1, cell: () => "<none>" },
     { name: "OS-Image", type: "string", priority: 1, cell: (n) => o(o(n.status).nodeInfo).osImage ?? "" },
-    { name: "Kernel-Version", type: "string", priority: 1, cell: (n) => o(o(n.status).nodeInfo).kernelVersion ?? "" },
+    {
+      name: "Kernel-Version",
+      type: "string",
+      priority: 1,
+      cell: (n) => o(o(n.status).nodeInfo).kernelVersion ?? "",
+    },
     {
       name: "Container-Runtime",
       type: "string",
@@ -192,7 +197,11 @@ const COLUMNS: Record<string, Column[]> = {
     ageCol,
   ],
   Namespace: [name, { name: "Status", type: "string", cell: (n) => o(n.status).phase ?? "Active" }, ageCol],
-  ConfigMap: [name, { name: "Data", type: "integer", cell: (c) => Object.keys({ ...o(c.data), ...o(c.binaryData) }).length }, ageCol],
+  ConfigMap: [
+    name,
+    { name: "Data", type: "integer", cell: (c) => Object.keys({ ...o(c.data), ...o(c.binaryData) }).length },
+    ageCol,
+  ],
   Secret: [
     name,
     { name: "Type", type: "string", cell: (s) => s.type ?? "Opaque" },
@@ -230,21 +239,24 @@ export function jsonPathValue(obj: unknown, path: string): unknown {
 
 function columnsFor(type: ResourceType): Column[] {
   if (type.crd) {
-    const cols = type.crd.printerColumns.map(
-      (c): Column => ({
-        name: c.name,
-        type: c.type,
-        priority: c.priority ?? 0,
-        cell: (x, now) => {
-          const v = jsonPathValue(x, c.jsonPath);
-          if (c.type === "date" && typeof v === "string") return humanDuration(now - Date.parse(v));
-          return v ?? null;
-        },
-      }),
-    );
+    const cols = type.crd.printerColumns.map((c): Column => ({
+      name: c.name,
+      type: c.type,
+      priority: c.priority ?? 0,
+      cell: (x, now) => {
+        const v = jsonPathValue(x, c.jsonPath);
+        if (c.type === "date" && typeof v === "string") return humanDuration(now - Date.parse(v));
+        return v ?? null;
+      },
+    }));
     return [name, ...cols, ...(cols.some((c) => c.name === "Age") ? [] : [ageCol])];
   }
-  return COLUMNS[type.kind] ?? [name, { name: "Created At", type: "date", cell: (x) => o(x.metadata).creationTimestamp }];
+  return (
+    COLUMNS[type.kind] ?? [
+      name,
+      { name: "Created At", type: "date", cell: (x) => o(x.metadata).creationTimestamp },
+    ]
+  );
 }
 
 export function toTable(

@@ -8,7 +8,13 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import type { ResourceType } from "./resources.js";
 
 export interface Cause {
-  reason: "FieldValueRequired" | "FieldValueInvalid" | "FieldValueNotSupported" | "FieldValueTypeInvalid" | "FieldValueDuplicate" | "FieldValueForbidden";
+  reason:
+    | "FieldValueRequired"
+    | "FieldValueInvalid"
+    | "FieldValueNotSupported"
+    | "FieldValueTypeInvalid"
+    | "FieldValueDuplicate"
+    | "FieldValueForbidden";
   message: string;
   field: string;
 }
@@ -60,7 +66,9 @@ function metadataOnlySchema(): Obj {
 }
 
 function validatorFor(type: ResourceType): ValidateFunction {
-  const id = type.crd ? `crd:${type.group}/${type.version}/${type.resource}:${JSON.stringify(type.crd.schema)}` : `${type.group}/${type.resource}`;
+  const id = type.crd
+    ? `crd:${type.group}/${type.version}/${type.resource}:${JSON.stringify(type.crd.schema)}`
+    : `${type.group}/${type.resource}`;
   let v = compiled.get(id);
   if (v) return v;
   let schema: Obj;
@@ -87,8 +95,10 @@ export function crdToJsonSchema(s: Obj, root = false): Obj {
       for (const [name, sub] of Object.entries(o(v))) props[name] = crdToJsonSchema(o(sub));
       out.properties = props;
     } else if (k === "items") out.items = crdToJsonSchema(o(v));
-    else if (k === "additionalProperties") out.additionalProperties = typeof v === "boolean" ? v : crdToJsonSchema(o(v));
-    else if (k === "allOf" || k === "anyOf" || k === "oneOf") out[k] = (v as Obj[]).map((x) => crdToJsonSchema(x));
+    else if (k === "additionalProperties")
+      out.additionalProperties = typeof v === "boolean" ? v : crdToJsonSchema(o(v));
+    else if (k === "allOf" || k === "anyOf" || k === "oneOf")
+      out[k] = (v as Obj[]).map((x) => crdToJsonSchema(x));
     else if (k === "not") out.not = crdToJsonSchema(o(v));
     else out[k] = v;
   }
@@ -119,7 +129,8 @@ function fieldPath(instancePath: string): string {
     .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), "");
 }
 
-const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? "null");
+const show = (v: unknown): string =>
+  typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? "null");
 const typeName = (v: unknown): string =>
   v === null ? "null" : Array.isArray(v) ? "array" : Number.isInteger(v) ? "integer" : typeof v;
 
@@ -155,21 +166,30 @@ function causesOf(errors: ErrorObject[], obj: unknown): ValidationResult {
     }
     seen.add(base);
     if (e.keyword === "enum") {
-      const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).filter((x) => x !== null);
+      const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).filter(
+        (x) => x !== null,
+      );
       causes.push({
         reason: "FieldValueNotSupported",
         message: `Unsupported value: ${show(value)}: supported values: ${allowed.map(show).join(", ")}`,
         field: base,
       });
     } else if (e.keyword === "type" || e.keyword === "oneOf" || e.keyword === "anyOf") {
-      const want = e.keyword === "type" ? String((e.params as { type: unknown }).type).split(",")[0] : "integer or string";
+      const want =
+        e.keyword === "type"
+          ? String((e.params as { type: unknown }).type).split(",")[0]
+          : "integer or string";
       causes.push({
         reason: "FieldValueTypeInvalid",
         message: `Invalid value: ${show(value)}: ${base || "<root>"} in body must be of type ${want}: "${typeName(value)}"`,
         field: base,
       });
     } else {
-      causes.push({ reason: "FieldValueInvalid", message: `Invalid value: ${show(value)}: ${e.message ?? "invalid"}`, field: base });
+      causes.push({
+        reason: "FieldValueInvalid",
+        message: `Invalid value: ${show(value)}: ${e.message ?? "invalid"}`,
+        field: base,
+      });
     }
   }
   return { causes, unknownFields };
@@ -180,7 +200,8 @@ function causesOf(errors: ErrorObject[], obj: unknown): ValidationResult {
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const QUALIFIED_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 function metadataCauses(type: ResourceType, obj: Obj): Cause[] {
   const out: Cause[] = [];
@@ -188,7 +209,11 @@ function metadataCauses(type: ResourceType, obj: Obj): Cause[] {
   const name = meta.name;
   const label = type.resource === "namespaces" || type.resource === "services";
   if (typeof name !== "string" || name === "") {
-    out.push({ reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name" });
+    out.push({
+      reason: "FieldValueRequired",
+      message: "Required value: name or generateName is required",
+      field: "metadata.name",
+    });
   } else {
     const re = label ? DNS1123_LABEL : DNS1123_SUBDOMAIN;
     if (!re.test(name) || name.length > (label ? 63 : 253))
@@ -200,17 +225,54 @@ function metadataCauses(type: ResourceType, obj: Obj): Cause[] {
   }
   for (const [k, v] of Object.entries(o(meta.labels))) {
     if (!QUALIFIED_NAME.test(k))
-      out.push({ reason: "FieldValueInvalid", message: `Invalid value: ${show(k)}: name part must consist of alphanumeric characters, '-', '_' or '.'`, field: "metadata.labels" });
+      out.push({
+        reason: "FieldValueInvalid",
+        message: `Invalid value: ${show(k)}: name part must consist of alphanumeric characters, '-', '_' or '.'`,
+        field: "metadata.labels",
+      });
     if (typeof v !== "string" || !LABEL_VALUE.test(v) || v.length > 63)
-      out.push({ reason: "FieldValueInvalid", message: `Invalid value: ${show(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`, field: `metadata.labels` });
+      out.push({
+        reason: "FieldValueInvalid",
+        message: `Invalid value: ${show(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+        field: `metadata.labels`,
+      });
   }
   return out;
 }
 
-// Rules of the built-in registries beyond the schema that users meet first (apps/v1 validation).
+/** Pod spec rules the schema cannot say: every container needs an image, container names are unique. */
+function podSpecCauses(podSpec: Obj, path: string): Cause[] {
+  const out: Cause[] = [];
+  const seen = new Set<string>();
+  for (const list of ["initContainers", "containers"]) {
+    const items = Array.isArray(podSpec[list]) ? (podSpec[list] as Obj[]) : [];
+    items.forEach((c, i) => {
+      if (typeof c.image !== "string" || c.image.trim() === "")
+        out.push({
+          reason: "FieldValueRequired",
+          message: "Required value",
+          field: `${path}.${list}[${i}].image`,
+        });
+      const name = String(c.name ?? "");
+      if (seen.has(name))
+        out.push({
+          reason: "FieldValueDuplicate",
+          message: `Duplicate value: ${show(name)}`,
+          field: `${path}.${list}[${i}].name`,
+        });
+      seen.add(name);
+    });
+  }
+  return out;
+}
+
+// Rules of the built-in registries beyond the schema that users meet first (core and apps/v1 validation).
 function semanticCauses(type: ResourceType, obj: Obj): Cause[] {
+  if (type.kind === "Pod" && !type.group) return podSpecCauses(o(obj.spec), "spec");
   if (type.group !== "apps" && !(type.group === "batch" && type.kind === "Job")) return [];
   const spec = o(obj.spec);
+  const podCauses = podSpecCauses(o(o(spec.template).spec), "spec.template.spec");
+  if (podCauses.length) return podCauses;
   const selector = o(spec.selector);
   const labels = o(o(o(spec.template).metadata).labels);
   const matchLabels = o(selector.matchLabels);

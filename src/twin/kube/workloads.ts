@@ -12,7 +12,10 @@ export const rfc3339 = (ms = Date.now()): string => new Date(ms).toISOString().r
 
 /** The pod-template-hash / controller-revision-hash of a template (stable, short, label-safe). */
 export function templateHash(template: unknown): string {
-  return createHash("sha256").update(JSON.stringify(template ?? {})).digest("hex").slice(0, 10);
+  return createHash("sha256")
+    .update(JSON.stringify(template ?? {}))
+    .digest("hex")
+    .slice(0, 10);
 }
 
 export function nodeReady(node: Obj): boolean {
@@ -33,7 +36,14 @@ export function fits(podSpec: Obj, node: Obj, daemon: boolean): boolean {
   for (const [k, v] of Object.entries(o(podSpec.nodeSelector))) if (labels[k] !== v) return false;
   const tolerations = [...a(podSpec.tolerations)];
   if (daemon)
-    for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable", "node.kubernetes.io/unschedulable", "node.kubernetes.io/disk-pressure", "node.kubernetes.io/memory-pressure", "node.kubernetes.io/pid-pressure"])
+    for (const key of [
+      "node.kubernetes.io/not-ready",
+      "node.kubernetes.io/unreachable",
+      "node.kubernetes.io/unschedulable",
+      "node.kubernetes.io/disk-pressure",
+      "node.kubernetes.io/memory-pressure",
+      "node.kubernetes.io/pid-pressure",
+    ])
       tolerations.push({ key, operator: "Exists" });
   else if (o(node.spec).unschedulable === true) return false;
   return a(o(node.spec).taints)
@@ -42,42 +52,209 @@ export function fits(podSpec: Obj, node: Obj, daemon: boolean): boolean {
 }
 
 /** The pod's status for a kubelet that is up (`kubeletUp`) or gone, `ageMs` after it was bound. */
-export function podStatusFor(pod: Obj, kubeletUp: boolean, ageMs: number, startDelayMs: number, fault: WorkloadFault | undefined, runToCompletion: boolean, hostIP: string, podIP: string): Obj {
+export function podStatusFor(
+  pod: Obj,
+  kubeletUp: boolean,
+  ageMs: number,
+  startDelayMs: number,
+  fault: WorkloadFault | undefined,
+  runToCompletion: boolean,
+  hostIP: string,
+  podIP: string,
+): Obj {
   const spec = o(pod.spec);
   const previous = o(pod.status);
   const containers = a(spec.containers);
   const started = ageMs >= startDelayMs;
   const startTime = previous.startTime ?? rfc3339();
-  const base: Obj = { hostIP, hostIPs: [{ ip: hostIP }], podIP, podIPs: [{ ip: podIP }], startTime, qosClass: previous.qosClass ?? "BestEffort" };
-  const cond = (type: string, status: boolean, reason?: string): Obj => ({ type, status: status ? "True" : "False", lastProbeTime: null, lastTransitionTime: previous.startTime ?? rfc3339(), ...(reason ? { reason } : {}) });
+  const base: Obj = {
+    hostIP,
+    hostIPs: [{ ip: hostIP }],
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime,
+    qosClass: previous.qosClass ?? "BestEffort",
+  };
+  const cond = (type: string, status: boolean, reason?: string): Obj => ({
+    type,
+    status: status ? "True" : "False",
+    lastProbeTime: null,
+    lastTransitionTime: previous.startTime ?? rfc3339(),
+    ...(reason ? { reason } : {}),
+  });
   if (!kubeletUp) {
-    return { ...previous, ...base, phase: previous.phase ?? "Pending", conditions: [cond("PodScheduled", true), cond("Initialized", true), cond("Ready", false, "NodeNotReady"), cond("ContainersReady", false)], containerStatuses: a(previous.containerStatuses).map((c) => ({ ...c, ready: false })) };
+    return {
+      ...previous,
+      ...base,
+      phase: previous.phase ?? "Pending",
+      conditions: [
+        cond("PodScheduled", true),
+        cond("Initialized", true),
+        cond("Ready", false, "NodeNotReady"),
+        cond("ContainersReady", false),
+      ],
+      containerStatuses: a(previous.containerStatuses).map((c) => ({ ...c, ready: false })),
+    };
   }
   const image = (c: Obj): string => String(c.image ?? "");
   if (!started) {
-    return { ...base, phase: "Pending", conditions: [cond("PodScheduled", true), cond("Initialized", true), cond("Ready", false, "ContainersNotReady"), cond("ContainersReady", false, "ContainersNotReady")], containerStatuses: containers.map((c) => ({ name: c.name, image: image(c), imageID: "", ready: false, restartCount: 0, started: false, state: { waiting: { reason: "ContainerCreating" } } })) };
+    return {
+      ...base,
+      phase: "Pending",
+      conditions: [
+        cond("PodScheduled", true),
+        cond("Initialized", true),
+        cond("Ready", false, "ContainersNotReady"),
+        cond("ContainersReady", false, "ContainersNotReady"),
+      ],
+      containerStatuses: containers.map((c) => ({
+        name: c.name,
+        image: image(c),
+        imageID: "",
+        ready: false,
+        restartCount: 0,
+        started: false,
+        state: { waiting: { reason: "ContainerCreating" } },
+      })),
+    };
   }
   if (fault === "image-pull") {
     const backoff = ageMs > startDelayMs * 3;
-    return { ...base, phase: "Pending", conditions: [cond("PodScheduled", true), cond("Initialized", true), cond("Ready", false, "ContainersNotReady"), cond("ContainersReady", false, "ContainersNotReady")], containerStatuses: containers.map((c) => ({ name: c.name, image: image(c), imageID: "", ready: false, restartCount: 0, started: false, state: { waiting: { reason: backoff ? "ImagePullBackOff" : "ErrImagePull", message: `${backoff ? "Back-off pulling image" : "failed to pull image"} "${image(c)}" (simulated fault injected into the cairn twin)` } } })) };
+    return {
+      ...base,
+      phase: "Pending",
+      conditions: [
+        cond("PodScheduled", true),
+        cond("Initialized", true),
+        cond("Ready", false, "ContainersNotReady"),
+        cond("ContainersReady", false, "ContainersNotReady"),
+      ],
+      containerStatuses: containers.map((c) => ({
+        name: c.name,
+        image: image(c),
+        imageID: "",
+        ready: false,
+        restartCount: 0,
+        started: false,
+        state: {
+          waiting: {
+            reason: backoff ? "ImagePullBackOff" : "ErrImagePull",
+            message: `${backoff ? "Back-off pulling image" : "failed to pull image"} "${image(c)}" (simulated fault injected into the cairn twin)`,
+          },
+        },
+      })),
+    };
   }
   if (fault === "crash-loop") {
     const restarts = Math.max(1, Math.floor((ageMs - startDelayMs) / Math.max(200, startDelayMs)));
     if (runToCompletion)
-      return { ...base, phase: "Failed", conditions: [cond("PodScheduled", true), cond("Initialized", true), cond("Ready", false, "PodFailed"), cond("ContainersReady", false, "PodFailed")], containerStatuses: containers.map((c) => ({ name: c.name, image: image(c), imageID: `${image(c)}@sha256:simulated`, ready: false, restartCount: 0, started: false, state: { terminated: { exitCode: 1, reason: "Error", message: "simulated crash (fault injected into the cairn twin)" } } })) };
-    return { ...base, phase: "Running", conditions: [cond("PodScheduled", true), cond("Initialized", true), cond("Ready", false, "ContainersNotReady"), cond("ContainersReady", false, "ContainersNotReady")], containerStatuses: containers.map((c) => ({ name: c.name, image: image(c), imageID: `${image(c)}@sha256:simulated`, ready: false, restartCount: restarts, started: false, state: { waiting: { reason: "CrashLoopBackOff", message: `back-off restarting failed container ${String(c.name)} (simulated fault injected into the cairn twin)` } }, lastState: { terminated: { exitCode: 1, reason: "Error" } } })) };
+      return {
+        ...base,
+        phase: "Failed",
+        conditions: [
+          cond("PodScheduled", true),
+          cond("Initialized", true),
+          cond("Ready", false, "PodFailed"),
+          cond("ContainersReady", false, "PodFailed"),
+        ],
+        containerStatuses: containers.map((c) => ({
+          name: c.name,
+          image: image(c),
+          imageID: `${image(c)}@sha256:simulated`,
+          ready: false,
+          restartCount: 0,
+          started: false,
+          state: {
+            terminated: {
+              exitCode: 1,
+              reason: "Error",
+              message: "simulated crash (fault injected into the cairn twin)",
+            },
+          },
+        })),
+      };
+    return {
+      ...base,
+      phase: "Running",
+      conditions: [
+        cond("PodScheduled", true),
+        cond("Initialized", true),
+        cond("Ready", false, "ContainersNotReady"),
+        cond("ContainersReady", false, "ContainersNotReady"),
+      ],
+      containerStatuses: containers.map((c) => ({
+        name: c.name,
+        image: image(c),
+        imageID: `${image(c)}@sha256:simulated`,
+        ready: false,
+        restartCount: restarts,
+        started: false,
+        state: {
+          waiting: {
+            reason: "CrashLoopBackOff",
+            message: `back-off restarting failed container ${String(c.name)} (simulated fault injected into the cairn twin)`,
+          },
+        },
+        lastState: { terminated: { exitCode: 1, reason: "Error" } },
+      })),
+    };
   }
   if (runToCompletion && ageMs >= startDelayMs * 2) {
-    return { ...base, phase: "Succeeded", conditions: [cond("PodScheduled", true), cond("Initialized", true), cond("Ready", false, "PodCompleted"), cond("ContainersReady", false, "PodCompleted")], containerStatuses: containers.map((c) => ({ name: c.name, image: image(c), imageID: `${image(c)}@sha256:simulated`, ready: false, restartCount: 0, started: false, state: { terminated: { exitCode: 0, reason: "Completed" } } })) };
+    return {
+      ...base,
+      phase: "Succeeded",
+      conditions: [
+        cond("PodScheduled", true),
+        cond("Initialized", true),
+        cond("Ready", false, "PodCompleted"),
+        cond("ContainersReady", false, "PodCompleted"),
+      ],
+      containerStatuses: containers.map((c) => ({
+        name: c.name,
+        image: image(c),
+        imageID: `${image(c)}@sha256:simulated`,
+        ready: false,
+        restartCount: 0,
+        started: false,
+        state: { terminated: { exitCode: 0, reason: "Completed" } },
+      })),
+    };
   }
-  return { ...base, phase: "Running", conditions: [cond("PodScheduled", true), cond("Initialized", true), cond("Ready", true), cond("ContainersReady", true)], containerStatuses: containers.map((c) => ({ name: c.name, image: image(c), imageID: `${image(c)}@sha256:simulated`, ready: true, restartCount: 0, started: true, state: { running: { startedAt: startTime } } })) };
+  return {
+    ...base,
+    phase: "Running",
+    conditions: [
+      cond("PodScheduled", true),
+      cond("Initialized", true),
+      cond("Ready", true),
+      cond("ContainersReady", true),
+    ],
+    containerStatuses: containers.map((c) => ({
+      name: c.name,
+      image: image(c),
+      imageID: `${image(c)}@sha256:simulated`,
+      ready: true,
+      restartCount: 0,
+      started: true,
+      state: { running: { startedAt: startTime } },
+    })),
+  };
 }
 
 export const podReady = (pod: Obj): boolean =>
-  !o(pod.metadata).deletionTimestamp && a(o(pod.status).conditions).some((c) => c.type === "Ready" && c.status === "True");
+  !o(pod.metadata).deletionTimestamp &&
+  a(o(pod.status).conditions).some((c) => c.type === "Ready" && c.status === "True");
 
 /** A new pod from a template, owned by `owner`. */
-export function podFromTemplate(template: Obj, owner: Obj, ownerKind: string, ownerApiVersion: string, name: string, extraLabels: Record<string, string>, nodeName?: string): Obj {
+export function podFromTemplate(
+  template: Obj,
+  owner: Obj,
+  ownerKind: string,
+  ownerApiVersion: string,
+  name: string,
+  extraLabels: Record<string, string>,
+  nodeName?: string,
+): Obj {
   const tm = o(template.metadata);
   const spec = structuredClone(o(template.spec));
   if (nodeName) spec.nodeName = nodeName;
@@ -93,7 +270,16 @@ export function podFromTemplate(template: Obj, owner: Obj, ownerKind: string, ow
       namespace: o(owner.metadata).namespace,
       labels: { ...o(tm.labels), ...extraLabels },
       ...(tm.annotations ? { annotations: tm.annotations } : {}),
-      ownerReferences: [{ apiVersion: ownerApiVersion, kind: ownerKind, name: o(owner.metadata).name, uid: o(owner.metadata).uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: ownerApiVersion,
+          kind: ownerKind,
+          name: o(owner.metadata).name,
+          uid: o(owner.metadata).uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec,
     status: { phase: "Pending", qosClass: "BestEffort" },
