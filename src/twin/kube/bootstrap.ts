@@ -2,27 +2,15 @@
 // the kubernetes Service, CoreDNS, kube-proxy and — with the default CNI — Flannel), followed by the config's
 // inline manifests. Simulated images; the shapes are what readiness checks look at.
 import { parseAllDocuments } from "yaml";
+import { isCniDaemonSetName } from "../../kube/cni.js";
 import type { KubeFacts } from "./facts.js";
 import { firstServiceIp } from "./facts.js";
 
 type Obj = Record<string, unknown>;
 
-/** DaemonSets cairn and the twin recognise as a CNI (their presence is what turns simulated Nodes Ready). */
-export const CNI_DAEMONSETS: readonly { namespace?: string; name: string }[] = [
-  { name: "kube-flannel" },
-  { name: "cilium" },
-  { name: "calico-node" },
-  { name: "kube-router" },
-  { name: "weave-net" },
-  { name: "antrea-agent" },
-  { name: "kube-ovn-cni" },
-];
-
+/** A DaemonSet cairn recognises as a CNI (src/kube/cni.ts): its pods running is what turns simulated Nodes Ready. */
 export function isCniDaemonSet(ds: Obj): boolean {
-  const m = (ds.metadata ?? {}) as Obj;
-  return CNI_DAEMONSETS.some(
-    (c) => c.name === m.name && (c.namespace === undefined || c.namespace === m.namespace),
-  );
+  return isCniDaemonSetName(String(((ds.metadata ?? {}) as Obj).name ?? ""));
 }
 
 const SIMULATED = { "cairn.dev/simulated": "true" };
