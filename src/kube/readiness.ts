@@ -240,6 +240,3 @@ export async function kubernetesHealth(
   await guard("cordons", () => noneCordonedByCairn(client));
   return out;
 }
-
-
-

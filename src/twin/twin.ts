@@ -159,9 +159,12 @@ export class Twin {
   async fault(nameOrAddress: string, fault: Fault): Promise<void> {
     const node = this.node(nameOrAddress);
     // Workload faults belong to the node's cluster's simulated Kubernetes, not to the machine.
-    if (fault.kind === "crash-loop" || fault.kind === "image-pull") return this.kube.fault(fault.kind, fault.workload);
+    if (fault.kind === "crash-loop" || fault.kind === "image-pull")
+      return this.kube.fault(fault.kind, fault.workload);
     if (fault.kind === "heal") this.kube.fault("heal");
     await node.fault(fault);
+    // A crashed machine's API server is gone at once, not at the next look.
+    await this.kube.sync();
   }
 
   status(): TwinStatus {

@@ -118,6 +118,12 @@ export class TwinKube {
     );
   }
 
+  /** Brings the API servers in line with the nodes now (after a fault), waiting for a running look to finish. */
+  async sync(): Promise<void> {
+    while (this.ticking) await new Promise((r) => setTimeout(r, 10));
+    await this.tick();
+  }
+
   private async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
