@@ -7,6 +7,33 @@ import { buildAdminKubeconfig } from "../../src/talos/kubeconfig.js";
 import { loadCertificateAuthority } from "../../src/talos/pki/index.js";
 import type { Twin } from "../../src/twin/twin.js";
 import type { TwinNode } from "../../src/twin/node.js";
+import { goldenConfig, MS, RawClient } from "./helpers.js";
+
+/** Like helpers.configure, with each node's golden config passed through `edit` first. */
+export async function configureWith(
+  twin: Twin,
+  edit: (config: string, role: "controlplane" | "worker") => string,
+  contract = "1.13",
+): Promise<void> {
+  await Promise.all(
+    twin.nodes.map(async (n) => {
+      const c = new RawClient(n.address, { kind: "insecure" });
+      try {
+        await c.unary(`${MS}ApplyConfiguration`, {
+          data: Buffer.from(edit(goldenConfig(n.plannedRole, contract), n.plannedRole)),
+          mode: "AUTO",
+        });
+      } finally {
+        c.close();
+      }
+    }),
+  );
+  await twin.waitFor(
+    "all nodes in normal mode",
+    () => twin.nodes.every((n) => n.stage === "running" && n.mode === "normal" && n.server !== undefined),
+    30_000,
+  );
+}
 
 /** Waits until the control plane serves its simulated Kubernetes API. */
 export async function waitForKubeApi(twin: Twin, node: TwinNode, timeoutMs = 30_000): Promise<void> {
