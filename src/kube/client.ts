@@ -25,6 +25,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Return the body text instead of parsing JSON. */
   text?: boolean;
+  /** Accept header (default application/json). */
+  accept?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -125,7 +127,7 @@ export class KubeClient {
           method,
           agent: this.agent,
           headers: {
-            accept: "application/json",
+            accept: options.accept ?? "application/json",
             "user-agent": "cairn",
             ...(body !== undefined
               ? {

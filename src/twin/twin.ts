@@ -41,6 +41,8 @@ export interface TwinStatus {
   nodes: NodeStatus[];
   /** The simulated kube-apiservers of bootstrapped control planes. */
   kube: KubeEndpointStatus[];
+  /** Workload faults in the simulated Kubernetes ("crash-loop=ns/name"). */
+  kubeFaults: string[];
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -175,6 +177,7 @@ export class Twin {
       stateDir: this.stateDir,
       nodes: this.nodes.map((n) => n.status()),
       kube: this.kube.status(),
+      kubeFaults: [...this.kube.faults].map(([w, f]) => `${f}=${w}`),
     };
   }
 

@@ -45,7 +45,9 @@ test("etcd snapshot → destroy → restore brings the Kubernetes objects back",
   const k = kubectl(await adminKubeconfigFile(cp));
   const applied = await k(["apply", "-f", "-"], OBJECTS);
   expect(applied.err).toBe("");
-  const before = JSON.parse((await k(["-n", "keep", "get", "configmap", "settings", "-o", "json"])).out) as { metadata: { uid: string } };
+  const before = JSON.parse((await k(["-n", "keep", "get", "configmap", "settings", "-o", "json"])).out) as {
+    metadata: { uid: string };
+  };
 
   const file = join(mkdtempSync(join(tmpdir(), "cairn-kube-snap-")), "etcd.snapshot");
   const snap = await snapshotEtcd(c.access, file);
@@ -61,10 +63,15 @@ test("etcd snapshot → destroy → restore brings the Kubernetes objects back",
   const restored = c.twin.node("cp-1");
   await waitForKubeApi(c.twin, restored, 60_000);
   const k2 = kubectl(await adminKubeconfigFile(restored));
-  const cm = JSON.parse((await k2(["-n", "keep", "get", "configmap", "settings", "-o", "json"])).out) as { data: Record<string, string>; metadata: { uid: string } };
+  const cm = JSON.parse((await k2(["-n", "keep", "get", "configmap", "settings", "-o", "json"])).out) as {
+    data: Record<string, string>;
+    metadata: { uid: string };
+  };
   expect(cm.data).toEqual({ colour: "teal" });
   expect(cm.metadata.uid).toBe(before.metadata.uid);
-  expect((await k2(["-n", "keep", "get", "deployment", "web", "-o", "name"])).out.trim()).toBe("deployment.apps/web");
+  expect((await k2(["-n", "keep", "get", "deployment", "web", "-o", "name"])).out.trim()).toBe(
+    "deployment.apps/web",
+  );
   const later = await k2(["-n", "keep", "get", "configmap", "later"]);
   expect(later.err).toMatch(/NotFound/);
   // The restored control plane's kubelet finds its own Node again and reports it Ready.

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startTwin, type Twin } from "../../src/twin/twin.js";
 import { bootstrap, clientCert, configure } from "./helpers.js";
 import { kubectl, type Kubectl, type KubectlResult } from "../helpers/kubectl.js";
-import { adminKubeconfigFile, waitForKubeApi } from "./kube-helpers.js";
+import { request } from "node:https";
+import { adminKubeconfigFile, foreignCa, identityKubeconfigFile, waitForKubeApi } from "./kube-helpers.js";
 
 let twin: Twin;
 let k: Kubectl;
@@ -242,6 +243,44 @@ spec:
     expect(bad.err).toMatch(/The Widget "w2" is invalid: spec\.color: Unsupported value: "green"/);
     const missing = await fails(["apply", "-f", "-"], w.replace("w1", "w3").replace("  size: 3\n", ""));
     expect(missing.err).toMatch(/spec\.size: Required value/);
+  });
+});
+
+describe("authentication and authorization", () => {
+  test("a kubelet identity reads nodes but may not touch another node or list secrets", async () => {
+    const node = kubectl(
+      await identityKubeconfigFile(twin.nodes[0]!, "system:node:worker-1", ["system:nodes"]),
+    );
+    expect((await node(["get", "nodes", "-o", "name"])).out).toMatch(/node\/cp-1/);
+    const secrets = await node(["get", "secrets", "-A"]);
+    expect(secrets.err).toMatch(
+      /Error from server \(Forbidden\): secrets is forbidden: User "system:node:worker-1" cannot list resource "secrets" in API group "" at the cluster scope/,
+    );
+    const label = await node(["label", "node", "cp-1", "x=y"]);
+    expect(label.err).toMatch(/Forbidden.*node 'worker-1' cannot modify node 'cp-1'/);
+  });
+
+  test("a certificate from another CA is Unauthorized; anonymous callers get health only", async () => {
+    const stranger = kubectl(
+      await identityKubeconfigFile(twin.nodes[0]!, "admin", ["system:masters"], await foreignCa()),
+    );
+    const r = await stranger(["get", "nodes"]);
+    expect(r.err).toMatch(/You must be logged in to the server/);
+    const anonymous = (path: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request(
+          { host: twin.nodes[0]!.address, port: 6443, path, ca: twin.nodes[0]!.config!.k8sCa!.crt },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await anonymous("/readyz")).toBe(200);
+    expect(await anonymous("/version")).toBe(200);
+    expect(await anonymous("/api/v1/nodes")).toBe(403);
   });
 });
 

@@ -59,7 +59,12 @@ function renderStatus(s: TwinStatus, withFingerprints: boolean): string {
       n.faults.join(",") || "-",
       ...(withFingerprints ? [n.maintenanceFingerprint ?? "-"] : []),
     ]);
-  return table(rows);
+  const kube = (s.kube ?? []).filter((k) => k.serving);
+  const lines = kube.length
+    ? `Kubernetes API (simulated): ${kube.map((k) => `https://${k.address}:${k.port} (${k.node})`).join(", ")}` +
+      `${s.kubeFaults?.length ? `; workload faults: ${s.kubeFaults.join(", ")}` : ""}\n`
+    : "";
+  return table(rows) + lines;
 }
 
 export function registerTwin(program: Command, io: Io): void {
@@ -134,16 +139,28 @@ export function registerTwin(program: Command, io: Io): void {
   twin
     .command("fault")
     .description(
-      "inject a fault into a node: crash | hang | slow-reboot=DURATION | refuse-upgrade | partition | heal",
+      "inject a fault into a node: crash | hang | slow-reboot=DURATION | refuse-upgrade | partition | heal; " +
+        "or into a workload of its simulated Kubernetes: crash-loop=NAMESPACE/NAME | image-pull=NAMESPACE/NAME",
     )
-    .argument("<node>", "node name or address, e.g. cp-2 or 127.0.100.2")
-    .argument("<fault>", "crash, hang, slow-reboot=30s, refuse-upgrade, partition or heal")
+    .argument(
+      "<node>",
+      "node name or address, e.g. cp-2 or 127.0.100.2 (for a workload fault: any node of the cluster)",
+    )
+    .argument(
+      "<fault>",
+      "crash, hang, slow-reboot=30s, refuse-upgrade, partition, crash-loop=kube-system/coredns, image-pull=default/web or heal",
+    )
     .option(...stateDirOption)
     .action(async (node: string, faultText: string, flags: { stateDir?: string }) => {
       const { fault } = await import("../../twin/daemon.js");
       const s = await fault(flags.stateDir, node, faultText);
       const n = s.nodes.find((x) => x.name === node || x.address === node);
-      io.out(`twin (simulated): ${node}: ${faultText} (faults now: ${n?.faults.join(", ") || "none"})\n`);
+      const workload = /^(crash-loop|image-pull)=/.test(faultText);
+      io.out(
+        workload
+          ? `twin (simulated): ${faultText} (workload faults now: ${s.kubeFaults?.join(", ") || "none"})\n`
+          : `twin (simulated): ${node}: ${faultText} (faults now: ${n?.faults.join(", ") || "none"})\n`,
+      );
     });
 
   twin

@@ -47,9 +47,9 @@ export function authorize(who: Identity, a: Attributes): string | undefined {
   const node = /^system:node:(.+)$/.exec(who.user)?.[1];
   if (node && who.groups.includes("system:nodes")) {
     if (READ.has(a.verb) && NODE_READABLE.has(a.resource)) return undefined;
-    if (a.resource === "nodes" && (a.verb === "create" || a.name === node)) {
-      if (a.name !== undefined && a.name !== node) return `node '${node}' cannot modify node '${a.name}'`;
-      return undefined;
+    if (a.resource === "nodes") {
+      if (a.verb === "create" || a.name === node) return undefined;
+      return `node '${node}' cannot modify node '${a.name ?? ""}'`;
     }
     if (
       a.resource === "leases" &&

@@ -46,7 +46,10 @@ interface Served {
 export class TwinKube {
   private readonly twin: Twin;
   private readonly servers = new Map<TwinNode, Served>();
-  private readonly controllers = new Map<string, { c: SimulatedControllers; store: ObjectStore }>();
+  private readonly controllers = new Map<
+    string,
+    { c: SimulatedControllers; store: ObjectStore; seen?: string; at?: number }
+  >();
   private readonly factsCache = new Map<string, KubeFacts>();
   readonly faults = new Map<string, WorkloadFault>();
   private readonly startDelayMs: number;
@@ -285,7 +288,13 @@ export class TwinKube {
         };
         this.controllers.set(clusterId, entry);
       }
-      await entry.c.tick(this.kubeletsOf(clusterId)).catch((e: unknown) => {
+      // Nothing to do while nothing changed: same store revision, same machines, nothing changing with time.
+      // (A look every 2 s still catches deadlines.) This keeps a large, idle twin cheap.
+      const kubelets = this.kubeletsOf(clusterId);
+      const seen = `${await entry.store.kv.revision().catch(() => -1)}|${kubelets.map((k) => `${k.name}:${k.up}:${k.bootId}:${k.talosVersion}`).join(",")}`;
+      if (entry.c.settled && seen === entry.seen && Date.now() - (entry.at ?? 0) < 2000) continue;
+      entry.at = Date.now();
+      await entry.c.tick(kubelets).catch((e: unknown) => {
         if (!this.stopped && (e as { code?: string }).code !== "twin-kube-etcd")
           this.twin.logError(leader, e);
       });

@@ -71,14 +71,17 @@ export class SimulatedControllers {
 
   private async put(type: ResourceType, current: Obj, next: Obj): Promise<void> {
     if (JSON.stringify(current) === JSON.stringify(next)) return;
+    this.wrote = true;
     await this.store.replace(type, current, next).catch(this.ignoreConflicts);
   }
 
   private async create(type: ResourceType, ns: string | undefined, obj: Obj): Promise<void> {
+    this.wrote = true;
     await this.store.create(type, ns, obj).catch(this.ignoreConflicts);
   }
 
   private async remove(type: ResourceType, obj: Obj): Promise<void> {
+    this.wrote = true;
     await this.store
       .delete(type, meta(obj).namespace as string | undefined, String(meta(obj).name))
       .catch(this.ignoreConflicts);
@@ -97,7 +100,14 @@ export class SimulatedControllers {
     return `${ns}/${String(owner.name)}`;
   }
 
+  /** False while something changes with time alone (containers starting, crash loops): tick again soon. */
+  settled = true;
+  /** The last tick wrote something (its effects may need another tick). */
+  wrote = false;
+
   async tick(kubelets: readonly Kubelet[]): Promise<void> {
+    this.settled = true;
+    this.wrote = false;
     const [nodes, pods, rss, deploys, dss, jobs, pdbs] = await Promise.all(
       ["nodes", "pods", "replicasets", "deployments", "daemonsets", "jobs", "poddisruptionbudgets"].map(
         async (r) => (await this.store.list(T(r))).items,
@@ -674,6 +684,12 @@ export class SimulatedControllers {
       const bound = Date.parse(String(o(p.status).startTime ?? meta(p).creationTimestamp));
       const fault = this.options.faults.get(this.workloadOf(p, rss));
       const owner = controllerOf(p)?.kind;
+      if (
+        fault ||
+        !["Running", "Succeeded", "Failed"].includes(String(o(p.status).phase)) ||
+        Date.now() - bound < this.options.startDelayMs * 3
+      )
+        this.settled = false;
       const status = podStatusFor(
         p,
         k?.up ?? false,
