@@ -195,6 +195,38 @@ describe("writes", () => {
     expect(m.err).toMatch(/is invalid/);
   });
 
+  test("a Job runs to completion; Secrets and Leases are stored as given", async () => {
+    const job = `apiVersion: batch/v1
+kind: Job
+metadata: { name: migrate, namespace: shop }
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{ name: migrate, image: "busybox:1.36" }]
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: token, namespace: shop }
+stringData: { token: s3cr3t }
+---
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: { name: leader, namespace: shop }
+spec: { holderIdentity: web-1, leaseDurationSeconds: 15 }
+`;
+    await ok(["apply", "-f", "-"], job);
+    await ok(["-n", "shop", "wait", "--for=condition=complete", "job/migrate", "--timeout=30s"]);
+    expect(await ok(["-n", "shop", "get", "job", "migrate"])).toMatch(/migrate\s+Complete\s+1\/1/);
+    const secret = JSON.parse(await ok(["-n", "shop", "get", "secret", "token", "-o", "json"])) as {
+      data: Record<string, string>;
+      type: string;
+    };
+    expect(Buffer.from(secret.data.token!, "base64").toString()).toBe("s3cr3t");
+    expect(secret.type).toBe("Opaque");
+    expect(await ok(["-n", "shop", "get", "lease", "leader"])).toMatch(/leader\s+web-1/);
+  });
+
   test("creating what exists is AlreadyExists; getting what does not is NotFound", async () => {
     const r = await fails(["create", "namespace", "shop"]);
     expect(r.err).toMatch(/Error from server \(AlreadyExists\): namespaces "shop" already exists/);

@@ -36,7 +36,18 @@ export function defaults(type: ResourceType, obj: Obj): void {
     obj.status = { phase: "Active" };
     meta(obj).labels = { ...o(meta(obj).labels), "kubernetes.io/metadata.name": String(meta(obj).name) };
   }
-  if (type.kind === "Secret" && obj.type === undefined) obj.type = "Opaque";
+  if (type.kind === "Secret") {
+    if (obj.type === undefined) obj.type = "Opaque";
+    // stringData is write-only: kube-apiserver folds it into data (base64) and never stores it.
+    const stringData = o(obj.stringData);
+    if (Object.keys(stringData).length) {
+      const data = { ...o(obj.data) };
+      for (const [k, v] of Object.entries(stringData))
+        data[k] = Buffer.from(String(v), "utf8").toString("base64");
+      obj.data = data;
+    }
+    delete obj.stringData;
+  }
   if (type.kind === "Pod" && obj.status === undefined)
     obj.status = { phase: "Pending", qosClass: "BestEffort" };
   if (type.kind === "CustomResourceDefinition") {
