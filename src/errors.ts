@@ -55,9 +55,16 @@ export const ERROR_CODES = {
   "hetzner.network": "the Hetzner Cloud API cannot be reached",
   "hetzner.timeout": "a Hetzner Cloud request timed out",
   "hetzner.wait-timeout": "a Hetzner Cloud action did not finish in time",
+  // the Kubernetes API boundary
+  "kube-api": "the Kubernetes API answered with an error",
+  "kube-unreachable": "no Kubernetes API endpoint answered",
+  "kube-timeout": "a Kubernetes condition did not hold in time",
+  "kube-rollout": "a workload's rollout failed (crash loop, image pull)",
+  kubeconfig: "the kubeconfig cannot be used",
   // the twin
   twin: "the twin (the simulated fleet) cannot do what was asked",
   "twin-etcd": "an etcd member of the twin failed",
+  "twin-kube-etcd": "the twin's simulated Kubernetes API could not reach its etcd",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -15,15 +15,17 @@ function identity(opts: { ageIdentity?: string }) {
 }
 
 /** Cluster name and endpoints: flags win; otherwise they come from the spec's model. */
-async function clusterFacts(opts: {
-  file: string;
-  cluster?: string;
-  secrets?: string;
-}): Promise<{ cluster: string; talosEndpoints: string[]; apiEndpoint?: string; secrets: string }> {
+async function clusterFacts(opts: { file: string; cluster?: string; secrets?: string }): Promise<{
+  cluster: string;
+  talosEndpoints: string[];
+  apiEndpoint?: string;
+  controlPlanes: string[];
+  secrets: string;
+}> {
   if (opts.cluster) {
     if (!opts.secrets)
       throw new UserError("--secrets is required with --cluster", { hint: "e.g. --secrets secrets.yaml" });
-    return { cluster: opts.cluster, talosEndpoints: [], secrets: opts.secrets };
+    return { cluster: opts.cluster, talosEndpoints: [], controlPlanes: [], secrets: opts.secrets };
   }
   if (!existsSync(opts.file))
     throw new UserError(`no --cluster given and no spec at ${opts.file}`, {
@@ -36,6 +38,7 @@ async function clusterFacts(opts: {
     cluster: model.name,
     talosEndpoints: model.nodes.filter((n) => n.role === "controlplane" && n.address).map((n) => n.address!),
     apiEndpoint: model.endpoint.url,
+    controlPlanes: model.nodes.filter((n) => n.role === "controlplane").map((n) => n.name),
     secrets: opts.secrets ?? join(clusterDir(opts.file, model.name), "secrets.yaml"),
   };
 }
@@ -75,12 +78,41 @@ export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): str
   return first ?? join(homedir(), ".kube", "config");
 }
 
+/**
+ * The twin rehearsal's API endpoint for a spec: the first control plane's twin address (from the rehearsal's state
+ * file) at the spec endpoint's port, where that control plane's simulated kube-apiserver listens.
+ */
+async function twinApiEndpoint(
+  file: string,
+  facts: { cluster: string; apiEndpoint?: string; controlPlanes: string[] },
+): Promise<string> {
+  const { clusterPaths } = await import("../ops/paths.js");
+  const { readState } = await import("../ops/state.js");
+  const state = readState(clusterPaths(file, facts.cluster, undefined, true).state, facts.cluster, true);
+  const slots = (state.providers?.twin as { slots?: Record<string, { address: string }> } | undefined)?.slots;
+  const slot = facts.controlPlanes.map((n) => slots?.[n]).find((s) => s !== undefined);
+  if (!slot)
+    throw new UserError(`no twin rehearsal of ${facts.cluster} has placed its control planes yet`, {
+      hint: `run \`cairn apply -f ${file} --twin\` first`,
+    });
+  const port = new URL(facts.apiEndpoint ?? "https://localhost:6443").port || "6443";
+  return `https://${slot.address}:${port}`;
+}
+
 export async function runKubeconfig(opts: KubeconfigFlags, io: Io): Promise<void> {
   const ttlMs = parseDurationMs(opts.ttl, "--ttl");
   if (opts.merge && opts.out === "-")
     throw new UserError("--merge writes a file; it cannot be combined with -o -");
+  if (opts.twin && (opts.cluster || opts.endpoint))
+    throw new UserError("--twin takes the cluster from the spec; drop --cluster and --endpoint", {
+      hint: "e.g. cairn kubeconfig -f cairn.yaml --twin -o twin.kubeconfig",
+    });
   const facts = await clusterFacts(opts);
-  const endpoint = opts.endpoint ?? facts.apiEndpoint;
+  // The twin's context gets its own name so merging it never replaces the real cluster's entries.
+  if (opts.twin) facts.cluster = `${facts.cluster}-twin`;
+  const endpoint = opts.twin
+    ? await twinApiEndpoint(opts.file, { ...facts, cluster: facts.cluster.replace(/-twin$/, "") })
+    : (opts.endpoint ?? facts.apiEndpoint);
   if (!endpoint)
     throw new UserError("--endpoint is required with --cluster", {
       hint: "e.g. --endpoint https://10.0.0.10:6443",
@@ -92,7 +124,7 @@ export async function runKubeconfig(opts: KubeconfigFlags, io: Io): Promise<void
     ttlMs,
     now: new Date(),
   });
-  const expiry = `certificate expires ${cert.notAfter.toISOString()}`;
+  const expiry = `certificate expires ${cert.notAfter.toISOString()}${opts.twin ? `; server ${endpoint} is the SIMULATED twin API` : ""}`;
   if (opts.out === "-") {
     io.out(text);
     io.err(`${expiry}\n`);

@@ -1,5 +1,6 @@
 // The faults a twin node accepts, as the CLI spells them: crash, hang, slow-reboot=DURATION, refuse-upgrade,
-// partition, heal.
+// partition, heal — and the workload faults of the node's simulated Kubernetes: crash-loop=NAMESPACE/NAME and
+// image-pull=NAMESPACE/NAME (a Deployment, DaemonSet, Job or Pod; heal clears them).
 import { UserError } from "../errors.js";
 
 export type Fault =
@@ -8,6 +9,8 @@ export type Fault =
   | { kind: "slow-reboot"; ms: number }
   | { kind: "refuse-upgrade" }
   | { kind: "partition" }
+  | { kind: "crash-loop"; workload: string }
+  | { kind: "image-pull"; workload: string }
   | { kind: "heal" };
 
 export const FAULT_KINDS = [
@@ -16,6 +19,8 @@ export const FAULT_KINDS = [
   "slow-reboot=DURATION",
   "refuse-upgrade",
   "partition",
+  "crash-loop=NAMESPACE/NAME",
+  "image-pull=NAMESPACE/NAME",
   "heal",
 ] as const;
 
@@ -44,6 +49,14 @@ export function parseFault(text: string): Fault {
     case "heal":
       if (arg !== undefined) break;
       return { kind };
+    case "crash-loop":
+    case "image-pull": {
+      if (arg === undefined || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(arg))
+        throw new UserError(`${kind} needs a workload, e.g. ${kind}=kube-system/coredns (got "${text}")`, {
+          hint: "name a Deployment, DaemonSet, Job or Pod as NAMESPACE/NAME; `heal` clears workload faults",
+        });
+      return { kind, workload: arg };
+    }
     case "slow-reboot": {
       const ms = arg === undefined ? undefined : parseDuration(arg);
       if (ms === undefined)
@@ -57,5 +70,6 @@ export function parseFault(text: string): Fault {
 }
 
 export function formatFault(f: Fault): string {
+  if (f.kind === "crash-loop" || f.kind === "image-pull") return `${f.kind}=${f.workload}`;
   return f.kind === "slow-reboot" ? `slow-reboot=${f.ms}ms` : f.kind;
 }

@@ -13,6 +13,7 @@ import type { Fault } from "./faults.js";
 import { RpcError, type CallContext } from "./handlers.js";
 import { TwinNode, type NodeStatus } from "./node.js";
 import { ALL_ROLES } from "./rbac.js";
+import { TwinKube, type KubeEndpointStatus } from "./kube/cluster.js";
 import { runClientStream, runStream, runUnary, startNodeServer } from "./server.js";
 
 export interface TwinOptions {
@@ -43,6 +44,10 @@ export interface TwinStatus {
   subnet: string;
   stateDir: string;
   nodes: NodeStatus[];
+  /** The simulated kube-apiservers of bootstrapped control planes. */
+  kube: KubeEndpointStatus[];
+  /** Workload faults in the simulated Kubernetes ("crash-loop=ns/name"). */
+  kubeFaults: string[];
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -85,6 +90,8 @@ export class Twin {
   readonly talosVersion: string;
   readonly subnet: string;
   readonly prefixLength: number;
+  /** The simulated Kubernetes API of the bootstrapped control planes (src/twin/kube). */
+  readonly kube: TwinKube;
   private readonly onError: (node: string, error: unknown) => void;
   private reconciling: Promise<void> = Promise.resolve();
   private reconcileQueued = false;
@@ -113,6 +120,7 @@ export class Twin {
       options.onError ??
       ((node, e) =>
         process.stderr.write(`twin (simulated) ${node}: ${e instanceof Error ? e.message : String(e)}\n`));
+    this.kube = new TwinKube(this);
     for (let i = 0; i < controlplanes; i++)
       this.nodes.push(new TwinNode(this, `cp-${i + 1}`, addresses[i]!, "controlplane", this.talosVersion));
     for (let i = 0; i < workers; i++)
@@ -137,6 +145,7 @@ export class Twin {
     // Joins are event driven; the slow tick only catches members that could not join at the first attempt.
     this.timer = setInterval(() => this.reconcileSoon(), 2000);
     this.timer.unref();
+    this.kube.start();
   }
 
   node(nameOrAddress: string): TwinNode {
@@ -206,7 +215,14 @@ export class Twin {
   }
 
   async fault(nameOrAddress: string, fault: Fault): Promise<void> {
-    await this.node(nameOrAddress).fault(fault);
+    const node = this.node(nameOrAddress);
+    // Workload faults belong to the node's cluster's simulated Kubernetes, not to the machine.
+    if (fault.kind === "crash-loop" || fault.kind === "image-pull")
+      return this.kube.fault(fault.kind, fault.workload);
+    if (fault.kind === "heal") this.kube.fault("heal");
+    await node.fault(fault);
+    // A crashed machine's API server is gone at once, not at the next look.
+    await this.kube.sync();
   }
 
   status(): TwinStatus {
@@ -216,12 +232,15 @@ export class Twin {
       subnet: this.subnet,
       stateDir: this.stateDir,
       nodes: this.nodes.map((n) => n.status()),
+      kube: this.kube.status(),
+      kubeFaults: [...this.kube.faults].map(([w, f]) => `${f}=${w}`),
     };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    await this.kube.stop();
     await Promise.all(this.nodes.map((n) => n.destroy()));
   }
 

@@ -30,6 +30,7 @@ export interface KubeconfigFlags {
   out?: string;
   force?: boolean;
   ageIdentity?: string;
+  twin?: boolean;
 }
 
 const SECRETS_HELP =
@@ -89,6 +90,10 @@ export function registerKubeconfig(program: Command, io: Io): void {
     .option("--secrets <file>", SECRETS_HELP)
     .option("--cluster <name>", "cluster name (default: from the spec)")
     .option("--endpoint <url>", "Kubernetes API endpoint, https://host:6443 (default: the spec's endpoint)")
+    .option(
+      "--twin",
+      "point at the SIMULATED Kubernetes API of the spec's twin rehearsal (context <cluster>-twin; run `cairn apply --twin` first)",
+    )
     .option("--ttl <duration>", "certificate lifetime, e.g. 24h or 365d", "365d")
     .option("--merge", "merge into $KUBECONFIG or ~/.kube/config (or -o), replacing same-named entries only")
     .option("-o, --out <file>", 'where to write it ("-" for stdout; default ./kubeconfig)')
@@ -98,6 +103,7 @@ export function registerKubeconfig(program: Command, io: Io): void {
       "after",
       "\nExamples:\n" +
         "  cairn kubeconfig -f cairn.yaml --merge\n" +
+        "  cairn kubeconfig -f cairn.yaml --twin -o twin.kubeconfig   # kubectl --kubeconfig twin.kubeconfig get nodes\n" +
         "  cairn kubeconfig --secrets secrets.yaml --cluster demo --endpoint https://10.0.0.10:6443\n" +
         "  cairn kubeconfig --secrets secrets.yaml --cluster demo --endpoint https://10.0.0.10:6443 --merge --ttl 24h",
     )

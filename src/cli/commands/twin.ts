@@ -55,7 +55,12 @@ function renderStatus(s: TwinStatus, withFingerprints: boolean): string {
       n.faults.join(",") || "-",
       ...(withFingerprints ? [n.maintenanceFingerprint ?? "-"] : []),
     ]);
-  return table(rows);
+  const kube = (s.kube ?? []).filter((k) => k.serving);
+  const lines = kube.length
+    ? `Kubernetes API (simulated): ${kube.map((k) => `https://${k.address}:${k.port} (${k.node})`).join(", ")}` +
+      `${s.kubeFaults?.length ? `; workload faults: ${s.kubeFaults.join(", ")}` : ""}\n`
+    : "";
+  return table(rows) + lines;
 }
 
 export function registerTwin(program: Command, io: Io): void {
@@ -130,10 +135,17 @@ export function registerTwin(program: Command, io: Io): void {
   twin
     .command("fault")
     .description(
-      "inject a fault into a node: crash | hang | slow-reboot=DURATION | refuse-upgrade | partition | heal",
+      "inject a fault into a node: crash | hang | slow-reboot=DURATION | refuse-upgrade | partition | heal; " +
+        "or into a workload of its simulated Kubernetes: crash-loop=NAMESPACE/NAME | image-pull=NAMESPACE/NAME",
     )
-    .argument("<node>", "node name or address, e.g. cp-2 or 127.0.100.2")
-    .argument("<fault>", "crash, hang, slow-reboot=30s, refuse-upgrade, partition or heal")
+    .argument(
+      "<node>",
+      "node name or address, e.g. cp-2 or 127.0.100.2 (for a workload fault: any node of the cluster)",
+    )
+    .argument(
+      "<fault>",
+      "crash, hang, slow-reboot=30s, refuse-upgrade, partition, crash-loop=kube-system/coredns, image-pull=default/web or heal",
+    )
     .option(...stateDirOption)
     .action(async (node: string, faultText: string, flags: { stateDir?: string }) => {
       const { fault } = await import("../../twin/daemon.js");
@@ -189,6 +201,9 @@ export function registerTwin(program: Command, io: Io): void {
  * twin names the node and shows the fault instead of "none".
  */
 export function describeFault(s: TwinStatus, node: string, faultText: string): string {
+  // Workload faults (crash-loop=NS/NAME, image-pull=NS/NAME) belong to the simulated Kubernetes, not to a machine.
+  if (/^(crash-loop|image-pull)=/.test(faultText))
+    return `twin (simulated): set ${faultText}; workload faults now: ${s.kubeFaults?.join(", ") || "none"}\n`;
   const n =
     s.nodes.find((x) => x.address === node || x.name === node) ?? s.nodes.find((x) => x.hostname === node);
   if (!n) return `twin (simulated): ${node}: ${faultText} sent, but the twin no longer lists that node\n`;
