@@ -188,6 +188,14 @@ export function rotateJournalIfLarge(path: string, maxBytes = JOURNAL_ROTATE_BYT
   return true;
 }
 
+/**
+ * A fault-injection point for resumption tests: with CAIRN_FAILPOINT_KILL_AFTER_RECORDS=N the process kills itself
+ * (SIGKILL, as a crash would) right after its Nth journal record is durable — so a test can stop cairn exactly
+ * between a record ("upgrade sent") and the effect it announces. Never set outside tests.
+ */
+const KILL_AFTER_RECORDS = Number(process.env.CAIRN_FAILPOINT_KILL_AFTER_RECORDS) || undefined;
+let recordsWritten = 0;
+
 /** Appends records, one write + fsync each. */
 export class JournalWriter {
   private fd: number | undefined;
@@ -213,6 +221,8 @@ export class JournalWriter {
     if (this.fd === undefined) throw new Error(`journal ${this.path} is closed`);
     writeSync(this.fd, `${JSON.stringify(record)}\n`);
     fsyncSync(this.fd);
+    if (KILL_AFTER_RECORDS !== undefined && ++recordsWritten === KILL_AFTER_RECORDS)
+      process.kill(process.pid, "SIGKILL");
   }
 
   close(): void {

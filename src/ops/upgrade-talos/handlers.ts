@@ -51,6 +51,8 @@ export interface UpgradeHandlerOptions {
   pollMs?: number;
   /** Bound on each poll call. */
   callTimeoutMs?: number;
+  /** A node still on its old boot this long after the upgrade was (maybe) sent gets it again. */
+  resendAfterMs?: number;
 }
 
 /** The node's boot ID (/proc/sys/kernel/random/boot_id), or undefined when it cannot be read. */
@@ -95,10 +97,20 @@ async function observe(client: TalosClient, timeoutMs: number): Promise<Observat
   };
 }
 
+/** What the journal holds about an upgrade that was started: the boot before it, the version it ran, the API. */
+interface Sent {
+  bootId?: string;
+  from: string;
+  api?: "lifecycle" | "legacy";
+}
+
 export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = {}): ActionHandler {
   // Short: a refused connection costs about a millisecond, and every poll of lag is paid once per node.
   const pollMs = options.pollMs ?? 50;
   const callTimeoutMs = options.callTimeoutMs ?? 3000;
+  // How long a node may keep running its old boot after an upgrade cairn may have sent before cairn concludes the
+  // call never arrived and sends it again (Talos turns to stage "upgrading" as soon as it takes the call).
+  const resendAfterMs = options.resendAfterMs ?? (access.simulated ? 2_000 : 20_000);
   return async (action, ctx) => {
     const p = action.params as unknown as UpgradeParams;
     const to = normaliseTalosVersion(p.version) ?? p.version;
@@ -108,8 +120,27 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
       client.close();
       client = await access.nodeClient(p.node);
     };
+    /**
+     * The upgrade itself, in journalled steps: the lifecycle API (1.13+) installs into the other A/B slot and the
+     * reboot is a call of its own; the legacy call installs and reboots in one.
+     */
+    const send = async (sent: Sent): Promise<void> => {
+      if (sent.api === "legacy") {
+        const [r] = await client.upgrade(p.image, { legacy: true }, undefined);
+        if (!r?.ok) throw new UpgradeRejectedError(p.node, r?.error?.message ?? "no reply");
+        return;
+      }
+      if (!ctx.journal.get("installed")) {
+        const [r] = await client.upgrade(p.image, { noReboot: true }, undefined);
+        if (!r?.ok) throw new UpgradeRejectedError(p.node, r?.error?.message ?? "no reply");
+        ctx.journal.note("installed", true);
+      }
+      ctx.journal.note("reboot", new Date().toISOString());
+      const [rb] = await client.reboot("DEFAULT");
+      if (rb && !rb.ok) throw new UpgradeRejectedError(p.node, `reboot after the install: ${rb.error.message}`);
+    };
     try {
-      let sent = (ctx.journal.get("sent") ?? undefined) as { bootId?: string; from: string } | undefined;
+      let sent = (ctx.journal.get("sent") ?? undefined) as Sent | undefined;
       if (!sent) {
         const now = await observe(client, callTimeoutMs);
         const installed = installedRecords(access)[p.node];
@@ -126,21 +157,22 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
           ctx.progress(`already on ${to}`);
           return;
         }
-        sent = { ...(now.bootId ? { bootId: now.bootId } : {}), from: now.version };
-        ctx.journal.note("sent", sent);
-        ctx.progress(`upgrading ${now.version} → ${to}`);
         // The lifecycle API exists from 1.13; older nodes get the legacy call straight away.
         const v = parseVersion(now.version);
-        const legacy = !v || compareMinor(minorOf(v), "1.13") < 0;
-        const [r] = await client.upgrade(p.image, { legacy }, undefined);
-        if (!r?.ok) throw new UpgradeRejectedError(p.node, r?.error?.message ?? "no reply");
+        const api = !v || compareMinor(minorOf(v), "1.13") < 0 ? "legacy" : "lifecycle";
+        sent = { ...(now.bootId ? { bootId: now.bootId } : {}), from: now.version, api };
+        ctx.journal.note("sent", sent);
+        ctx.progress(`upgrading ${now.version} → ${to}`);
+        await send(sent);
       } else {
-        ctx.progress(`resuming: waiting for the upgrade sent earlier (${sent.from} → ${to})`);
+        ctx.progress(`resuming the upgrade started earlier (${sent.from} → ${to}): asking ${p.node} how far it got`);
       }
 
-      // Wait for the reboot: a new boot ID (or, without one, having seen the node go down), then ready.
+      // Wait for the reboot: a new boot ID (or, without one, having seen the node go down), then ready. A node that
+      // keeps running its old boot did not get (all of) the upgrade: an earlier run died before its call arrived.
       let sawDown = false;
       let last = "";
+      let sameBootSince: number | undefined;
       for (;;) {
         if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
         let o: Observation | undefined;
@@ -148,6 +180,7 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
           o = await observe(client, callTimeoutMs);
         } catch (e) {
           sawDown = true;
+          sameBootSince = undefined;
           const why = `rebooting (${brief(e)})`;
           if (why !== last) ctx.progress((last = why));
           await fresh();
@@ -160,6 +193,7 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
             if (back !== to) {
               // Forget the sent upgrade: running the upgrade again (after a fix) must send it again, not re-report.
               ctx.journal.note("sent", null);
+              ctx.journal.note("installed", null);
               if (normaliseTalosVersion(sent.from) === back)
                 throw new UpgradeRolledBackError(p.node, back, to);
               throw new CairnError("upgrade-version", `${p.node} came back on ${back}, expected ${to}`);
@@ -167,7 +201,17 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
             if (o.ready) break;
             const why = `on ${back}, waiting for ready`;
             if (why !== last) ctx.progress((last = why));
+          } else if (!rebooted && o.stage === "running") {
+            sameBootSince ??= Date.now();
+            if (Date.now() - sameBootSince >= resendAfterMs) {
+              ctx.progress(
+                `${p.node} still runs ${o.version} on the same boot: the upgrade did not reach it; sending it again`,
+              );
+              await send(sent);
+              sameBootSince = undefined;
+            }
           } else {
+            sameBootSince = undefined;
             const why = `stage ${o.stage}`;
             if (why !== last) ctx.progress((last = why));
           }

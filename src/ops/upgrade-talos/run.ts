@@ -2,6 +2,7 @@
 // and the journal resumes it) once the lock is held, run the plan through the engine, and report each node's
 // outcome.
 import { CairnError } from "../../errors.js";
+import { readJournal, resumableRun } from "../../engine/journal.js";
 import type { AnyEngineEvent, Plan, RunResult } from "../../engine/types.js";
 import { normaliseTalosVersion } from "../../talos/versions.js";
 import type { ClusterAccess } from "../access.js";
@@ -42,8 +43,14 @@ export async function buildTalosUpgradePlan(
     normaliseTalosVersion(options.to ?? access.model.talosVersion) ?? options.to ?? access.model.talosVersion;
   const observed = await observeCluster(access);
   const record = access.stateSection.get(UPGRADE_SECTION) as UpgradeRecord | undefined;
-  const resumeNodes = record && record.to === to ? record.nodes : [];
-  const plan = planTalosUpgrade(access.model, observed, { ...options, to, resumeNodes });
+  let resumeNodes = record && record.to === to ? record.nodes : [];
+  let plan = planTalosUpgrade(access.model, observed, { ...options, to, resumeNodes });
+  // The record matters only while the journal holds that plan's unfinished run: a run killed after it finished
+  // leaves a record of nodes that need nothing more.
+  if (resumeNodes.length > 0 && !resumableRun(readJournal(access.paths.journal), plan)) {
+    resumeNodes = [];
+    plan = planTalosUpgrade(access.model, observed, { ...options, to, resumeNodes });
+  }
   return { plan, observed, to, resumeNodes };
 }
 
