@@ -54,20 +54,34 @@ function readDaemonFile(twinDir: string): DaemonFile | undefined {
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Which free slot each joining node takes: its role's first free slot, else any free slot (deterministic). */
+/**
+ * Which free slot each joining node takes: its role's first free slot, else any free slot (deterministic). A slot
+ * whose machine still holds a config (released without a reset: it was dead) goes last: a node given it would wait
+ * for a machine that is not in maintenance mode.
+ */
 export function assignSlots(
   joining: readonly { name: string; role: "controlplane" | "worker" }[],
-  slots: readonly { name: string; address: string; plannedRole: "controlplane" | "worker" }[],
+  slots: readonly {
+    name: string;
+    address: string;
+    plannedRole: "controlplane" | "worker";
+    machineType?: string | undefined;
+  }[],
   taken: Readonly<Record<string, TwinSlot>>,
 ): { assigned: Record<string, TwinSlot>; missing: string[] } {
   const used = new Set(Object.values(taken).map((t) => t.slot));
   const assigned: Record<string, TwinSlot> = {};
   const missing: string[] = [];
+  const waiting = [...slots].sort(
+    (a, b) => Number(a.machineType !== undefined) - Number(b.machineType !== undefined),
+  );
   for (const n of joining) {
     if (taken[n.name]) continue;
     const free =
-      slots.find((s) => !used.has(s.name) && s.plannedRole === n.role) ??
-      slots.find((s) => !used.has(s.name));
+      waiting.find((s) => !used.has(s.name) && s.plannedRole === n.role && s.machineType === undefined) ??
+      waiting.find((s) => !used.has(s.name) && s.machineType === undefined) ??
+      waiting.find((s) => !used.has(s.name) && s.plannedRole === n.role) ??
+      waiting.find((s) => !used.has(s.name));
     if (!free) {
       missing.push(`${n.name} (${n.role})`);
       continue;
@@ -247,10 +261,27 @@ export function twinTarget(ctx: TargetContext): ProviderTarget {
 
   const releaseSlot: ActionHandler = async (action, ac) => {
     const node = String(action.params.node);
+    const slot = record().slots[node];
+    let machine: { machineType: string | undefined; faults: string[] } | undefined;
+    if (slot) {
+      const daemon = await import("../../twin/daemon.js");
+      machine = (await daemon.status(twinDir).catch(() => undefined))?.nodes.find(
+        (n) => n.name === slot.slot,
+      );
+    }
     save((r) => {
       delete r.slots[node];
     });
-    ac.progress(`${node}'s twin slot is free again (simulated)`);
+    if (machine?.machineType !== undefined) {
+      // Released without a reset (the node was dead): the simulated machine still holds its old config.
+      const why = machine.faults.length ? ` (${machine.faults.join(", ")})` : "";
+      ac.outcome(
+        `released twin slot ${slot!.slot}, but its simulated machine was not reset${why}: it still holds its old config, so new nodes get other slots first`,
+        { partial: true },
+      );
+      return;
+    }
+    ac.progress(`${node}'s twin slot${slot ? ` ${slot.slot}` : ""} is free again (simulated)`);
   };
 
   return {
