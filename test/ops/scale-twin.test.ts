@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/shared.js";
-import { twinCli, twinDown } from "../helpers/twin-cli.js";
+import { planAndDiff, twinCli, twinDown } from "../helpers/twin-cli.js";
 
 const SUBNET = "127.0.230.0/24";
 const dir = mkdtempSync(join(tmpdir(), "cairn-scale-"));
@@ -121,6 +121,13 @@ function writeSpec(name: string, text: string): string {
   return f;
 }
 
+/** After a change: nothing left to plan, and `cairn diff` agrees that nothing drifted. */
+function expectClean(file: string): void {
+  const { plan, diff, agree } = planAndDiff(cairn, ["-f", file, "--twin", "--dir", clusterDir]);
+  expect(plan.code, plan.out + plan.err).toBe(0);
+  expect(agree, diff.out + diff.err).toBe(true);
+}
+
 const nodesOf = (p: PlanJson): Set<string> =>
   new Set(p.actions.map((a) => a.node).filter((n): n is string => n !== undefined));
 
@@ -156,7 +163,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     const row = status(plus).find((r) => r.name === "worker2");
     expect(row).toMatchObject({ role: "worker", reachable: true, stage: "running", ready: true });
     expect(state().nodes.worker2?.stage).toBe("running");
-    expect(onTwin("plan", plus).code).toBe(0);
+    expectClean(plus);
   }, 120_000);
 
   it("scale down: the worker is reset gracefully, its slot released, nothing else touched", () => {
@@ -182,7 +189,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     expect(state().providers.twin.slots.worker2).toBeUndefined();
     // The other five still run.
     expect(status(base).every((r) => r.stage === "running" && r.ready === true)).toBe(true);
-    expect(onTwin("plan", base).code).toBe(0);
+    expectClean(base);
   }, 120_000);
 
   let three = "";
@@ -239,7 +246,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
       "controlplane3",
     ]);
     expect(rows.filter((x) => x.etcd === "leader")).toHaveLength(1);
-    expect(onTwin("plan", three).code).toBe(0);
+    expectClean(three);
   }, 180_000);
 
   it("a crashed control plane: refused without --force; with it, its etcd member is removed by ID", () => {
@@ -282,7 +289,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     expect(rows.every((r) => r.reachable && r.ready === true)).toBe(true);
     expect(rows.filter((r) => r.etcd === "leader")).toHaveLength(1);
     expect(state().nodes.controlplane2).toBeUndefined();
-    expect(onTwin("plan", smaller).code).toBe(0);
+    expectClean(smaller);
     last = smaller;
   }, 180_000);
 
@@ -300,6 +307,6 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     expect(forced.out).toMatch(/worker1 is unreachable; skipping the reset \(--force\)/);
     expect(state().nodes.worker1).toBeUndefined();
     expect(status(smaller).map((r) => r.name)).toEqual(["controlplane1", "controlplane3", "worker0"]);
-    expect(onTwin("plan", smaller).code).toBe(0);
+    expectClean(smaller);
   }, 120_000);
 });
