@@ -58,7 +58,7 @@ export interface Downgrade {
 /** The refusal of a plan that would move some nodes backwards. */
 export function downgradeRefusal(d: Downgrade): string {
   const who = whichNodes(d.nodes, d.total);
-  const runs = d.nodes.length === 1 && who !== "every node" ? "runs" : "run";
+  const runs = d.nodes.length === 1 || who === "every node" ? "runs" : "run";
   const across = acrossMinors(d.running, d.to);
   const allow = across
     ? `downgrading ${d.what} across minor versions (${d.running} → ${d.to}) is not supported`

@@ -56,8 +56,8 @@ const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /**
  * Which free slot each joining node takes: its role's first free slot, else any free slot (deterministic). A slot
- * whose machine still holds a config (released without a reset: it was dead) goes last: a node given it would wait
- * for a machine that is not in maintenance mode.
+ * whose machine still holds a config (released without a reset: it was dead) or has a fault goes last: a node given
+ * it would wait for a machine that is not in maintenance mode.
  */
 export function assignSlots(
   joining: readonly { name: string; role: "controlplane" | "worker" }[],
@@ -66,22 +66,21 @@ export function assignSlots(
     address: string;
     plannedRole: "controlplane" | "worker";
     machineType?: string | undefined;
+    faults?: readonly string[];
   }[],
   taken: Readonly<Record<string, TwinSlot>>,
 ): { assigned: Record<string, TwinSlot>; missing: string[] } {
   const used = new Set(Object.values(taken).map((t) => t.slot));
   const assigned: Record<string, TwinSlot> = {};
   const missing: string[] = [];
-  const waiting = [...slots].sort(
-    (a, b) => Number(a.machineType !== undefined) - Number(b.machineType !== undefined),
-  );
+  const ready = (s: (typeof slots)[number]): boolean => s.machineType === undefined && !s.faults?.length;
   for (const n of joining) {
     if (taken[n.name]) continue;
     const free =
-      waiting.find((s) => !used.has(s.name) && s.plannedRole === n.role && s.machineType === undefined) ??
-      waiting.find((s) => !used.has(s.name) && s.machineType === undefined) ??
-      waiting.find((s) => !used.has(s.name) && s.plannedRole === n.role) ??
-      waiting.find((s) => !used.has(s.name));
+      slots.find((s) => !used.has(s.name) && s.plannedRole === n.role && ready(s)) ??
+      slots.find((s) => !used.has(s.name) && ready(s)) ??
+      slots.find((s) => !used.has(s.name) && s.plannedRole === n.role) ??
+      slots.find((s) => !used.has(s.name));
     if (!free) {
       missing.push(`${n.name} (${n.role})`);
       continue;
