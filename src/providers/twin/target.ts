@@ -157,6 +157,7 @@ export function twinTarget(ctx: TargetContext): ProviderTarget {
     const provision: Record<string, Action> = {};
     const deprovision: Record<string, Action> = {};
     const blockers: string[] = [];
+    const warnings: string[] = [];
     if (!d.running) {
       before.push({
         id: "twin-up",
@@ -175,6 +176,13 @@ export function twinTarget(ctx: TargetContext): ProviderTarget {
     if (d.running && d.status) {
       const { assigned, missing } = assignSlots(input.joining, d.status.nodes, taken);
       predicted = assigned;
+      for (const [node, slot] of Object.entries(assigned)) {
+        const m = d.status.nodes.find((x) => x.name === slot.slot);
+        if (m && (m.machineType !== undefined || m.faults.length > 0))
+          warnings.push(
+            `${node} gets twin slot ${slot.slot}, whose simulated machine is not waiting in maintenance mode (${m.faults.length ? m.faults.join(", ") : "it still holds an old config"}): its config waits until the machine is back (\`cairn twin fault ${slot.slot} heal --state-dir ${twinDir}\`)`,
+          );
+      }
       if (missing.length)
         blockers.push(
           `the twin running from ${twinDir} has no free slot for ${missing.join(", ")}; stop it with \`cairn twin down --state-dir ${twinDir}\` and apply again to start a twin sized for the spec (the rehearsal starts over)`,
@@ -203,7 +211,7 @@ export function twinTarget(ctx: TargetContext): ProviderTarget {
         timeoutMs: 60_000,
       };
     }
-    return { before, provision, deprovision, blockers, warnings: [] };
+    return { before, provision, deprovision, blockers, warnings };
   };
 
   const twinUp: ActionHandler = async (action, ac) => {
