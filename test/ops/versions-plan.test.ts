@@ -227,3 +227,32 @@ describe("cairn.yaml edited in place", () => {
     }
   });
 });
+
+describe("render writes what apply would", () => {
+  it("an unpinned Kubernetes renders at the version the cluster's record says", async () => {
+    const { mkdtempSync, writeFileSync: write, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { runRender } = await import("../../src/ops/render/run.js");
+    const dir = mkdtempSync(join(tmpdir(), "cairn-render-pin-"));
+    try {
+      const file = join(dir, "cairn.yaml");
+      write(file, specText(1, 0, "v1.13.9"));
+      const out = join(dir, ".cairn", "ops-test");
+      const fresh = await runRender({ file });
+      expect(fresh.warnings.join("\n")).not.toMatch(/keeps Kubernetes/);
+      const kubelet = (): string | undefined =>
+        componentVersions(readFileSync(join(out, "nodes", "cp-1.yaml"), "utf8")).kubelet;
+      expect(kubelet()).toBe("1.36.3");
+      const state = {
+        ...emptyState("ops-test", false),
+        kubernetes: { version: "1.35.4", at: "t", by: "apply" },
+      };
+      write(join(out, "state.json"), JSON.stringify(state));
+      const pinned = await runRender({ file });
+      expect(pinned.warnings.join("\n")).toMatch(/cairn keeps Kubernetes 1\.35\.4/);
+      expect(kubelet()).toBe("1.35.4");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
