@@ -39,11 +39,12 @@ export async function settleSpecVersion(io: Io, s: SpecVersion): Promise<boolean
   const yes =
     s.update ||
     (s.interactive &&
-      (await ask(`cairn.yaml says ${name}: ${probe.before}, the cluster now runs ${s.to}. Update cairn.yaml?`)));
+      (await ask(
+        `cairn.yaml says ${name}: ${probe.before}, the cluster now runs ${s.to}. Update cairn.yaml?`,
+      )));
   if (yes) {
     const check = loadSpecText(edit.text, s.file);
-    if (!check.model)
-      throw new Error(`editing ${name} in ${s.file} would make it invalid; left unchanged`);
+    if (!check.model) throw new Error(`editing ${name} in ${s.file} would make it invalid; left unchanged`);
     writeFileAtomic(s.file, edit.text, { mode: statSync(s.file).mode & 0o777 });
     io.err(`${s.file}:${edit.line}: ${name} ${probe.before} → ${value} (only that value changed)\n`);
     return true;

@@ -15,7 +15,9 @@ export interface SpecEdit {
 
 /** A plain scalar that YAML would read back as something other than this string ("1.30" is a number). */
 function needsQuotes(value: string): boolean {
-  return !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(value) || /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(value);
+  return (
+    !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(value) || /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(value)
+  );
 }
 
 /** The scalar at `path` set to `value` in place; undefined when the spec has no scalar there. */
@@ -26,7 +28,8 @@ export function setSpecScalar(text: string, path: readonly string[], value: stri
   const node = doc.getIn(path, true);
   if (!isScalar(node) || !node.range) return undefined;
   const [start, end] = node.range;
-  const quote = node.type === "QUOTE_SINGLE" ? "'" : node.type === "QUOTE_DOUBLE" || needsQuotes(value) ? '"' : "";
+  const quote =
+    node.type === "QUOTE_SINGLE" ? "'" : node.type === "QUOTE_DOUBLE" || needsQuotes(value) ? '"' : "";
   if (node.type !== "PLAIN" && node.type !== "QUOTE_SINGLE" && node.type !== "QUOTE_DOUBLE") return undefined;
   const next = `${text.slice(0, start)}${quote}${value}${quote}${text.slice(end)}`;
   return { text: next, before: String(node.value), line: lines.linePos(start).line };
