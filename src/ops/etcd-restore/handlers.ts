@@ -125,8 +125,8 @@ export function etcdRestoreHandler(
         } finally {
           c.close();
         }
-        // The reset took effect once the node left "running" — or, when its reboot was quicker than a poll (the
-        // twin's), once it is back without its etcd member.
+        // The reset has taken hold once the node left `running` or its member is gone: a quick reboot (the twin's)
+        // can come and go between two polls.
         await waitFor(
           ctx.signal,
           ctx.progress,
