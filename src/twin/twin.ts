@@ -10,8 +10,8 @@ import { UserError } from "../errors.js";
 import { DEFAULT_TALOS_VERSION, parseVersion } from "../talos/versions.js";
 import * as etcd from "./etcd.js";
 import type { Fault } from "./faults.js";
-import { RpcError, type CallContext } from "./handlers.js";
-import { TwinNode, type NodeStatus } from "./node.js";
+import { RpcError } from "./handlers.js";
+import { TwinNode, type CallContext, type Fleet, type NodeStatus } from "./node.js";
 import { ALL_ROLES } from "./rbac.js";
 import { TwinKube, type KubeEndpointStatus } from "./kube/cluster.js";
 import { runClientStream, runStream, runUnary, startNodeServer } from "./server.js";
@@ -82,7 +82,7 @@ export function planAddresses(subnet: string, count: number): { addresses: strin
   return { addresses, prefixLength: prefix };
 }
 
-export class Twin {
+export class Twin implements Fleet {
   readonly nodes: TwinNode[] = [];
   readonly stateDir: string;
   readonly rebootMs: number;

@@ -8,8 +8,11 @@
 // - maintenance: ≤1.12 serves only AUTO/REBOOT/TRY (NO_REBOOT/STAGED are Unimplemented); 1.13+ serves it from
 //   apid and maps REBOOT to NO_REBOOT. The node installs and boots its config in every case.
 import { parseAllDocuments } from "yaml";
+
 import { compareMinor, minorOf, parseVersion } from "../versions.js";
-import type { ApplyModeName } from "./client.js";
+
+/** ApplyConfiguration modes by their talosctl names. */
+export type ApplyModeName = "auto" | "no-reboot" | "reboot" | "staged" | "try";
 
 export interface ApplySemantics {
   /** "1.13" */

@@ -45,7 +45,8 @@ export interface ConnectOptions extends Omit<TransportOptions, "tls" | "endpoint
   endpoints: readonly string[];
 }
 
-export type ApplyModeName = "auto" | "no-reboot" | "reboot" | "staged" | "try";
+export type { ApplyModeName } from "./apply-semantics.js";
+import type { ApplyModeName } from "./apply-semantics.js";
 
 const APPLY_MODES: Record<ApplyModeName, T.ApplyMode> = {
   auto: "AUTO",
