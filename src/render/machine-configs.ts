@@ -19,6 +19,7 @@ import type { Model, ModelNode } from "../clusterspec/model.js";
 import type { ConfigPatchSpec, SchematicSpec } from "../clusterspec/schema.js";
 import { CairnError, UserError } from "../errors.js";
 import { nodeConfigParts } from "./node-patch.js";
+import { addonTalosPatches } from "../addons/index.js";
 
 export interface RenderedNodeConfig {
   node: string;
@@ -68,7 +69,6 @@ export function renderNodeConfig(
 ): RenderedNodeConfig {
   const spec = model.spec;
   const { id, image } = nodeInstallerImage(model, node);
-  const cni = spec.addons.cni;
   const options: GenerateOptions = {
     installDisk: typeof node.installDisk === "string" ? node.installDisk : "",
     installImage: image,
@@ -77,7 +77,6 @@ export function renderNodeConfig(
     additionalSANs: [...model.certSANs],
     clusterDiscovery: spec.talos.clusterDiscovery,
     ...(spec.talos.kubespan ? { kubeSpan: true } : {}),
-    ...(cni && cni.type !== "flannel" ? { cni: { name: "none" } } : {}),
     ...(Object.keys(node.spec.sysctls).length ? { sysctls: { ...node.spec.sysctls } } : {}),
   };
   let docs: ConfigDocument[] = generateMachineConfig(
@@ -94,6 +93,9 @@ export function renderNodeConfig(
 
   const parts = nodeConfigParts(model, node);
   docs[0] = applyStrategicMerge(docs[0]!, parts.v1alpha1 as ConfigDocument);
+  // The add-ons' Talos patches (CNI, kube-proxy, inline manifests, …), before the user's.
+  for (const p of addonTalosPatches(model, node))
+    docs[0] = applyStrategicMerge(docs[0]!, p as ConfigDocument);
   if (parts.documents.some((d) => d.kind === "HostnameConfig"))
     docs = docs.filter((d) => d.kind !== "HostnameConfig");
   docs.push(...(parts.documents as ConfigDocument[]));

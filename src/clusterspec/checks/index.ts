@@ -11,6 +11,7 @@ import { checkProvider } from "./provider.js";
 import { checkPools } from "./pools.js";
 import { checkPodBlocks } from "./podblocks.js";
 import { checkAddons, checkTenants } from "./addons.js";
+import { checkAddons as checkAddonRegistry } from "../../addons/index.js";
 
 export type Check = (spec: ClusterSpec) => Finding[];
 
@@ -24,6 +25,8 @@ export const checks: Check[] = [
   checkPools,
   checkPodBlocks,
   checkAddons,
+  // Each add-on's own rules, through the add-on registry.
+  checkAddonRegistry,
   checkTenants,
 ];
 
