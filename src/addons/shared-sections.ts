@@ -14,13 +14,10 @@ export const poolSchema = z
       .array(z.string())
       .min(1)
       .meta({ description: "Ranges a.b.c.d-a.b.c.e, single addresses, or CIDRs." }),
-    autoAssign: z
-      .boolean()
-      .default(true)
-      .meta({
-        description:
-          "Hand out addresses to any LoadBalancer Service; false: only to Services that ask for one.",
-      }),
+    autoAssign: z.boolean().default(true).meta({
+      description:
+        "Hand out addresses to any LoadBalancer Service; false: only to Services that ask for one.",
+    }),
   })
   .meta({ description: "A load-balancer address pool." });
 

@@ -24,24 +24,15 @@ export const issuerSchema = z
       .meta({
         description: `acme: directory URL; default Let's Encrypt production (${LETSENCRYPT_PRODUCTION}).`,
       }),
-    solver: z
-      .enum(["http01", "dns01"])
-      .optional()
-      .meta({
-        description: "acme: http01 through the ingress, or dns01 (needed for wildcard certificates).",
-      }),
-    ingressClass: z
-      .string()
-      .optional()
-      .meta({
-        description: "acme http01: the IngressClass that serves challenges; default the ingress's class.",
-      }),
-    dnsProvider: z
-      .enum(["powerdns", "rfc2136", "cloudflare"])
-      .optional()
-      .meta({
-        description: "acme dns01: powerdns (RFC 2136 dynamic updates with TSIG), rfc2136 or cloudflare.",
-      }),
+    solver: z.enum(["http01", "dns01"]).optional().meta({
+      description: "acme: http01 through the ingress, or dns01 (needed for wildcard certificates).",
+    }),
+    ingressClass: z.string().optional().meta({
+      description: "acme http01: the IngressClass that serves challenges; default the ingress's class.",
+    }),
+    dnsProvider: z.enum(["powerdns", "rfc2136", "cloudflare"]).optional().meta({
+      description: "acme dns01: powerdns (RFC 2136 dynamic updates with TSIG), rfc2136 or cloudflare.",
+    }),
     rfc2136: z
       .strictObject({
         nameserver: z

@@ -29,11 +29,9 @@ export const cniSchema = z
       .optional()
       .meta({ description: "tunnel (VXLAN/Geneve overlay, default) or native (pods routed as they are)." }),
     tunnelProtocol: z.enum(["vxlan", "geneve"]).optional().meta({ description: "Default vxlan." }),
-    nativeRoutingCIDR: cidr
-      .optional()
-      .meta({
-        description: "native routing: the CIDR routed without masquerading; default the first pod subnet.",
-      }),
+    nativeRoutingCIDR: cidr.optional().meta({
+      description: "native routing: the CIDR routed without masquerading; default the first pod subnet.",
+    }),
     autoDirectNodeRoutes: z.boolean().optional().meta({
       description:
         "native routing: install routes to other nodes' pod blocks (all nodes on one L2 segment). Default true with native routing.",
@@ -47,28 +45,19 @@ export const cniSchema = z
       .optional()
       .meta({ description: "NodePort/LoadBalancer forwarding (needs kubeProxyReplacement). Default snat." }),
     hubble: z.boolean().optional().meta({ description: "Hubble with its relay and UI. Default false." }),
-    gatewayAPI: z
-      .boolean()
-      .optional()
-      .meta({
-        description: "Cilium's Gateway API implementation; cairn installs the Gateway API CRDs first.",
-      }),
+    gatewayAPI: z.boolean().optional().meta({
+      description: "Cilium's Gateway API implementation; cairn installs the Gateway API CRDs first.",
+    }),
     l2Announcements: z.boolean().optional().meta({
       description:
         "Answer ARP for LoadBalancer addresses. Default: on when addons.loadBalancer.type is cilium.",
     }),
-    encryption: z
-      .enum(["none", "wireguard", "ipsec"])
-      .optional()
-      .meta({
-        description: "Node-to-node encryption of pod traffic. wireguard needs UDP 51871 between nodes.",
-      }),
-    mutualAuth: z
-      .boolean()
-      .optional()
-      .meta({
-        description: "Mutual authentication (SPIRE; beta), for policies with authentication: required.",
-      }),
+    encryption: z.enum(["none", "wireguard", "ipsec"]).optional().meta({
+      description: "Node-to-node encryption of pod traffic. wireguard needs UDP 51871 between nodes.",
+    }),
+    mutualAuth: z.boolean().optional().meta({
+      description: "Mutual authentication (SPIRE; beta), for policies with authentication: required.",
+    }),
     hostLegacyRouting: z.boolean().optional().meta({
       description:
         "Route host traffic through the kernel stack instead of eBPF host routing (fixes static pods reaching pods on other nodes in some setups).",

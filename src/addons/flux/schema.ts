@@ -10,13 +10,10 @@ export const fluxSchema = z
         "Repository URL: https://… (public or with a token Secret) or ssh://git@host/org/repo.git.",
     }),
     branch: z.string().default("main"),
-    path: z
-      .string()
-      .optional()
-      .meta({
-        description:
-          "Folder in the repository that holds the rendered gitops/ tree; default clusters/<cluster name>.",
-      }),
+    path: z.string().optional().meta({
+      description:
+        "Folder in the repository that holds the rendered gitops/ tree; default clusters/<cluster name>.",
+    }),
     version: z
       .string()
       .regex(/^v?\d+\.\d+\.\d+$/, { message: "Flux version must look like v2.9.4" })
