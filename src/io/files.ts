@@ -9,6 +9,10 @@ import {
   closeSync,
   existsSync,
   chmodSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  unlinkSync,
 } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -44,3 +48,38 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
 }
 
 export const SECRET_FILE_MODE = 0o600;
+
+/**
+ * Makes `dir` hold exactly `files` (paths relative to it): writes each whose bytes differ, atomically, and removes
+ * files cairn wrote there before that are no longer part of the tree (and folders left empty). Only for folders
+ * cairn owns entirely, such as <out>/gitops. Returns each file with whether it changed.
+ */
+export function writeTree(
+  dir: string,
+  files: readonly { path: string; content: string }[],
+  options: WriteOptions = {},
+): { path: string; changed: boolean }[] {
+  const wanted = new Set(files.map((f) => join(dir, f.path)));
+  const out: { path: string; changed: boolean }[] = [];
+  for (const f of files) {
+    const path = join(dir, f.path);
+    const changed = !existsSync(path) || readFileSync(path, "utf8") !== f.content;
+    if (changed) writeFileAtomic(path, f.content, options);
+    out.push({ path, changed });
+  }
+  const prune = (d: string): boolean => {
+    if (!existsSync(d)) return true;
+    let empty = true;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        if (prune(p)) rmSync(p, { recursive: true });
+        else empty = false;
+      } else if (!wanted.has(p) && /\.ya?ml$/.test(e.name)) unlinkSync(p);
+      else empty = false;
+    }
+    return empty;
+  };
+  prune(dir);
+  return out;
+}

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { writeFileAtomic, SECRET_FILE_MODE } from "../io/files.js";
+import { writeFileAtomic, writeTree, SECRET_FILE_MODE } from "../io/files.js";
 import { requireModel } from "../clusterspec/load.js";
 import type { Model } from "../clusterspec/model.js";
 import { generateSecretsBundle } from "../talos/secrets/generate.js";
@@ -16,6 +16,8 @@ import { buildAdminKubeconfig, kubeconfigExpiry } from "../talos/kubeconfig.js";
 import { parseCertificate } from "../talos/pki/index.js";
 import { renderMachineConfigs } from "./machine-configs.js";
 import { formatDiagnosticText } from "../clusterspec/diagnostics.js";
+import { gitopsTree } from "../gitops/index.js";
+import { gitopsReport, type GitopsReport } from "../gitops/report.js";
 
 export interface RenderOptions {
   file: string;
@@ -45,6 +47,8 @@ export interface RenderReport {
   talosVersion: string;
   contract: string;
   artefacts: WrittenArtefact[];
+  /** The platform add-ons' GitOps tree, written to <out>/gitops. */
+  gitops: GitopsReport;
   warnings: string[];
 }
 
@@ -162,6 +166,10 @@ export async function runRender(options: RenderOptions): Promise<RenderReport> {
       ...(p.note && changed ? { note: p.note } : {}),
     });
   }
+  // 5. The GitOps tree (plain 0644 files: it holds no secret and is meant to be committed).
+  const gitopsDir = join(out, "gitops");
+  const tree = gitopsTree(model);
+  const gitops = gitopsReport(tree, gitopsDir, writeTree(gitopsDir, tree.files));
   const order: ArtefactKind[] = ["secrets", "machineconfig", "talosconfig", "kubeconfig"];
   artefacts.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.path.localeCompare(b.path));
   return {
@@ -169,6 +177,7 @@ export async function runRender(options: RenderOptions): Promise<RenderReport> {
     talosVersion: model.talosVersion,
     contract: model.contract,
     artefacts,
+    gitops,
     warnings: warnings.map(formatDiagnosticText),
   };
 }
