@@ -17,7 +17,8 @@ function files(dir: string): string[] {
 /** Bundled path → reference path (talos.dev has no reference file; see schema/kubernetes/SOURCES.md). */
 function referenceOf(bundled: string): string | undefined {
   const rel = relative(BUNDLED, bundled);
-  if (rel.startsWith("core/v1.32/")) return join(SHARED, "reference/k8s-schemas/v1.32", rel.slice("core/v1.32/".length));
+  if (rel.startsWith("core/v1.32/"))
+    return join(SHARED, "reference/k8s-schemas/v1.32", rel.slice("core/v1.32/".length));
   if (rel.startsWith("crds/talos.dev/")) return undefined;
   return join(SHARED, "reference/crd-schemas", rel.slice("crds/".length));
 }

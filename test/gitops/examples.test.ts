@@ -21,7 +21,10 @@ import { Ajv } from "ajv";
 const EXAMPLES = readdirSync(join(REPO_ROOT, "examples"))
   .filter((f) => f.endsWith(".yaml"))
   .sort();
-const secrets = parseSecretsBundle(readFileSync(`${TALOS_GOLDEN}secrets.yaml`, "utf8"), "golden/secrets.yaml");
+const secrets = parseSecretsBundle(
+  readFileSync(`${TALOS_GOLDEN}secrets.yaml`, "utf8"),
+  "golden/secrets.yaml",
+);
 const talosSaSchema = JSON.parse(
   readFileSync(join(REPO_ROOT, "schema/kubernetes/crds/talos.dev/serviceaccount_v1alpha1.json"), "utf8"),
 ) as object;
@@ -47,7 +50,9 @@ describe.each(EXAMPLES)("%s", (file) => {
         valid++;
         continue;
       }
-      expect(hasReference(o.apiVersion, o.kind), `${o.apiVersion} ${o.kind} has a reference schema`).toBe(true);
+      expect(hasReference(o.apiVersion, o.kind), `${o.apiVersion} ${o.kind} has a reference schema`).toBe(
+        true,
+      );
       const r = oracle(o);
       expect(r.errors, `${o.kind} ${o.metadata.name} against ${r.file}`).toEqual([]);
       valid++;

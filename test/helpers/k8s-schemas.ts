@@ -32,7 +32,10 @@ function validator(file: string): ValidateFunction {
   if (!v) {
     if (!existsSync(file)) throw new Error(`reference schema ${file} is missing`);
     // Cilium's CRDs carry the RE2 class \PC, which JavaScript spells \P{C}.
-    const schema = JSON.parse(readFileSync(file, "utf8").replace(/\\\\PC/g, "\\\\P{C}")) as Record<string, unknown>;
+    const schema = JSON.parse(readFileSync(file, "utf8").replace(/\\\\PC/g, "\\\\P{C}")) as Record<
+      string,
+      unknown
+    >;
     delete schema.$schema;
     v = ajv.compile(schema);
     compiled.set(file, v);

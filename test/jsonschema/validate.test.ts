@@ -17,7 +17,10 @@ function emitted(): K8sObject[] {
   const out: K8sObject[] = [];
   for (const f of readdirSync(join(REPO_ROOT, "examples")).filter((x) => x.endsWith(".yaml"))) {
     const m = loadSpecFile(join(REPO_ROOT, "examples", f)).model!;
-    out.push(...gitopsTree(m).objects.map((o) => o.object), ...renderAddons(m).inlineManifests.flatMap((x) => x.objects));
+    out.push(
+      ...gitopsTree(m).objects.map((o) => o.object),
+      ...renderAddons(m).inlineManifests.flatMap((x) => x.objects),
+    );
   }
   return out.filter((o) => o.apiVersion !== "talos.dev/v1alpha1");
 }
@@ -43,7 +46,8 @@ function mutate(obj: K8sObject, path: Path, how: number): K8sObject {
   const value = parent[last];
   if (how === 0) {
     // An unknown field beside the value (or inside it when it is an object).
-    if (value && typeof value === "object" && !Array.isArray(value)) (value as Record<string, unknown>).bogusField = 1;
+    if (value && typeof value === "object" && !Array.isArray(value))
+      (value as Record<string, unknown>).bogusField = 1;
     else if (typeof last === "string") parent.bogusSibling = "x";
   } else if (how === 1) parent[last] = typeof value === "string" ? 42 : "not-the-right-type";
   else if (how === 2) {
@@ -80,7 +84,9 @@ describe("the render-time schema interpreter", () => {
           const broken = mutate(o, ps[i]!, how);
           const ajvOk = oracle(broken).errors.length === 0;
           const ours = validateObject(broken).length === 0;
-          expect(ours, `${key} ${how} at /${ps[i]!.join("/")}: ajv says ${ajvOk ? "valid" : "invalid"}`).toBe(ajvOk);
+          expect(ours, `${key} ${how} at /${ps[i]!.join("/")}: ajv says ${ajvOk ? "valid" : "invalid"}`).toBe(
+            ajvOk,
+          );
           checked++;
           if (!ajvOk) refused++;
         }
@@ -117,10 +123,17 @@ describe("the render-time schema interpreter", () => {
 
   it("refuses kinds it has no schema for, and envelope mistakes the CRD schemas leave open", () => {
     expect(validateObject({ apiVersion: "example.com/v1", kind: "Widget" })[0]!.message).toMatch(/no schema/);
-    const pool = { apiVersion: "cilium.io/v2", kind: "CiliumLoadBalancerIPPool", metadata: { name: "p" }, spec: {} };
+    const pool = {
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumLoadBalancerIPPool",
+      metadata: { name: "p" },
+      spec: {},
+    };
     expect(validateObject(pool)).toEqual([]);
     expect(validateObject({ ...pool, metadata: { name: "Not_A_Name" } })[0]!.path).toBe("/metadata/name");
     expect(validateObject({ ...pool, extra: 1 })[0]!.message).toBe('unknown field "extra"');
-    expect(validateObject({ ...pool, metadata: { name: "p", labels: { a: 1 } } })[0]!.path).toBe("/metadata/labels");
+    expect(validateObject({ ...pool, metadata: { name: "p", labels: { a: 1 } } })[0]!.path).toBe(
+      "/metadata/labels",
+    );
   });
 });

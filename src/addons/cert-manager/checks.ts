@@ -112,8 +112,8 @@ export function checkCertManager(spec: AddonSpecView): Finding[] {
           out.push(
             error(
               "addons.issuer-missing",
-              at("dnsProvider"),
-              `DNS-01 issuer "${iss.name}" needs dnsProvider`,
+              at("solver"),
+              `DNS-01 issuer "${iss.name}" needs dnsProvider: the DNS service to create the challenge records in`,
               "set dnsProvider: powerdns, rfc2136 or cloudflare",
             ),
           );
