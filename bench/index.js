@@ -8,5 +8,6 @@ import * as twin from "./twin.js";
 import * as render from "./render.js";
 import * as upgrade from "./upgrade.js";
 import * as bootstrap from "./bootstrap.js";
+import * as platform from "./platform.js";
 
-export const benchmarks = [validate, startup, fuzz, render, twin, upgrade, bootstrap];
+export const benchmarks = [validate, startup, fuzz, render, platform, twin, upgrade, bootstrap];
