@@ -72,6 +72,18 @@ export function renderAddons(ctx: AddonContext): RenderedAddons {
   return result;
 }
 
+const encoded = new WeakMap<RenderedAddons, { name: string; contents: string }[]>();
+
+/** The inline manifests as Talos holds them (name, YAML text), encoded once per render. */
+export function inlineManifestEntries(r: RenderedAddons): { name: string; contents: string }[] {
+  let e = encoded.get(r);
+  if (!e) {
+    e = r.inlineManifests.map((m) => ({ name: m.name, contents: toYamlDocuments(m.objects) }));
+    encoded.set(r, e);
+  }
+  return e;
+}
+
 /**
  * The Talos patches for one node, in order: the add-ons' strategic-merge patches for its role, then (control
  * planes only) the inline manifests as cluster.inlineManifests (contracts ≤ 1.13; 1.14 moves them to

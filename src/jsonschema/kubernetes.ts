@@ -120,7 +120,11 @@ function envelopeErrors(obj: Record<string, unknown>, schema: JsonSchema): Schem
 }
 
 /** Every schema violation of a Kubernetes object; a kind cairn has no schema for is itself an error. */
-export function validateObject(obj: { apiVersion?: unknown; kind?: unknown }): SchemaError[] {
+export function validateObject(obj: {
+  apiVersion?: unknown;
+  kind?: unknown;
+  [field: string]: unknown;
+}): SchemaError[] {
   const apiVersion = String(obj.apiVersion ?? "");
   const kind = String(obj.kind ?? "");
   const o = obj as Record<string, unknown>;
