@@ -10,6 +10,10 @@ import { renderMachineConfigs } from "../../src/render/machine-configs.js";
 import { parseSecretsBundle } from "../../src/talos/secrets/format.js";
 import { REPO_ROOT, TALOS_GOLDEN } from "../helpers/shared.js";
 
+// Parsed YAML, read freely in assertions: the expectations themselves check every value they touch.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
 type Obj = {
   apiVersion: string;
   kind: string;
@@ -52,7 +56,7 @@ function platform(example: string) {
       .contents.split(/^---$/m)
       .map((d) => parse(d) as Obj);
   const release = (name: string) =>
-    find("HelmRelease", name) as Obj & { spec: { values: Record<string, any> } };
+    find("HelmRelease", name) as Obj & { spec: { values: Record<string, Loose> } };
   return { model, tree, objects, find, configs, inline, release };
 }
 
@@ -93,7 +97,7 @@ describe("seed 000: Proxmox homelab on a VLAN trunk", () => {
     expect(svc.annotations["metallb.io/loadBalancerIPs"]).toBe("10.8.28.192");
     expect(svc.annotations["metallb.io/address-pool"]).toBe("homelab-pool");
     expect(p.release("traefik").spec.values.providers.kubernetesCRD).toEqual({ enabled: true });
-    const acme = (p.find("ClusterIssuer", "letsencrypt-prod").spec as { acme: Record<string, any> }).acme;
+    const acme = (p.find("ClusterIssuer", "letsencrypt-prod").spec as { acme: Record<string, Loose> }).acme;
     expect(acme.server).toBe("https://acme-v02.api.letsencrypt.org/directory");
     expect(acme.solvers).toEqual([{ http01: { ingress: { ingressClassName: "traefik" } } }]);
   });
@@ -113,13 +117,13 @@ describe("seed 001: Hetzner Cloud (Oxide)", () => {
     // The bootstrap Job installs the same values with cilium-cli, through KubePrism too.
     const [, , values, job] = p.inline("cairn-bootstrap");
     expect(parse((values!.data as Record<string, string>)["cilium-values.yaml"]!)).toEqual(v);
-    const c = (job!.spec as any).template.spec.containers[0];
+    const c = (job!.spec as Loose).template.spec.containers[0];
     expect(c.command.slice(0, 4)).toEqual(["cilium", "install", "--version", "1.18.14"]);
     expect(c.env.slice(0, 2)).toEqual([
       { name: "KUBERNETES_SERVICE_HOST", value: "localhost" },
       { name: "KUBERNETES_SERVICE_PORT", value: "7445" },
     ]);
-    expect((job!.spec as any).template.spec.hostNetwork).toBe(true);
+    expect((job!.spec as Loose).template.spec.hostNetwork).toBe(true);
   });
 });
 
@@ -142,14 +146,14 @@ describe("seed 002: Cilium L2 VIP and Gateway API", () => {
   });
 
   it("serves a Gateway for *.apps.home.shdr.ch with a wildcard certificate from step-ca", () => {
-    const gw = p.find("Gateway", "main-gateway").spec as Record<string, any>;
+    const gw = p.find("Gateway", "main-gateway").spec as Record<string, Loose>;
     expect(gw.gatewayClassName).toBe("cilium");
-    expect(gw.listeners.map((l: any) => [l.name, l.port, l.hostname])).toEqual([
+    expect(gw.listeners.map((l: Loose) => [l.name, l.port, l.hostname])).toEqual([
       ["http", 80, "*.apps.home.shdr.ch"],
       ["https", 443, "*.apps.home.shdr.ch"],
     ]);
     expect(gw.infrastructure.annotations).toEqual({ "lbipam.cilium.io/ips": "10.0.3.19" });
-    const cert = p.find("Certificate", "main-gateway-tls").spec as Record<string, any>;
+    const cert = p.find("Certificate", "main-gateway-tls").spec as Record<string, Loose>;
     expect(cert.dnsNames).toEqual(["*.apps.home.shdr.ch", "apps.home.shdr.ch"]);
     expect(cert.issuerRef).toEqual({
       group: "certmanager.step.sm",
@@ -161,7 +165,7 @@ describe("seed 002: Cilium L2 VIP and Gateway API", () => {
 
   it("installs the Gateway API CRDs before Cilium", () => {
     const job = p.inline("cairn-bootstrap").find((o) => o.kind === "Job")!;
-    const steps = (job.spec as any).template.spec.initContainers.map((c: any) => c.name);
+    const steps = (job.spec as Loose).template.spec.initContainers.map((c: Loose) => c.name);
     expect(steps).toEqual(["gateway-api-crds", "cilium"]);
     expect(p.find("Kustomization", "gateway-api-crds").spec).toMatchObject({
       path: "./config/crd/standard",
@@ -193,7 +197,7 @@ describe("seed 004: five nodes, kube-vip and MetalLB pools", () => {
   it("holds the API address 10.0.3.1 with kube-vip, not with Talos' VIP", () => {
     const ds = p.inline("kube-vip").find((o) => o.kind === "DaemonSet")!;
     const env = Object.fromEntries(
-      (ds.spec as any).template.spec.containers[0].env.map((e: any) => [e.name, e.value]),
+      (ds.spec as Loose).template.spec.containers[0].env.map((e: Loose) => [e.name, e.value]),
     );
     expect(env).toMatchObject({
       address: "10.0.3.1",
@@ -207,13 +211,13 @@ describe("seed 004: five nodes, kube-vip and MetalLB pools", () => {
   });
 
   it("issues certificates by DNS-01 against PowerDNS and syncs with Flux", () => {
-    const acme = (p.find("ClusterIssuer", "letsencrypt").spec as { acme: Record<string, any> }).acme;
+    const acme = (p.find("ClusterIssuer", "letsencrypt").spec as { acme: Record<string, Loose> }).acme;
     expect(acme.solvers[0].dns01.rfc2136).toMatchObject({
       nameserver: "10.0.3.3:53",
       tsigKeyName: "cert-manager",
     });
     expect(JSON.stringify(p.objects)).not.toMatch(/tsigSecret"?:\s*"[^{]/); // a reference, never a value
-    const git = p.find("GitRepository", "flux-system").spec as Record<string, any>;
+    const git = p.find("GitRepository", "flux-system").spec as Record<string, Loose>;
     expect(git).toMatchObject({ url: "https://github.com/agentydragon/cluster", ref: { branch: "main" } });
     expect(p.find("Kustomization", "flux-system").spec).toMatchObject({ path: "./k8s" });
     expect(p.find("Kustomization", "controllers").spec).toMatchObject({
@@ -221,6 +225,6 @@ describe("seed 004: five nodes, kube-vip and MetalLB pools", () => {
       dependsOn: [{ name: "crds" }],
     });
     const job = p.inline("cairn-bootstrap").find((o) => o.kind === "Job")!;
-    expect((job.spec as any).template.spec.containers[0].image).toBe("ghcr.io/fluxcd/flux-cli:v2.9.4");
+    expect((job.spec as Loose).template.spec.containers[0].image).toBe("ghcr.io/fluxcd/flux-cli:v2.9.4");
   });
 });
