@@ -177,6 +177,10 @@ describe("seed 002: Cilium L2 VIP and Gateway API", () => {
 describe("seed 004: five nodes, kube-vip and MetalLB pools", () => {
   const p = platform("proxmox-5node-vip-pools.yaml");
 
+  it("runs Cilium with kube-proxy replacement and BPF host legacy routing", () => {
+    expect(p.release("cilium").spec.values).toMatchObject({ kubeProxyReplacement: true, bpf: { hostLegacyRouting: true } });
+  });
+
   it("has the ingress, DNS and services pools", () => {
     expect(p.objects.filter((o) => o.kind === "IPAddressPool").map((o) => o.metadata.name)).toEqual([
       "ingress-pool",
