@@ -9,8 +9,8 @@
 // so a Job deleted by a TTL would run the whole installation again.
 import type { BootstrapStep, InlineManifest, K8sObject } from "./types.js";
 
-export const BOOTSTRAP_NAME = "cairn-bootstrap";
-export const BOOTSTRAP_NAMESPACE = "kube-system";
+const BOOTSTRAP_NAME = "cairn-bootstrap";
+const BOOTSTRAP_NAMESPACE = "kube-system";
 /** Where the steps find their files (the ConfigMap's keys). */
 export const BOOTSTRAP_FILES = "/etc/cairn-bootstrap";
 export const KUBEPRISM = { host: "localhost", port: 7445 } as const;

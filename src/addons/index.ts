@@ -75,7 +75,7 @@ export function renderAddons(ctx: AddonContext): RenderedAddons {
 const encoded = new WeakMap<RenderedAddons, { name: string; contents: string }[]>();
 
 /** The inline manifests as Talos holds them (name, YAML text), encoded once per render. */
-export function inlineManifestEntries(r: RenderedAddons): { name: string; contents: string }[] {
+function inlineManifestEntries(r: RenderedAddons): { name: string; contents: string }[] {
   let e = encoded.get(r);
   if (!e) {
     e = r.inlineManifests.map((m) => ({ name: m.name, contents: toYamlDocuments(m.objects) }));
@@ -94,14 +94,7 @@ export function addonTalosPatches(ctx: AddonContext, node: { role: Role }): Reco
   const r = renderAddons(ctx);
   const patches = r.talosPatches.filter((p) => p.roles.includes(node.role)).map((p) => p.patch);
   if (node.role === "controlplane" && r.inlineManifests.length)
-    patches.push({
-      cluster: {
-        inlineManifests: r.inlineManifests.map((m) => ({
-          name: m.name,
-          contents: toYamlDocuments(m.objects),
-        })),
-      },
-    });
+    patches.push({ cluster: { inlineManifests: inlineManifestEntries(r).map((m) => ({ ...m })) } });
   return patches;
 }
 

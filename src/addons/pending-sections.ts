@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { warning, type Finding } from "../findings.js";
 
-export const storageSchema = z.strictObject({
+const storageSchema = z.strictObject({
   type: z.enum([
     "rook-ceph",
     "ceph-csi",
@@ -34,7 +34,7 @@ export const storageSchema = z.strictObject({
     }),
 });
 
-export const observabilitySchema = z.strictObject({
+const observabilitySchema = z.strictObject({
   prometheus: z.boolean().default(false),
   grafana: z.boolean().default(false),
   loki: z.boolean().default(false),
@@ -46,7 +46,7 @@ export const observabilitySchema = z.strictObject({
   retention: z.string().default("15d"),
 });
 
-export const serverlessSchema = z.strictObject({
+const serverlessSchema = z.strictObject({
   knative: z.strictObject({
     serving: z.boolean().default(true),
     eventing: z.boolean().default(false),
@@ -55,19 +55,19 @@ export const serverlessSchema = z.strictObject({
   }),
 });
 
-export const policySchema = z.strictObject({
+const policySchema = z.strictObject({
   gatekeeper: z.strictObject({
     requiredLabels: z.array(z.string()).default([]),
     enforcement: z.enum(["deny", "warn", "dryrun"]).default("deny"),
   }),
 });
 
-export const secretsSchema = z.strictObject({
+const secretsSchema = z.strictObject({
   sealedSecrets: z.boolean().default(false),
   externalSecrets: z.strictObject({ provider: z.string() }).optional(),
 });
 
-export const dnsSchema = z.strictObject({
+const dnsSchema = z.strictObject({
   type: z.enum(["powerdns", "external-dns"]),
   address: z.string().optional(),
 });

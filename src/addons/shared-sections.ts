@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { dnsLabel } from "../fields.js";
 
-export const poolSchema = z
+const poolSchema = z
   .strictObject({
     name: dnsLabel("pool name"),
     network: z
@@ -21,7 +21,7 @@ export const poolSchema = z
   })
   .meta({ description: "A load-balancer address pool." });
 
-export const LOAD_BALANCER_TYPES = ["metallb", "cilium", "kube-vip", "hcloud"] as const;
+const LOAD_BALANCER_TYPES = ["metallb", "cilium", "kube-vip", "hcloud"] as const;
 
 export const loadBalancerSchema = z
   .strictObject({
@@ -38,7 +38,7 @@ export const loadBalancerSchema = z
   })
   .meta({ description: "Addresses for Services of type LoadBalancer and who announces them." });
 
-export const INGRESS_TYPES = ["gateway-api", "traefik", "nginx"] as const;
+const INGRESS_TYPES = ["gateway-api", "traefik", "nginx"] as const;
 
 export const ingressSchema = z
   .strictObject({
@@ -78,5 +78,3 @@ export const ingressSchema = z
   .meta({ description: "How HTTP(S) traffic enters the cluster." });
 
 export type PoolSpec = z.output<typeof poolSchema>;
-export type LoadBalancerSpec = z.output<typeof loadBalancerSchema>;
-export type IngressSpec = z.output<typeof ingressSchema>;

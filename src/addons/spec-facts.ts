@@ -11,14 +11,12 @@ export function kubernetesOf(spec: AddonSpecView): string {
   );
 }
 
-export const isCilium = (spec: AddonSpecView) => spec.addons.cni?.type === "cilium";
-
 /** No workers: every node is a control plane, so load-balancer addresses can only be announced from one. */
-export const allControlPlanes = (spec: AddonSpecView) =>
+const allControlPlanes = (spec: AddonSpecView) =>
   spec.nodes.length > 0 && spec.nodes.every((n) => n.role === "controlplane");
 
 /** Which implementation hands out LoadBalancer addresses (and answers ARP for them), if any cairn renders. */
-export function loadBalancerImpl(spec: AddonSpecView): "metallb" | "cilium" | undefined {
+function loadBalancerImpl(spec: AddonSpecView): "metallb" | "cilium" | undefined {
   const t = spec.addons.loadBalancer?.type;
   return t === "metallb" || t === "cilium" ? t : undefined;
 }
@@ -48,7 +46,7 @@ export function loadBalancerRequest(
   return { annotations, labels };
 }
 
-export const EXCLUDE_FROM_EXTERNAL_LB = "node.kubernetes.io/exclude-from-external-load-balancers";
+const EXCLUDE_FROM_EXTERNAL_LB = "node.kubernetes.io/exclude-from-external-load-balancers";
 
 /** The role label Talos (like kubeadm) puts on control-plane nodes. */
 export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";

@@ -6,7 +6,7 @@ import type { ChartRelease, K8sObject, Layer } from "../addons/types.js";
 export const FLUX_NAMESPACE = "flux-system";
 const HELM_CHART_MEDIA_TYPE = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
 
-export const isOci = (r: ChartRelease) => r.chart.repository.startsWith("oci://");
+const isOci = (r: ChartRelease) => r.chart.repository.startsWith("oci://");
 
 export function chartSource(r: ChartRelease, ociApiVersion: string): K8sObject {
   if (isOci(r))

@@ -74,7 +74,7 @@ const ROOT = fileURLToPath(new URL("../../schema/kubernetes/", import.meta.url))
 const cache = new Map<string, JsonSchema>();
 
 /** The bundled schema file for a kind, relative to schema/kubernetes, or undefined when cairn has none. */
-export function schemaFileFor(apiVersion: string, kind: string): string | undefined {
+function schemaFileFor(apiVersion: string, kind: string): string | undefined {
   const key = `${apiVersion}/${kind}`;
   if (CORE[key]) return `core/v1.32/${CORE[key]}`;
   if (!CRDS.has(key)) return undefined;

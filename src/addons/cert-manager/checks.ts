@@ -14,7 +14,7 @@ const FIELDS: Record<IssuerSpec["type"], (keyof IssuerSpec)[]> = {
 };
 const ALL = [...new Set(Object.values(FIELDS).flat())];
 
-export function pemCertificate(text: string): boolean {
+function pemCertificate(text: string): boolean {
   try {
     new X509Certificate(text);
     return /-----BEGIN CERTIFICATE-----/.test(text);

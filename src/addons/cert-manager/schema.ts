@@ -13,7 +13,7 @@ const secretKeyRef = z
 
 export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
 
-export const issuerSchema = z
+const issuerSchema = z
   .strictObject({
     name: dnsLabel("issuer name"),
     type: z.enum(["acme", "selfSigned", "ca", "step"]),
@@ -69,13 +69,12 @@ export const issuerSchema = z
   })
   .meta({ description: "A cert-manager ClusterIssuer." });
 
-export const certManagerSchema = z
+const certManagerSchema = z
   .strictObject({
     issuers: z.array(issuerSchema).default([]),
   })
   .meta({ description: "cert-manager and its ClusterIssuers." });
 
 export type IssuerSpec = z.output<typeof issuerSchema>;
-export type CertManagerSpec = z.output<typeof certManagerSchema>;
 
 export const sections = { certManager: certManagerSchema };

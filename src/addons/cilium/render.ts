@@ -10,7 +10,7 @@ import { emptyOutput, type AddonContext, type AddonOutput, type K8sObject } from
 import { ciliumReleaseOf } from "./checks.js";
 import { CILIUM_CHART_OCI, CILIUM_CLI_IMAGE, CILIUM_HELM_REPOSITORY, ciliumRelease } from "./versions.js";
 
-export const CILIUM_NAMESPACE = "kube-system";
+const CILIUM_NAMESPACE = "kube-system";
 
 const AGENT_CAPABILITIES = [
   "CHOWN",
@@ -28,7 +28,7 @@ const AGENT_CAPABILITIES = [
 const CLEAN_STATE_CAPABILITIES = ["NET_ADMIN", "SYS_ADMIN", "SYS_RESOURCE"];
 
 /** The Helm values cairn gives Cilium, in a fixed key order. */
-export function ciliumValues(ctx: AddonContext): Record<string, unknown> {
+function ciliumValues(ctx: AddonContext): Record<string, unknown> {
   const spec = ctx.spec;
   const cni = spec.addons.cni!;
   const lb = spec.addons.loadBalancer;

@@ -5,9 +5,9 @@
 import { z } from "zod";
 import { cidr } from "../../fields.js";
 
-export const CNI_TYPES = ["cilium", "flannel", "none"] as const;
+const CNI_TYPES = ["cilium", "flannel", "none"] as const;
 
-export const cniSchema = z
+const cniSchema = z
   .strictObject({
     type: z.enum(CNI_TYPES).default("flannel").meta({
       description:
@@ -75,7 +75,7 @@ export const cniSchema = z
   })
   .meta({ description: "The cluster network (CNI)." });
 
-export type CniSpec = z.output<typeof cniSchema>;
+type CniSpec = z.output<typeof cniSchema>;
 
 /** Fields only Cilium understands; set on flannel or none they would be silently ignored, so they are refused. */
 export const CILIUM_ONLY_FIELDS = [

@@ -1,7 +1,7 @@
 // addons.etcdBackup: scheduled etcd snapshots to S3 from inside the cluster (siderolabs' talos-backup).
 import { z } from "zod";
 
-export const etcdBackupSchema = z
+const etcdBackupSchema = z
   .strictObject({
     schedule: z.string().default("0 */6 * * *").meta({ description: "Cron schedule of the backup CronJob." }),
     s3: z.strictObject({
@@ -11,7 +11,5 @@ export const etcdBackupSchema = z
     }),
   })
   .meta({ description: "Scheduled etcd snapshots, age-encrypted, uploaded to S3." });
-
-export type EtcdBackupSpec = z.output<typeof etcdBackupSchema>;
 
 export const sections = { etcdBackup: etcdBackupSchema };

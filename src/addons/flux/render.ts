@@ -39,7 +39,7 @@ export function fluxOf(spec: AddonSpecView): { release: FluxRelease; version: st
   return { release, version };
 }
 
-export function fluxSyncObjects(spec: AddonSpecView): K8sObject[] {
+function fluxSyncObjects(spec: AddonSpecView): K8sObject[] {
   const g = spec.addons.gitops!.flux;
   const ssh = g.url.startsWith("ssh://");
   const secret = g.secretName ?? (ssh ? "flux-system" : undefined);
@@ -69,7 +69,7 @@ export function fluxSyncObjects(spec: AddonSpecView): K8sObject[] {
   ];
 }
 
-export function fluxComponentObjects(spec: AddonSpecView): K8sObject[] {
+function fluxComponentObjects(spec: AddonSpecView): K8sObject[] {
   const { release, version } = fluxOf(spec);
   return [
     {

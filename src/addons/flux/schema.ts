@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { dnsLabel } from "../../fields.js";
 
-export const fluxSchema = z
+const fluxSchema = z
   .strictObject({
     url: z.string().min(1).meta({
       description:
@@ -27,8 +27,6 @@ export const fluxSchema = z
   })
   .meta({ description: "Flux syncing the rendered GitOps tree." });
 
-export const gitopsSchema = z.strictObject({ flux: fluxSchema }).meta({ description: "GitOps (Flux)." });
-
-export type GitopsSpec = z.output<typeof gitopsSchema>;
+const gitopsSchema = z.strictObject({ flux: fluxSchema }).meta({ description: "GitOps (Flux)." });
 
 export const sections = { gitops: gitopsSchema };

@@ -25,11 +25,7 @@ export const FLUX_RELEASES: readonly FluxRelease[] = [
  * The components the flux-manifests artifact holds besides the defaults (the `--components-extra` its release job
  * exports: source-watcher from v2.9); the bootstrap installs the same set, so Flux's self-management changes nothing.
  */
-export const FLUX_EXTRA_COMPONENTS = [
-  "image-reflector-controller",
-  "image-automation-controller",
-  "source-watcher",
-];
+const FLUX_EXTRA_COMPONENTS = ["image-reflector-controller", "image-automation-controller", "source-watcher"];
 export function fluxExtraComponents(version: string): string[] {
   return compare(version, "2.9") >= 0
     ? FLUX_EXTRA_COMPONENTS

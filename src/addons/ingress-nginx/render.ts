@@ -6,9 +6,9 @@ import { loadBalancerRequest, offControlPlanes } from "../spec-facts.js";
 import { emptyOutput, type AddonContext, type AddonOutput } from "../types.js";
 import { INGRESS_NGINX_CHART } from "./versions.js";
 
-export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
+const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
 
-export function ingressNginxValues(ctx: AddonContext): Record<string, unknown> {
+function ingressNginxValues(ctx: AddonContext): Record<string, unknown> {
   const ing = ctx.spec.addons.ingress!;
   const cls = ing.className ?? "nginx";
   const req = loadBalancerRequest(ctx.spec, ing.loadBalancerIP, ing.pool);

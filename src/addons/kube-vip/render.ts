@@ -13,7 +13,7 @@ const NAME = "kube-vip";
 const NAMESPACE = "kube-system";
 const LABELS = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/managed-by": "cairn" };
 
-export function kubeVipObjects(ctx: AddonContext): K8sObject[] {
+function kubeVipObjects(ctx: AddonContext): K8sObject[] {
   const vip = ctx.spec.controlPlane.vip!;
   const link = vipLinks(ctx.spec)[0]?.link ?? "eth0";
   const env: Record<string, string> = {

@@ -5,9 +5,9 @@ import { loadBalancerRequest, offControlPlanes } from "../spec-facts.js";
 import { emptyOutput, type AddonContext, type AddonOutput } from "../types.js";
 import { TRAEFIK_CHART } from "./versions.js";
 
-export const TRAEFIK_NAMESPACE = "traefik";
+const TRAEFIK_NAMESPACE = "traefik";
 
-export function traefikValues(ctx: AddonContext): Record<string, unknown> {
+function traefikValues(ctx: AddonContext): Record<string, unknown> {
   const ing = ctx.spec.addons.ingress!;
   const req = loadBalancerRequest(ctx.spec, ing.loadBalancerIP, ing.pool);
   return {
