@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadSpecText } from "../../src/clusterspec/load.js";
 import { renderMachineConfigs } from "../../src/render/machine-configs.js";
+import { gitopsTree } from "../../src/gitops/index.js";
+import { oracle } from "../helpers/k8s-schemas.js";
 import { parseSecretsBundle } from "../../src/talos/secrets/format.js";
 import { TALOS_GOLDEN } from "../helpers/shared.js";
 
@@ -114,6 +116,22 @@ describe("CNI and kube-proxy", () => {
 });
 
 describe("etcd backups", () => {
+  it("render a schema-valid CronJob and Talos ServiceAccount into the configs layer, credentials by reference", () => {
+    const addons =
+      '  etcdBackup: { schedule: "15 */4 * * *", s3: { endpoint: https://s3.example.net, bucket: b } }';
+    const r = loadSpecText(spec(1, 1, addons), "cairn.yaml");
+    const objs = gitopsTree(r.model!).objects.filter((o) => o.addon === "etcd-backup");
+    expect(objs.map((o) => `${o.file} ${o.object.kind}`)).toEqual([
+      "configs/etcd-backup/cronjobs.yaml CronJob",
+      "configs/etcd-backup/serviceaccounts.yaml ServiceAccount",
+    ]);
+    const cron = objs.find((o) => o.object.kind === "CronJob")!.object;
+    expect(oracle(cron).errors).toEqual([]);
+    expect(JSON.stringify(cron)).toContain(
+      '"secretKeyRef":{"name":"etcd-backup-s3","key":"secretAccessKey"}',
+    );
+  });
+
   it("open the Talos API to kube-system pods with the os:etcd:backup role, on control planes", () => {
     const addons =
       '  etcdBackup: { schedule: "15 */4 * * *", s3: { endpoint: https://s3.example.net, bucket: b } }';
