@@ -26,7 +26,8 @@ export async function run({ quick, smoke }) {
   const planned = r.model.nodes.flatMap((n) => n.interfaces).filter((i) => i.planned).length;
   for (let i = 0; i < (smoke ? 0 : 3); i++) loadSpecText(text, file);
   const inProcess = [];
-  for (let i = 0; i < (smoke ? 1 : quick ? 5 : 15); i++) inProcess.push(timeMs(() => loadSpecText(text, file)).ms);
+  for (let i = 0; i < (smoke ? 1 : quick ? 5 : 15); i++)
+    inProcess.push(timeMs(() => loadSpecText(text, file)).ms);
 
   const cli = [];
   for (let i = 0; i < (smoke ? 1 : quick ? 3 : 7); i++) {

@@ -5,6 +5,7 @@
 export const ERROR_CODES = {
   // input
   user: "bad input: a file, a flag, an argument",
+  internal: "a bug in cairn (exit 70): it made something invalid and refused to use it",
   // the cluster's own files and records
   state: "the state file cannot be used (corrupt, newer schema, another cluster, real vs simulated)",
   journal: "the journal cannot be written",
