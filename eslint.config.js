@@ -21,4 +21,29 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  {
+    // Every YAML input goes through src/io/yaml.ts (size, depth and alias limits; no source excerpts in errors).
+    files: ["src/**/*.ts"],
+    ignores: [
+      "src/io/yaml.ts",
+      // Still on the yaml package directly; the ops restructuring moves them to io/yaml.ts (issue 9 §4).
+      "src/ops/config-diff.ts",
+      "src/ops/health.ts",
+      "src/ops/upgrade-kubernetes.ts",
+    ],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "yaml",
+              importNames: ["parse", "parseDocument", "parseAllDocuments", "Parser", "Composer"],
+              message: "parse YAML with src/io/yaml.ts (parseYaml, parseYamlStream, parseYamlDocuments)",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,8 +1,9 @@
 // Loads cairn.yaml: YAML with source positions → shape (zod) → semantic checks → resolved model.
 // Never throws for bad input: every problem comes back as a located diagnostic, all of them in one pass.
 import { readFileSync } from "node:fs";
-import { LineCounter, parseAllDocuments } from "yaml";
+import { LineCounter } from "yaml";
 import { UserError } from "../errors.js";
+import { parseYamlDocuments, yamlDocumentToJS, YamlInputError } from "../io/yaml.js";
 import { clusterSpecSchema, type ClusterSpec } from "./schema.js";
 import { formatPath, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { hasErrors, type Finding } from "../findings.js";
@@ -24,8 +25,14 @@ export interface LoadResult {
 export function loadSpecText(text: string, file: string): LoadResult {
   const lines = new LineCounter();
   const diagnostics: Diagnostic[] = [];
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [];
+  let list;
+  try {
+    list = parseYamlDocuments(text, file, { lineCounter: lines });
+  } catch (e) {
+    // A breached limit (size, depth, aliases) or a __proto__ key: one located error, nothing else is read.
+    if (!(e instanceof YamlInputError)) throw e;
+    return done(undefined, undefined, [limitDiagnostic(e, file)]);
+  }
   const at = (offset: number) => lines.linePos(offset);
 
   const yamlProblems = list.flatMap((d) => [...d.errors, ...d.warnings]);
@@ -80,7 +87,7 @@ export function loadSpecText(text: string, file: string): LoadResult {
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 1000 });
+    data = yamlDocumentToJS(doc);
   } catch (e) {
     diagnostics.push({
       ...locate({ severity: "error", code: "yaml.syntax", path: [], message: (e as Error).message }),
@@ -115,6 +122,20 @@ export function loadSpecText(text: string, file: string): LoadResult {
   }
   diagnostics.push(...findings.map(locate));
   return done(spec, hasErrors(diagnostics) ? undefined : model, diagnostics);
+}
+
+function limitDiagnostic(e: YamlInputError, file: string): Diagnostic {
+  const reserved = e.path.at(-1) === "__proto__";
+  return {
+    severity: "error",
+    code: reserved ? "schema.reserved-name" : "yaml.limit",
+    file,
+    path: e.path.length ? formatPath(e.path) : "(yaml)",
+    line: e.position?.line ?? 1,
+    column: e.position?.column ?? 1,
+    message: e.reason,
+    hint: e.hint ?? null,
+  };
 }
 
 function done(

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { parseAllDocuments } from "yaml";
+import { parseYamlDocuments, yamlDocumentToJS, YamlInputError } from "../../io/yaml.js";
 import type { Contract } from "../versions.js";
 import { GO_STRUCTS } from "./go-types.generated.js";
 
@@ -122,17 +122,31 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Splits YAML text into documents; YAML syntax errors are reported as validation errors of that document. */
+/**
+ * Splits YAML text into documents; YAML syntax errors, and a breach of the YAML limits, are reported as validation
+ * errors (of that document, or of the whole text).
+ */
 function parseDocuments(text: string): { docs: unknown[]; errors: TalosValidationError[] } {
   const docs: unknown[] = [];
   const errors: TalosValidationError[] = [];
-  parseAllDocuments(text).forEach((doc, index) => {
-    if ("errors" in doc && doc.errors.length > 0) {
+  let parsed;
+  try {
+    parsed = parseYamlDocuments(text, "machine config");
+  } catch (e) {
+    if (!(e instanceof YamlInputError)) throw e;
+    const where = e.position ? ` (line ${e.position.line}, column ${e.position.column})` : "";
+    return {
+      docs: [],
+      errors: [{ document: 0, kind: undefined, path: "", message: `YAML: ${e.reason}${where}` }],
+    };
+  }
+  parsed.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
       errors.push({ document: index, kind: undefined, path: "", message: `YAML: ${doc.errors[0]!.message}` });
       docs.push(undefined);
       return;
     }
-    docs.push(doc.toJS({ maxAliasCount: 100 }));
+    docs.push(yamlDocumentToJS(doc));
   });
   return { docs, errors };
 }
