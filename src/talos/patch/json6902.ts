@@ -29,7 +29,9 @@ export function parsePointer(pointer: string): string[] {
     .map((t) => t.replaceAll("~1", "/").replaceAll("~0", "~"));
   // No Talos config has such a field, and on a JavaScript object the name would reach the prototype.
   if (tokens.includes("__proto__"))
-    throw new JsonPatchError(`JSON pointer ${JSON.stringify(pointer)} names __proto__, which no config holds`);
+    throw new JsonPatchError(
+      `JSON pointer ${JSON.stringify(pointer)} names __proto__, which no config holds`,
+    );
   return tokens;
 }
 
