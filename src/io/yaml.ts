@@ -13,7 +13,6 @@ import {
   Composer,
   isAlias,
   isMap,
-  isPair,
   isScalar,
   isSeq,
   LineCounter,
@@ -68,6 +67,9 @@ export interface ReadYamlOptions {
 
 type ParsedDocument = Document.Parsed;
 
+const PROTO_REASON = '"__proto__" cannot be used as a key or a name';
+const PROTO_HINT = "rename it: cairn reads YAML into JavaScript objects, where __proto__ is reserved";
+
 function positionOf(lines: LineCounter, offset: number): YamlPosition {
   const p = lines.linePos(offset);
   return { line: p.line, column: p.col };
@@ -106,9 +108,17 @@ function cstDepth(tokens: readonly CST.Token[], limit: number): { depth: number;
   return deepest;
 }
 
-/** Duplicate scalar keys of every mapping, as the yaml package would report them, but with a Set per mapping. */
-function duplicateKeyErrors(doc: ParsedDocument): YAMLParseError[] {
-  const errors: YAMLParseError[] = [];
+interface Scan {
+  /** Duplicate scalar keys of every mapping, as the yaml package reports them (it finds them in quadratic time). */
+  duplicates: YAMLParseError[];
+  aliases: number;
+  /** The first scalar `__proto__` key, if any. */
+  proto: YamlNode | undefined;
+}
+
+/** One cheap pass over a composed document: duplicate keys (a Set per mapping), alias uses, `__proto__` keys. */
+function scanDocument(doc: ParsedDocument): Scan {
+  const scan: Scan = { duplicates: [], aliases: 0, proto: undefined };
   const stack: unknown[] = [doc.contents];
   while (stack.length) {
     const node = stack.pop();
@@ -118,17 +128,35 @@ function duplicateKeyErrors(doc: ParsedDocument): YAMLParseError[] {
         const key = pair.key;
         if (isScalar(key)) {
           if (seen.has(key.value) && key.range)
-            errors.push(
+            scan.duplicates.push(
               new YAMLParseError([key.range[0], key.range[1]], "DUPLICATE_KEY", "Map keys must be unique"),
             );
           seen.add(key.value);
-        }
-        stack.push(pair.key, pair.value);
+          if (scan.proto === undefined && String(key.value) === "__proto__") scan.proto = key;
+        } else stack.push(key);
+        stack.push(pair.value);
       }
     } else if (isSeq(node)) stack.push(...node.items);
-    else if (isPair(node)) stack.push(node.key, node.value);
+    else if (isAlias(node)) scan.aliases++;
   }
-  return errors.sort((a, b) => a.pos[0] - b.pos[0]);
+  scan.duplicates.sort((a, b) => a.pos[0] - b.pos[0]);
+  return scan;
+}
+
+/** The path from the document root to the mapping key `key` (only for an error message, so not fast). */
+function pathToKey(doc: ParsedDocument, key: YamlNode): (string | number)[] {
+  const stack: [unknown, (string | number)[]][] = [[doc.contents, []]];
+  while (stack.length) {
+    const [node, path] = stack.pop()!;
+    if (isMap(node))
+      for (const pair of node.items) {
+        const step = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (pair.key === key) return [...path, step ?? "?"];
+        stack.push([pair.value, step === undefined ? path : [...path, step]]);
+      }
+    else if (isSeq(node)) node.items.forEach((item, i) => stack.push([item, [...path, i]]));
+  }
+  return [];
 }
 
 interface Shape {
@@ -232,12 +260,7 @@ function checkStructure(doc: ParsedDocument, source: string, lines: LineCounter,
           const key = pair.key as YamlNode | null;
           const resolved = isAlias(key) ? targetOf.get(key) : key;
           if (isScalar(resolved) && String(resolved.value) === "__proto__")
-            fail(
-              site ?? key ?? undefined,
-              site ? path : [...path, "__proto__"],
-              '"__proto__" cannot be used as a key or a name',
-              "rename it: cairn reads YAML into JavaScript objects, where __proto__ is reserved",
-            );
+            fail(site ?? key ?? undefined, site ? path : [...path, "__proto__"], PROTO_REASON, PROTO_HINT);
         }
       for (const child of childrenOf(node)) {
         if (!shapes.has(child.node))
@@ -348,9 +371,20 @@ export function parseYamlDocuments(
   const docs = Array.from(composer.compose(tokens, true, text.length)) as ParsedDocument[];
   for (const doc of docs) {
     const syntax = doc.errors.length > 0;
-    doc.errors.push(...duplicateKeyErrors(doc));
+    const scan = scanDocument(doc);
+    doc.errors.push(...scan.duplicates);
     // A document with a duplicate key is still whole (JSON readers accept it), so it is held to the limits too.
-    if (!syntax) checkStructure(doc, source, lines, limits);
+    if (syntax) continue;
+    // Without aliases the token tree's depth is the document's, and nothing expands: only __proto__ is left.
+    if (scan.aliases > 0) checkStructure(doc, source, lines, limits);
+    else if (scan.proto)
+      throw new YamlInputError(
+        source,
+        PROTO_REASON,
+        scan.proto.range ? positionOf(lines, scan.proto.range[0]) : undefined,
+        pathToKey(doc, scan.proto),
+        PROTO_HINT,
+      );
   }
   return docs;
 }
