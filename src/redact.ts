@@ -52,24 +52,6 @@ export function describeValue(value: unknown, secretField = false): string {
   return `the ${typeof value} ${String(value)}`;
 }
 
-/**
- * The secret strings of a config-like value: every string at or under a secret field name, and every string that
- * looks secret, for scrubbing text that came back from elsewhere (a node's error about a config it was sent).
- */
-export function secretStrings(value: unknown): string[] {
-  const out = new Set<string>();
-  const stack: [unknown, boolean][] = [[value, false]];
-  while (stack.length) {
-    const [v, secret] = stack.pop()!;
-    if (typeof v === "string") {
-      if ((secret && v.length >= 6) || looksSecret(v)) out.add(v);
-    } else if (Array.isArray(v)) for (const x of v) stack.push([x, secret]);
-    else if (v !== null && typeof v === "object")
-      for (const [k, x] of Object.entries(v)) stack.push([x, secret || isSecretFieldName(k)]);
-  }
-  return [...out];
-}
-
 /** `text` with every occurrence of the given secrets (and of their base64 forms) replaced by <redacted>. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
