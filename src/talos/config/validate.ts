@@ -29,7 +29,8 @@ export interface TalosValidationError {
 export const V1ALPHA1_KIND = "v1alpha1";
 
 // Go registers the kind as KubeSpanEndpointsConfig but the schema's enum says KubeSpanEndpoints; accept both.
-const KIND_ALIASES: Record<string, string> = { KubeSpanEndpointsConfig: "KubeSpanEndpoints" };
+// A Map, since the kind comes from the user's document ("toString" must not find Object.prototype's).
+const KIND_ALIASES = new Map<string, string>([["KubeSpanEndpointsConfig", "KubeSpanEndpoints"]]);
 
 interface ContractSchema {
   schema: Record<string, unknown>;
@@ -108,13 +109,13 @@ function validatorFor(entry: ContractSchema, defName: string): ValidateFunction 
 
 /** The Go struct (schema `$defs` name, e.g. "network.HostnameConfigV1Alpha1") of a document kind, if known. */
 export function documentStruct(contract: Contract, kind: string): string | undefined {
-  return getSchema(contract).kinds.get(KIND_ALIASES[kind] ?? kind);
+  return getSchema(contract).kinds.get(KIND_ALIASES.get(kind) ?? kind);
 }
 
 /** Document kinds the contract's schema knows, sorted (v1alpha1 included). */
 export function knownKinds(contract: Contract): string[] {
   const kinds = [...getSchema(contract).kinds.keys()];
-  for (const [alias, target] of Object.entries(KIND_ALIASES)) if (kinds.includes(target)) kinds.push(alias);
+  for (const [alias, target] of KIND_ALIASES) if (kinds.includes(target)) kinds.push(alias);
   return kinds.sort();
 }
 
@@ -178,7 +179,7 @@ export function validateTalosDocuments(
     let subject: Record<string, unknown> = doc;
     if (typeof doc.kind === "string") {
       kind = doc.kind;
-      const alias = KIND_ALIASES[kind];
+      const alias = KIND_ALIASES.get(kind);
       if (alias) subject = { ...doc, kind: alias };
     } else if (doc.kind === undefined && doc.version !== undefined) {
       kind = V1ALPHA1_KIND;
@@ -192,7 +193,7 @@ export function validateTalosDocuments(
       });
       return;
     }
-    const defName = entry.kinds.get(KIND_ALIASES[kind] ?? kind);
+    const defName = entry.kinds.get(KIND_ALIASES.get(kind) ?? kind);
     if (!defName) {
       errors.push({
         document: index,

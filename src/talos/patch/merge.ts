@@ -47,7 +47,9 @@ function mergeValue(
     if (rule?.type === "args") return { ...left, ...clone(right) };
     const out: ConfigObject = { ...left };
     for (const [key, value] of Object.entries(right)) {
-      const merged = mergeValue(left[key], value, kind, path === "" ? key : `${path}.${key}`);
+      // Own keys only: a patch key such as "toString" must not find Object.prototype's method in the config.
+      const current = Object.hasOwn(left, key) ? left[key] : undefined;
+      const merged = mergeValue(current, value, kind, path === "" ? key : `${path}.${key}`);
       if (merged !== undefined) out[key] = merged;
     }
     return out;
