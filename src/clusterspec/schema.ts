@@ -28,6 +28,15 @@ const configPatch = z
       "A Talos machine-config patch: an inline strategic-merge patch (object), an RFC 6902 JSON patch (list of operations), or @file relative to cairn.yaml.",
   });
 
+/**
+ * Objects keyed by names the user chose become prototype-free once parsed, so looking up a name that is not
+ * defined ("constructor", "toString") finds nothing instead of an Object.prototype method. `__proto__` itself
+ * never gets here: the YAML reader refuses it as a key (src/io/yaml.ts).
+ */
+function byName<T extends Record<string, unknown>>(record: T): T {
+  return Object.assign(Object.create(null) as T, record);
+}
+
 export const NETWORK_ROLES = ["management", "pods", "storage", "loadBalancers"] as const;
 
 const vlanTagging = z.enum(VLAN_TAGGINGS).meta({
@@ -312,7 +321,8 @@ export const clusterSpecSchema = z
       .default({ extraSANs: [] }),
     networks: z
       .record(z.string(), networkSchema)
-      .meta({ description: "Named networks, e.g. mgmt, pods, ceph." }),
+      .meta({ description: "Named networks, e.g. mgmt, pods, ceph." })
+      .transform(byName),
     nameservers: z.array(address).default([]),
     ntp: z.array(z.string()).default([]),
     provider: providerSchema,

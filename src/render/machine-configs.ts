@@ -4,6 +4,7 @@
 import { generateMachineConfig, type GenerateOptions } from "../talos/config/generate.js";
 import { encodeConfigDocuments } from "../talos/config/encode.js";
 import { validateTalosDocuments, formatTalosValidationErrors } from "../talos/config/validate.js";
+import { pemFieldProblems } from "../talos/config/pem-fields.js";
 import {
   applyPatches,
   applyStrategicMerge,
@@ -166,7 +167,7 @@ export function renderNodeConfig(
 
   // Nothing leaves cairn that Talos would reject: validate every document against the contract's schema. The
   // documents are validated as data (the encoder writes exactly them), which spares re-parsing 1,000 configs.
-  const errors = validateTalosDocuments(docs, model.contract);
+  const errors = [...validateTalosDocuments(docs, model.contract), ...pemFieldProblems(docs, model.contract)];
   const conflicts = compareMinor(model.contract, "1.14") >= 0 ? v1alpha1Conflicts(docs) : [];
   if (conflicts.length) {
     throw new UserError(
