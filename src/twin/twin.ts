@@ -2,7 +2,7 @@
 // address), with a real etcd member per bootstrapped control plane. It plays the parts of the fleet no single node
 // owns: trustd for workers, discovery, etcd joins, and apid's forwarding between nodes.
 import * as grpc from "@grpc/grpc-js";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import ipaddr from "ipaddr.js";
@@ -97,6 +97,8 @@ export class Twin implements Fleet {
   private reconcileQueued = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** A state directory the twin made itself is scratch space: stop() removes it. One it was given is the caller's. */
+  private readonly ownsStateDir: boolean;
 
   constructor(options: TwinOptions = {}) {
     const controlplanes = options.controlplanes ?? (options.dynamic ? 0 : 1);
@@ -112,6 +114,7 @@ export class Twin implements Fleet {
     this.subnet = options.subnet ?? "127.0.100.0/24";
     const { addresses, prefixLength } = planAddresses(this.subnet, controlplanes + workers);
     this.prefixLength = prefixLength;
+    this.ownsStateDir = options.stateDir === undefined;
     this.stateDir = resolve(options.stateDir ?? mkdtempSync(join(tmpdir(), "cairn-twin-")));
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     this.rebootMs = options.rebootMs ?? 1000;
@@ -242,6 +245,7 @@ export class Twin implements Fleet {
     if (this.timer) clearInterval(this.timer);
     await this.kube.stop();
     await Promise.all(this.nodes.map((n) => n.destroy()));
+    if (this.ownsStateDir) rmSync(this.stateDir, { recursive: true, force: true });
   }
 
   /** Synchronous last resort for process exit: no etcd member may outlive the twin. */
