@@ -2,7 +2,8 @@
 // every comment, blank line, key order and quoting style of the file stays as the user wrote it (a YAML library's
 // re-serialisation would reflow the whole file). Used when `cairn upgrade … --to X --update-spec` records the new
 // version in the spec.
-import { isScalar, LineCounter, parseDocument } from "yaml";
+import { isScalar, LineCounter } from "yaml";
+import { parseYamlDocuments } from "../io/yaml.js";
 
 export interface SpecEdit {
   /** The new file text. */
@@ -23,8 +24,9 @@ function needsQuotes(value: string): boolean {
 /** The scalar at `path` set to `value` in place; undefined when the spec has no scalar there. */
 export function setSpecScalar(text: string, path: readonly string[], value: string): SpecEdit | undefined {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true });
-  if (doc.errors.length > 0) return undefined;
+  const docs = parseYamlDocuments(text, "cairn.yaml", { lineCounter: lines });
+  const doc = docs[0];
+  if (docs.length !== 1 || !doc || doc.errors.length > 0) return undefined;
   const node = doc.getIn(path, true);
   if (!isScalar(node) || !node.range) return undefined;
   const [start, end] = node.range;

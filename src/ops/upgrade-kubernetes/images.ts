@@ -3,7 +3,8 @@
 // (cluster.apiServer.image, machine.kubelet.image, …); from 1.14 each component has a document of its own
 // (KubeAPIServerConfig, KubeletConfig, …) and the v1alpha1 fields are gone. A config is read in whichever form it
 // has, so the same code serves a node before and after it crossed the contract.
-import { parseAllDocuments, type Document } from "yaml";
+import type { Document } from "yaml";
+import { parseYamlDocuments } from "../../io/yaml.js";
 
 export type K8sComponent = "apiServer" | "controllerManager" | "scheduler" | "proxy" | "kubelet";
 
@@ -43,7 +44,7 @@ function tagOf(image: unknown): string | undefined {
 }
 
 function parse(text: string): Document[] {
-  return parseAllDocuments(text) as Document[];
+  return parseYamlDocuments(text, "the machine config");
 }
 
 const v1alpha1 = (docs: Document[]): Document | undefined =>
