@@ -103,6 +103,11 @@ async function rehearse(example: string, subnet: string): Promise<void> {
 describe("1.13 → 1.14 rolling upgrade of every example on the twin", () => {
   it(`${examples.length} examples: every node converted, cairn.yaml updated, plan and diff clean`, async () => {
     expect(examples.length).toBeGreaterThanOrEqual(7);
+    // 127.0.245–251 are this file's; 252 and 253 belong to apply-semantics-twin.test.ts (files run in parallel).
+    expect(
+      245 + examples.length - 1,
+      "more examples than this file's subnets: pick a new range",
+    ).toBeLessThan(252);
     // Two rehearsals at a time, each on its own loopback subnet.
     const queue = examples.map((e, i) => ({ e, subnet: `127.0.${245 + i}.0/24` }));
     const worker = async (): Promise<void> => {
