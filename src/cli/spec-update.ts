@@ -2,6 +2,7 @@
 // back, so a spec left behind makes every later `plan` and `apply` refuse. With --update-spec cairn changes that
 // one value in place (comments and layout kept); on a terminal it offers to; otherwise it says what to change.
 import { readFileSync, statSync } from "node:fs";
+import { formatDiagnosticText } from "../clusterspec/diagnostics.js";
 import { loadSpecText } from "../clusterspec/load.js";
 import { setSpecScalar } from "../clusterspec/spec-edit.js";
 import { writeFileAtomic } from "../io/files.js";
@@ -44,7 +45,17 @@ export async function settleSpecVersion(io: Io, s: SpecVersion): Promise<boolean
       )));
   if (yes) {
     const check = loadSpecText(edit.text, s.file);
-    if (!check.model) throw new Error(`editing ${name} in ${s.file} would make it invalid; left unchanged`);
+    if (!check.model) {
+      // Only the version changed, so the spec was invalid already (edited meanwhile) or the new release refuses
+      // something in it: leave the file as the user wrote it and say why.
+      const why = check.diagnostics.find((d) => d.severity === "error");
+      io.err(
+        `warning: ${s.file} left unchanged: with ${name}: ${value} it would not validate` +
+          `${why ? ` (${formatDiagnosticText(why)})` : ""}; fix that, then set ${name}: ${value}, because ` +
+          "until then `cairn plan` and `cairn apply` refuse (a plan never moves the cluster back)\n",
+      );
+      return true;
+    }
     writeFileAtomic(s.file, edit.text, { mode: statSync(s.file).mode & 0o777 });
     io.err(`${s.file}:${edit.line}: ${name} ${probe.before} → ${value} (only that value changed)\n`);
     return true;
