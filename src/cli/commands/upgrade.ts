@@ -30,7 +30,8 @@ export function registerUpgrade(program: Command, io: Io): void {
         "to change it (--update-spec does), since plan and apply never move the cluster back.\n\n" +
         "Exit codes: 0 done (or nothing to do), 1 failed or refused.\n\n" +
         "Examples:\n  cairn upgrade talos --to v1.13.9 -f cairn.yaml --max-unavailable 25%\n" +
-        "  cairn upgrade talos --to v1.13.9 -f examples/proxmox-5node-vip-pools.yaml --twin --yes",
+        "  cairn upgrade talos --to v1.13.9 -f examples/proxmox-5node-vip-pools.yaml --twin --yes\n" +
+        "  cairn upgrade talos --to v1.14.0 -f cairn.yaml --yes --update-spec   # and set talos.version",
     )
     .action(async (opts: ClusterFlags & TalosFlags) => {
       const { runUpgradeTalosCommand } = await import("./upgrade-run.js");
@@ -59,7 +60,8 @@ export function registerUpgrade(program: Command, io: Io): void {
         "reboot. On the twin only the config change is simulated (no static pods or kubelets run there).\n" +
         "cairn records the new version: a cairn.yaml without kubernetes.version keeps it from now on; one that pins\n" +
         "a version should say the new one (cairn offers to change it; --update-spec does).\n\n" +
-        "Examples:\n  cairn upgrade kubernetes --to 1.35.2 -f cairn.yaml",
+        "Examples:\n  cairn upgrade kubernetes --to 1.35.2 -f cairn.yaml\n" +
+        "  cairn upgrade kubernetes --to 1.36.3 -f cairn.yaml --yes --update-spec   # and set kubernetes.version",
     )
     .action(async (opts: ClusterFlags & TalosFlags) => {
       const { runUpgradeKubernetesCommand } = await import("./upgrade-run.js");
