@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   "kube-unreachable": "no Kubernetes API endpoint answered",
   "kube-timeout": "a Kubernetes condition did not hold in time",
   "kube-rollout": "a workload's rollout failed (crash loop, image pull)",
+  "kube-drain": "a drain was blocked (a PodDisruptionBudget, an unmanaged pod) and the operation stopped",
   kubeconfig: "the kubeconfig cannot be used",
   // the twin
   twin: "the twin (the simulated fleet) cannot do what was asked",

@@ -15,6 +15,19 @@ export interface WorkloadRef {
   name: string;
 }
 
+/**
+ * A workload an apply waits for after it changed the cluster, and who deploys it: Talos' bootstrap manifests, an
+ * inline manifest of the machine config, or an add-on.
+ */
+export interface RolloutTarget extends WorkloadRef {
+  /** "Talos", "inline manifest <name>", or the add-on's name: what a failure names first. */
+  owner: string;
+  /** Its pods need the pod network, so it cannot roll out before a CNI runs (then it is said, not awaited). */
+  needsCni: boolean;
+  /** It is the CNI itself. */
+  cni?: boolean;
+}
+
 export interface RolloutStatus {
   ref: WorkloadRef;
   done: boolean;

@@ -2,22 +2,25 @@
 // spec-driven upgrades, scaling), then where the cluster's credentials are.
 import { CairnError } from "../../errors.js";
 import type { PreparedApply } from "../../ops/apply/run.js";
+import { KUBERNETES_SECTION, type KubernetesRecord } from "../../ops/kube-checks.js";
 import type { ClusterFlags } from "../cluster.js";
 import { refusePlan, runOperation } from "../operation.js";
 import type { Io } from "../output.js";
 import { applyPlanText } from "./plan-run.js";
+import { applyPlanOptions } from "./plan.js";
 
 export async function runApplyCommand(
-  opts: ClusterFlags & { yes?: boolean; force?: boolean },
+  opts: ClusterFlags & { yes?: boolean; force?: boolean; drainTimeout?: string },
   io: Io,
 ): Promise<number> {
+  const planOptions = await applyPlanOptions(opts);
   return runOperation<PreparedApply>(io, {
     operation: "apply",
     flags: opts,
     question: "Apply these changes?",
     prepare: async (access) => {
       const { buildApply } = await import("../../ops/apply/run.js");
-      return buildApply(access, { force: opts.force === true });
+      return buildApply(access, planOptions);
     },
     show: (p, access) => applyPlanText(p.plan, access, p.observed),
     refuse: (p) => refusePlan(p.plan, "apply"),
@@ -35,6 +38,10 @@ export async function runApplyCommand(
       ];
       if (access.simulated)
         lines.push(`  twin         cairn twin status --state-dir ${access.paths.twinDir}`);
+      // What the final gate found Kubernetes still lacks (an add-on CNI not installed yet), said, not hidden.
+      const kube = access.stateSection.get(KUBERNETES_SECTION) as KubernetesRecord | undefined;
+      for (const m of kube?.missing ?? []) lines.push(`  kubernetes   ${m}`);
+      if (kube && !kube.checked) lines.push("  kubernetes   not checked (no kubeconfig)");
       return lines.join("\n") + "\n";
     },
   });

@@ -20,7 +20,7 @@ export function registerApply(program: Command, io: Io): void {
         "Examples:\n  cairn apply -f examples/homelab-proxmox-vlans.yaml --twin --yes\n" +
         "  cairn apply -f cairn.yaml\n  cairn apply -f cairn.yaml --yes --force   # remove a dead control plane",
     )
-    .action(async (opts: ClusterFlags & { yes?: boolean; force?: boolean }) => {
+    .action(async (opts: ClusterFlags & { yes?: boolean; force?: boolean; drainTimeout?: string }) => {
       const { runApplyCommand } = await import("./apply-run.js");
       process.exitCode = await runApplyCommand(opts, io);
     });

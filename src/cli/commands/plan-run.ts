@@ -3,13 +3,18 @@
 import { formatPlan, planJson } from "../../ops/plan-view.js";
 import { openFromFlags, type ClusterFlags } from "../cluster.js";
 import { parseOutputFormat, type Io } from "../output.js";
+import { applyPlanOptions } from "./plan.js";
 
-export async function runPlanCommand(opts: ClusterFlags & { force?: boolean }, io: Io): Promise<number> {
+export async function runPlanCommand(
+  opts: ClusterFlags & { force?: boolean; drainTimeout?: string },
+  io: Io,
+): Promise<number> {
   const format = parseOutputFormat(opts.output);
+  const planOptions = await applyPlanOptions(opts);
   const access = await openFromFlags(opts);
   try {
     const { buildApply } = await import("../../ops/apply/run.js");
-    const prepared = await buildApply(access, { force: opts.force === true });
+    const prepared = await buildApply(access, planOptions);
     const { plan } = prepared;
     if (format === "json") io.out(`${JSON.stringify(planJson(plan, access, prepared.observed), null, 2)}\n`);
     else io.out(applyPlanText(prepared.plan, access, prepared.observed));

@@ -14,11 +14,13 @@ export interface UpgradeFlags extends ClusterFlags {
   yes?: boolean;
   dryRun?: boolean;
   nodeTimeout?: string;
+  drainTimeout?: string;
 }
 
 export async function runUpgradeTalosCommand(opts: UpgradeFlags, io: Io): Promise<number> {
   const { parseDurationMs } = await import("../duration.js");
   const nodeTimeoutMs = parseDurationMs(opts.nodeTimeout ?? "15m", "--node-timeout");
+  const drainTimeoutMs = opts.drainTimeout ? parseDurationMs(opts.drainTimeout, "--drain-timeout") : undefined;
   const { prepareTalosUpgrade, refuseBlockedUpgrade, upgradeReport } =
     await import("../../ops/upgrade-talos/run.js");
   return runOperation<PreparedTalosUpgrade>(io, {
@@ -31,6 +33,7 @@ export async function runUpgradeTalosCommand(opts: UpgradeFlags, io: Io): Promis
         ...(opts.to ? { to: opts.to } : {}),
         maxUnavailable: opts.maxUnavailable,
         nodeTimeoutMs,
+        ...(drainTimeoutMs ? { drainTimeoutMs } : {}),
       }),
     show: (p, access) => describePlan(p.plan, access.simulated),
     dryRun: (p, access, format) =>

@@ -19,10 +19,17 @@ export function registerUpgrade(program: Command, io: Io): void {
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
     .option("--dry-run", "show the plan and the pre-flight findings, change nothing")
     .option("--node-timeout <duration>", "how long one node may take to upgrade, reboot and be ready", "15m")
+    .option(
+      "--drain-timeout <duration>",
+      "how long cairn's drain of a node may stay blocked (PodDisruptionBudgets) before the upgrade halts (default 5m)",
+    )
     .addHelpText(
       "after",
       "\nA node that comes back on its old version (Talos' A/B rollback) is a failure. Any failure halts the\n" +
         "upgrade: nodes not yet started stay untouched. Run the same command again to resume.\n\n" +
+        "Kubernetes: each node is cordoned and drained first where its Talos version does not do it itself\n" +
+        "(PodDisruptionBudgets honoured; a blocked drain halts the upgrade with what blocks), and after its reboot\n" +
+        "it must be Ready again, with the CNI's pod on it, before it is uncordoned and the next node starts.\n\n" +
         "Exit codes: 0 done (or nothing to do), 1 failed or refused.\n\n" +
         "Examples:\n  cairn upgrade talos --to v1.13.9 -f cairn.yaml --max-unavailable 25%\n" +
         "  cairn upgrade talos --to v1.13.9 -f examples/proxmox-5node-vip-pools.yaml --twin --yes",
@@ -61,4 +68,5 @@ interface TalosFlags {
   yes?: boolean;
   dryRun?: boolean;
   nodeTimeout?: string;
+  drainTimeout?: string;
 }

@@ -9,7 +9,7 @@ import type { ScaleOptions } from "../scale/plan.js";
 import { emptyState, readAppliedConfig, type CairnState } from "../state.js";
 import { UPGRADE_SECTION } from "../observe.js";
 import { applyHandlers } from "./handlers.js";
-import { buildApplyPlan, healthGate, membership, mergeUpgrade } from "./plan.js";
+import { buildApplyPlan, closingActions, membership, mergeUpgrade } from "./plan.js";
 
 export interface PreparedApply extends PreparedOperation {
   /** The provider's observation, in one line ("no twin is running: apply starts one …"). */
@@ -52,9 +52,16 @@ export async function buildApply(access: ClusterAccess, options: ScaleOptions = 
     const { buildTalosUpgradePlan } = await import("../upgrade-talos/run.js");
     const { upgradeConcurrency } = await import("../upgrade-talos/plan.js");
     const { upgradeHandlers } = await import("../upgrade-talos/handlers.js");
-    const up = await buildTalosUpgradePlan(access, {});
+    const up = await buildTalosUpgradePlan(
+      access,
+      options.drainTimeoutMs ? { drainTimeoutMs: options.drainTimeoutMs } : {},
+    );
     if (up.plan.actions.length > 0 || up.plan.blockers.length > 0) {
-      plan.actions = mergeUpgrade(plan.actions, up.plan.actions, healthGate(model, access.simulated));
+      plan.actions = mergeUpgrade(
+        plan.actions,
+        up.plan.actions,
+        closingActions(model, access.simulated, configs, []),
+      );
       plan.blockers.push(...up.plan.blockers);
       plan.warnings.push(...up.plan.warnings);
       concurrency = Math.max(concurrency, upgradeConcurrency(up.plan));

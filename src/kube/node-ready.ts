@@ -1,0 +1,74 @@
+// One node back in Kubernetes after a reboot: its Node Ready as posted by the kubelet of the machine's current boot
+// (nodeInfo.bootID, so a Ready condition left over from before the reboot does not count), and the CNI's pod on that
+// node ready. Node-scoped reads only (one Node, the pods on that node), so a wave of nodes polling at once stays cheap.
+import type { KubeClient } from "./client.js";
+import type { CniInfo } from "./readiness.js";
+import { isNotFound } from "./errors.js";
+import { condition, controllerOf, enc, matchLabelsQuery, nameOf, o, podProblem } from "./objects.js";
+import { CORDONED_BY_CAIRN } from "./drain.js";
+
+export interface NodeBackState {
+  registered: boolean;
+  /** The kubelet of the current boot posted status (true when no boot ID is known). */
+  currentBoot: boolean;
+  ready: boolean;
+  /** The CNI pod on the node is ready (true when no CNI is installed: nothing to wait for). */
+  cniReady: boolean;
+  cordonedByCairn: boolean;
+  unschedulable: boolean;
+  /** What is still missing, in a user's words (empty when back). */
+  waiting: string;
+}
+
+export async function nodeBackState(
+  client: KubeClient,
+  node: string,
+  cni: CniInfo | undefined,
+  bootId?: string,
+): Promise<NodeBackState> {
+  let n: Record<string, unknown>;
+  try {
+    n = await client.get(`/api/v1/nodes/${enc(node)}`);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    return {
+      registered: false,
+      currentBoot: false,
+      ready: false,
+      cniReady: false,
+      cordonedByCairn: false,
+      unschedulable: false,
+      waiting: "Node not registered yet",
+    };
+  }
+  const posted = String(o(o(n.status).nodeInfo).bootID ?? "");
+  const currentBoot = !bootId || !posted || posted === bootId;
+  const readyCond = condition(n, "Ready");
+  const ready = currentBoot && readyCond?.status === "True";
+  const unschedulable = o(n.spec).unschedulable === true;
+  const cordonedByCairn =
+    (o(o(n.metadata).annotations) as Record<string, string>)[CORDONED_BY_CAIRN] !== undefined;
+  let cniReady = true;
+  let cniWhy = "";
+  if (cni && ready) {
+    const ds = await client.get(`/apis/apps/v1/namespaces/${enc(cni.namespace)}/daemonsets/${enc(cni.name)}`);
+    const uid = String(o(ds.metadata).uid);
+    const { items } = await client.list(`/api/v1/namespaces/${enc(cni.namespace)}/pods`, {
+      labelSelector: matchLabelsQuery(o(ds.spec).selector),
+      fieldSelector: `spec.nodeName=${node}`,
+    });
+    const pod = items.find((p) => controllerOf(p)?.uid === uid);
+    const problem = pod ? podProblem(pod) : `no ${cni.name} pod yet`;
+    cniReady = problem === undefined;
+    if (pod && problem) cniWhy = `${nameOf(pod)} ${problem}`;
+    else if (problem) cniWhy = problem;
+  }
+  const waiting = !currentBoot
+    ? "the kubelet has not posted status since the reboot"
+    : !ready
+      ? `NotReady: ${readyCond?.reason ?? "no Ready condition"}${readyCond?.message ? ` (${readyCond.message})` : ""}`
+      : !cniReady
+        ? `${cni!.name}: ${cniWhy}`
+        : "";
+  return { registered: true, currentBoot, ready, cniReady, cordonedByCairn, unschedulable, waiting };
+}
