@@ -20,17 +20,37 @@ export interface NodeBackState {
   waiting: string;
 }
 
+/** The CNI DaemonSet's identity and pod selector, read once per wait (what the node's CNI pod is matched by). */
+export interface CniDaemonSet extends CniInfo {
+  uid: string;
+  selector: string;
+}
+
+export async function cniDaemonSet(client: KubeClient, cni: CniInfo): Promise<CniDaemonSet> {
+  const ds = await client.get(`/apis/apps/v1/namespaces/${enc(cni.namespace)}/daemonsets/${enc(cni.name)}`);
+  return { ...cni, uid: String(o(ds.metadata).uid), selector: matchLabelsQuery(o(ds.spec).selector) };
+}
+
 export async function nodeBackState(
   client: KubeClient,
   node: string,
-  cni: CniInfo | undefined,
+  cni: CniDaemonSet | undefined,
   bootId?: string,
 ): Promise<NodeBackState> {
-  let n: Record<string, unknown>;
-  try {
-    n = await client.get(`/api/v1/nodes/${enc(node)}`);
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
+  // The Node and the CNI's pod on it, read at once: one round trip per look.
+  const [n, pods] = await Promise.all([
+    client.get(`/api/v1/nodes/${enc(node)}`).catch((e: unknown) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }),
+    cni
+      ? client.list(`/api/v1/namespaces/${enc(cni.namespace)}/pods`, {
+          labelSelector: cni.selector,
+          fieldSelector: `spec.nodeName=${node}`,
+        })
+      : undefined,
+  ]);
+  if (!n)
     return {
       registered: false,
       currentBoot: false,
@@ -40,7 +60,6 @@ export async function nodeBackState(
       unschedulable: false,
       waiting: "Node not registered yet",
     };
-  }
   const posted = String(o(o(n.status).nodeInfo).bootID ?? "");
   const currentBoot = !bootId || !posted || posted === bootId;
   const readyCond = condition(n, "Ready");
@@ -50,14 +69,8 @@ export async function nodeBackState(
     (o(o(n.metadata).annotations) as Record<string, string>)[CORDONED_BY_CAIRN] !== undefined;
   let cniReady = true;
   let cniWhy = "";
-  if (cni && ready) {
-    const ds = await client.get(`/apis/apps/v1/namespaces/${enc(cni.namespace)}/daemonsets/${enc(cni.name)}`);
-    const uid = String(o(ds.metadata).uid);
-    const { items } = await client.list(`/api/v1/namespaces/${enc(cni.namespace)}/pods`, {
-      labelSelector: matchLabelsQuery(o(ds.spec).selector),
-      fieldSelector: `spec.nodeName=${node}`,
-    });
-    const pod = items.find((p) => controllerOf(p)?.uid === uid);
+  if (cni) {
+    const pod = pods?.items.find((p) => controllerOf(p)?.uid === cni.uid);
     const problem = pod ? podProblem(pod) : `no ${cni.name} pod yet`;
     cniReady = problem === undefined;
     if (pod && problem) cniWhy = `${nameOf(pod)} ${problem}`;

@@ -4,7 +4,16 @@
 // the kubelet of its new boot, the CNI's pod on it ready — before uncordoning what cairn cordoned.
 import type { ActionContext } from "../engine/types.js";
 import { CairnError } from "../errors.js";
-import { drain, findCni, nodeBackState, uncordon, type DrainReport } from "../kube/index.js";
+import {
+  cniDaemonSet,
+  drain,
+  findCni,
+  nodeBackState,
+  uncordon,
+  type CniDaemonSet,
+  type DrainReport,
+  type KubeClient,
+} from "../kube/index.js";
 import type { ClusterAccess } from "./access.js";
 import { kubeClientOf, kubeNodeName } from "./kube.js";
 import { NO_CNI } from "./kube-checks.js";
@@ -88,6 +97,18 @@ export async function drainStep(
   throw new DrainBlockedError(report, `${name} was uncordoned and ${options.onBlocked}`);
 }
 
+const cniCache = new WeakMap<ClusterAccess, { at: number; cni: CniDaemonSet | undefined }>();
+
+/** The CNI DaemonSet, looked up at most every few seconds per access (a wave of nodes asks at once). */
+async function cniOf(access: ClusterAccess, client: KubeClient): Promise<CniDaemonSet | undefined> {
+  const hit = cniCache.get(access);
+  if (hit && Date.now() - hit.at < 5000) return hit.cni;
+  const found = await findCni(client);
+  const cni = found ? await cniDaemonSet(client, found) : undefined;
+  cniCache.set(access, { at: Date.now(), cni });
+  return cni;
+}
+
 /**
  * Waits until a node is back in Kubernetes after a reboot (see the file comment), then uncordons it if cairn
  * cordoned it. Without a CNI installed a node cannot turn Ready: then it waits only for the kubelet of the new boot
@@ -107,13 +128,13 @@ export async function nodeBackStep(
   const name = kubeNodeName(access, node);
   const pollMs = options.pollMs ?? (access.simulated ? 50 : 1000);
   let last = "";
-  let cni: Awaited<ReturnType<typeof findCni>>;
+  let cni: CniDaemonSet | undefined;
   let cniKnown = false;
   for (;;) {
     let why: string;
     try {
       if (!cniKnown) {
-        cni = await findCni(client);
+        cni = await cniOf(access, client);
         cniKnown = true;
       }
       const s = await nodeBackState(client, name, cni, options.bootId);

@@ -279,6 +279,8 @@ export class TwinNode {
     }
     this.stage = "running";
     this.twin.reconcileSoon();
+    // Its kubelet starts with the machine and posts the Node's status at once.
+    this.twin.kube.kubeletStarted(this);
   }
 
   /**

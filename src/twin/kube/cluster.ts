@@ -127,9 +127,56 @@ export class TwinKube {
     await this.tick();
   }
 
+  /**
+   * A machine changed state (booted, went down): look now instead of at the next tick, as a kubelet posts its
+   * status as soon as it starts. A look already running is followed by another.
+   */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    setImmediate(() => void this.tick());
+  }
+
+  private again = false;
+  private readonly started = new Set<TwinNode>();
+  private posting = false;
+
+  /** A machine booted: its simulated kubelet posts its status now (see SimulatedControllers.post). */
+  kubeletStarted(n: TwinNode): void {
+    if (this.stopped) return;
+    this.started.add(n);
+    if (!this.posting) setImmediate(() => void this.postStarted());
+  }
+
+  private async postStarted(): Promise<void> {
+    if (this.posting) return;
+    this.posting = true;
+    try {
+      while (this.started.size > 0 && !this.stopped) {
+        const batch = [...this.started];
+        this.started.clear();
+        for (const [clusterId, entry] of this.controllers) {
+          const names = new Set(batch.filter((n) => n.config?.clusterId === clusterId).map((n) => n.hostname));
+          const kubelets = this.kubeletsOf(clusterId).filter((k) => k.up && names.has(k.name));
+          if (kubelets.length)
+            await entry.c.post(kubelets).catch((e: unknown) => {
+              if (!this.stopped && (e as { code?: string }).code !== "twin-kube-etcd")
+                this.twin.logError(batch[0]!, e);
+            });
+        }
+      }
+    } finally {
+      this.posting = false;
+    }
+  }
+
   private async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
+    this.again = false;
     try {
       for (const n of this.twin.nodes) {
         const served = this.servers.get(n);
@@ -150,6 +197,7 @@ export class TwinKube {
       if (n) this.twin.logError(n, e);
     } finally {
       this.ticking = false;
+      if (this.again && !this.stopped) setImmediate(() => void this.tick());
     }
   }
 

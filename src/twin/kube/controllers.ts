@@ -123,6 +123,28 @@ export class SimulatedControllers {
     await this.jobs(jobs!, pods!, liveNodes);
     await this.podStatuses(pods!, rss!, kubelets, liveNodes);
     await this.budgets(pdbs!, pods!);
+    // A node whose CNI pod just turned ready is Ready in this same look, as its kubelet's next status post says.
+    if (this.wrote && kubelets.some((k) => k.up)) {
+      const [nodes2, pods2] = await Promise.all(
+        ["nodes", "pods"].map(async (r) => (await this.store.list(T(r))).items),
+      );
+      await this.kubelets(kubelets, nodes2!, pods2!, dss!, cniPresent);
+    }
+  }
+
+  /**
+   * Kubelets that just started post their status at once, as a real kubelet does within moments of starting: their
+   * pods' statuses first, then their Nodes (Ready once the CNI's pod there runs). The periodic look does the rest.
+   */
+  async post(started: readonly Kubelet[]): Promise<void> {
+    const [nodes, pods, rss, dss] = await Promise.all(
+      ["nodes", "pods", "replicasets", "daemonsets"].map(async (r) => (await this.store.list(T(r))).items),
+    );
+    const names = new Set(started.map((k) => k.name));
+    const mine = pods!.filter((p) => names.has(String(o(p.spec).nodeName ?? "")));
+    await this.podStatuses(mine, rss!, started, nodes!);
+    const now = (await this.store.list(T("pods"))).items;
+    await this.kubelets(started, nodes!, now, dss!, dss!.some(isCniDaemonSet));
   }
 
   // ---- kubelets ---------------------------------------------------------------------------------------------------
@@ -254,7 +276,8 @@ export class SimulatedControllers {
     cniPresent: boolean,
   ): Promise<void> {
     const cniDs = dss.filter(isCniDaemonSet).map((d) => meta(d).uid);
-    for (const k of kubelets) {
+    // Each kubelet posts on its own: their writes go to etcd at once, not one after the other.
+    await inParallel(kubelets, async (k) => {
       const existing = nodes.find((n) => meta(n).name === k.name);
       // The CNI runs on a node once its DaemonSet pod there is ready (that is when the real kubelet finds a CNI config).
       const cniRunning =
@@ -264,15 +287,15 @@ export class SimulatedControllers {
         );
       if (!existing) {
         // A kubelet registers its Node when it starts; a Node deleted under a running kubelet stays gone until the next boot.
-        if (!k.up || this.registeredBoots.get(k.name) === k.bootId) continue;
+        if (!k.up || this.registeredBoots.get(k.name) === k.bootId) return;
         this.registeredBoots.set(k.name, k.bootId);
         await this.create(T("nodes"), undefined, this.nodeObject(k, undefined, false));
-        continue;
+        return;
       }
       if (k.up) this.registeredBoots.set(k.name, k.bootId);
       await this.put(T("nodes"), existing, this.nodeObject(k, existing, cniRunning));
       if (k.controlPlane && k.up) await this.mirrorPods(k, existing, pods);
-    }
+    });
   }
 
   /** kube-apiserver, kube-controller-manager and kube-scheduler run as static pods; the kubelet mirrors them. */
@@ -674,6 +697,7 @@ export class SimulatedControllers {
     kubelets: readonly Kubelet[],
     nodes: Obj[],
   ): Promise<void> {
+    const writes: (() => Promise<void>)[] = [];
     for (const p of pods) {
       if (!meta(p).uid || meta(p).deletionTimestamp) continue;
       const nodeName = o(p.spec).nodeName;
@@ -704,8 +728,10 @@ export class SimulatedControllers {
       );
       if (["Succeeded", "Failed"].includes(String(o(p.status).phase)) && owner === "Job") continue;
       if (JSON.stringify(stripTimes(o(p.status))) !== JSON.stringify(stripTimes(status)))
-        await this.put(T("pods"), p, { ...p, status });
+        writes.push(() => this.put(T("pods"), p, { ...p, status }));
     }
+    // Every kubelet reports its pods at once.
+    await inParallel(writes, (w) => w());
   }
 
   private async budgets(pdbs: Obj[], pods: Obj[]): Promise<void> {
@@ -732,6 +758,15 @@ export class SimulatedControllers {
         await this.put(T("poddisruptionbudgets"), pdb, { ...pdb, status });
     }
   }
+}
+
+/** Runs `f` over `items`, at most `limit` at a time (writes to etcd in parallel, bounded). */
+async function inParallel<T>(items: readonly T[], f: (x: T) => Promise<void>, limit = 16): Promise<void> {
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < items.length) await f(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
 }
 
 /** Status without timestamps, to tell a real change from a re-stamp. */
