@@ -39,7 +39,7 @@ export function removalDrainDecision(talosVersion: string): DrainDecision {
   return {
     cairnDrains: true,
     why: b.talosDrains
-      ? `${b.why}, but only logs what blocks: cairn drains first (PodDisruptionBudgets honoured) and Talos finds nothing left to evict`
+      ? `${b.why}: cairn drains first, so a PodDisruptionBudget stops the removal instead (Talos' drain then finds nothing left to evict)`
       : `${b.why}: cairn drains first`,
   };
 }
