@@ -8,10 +8,24 @@ import { condition, deleteNode, isNotFound } from "../../kube/index.js";
 import type { ClusterAccess } from "../access.js";
 import { kubeClientOf, kubeNodeName } from "../kube.js";
 import { drainStep } from "../node-drain.js";
+import { viewNode } from "../support.js";
+import { unreachableForRemoval } from "./reset.js";
 
 export function drainHandler(access: ClusterAccess): ActionHandler {
   return async (action: Action, ctx: ActionContext) => {
     const node = String(action.params.node);
+    const force = action.params.force === true;
+    // A machine that does not answer cannot be reset: refuse before cordoning anything (as its reset would).
+    const v = await viewNode(access, node, "secure");
+    if (v.mode === "unreachable") {
+      if (!force) throw unreachableForRemoval(node, v.reason, action.params.role === "controlplane");
+      ctx.progress(`${node} is unreachable: not drained (--force); its pods go with its Node`);
+      return;
+    }
+    if (v.mode === "maintenance") {
+      ctx.progress(`${node} is already in maintenance mode (reset earlier): nothing to drain`);
+      return;
+    }
     const client = kubeClientOf(access);
     if (client) {
       const name = kubeNodeName(access, node);
@@ -29,7 +43,7 @@ export function drainHandler(access: ClusterAccess): ActionHandler {
     }
     await drainStep(access, ctx, node, {
       ...(typeof action.params.timeoutMs === "number" ? { timeoutMs: action.params.timeoutMs } : {}),
-      force: action.params.force === true,
+      force,
       onBlocked: "was not removed",
     });
   };

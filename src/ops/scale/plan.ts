@@ -105,6 +105,7 @@ export function planScale(input: ScaleInput): { actions: Action[]; blockers: str
       dependsOn: deps,
       params: {
         node: r.name,
+        role: r.st.role,
         hostname,
         force: options.force ?? false,
         ...(options.drainTimeoutMs ? { timeoutMs: options.drainTimeoutMs } : {}),
