@@ -47,8 +47,15 @@ export function healthGateHandler(access: ClusterAccess): ActionHandler {
     const record: KubernetesRecord = {
       checkedAt: new Date().toISOString(),
       checked: kube.checked,
-      missing: kube.noCni ? [NO_CNI] : [],
+      missing: kube.noCni ? [`${NO_CNI}${specCni(String(action.params.cni ?? ""))}`] : [],
     };
     access.stateSection.set(KUBERNETES_SECTION, record);
   };
+}
+
+/** What the spec says about the missing CNI, for the apply's report. */
+function specCni(cni: string): string {
+  if (cni === "none") return " (the spec sets cni: none)";
+  if (cni && cni !== "flannel") return ` (the spec's CNI is ${cni}, an add-on not installed yet)`;
+  return "";
 }
