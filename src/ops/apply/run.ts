@@ -3,6 +3,7 @@
 // rolling upgrade (which observes the nodes' running versions), after the config changes' prerequisites and
 // before the health gate. Building the plan reads only; the record changes once the operation runs.
 import { rmSync } from "node:fs";
+import { readJournal } from "../../engine/journal.js";
 import type { ClusterAccess } from "../access.js";
 import type { PreparedOperation } from "../operation.js";
 import type { ScaleOptions } from "../scale/plan.js";
@@ -78,6 +79,10 @@ export async function buildApply(access: ClusterAccess, options: ScaleOptions = 
       };
     }
   }
+  // The last apply stopped in its closing checks (a rollout failed, the gate timed out) with nothing else left to
+  // change: this run finishes those checks instead of saying there is nothing to do.
+  if (plan.actions.length === 0 && plan.blockers.length === 0 && !observed.fresh && lastApplyUnfinished(access))
+    plan.actions = closingActions(model, access.simulated, configs, []);
   return {
     plan,
     handlers,
@@ -104,4 +109,10 @@ function forgetRecord(access: ClusterAccess): void {
   });
   rmSync(access.paths.applied, { recursive: true, force: true });
   rmSync(access.paths.journal, { force: true });
+}
+
+/** The journal's last run is an apply that did not finish. */
+function lastApplyUnfinished(access: ClusterAccess): boolean {
+  const last = readJournal(access.paths.journal).runs.at(-1);
+  return last !== undefined && last.operation === "apply" && !last.finished;
 }
