@@ -23,9 +23,7 @@ export function upgradeDrainDecision(talosVersion: string, api: "lifecycle" | "l
   const b = talosDrainBehaviour(talosVersion, { kind: "upgrade", api });
   return {
     cairnDrains: b.cairnDrains,
-    why: b.cairnDrains
-      ? `${b.why}: cairn cordons and drains first`
-      : `${b.why}: cairn does not drain`,
+    why: b.cairnDrains ? `${b.why}: cairn cordons and drains first` : `${b.why}: cairn does not drain`,
   };
 }
 

@@ -246,7 +246,10 @@ export function formatHealth(r: HealthReport): string {
 }
 
 /** The Kubernetes sweep as health checks; a node's finding is about that spec node (subject: its name). */
-export async function kubernetesHealthChecks(access: ClusterAccess, timeoutMs: number): Promise<HealthCheck[]> {
+export async function kubernetesHealthChecks(
+  access: ClusterAccess,
+  timeoutMs: number,
+): Promise<HealthCheck[]> {
   let client;
   try {
     client = kubeClientOf(access);

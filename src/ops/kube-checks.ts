@@ -119,7 +119,11 @@ export async function kubernetesSweep(
     const left = states.filter((x) => x.cordonedByCairn).map((x) => x.name);
     findings.push(
       left.length
-        ? { subject: "cordons", status: "fail", message: `cordoned by cairn and not uncordoned: ${left.join(", ")}` }
+        ? {
+            subject: "cordons",
+            status: "fail",
+            message: `cordoned by cairn and not uncordoned: ${left.join(", ")}`,
+          }
         : { subject: "cordons", status: "ok", message: "no node left cordoned by cairn" },
     );
   }

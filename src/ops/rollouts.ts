@@ -30,7 +30,7 @@ export function configWorkloads(configText: string | undefined): RolloutTarget[]
   const cni =
     flannelDoc && flannelDoc.$patch !== "delete"
       ? "flannel"
-      : (o(o(cluster.network).cni).name as string | undefined) ?? (flannelDoc ? "none" : "flannel");
+      : ((o(o(cluster.network).cni).name as string | undefined) ?? (flannelDoc ? "none" : "flannel"));
   const proxyDisabled = proxyDoc ? proxyDoc.enabled === false : o(cluster.proxy).disabled === true;
   const out: RolloutTarget[] = [];
   const talos = (kind: WorkloadKind, name: string, needsCni: boolean, isCni = false): void =>

@@ -236,7 +236,11 @@ describe("apply planner", () => {
     expect(a.get("reset:worker-9")!.dependsOn).toEqual(["drain:worker-9"]);
     expect(a.get("delete-node:worker-9")!.dependsOn).toEqual(["reset:worker-9"]);
     expect(a.get("deprovision:worker-9")!.dependsOn).toEqual(["delete-node:worker-9"]);
-    expect(a.get("drain:worker-9")!.params).toMatchObject({ node: "worker-9", hostname: "worker-9", force: false });
+    expect(a.get("drain:worker-9")!.params).toMatchObject({
+      node: "worker-9",
+      hostname: "worker-9",
+      force: false,
+    });
     expect(a.get("drain:worker-9")!.detail!.join("\n")).toMatch(
       /graceful reset cordons and drains first \(drain errors are only logged\): cairn drains first, so a PodDisruptionBudget stops the removal/,
     );

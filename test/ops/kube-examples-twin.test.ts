@@ -3,7 +3,15 @@
 // and with a clear "no CNI installed" otherwise (Cilium is an add-on, not installed on the twin yet) — and
 // `cairn health` reports the Kubernetes checks. A Cilium spec given a stand-in CNI DaemonSet as an inline-manifest
 // patch waits for its rollout and ends with every node Ready.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -41,7 +49,10 @@ async function rehearse(name: string, text: string, subnet: string) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "cairn.yaml");
   writeFileSync(file, text);
-  copyFileSync(join(REPO_ROOT, "test/fixtures/kube/cni-stand-in.patch.yaml"), join(dir, "cni-stand-in.patch.yaml"));
+  copyFileSync(
+    join(REPO_ROOT, "test/fixtures/kube/cni-stand-in.patch.yaml"),
+    join(dir, "cni-stand-in.patch.yaml"),
+  );
   const cluster = (parse(text) as { name: string }).name;
   const twinDir = join(dir, ".cairn", cluster, "twin");
   twinDirs.push(twinDir);
@@ -60,7 +71,8 @@ async function rehearse(name: string, text: string, subnet: string) {
   return { apply, nodes, health, healthJson: JSON.parse(health.out) as HealthJson, specNodes };
 }
 
-const ready = (n: KubeNode): boolean => n.status.conditions.find((c) => c.type === "Ready")?.status === "True";
+const ready = (n: KubeNode): boolean =>
+  n.status.conditions.find((c) => c.type === "Ready")?.status === "True";
 
 describe("cairn apply --twin of every example ends in Kubernetes (kubectl v1.35 with cairn's kubeconfig)", () => {
   EXAMPLES.forEach((example, i) => {
@@ -98,7 +110,10 @@ describe("cairn apply --twin of every example ends in Kubernetes (kubectl v1.35 
           message: expect.stringMatching(/^no CNI installed/),
         });
         for (const n of r.specNodes)
-          expect(kube.find((c) => c.subject === n)).toMatchObject({ status: "warn", message: "NotReady: no CNI installed" });
+          expect(kube.find((c) => c.subject === n)).toMatchObject({
+            status: "warn",
+            message: "NotReady: no CNI installed",
+          });
         expect(r.health.code, r.health.out).toBe(0);
       }
     }, 180_000);
@@ -111,7 +126,9 @@ describe("cairn apply --twin of every example ends in Kubernetes (kubectl v1.35 
     );
     expect(text).toContain("controlPlanePatches");
     const r = await rehearse("cilium-stand-in", text, "127.0.178.0/24");
-    expect(r.apply.out).toMatch(/wait for daemonset\/kube-system\/cilium to roll out \(inline manifest cni-stand-in\)/);
+    expect(r.apply.out).toMatch(
+      /wait for daemonset\/kube-system\/cilium to roll out \(inline manifest cni-stand-in\)/,
+    );
     expect(r.apply.out).toMatch(/daemon set "cilium" successfully rolled out/);
     expect(r.apply.out).toMatch(/Kubernetes healthy: 3\/3 node\(s\) Ready with cilium/);
     expect(r.apply.out).not.toMatch(/no CNI installed/);

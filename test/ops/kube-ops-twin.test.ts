@@ -128,7 +128,9 @@ describe("Kubernetes in cairn's operations on the twin (1 control plane + 3 work
     expect(up.code, up.err + up.out).toBe(0);
     const out = up.out;
     for (const n of ["cp-1", "worker-1", "worker-2", "worker-3"]) {
-      expect(out).toMatch(new RegExp(`${n}.*LifecycleService/Upgrade installs the image .*: cairn cordons and drains first`));
+      expect(out).toMatch(
+        new RegExp(`${n}.*LifecycleService/Upgrade installs the image .*: cairn cordons and drains first`),
+      );
       expect(out).toMatch(new RegExp(`${n}.*drained ${n}: (evicted \\d+ pod|no pod to evict)`));
       expect(out).toMatch(new RegExp(`${n}.*Node ${n} Ready, kube-flannel pod ready; uncordoned`));
     }
@@ -161,7 +163,17 @@ describe("Kubernetes in cairn's operations on the twin (1 control plane + 3 work
     expect((await k(["rollout", "status", "deployment/pinned", "--timeout=60s"])).code).toBe(0);
     const smaller = join(dir, "smaller.yaml");
     writeFileSync(smaller, specText(1, 2, "v1.13.9"));
-    const blocked = cairn(["apply", "-f", smaller, "--twin", "--dir", clusterDir, "--yes", "--drain-timeout", "2s"]);
+    const blocked = cairn([
+      "apply",
+      "-f",
+      smaller,
+      "--twin",
+      "--dir",
+      clusterDir,
+      "--yes",
+      "--drain-timeout",
+      "2s",
+    ]);
     expect(blocked.code).toBe(1);
     const said = blocked.out + blocked.err;
     expect(said).toMatch(
@@ -170,11 +182,23 @@ describe("Kubernetes in cairn's operations on the twin (1 control plane + 3 work
     expect(said).toMatch(/worker-3 was uncordoned and was not removed/);
     let w3 = (await nodes()).find((n) => n.metadata.name === "worker-3");
     expect(w3 && !w3.spec.unschedulable && isReady(w3)).toBe(true);
-    const state = JSON.parse(readFileSync(join(twinDir, "state.json"), "utf8")) as { nodes: Record<string, unknown> };
+    const state = JSON.parse(readFileSync(join(twinDir, "state.json"), "utf8")) as {
+      nodes: Record<string, unknown>;
+    };
     expect(state.nodes["worker-3"]).toBeDefined();
 
     expect((await k(["delete", "pdb", "pinned"])).code).toBe(0);
-    const removed = cairn(["apply", "-f", smaller, "--twin", "--dir", clusterDir, "--yes", "--drain-timeout", "2s"]);
+    const removed = cairn([
+      "apply",
+      "-f",
+      smaller,
+      "--twin",
+      "--dir",
+      clusterDir,
+      "--yes",
+      "--drain-timeout",
+      "2s",
+    ]);
     expect(removed.code, removed.err + removed.out).toBe(0);
     expect(removed.out).toMatch(/drained worker-3: evicted \d+ pod\(s\) \([^)]*default\/pinned-/);
     expect(removed.out).toMatch(/deleted Node worker-3/);
@@ -192,7 +216,14 @@ describe("Kubernetes in cairn's operations on the twin (1 control plane + 3 work
         providers: { twin: { slots: Record<string, { slot: string }> } };
       }
     ).providers.twin.slots;
-    const f = cairn(["twin", "fault", slots["cp-1"]!.slot, "crash-loop=kube-system/coredns", "--state-dir", twinDir]);
+    const f = cairn([
+      "twin",
+      "fault",
+      slots["cp-1"]!.slot,
+      "crash-loop=kube-system/coredns",
+      "--state-dir",
+      twinDir,
+    ]);
     expect(f.code, f.err + f.out).toBe(0);
     // A change for apply to make: a node label on every node (applied live), then the rollouts and the gate.
     const labelled = join(dir, "labelled.yaml");

@@ -63,7 +63,10 @@ describe("planTalosUpgrade", () => {
     const byId = new Map(plan.actions.map((a) => [a.id, a]));
     // After each control plane: etcd, then Kubernetes (every node Ready, control-plane pods, CoreDNS).
     expect(byId.get("gate:kubernetes-after:cp-2")!.dependsOn).toEqual(["gate:etcd-after:cp-2"]);
-    expect(byId.get("gate:kubernetes-after:cp-2")!.params).toMatchObject({ check: "kubernetes", node: "cp-2" });
+    expect(byId.get("gate:kubernetes-after:cp-2")!.params).toMatchObject({
+      check: "kubernetes",
+      node: "cp-2",
+    });
     expect(byId.get("upgrade:cp-3")!.dependsOn).toEqual(["gate:kubernetes-after:cp-2"]);
     expect(byId.get("upgrade:worker-4")!.dependsOn).toEqual(["gate:kubernetes-after:cp-1"]);
     // The last gate waits for every worker.

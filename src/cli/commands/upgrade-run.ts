@@ -20,7 +20,9 @@ export interface UpgradeFlags extends ClusterFlags {
 export async function runUpgradeTalosCommand(opts: UpgradeFlags, io: Io): Promise<number> {
   const { parseDurationMs } = await import("../duration.js");
   const nodeTimeoutMs = parseDurationMs(opts.nodeTimeout ?? "15m", "--node-timeout");
-  const drainTimeoutMs = opts.drainTimeout ? parseDurationMs(opts.drainTimeout, "--drain-timeout") : undefined;
+  const drainTimeoutMs = opts.drainTimeout
+    ? parseDurationMs(opts.drainTimeout, "--drain-timeout")
+    : undefined;
   const { prepareTalosUpgrade, refuseBlockedUpgrade, upgradeReport } =
     await import("../../ops/upgrade-talos/run.js");
   return runOperation<PreparedTalosUpgrade>(io, {

@@ -81,7 +81,12 @@ export async function buildApply(access: ClusterAccess, options: ScaleOptions = 
   }
   // The last apply stopped in its closing checks (a rollout failed, the gate timed out) with nothing else left to
   // change: this run finishes those checks instead of saying there is nothing to do.
-  if (plan.actions.length === 0 && plan.blockers.length === 0 && !observed.fresh && lastApplyUnfinished(access))
+  if (
+    plan.actions.length === 0 &&
+    plan.blockers.length === 0 &&
+    !observed.fresh &&
+    lastApplyUnfinished(access)
+  )
     plan.actions = closingActions(model, access.simulated, configs, []);
   return {
     plan,

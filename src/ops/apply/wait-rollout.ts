@@ -66,7 +66,9 @@ export function waitRolloutHandler(access: ClusterAccess, options: WaitRolloutOp
           throw new CairnError(
             "kube-rollout",
             `${p.owner}: ${label} does not exist ${Math.round(absentMs / 1000)}s after the API server came up`,
-            { hint: `check how ${p.owner} deploys it (\`kubectl -n ${p.namespace} get ${p.kind.toLowerCase()}\`)` },
+            {
+              hint: `check how ${p.owner} deploys it (\`kubectl -n ${p.namespace} get ${p.kind.toLowerCase()}\`)`,
+            },
           );
         if (why !== last) ctx.progress((last = `${label}: ${why}`));
         await sleep(pollMs, ctx.signal);
@@ -86,8 +88,7 @@ export function waitRolloutHandler(access: ClusterAccess, options: WaitRolloutOp
         throw new CairnError("kube-rollout", `${p.owner}: ${e.message}`, {
           hint: `see \`kubectl -n ${p.namespace} describe ${p.kind.toLowerCase()} ${p.name}\` and its pods' logs`,
         });
-      if (e instanceof KubeTimeout)
-        throw new CairnError("kube-rollout", `${p.owner}: ${e.message}`);
+      if (e instanceof KubeTimeout) throw new CairnError("kube-rollout", `${p.owner}: ${e.message}`);
       throw e;
     }
   };

@@ -228,7 +228,11 @@ export function planTalosUpgrade(
       dependsOn: previous ? [previous] : [],
       params: { node: p.node.name, role: "worker", image: p.image, version: to, schematicId: p.schematicId },
       timeoutMs: nodeTimeoutMs,
-      detail: [`installer ${p.image}`, `workers: at most ${maxUnavailable} at a time`, ...drainDetail(p.from)],
+      detail: [
+        `installer ${p.image}`,
+        `workers: at most ${maxUnavailable} at a time`,
+        ...drainDetail(p.from),
+      ],
       group: { name: WORKER_GROUP, limit: maxUnavailable },
     });
   }

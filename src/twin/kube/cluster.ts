@@ -159,7 +159,9 @@ export class TwinKube {
         const batch = [...this.started];
         this.started.clear();
         for (const [clusterId, entry] of this.controllers) {
-          const names = new Set(batch.filter((n) => n.config?.clusterId === clusterId).map((n) => n.hostname));
+          const names = new Set(
+            batch.filter((n) => n.config?.clusterId === clusterId).map((n) => n.hostname),
+          );
           const kubelets = this.kubeletsOf(clusterId).filter((k) => k.up && names.has(k.name));
           if (kubelets.length)
             await entry.c.post(kubelets).catch((e: unknown) => {
