@@ -106,12 +106,22 @@ export async function kubernetesSweep(
     }),
   ]);
   const byName = new Map(states.map((x) => [x.name, x]));
-  for (const name of nodes) findings.push(nodeFinding(name, byName.get(name), cni, cniPods));
+  // Without a CNI every registered node is NotReady for that one reason: said once, in the CNI's finding, rather
+  // than as a warning per node (a node that did not register is still its own failure).
+  const waitingForCni = cni ? [] : nodes.filter((n) => byName.get(n)?.registered && !byName.get(n)?.ready);
+  for (const name of nodes)
+    if (!waitingForCni.includes(name)) findings.push(nodeFinding(name, byName.get(name), cni, cniPods));
   if (!findings.some((f) => f.subject === "cni"))
     findings.push(
       cni
         ? { subject: "cni", status: "ok", message: `${cni.name} (${cni.namespace}) installed` }
-        : { subject: "cni", status: "warn", message: NO_CNI },
+        : {
+            subject: "cni",
+            status: "warn",
+            message: waitingForCni.length
+              ? `${NO_CNI}; ${waitingForCni.length} node(s) registered and NotReady for it`
+              : NO_CNI,
+          },
     );
   findings.push(...rest.sort((a, b) => a.subject.localeCompare(b.subject)));
   if (options.cordons !== false) {

@@ -64,12 +64,17 @@ describe("day-2 commands on the twin (single node)", () => {
   it("upgrade talos: --dry-run shows the plan and changes nothing; the real run upgrades and reports per node", () => {
     const dry = cairn(["upgrade", "talos", "--to", "v1.13.9", "-f", spec, "--twin", "--dry-run"]);
     expect(dry.code, dry.out + dry.err).toBe(0);
-    expect(dry.out).toMatch(/upgrade talos — SIMULATED on the twin: 2 action\(s\)/);
+    expect(dry.out).toMatch(/upgrade talos — SIMULATED on the twin: 3 action\(s\)/);
     expect(dry.out).toMatch(/upgrade solo v1\.12\.11 → v1\.13\.9/);
+    // Talos 1.12's own Upgrade sequence drains: cairn does not; afterwards etcd and Kubernetes are gated.
+    expect(dry.out).toMatch(/Kubernetes: Talos 1\.12: the Upgrade sequence cordons .*: cairn does not drain/);
+    expect(dry.out).toMatch(/then Kubernetes healthy with solo back/);
     expect(cairn(["status", "-f", spec, "--twin"]).out).toMatch(/solo .* v1\.12\.11/);
     const up = cairn(["upgrade", "talos", "--to", "v1.13.9", "-f", spec, "--twin", "--yes"]);
     expect(up.code, up.out + up.err).toBe(0);
     expect(up.out).toMatch(/solo +upgraded/);
+    // Back in Kubernetes on its new boot (the single control plane's API returns with it) before it is done.
+    expect(up.out).toMatch(/Node solo Ready, kube-flannel pod ready/);
     expect(cairn(["status", "-f", spec, "--twin"]).out).toMatch(/solo .* v1\.13\.9/);
     // Without --yes off a terminal: refused before anything happens.
     const noYes = cairn(["upgrade", "talos", "--to", "v1.13.9", "-f", spec, "--twin"]);
