@@ -9,7 +9,7 @@ import { CORDONED_BY_CAIRN } from "./drain.js";
 
 export interface NodeBackState {
   registered: boolean;
-  /** The kubelet of the current boot posted status (true when no boot ID is known). */
+  /** The kubelet of the current boot (and expected version) posted status (true when neither is given). */
   currentBoot: boolean;
   ready: boolean;
   /** The CNI pod on the node is ready (true when no CNI is installed: nothing to wait for). */
@@ -36,6 +36,7 @@ export async function nodeBackState(
   node: string,
   cni: CniDaemonSet | undefined,
   bootId?: string,
+  kubeletVersion?: string,
 ): Promise<NodeBackState> {
   // The Node and the CNI's pod on it, read at once: one round trip per look.
   const [n, pods] = await Promise.all([
@@ -60,8 +61,13 @@ export async function nodeBackState(
       unschedulable: false,
       waiting: "Node not registered yet",
     };
-  const posted = String(o(o(n.status).nodeInfo).bootID ?? "");
-  const currentBoot = !bootId || !posted || posted === bootId;
+  const info = o(o(n.status).nodeInfo);
+  const posted = String(info.bootID ?? "");
+  // The kubelet that posted is the one expected: of the machine's current boot, at the expected version.
+  const currentBoot =
+    (!bootId || !posted || posted === bootId) &&
+    (!kubeletVersion ||
+      String(info.kubeletVersion ?? "").replace(/^v/, "") === kubeletVersion.replace(/^v/, ""));
   const readyCond = condition(n, "Ready");
   const ready = currentBoot && readyCond?.status === "True";
   const unschedulable = o(n.spec).unschedulable === true;
@@ -77,7 +83,9 @@ export async function nodeBackState(
     else if (problem) cniWhy = problem;
   }
   const waiting = !currentBoot
-    ? "the kubelet has not posted status since the reboot"
+    ? kubeletVersion
+      ? `the kubelet reports ${String(info.kubeletVersion ?? "no version")}, not v${kubeletVersion.replace(/^v/, "")} yet`
+      : "the kubelet has not posted status since the reboot"
     : !ready
       ? `NotReady: ${readyCond?.reason ?? "no Ready condition"}${readyCond?.message ? ` (${readyCond.message})` : ""}`
       : !cniReady

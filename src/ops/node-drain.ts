@@ -118,7 +118,7 @@ export async function nodeBackStep(
   access: ClusterAccess,
   ctx: ActionContext,
   node: string,
-  options: { bootId?: string; pollMs?: number } = {},
+  options: { bootId?: string; kubeletVersion?: string; pollMs?: number } = {},
 ): Promise<void> {
   const client = kubeClientOf(access);
   if (!client) {
@@ -137,7 +137,7 @@ export async function nodeBackStep(
         cni = await cniOf(access, client);
         cniKnown = true;
       }
-      const s = await nodeBackState(client, name, cni, options.bootId);
+      const s = await nodeBackState(client, name, cni, options.bootId, options.kubeletVersion);
       if (s.ready && s.cniReady) {
         const un = s.cordonedByCairn ? await uncordon(client, name) : false;
         ctx.progress(`Node ${name} Ready${cni ? `, ${cni.name} pod ready` : ""}${un ? "; uncordoned" : ""}`);

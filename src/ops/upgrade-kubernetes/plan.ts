@@ -13,6 +13,7 @@ import {
   talosMinor,
 } from "../../talos/versions.js";
 import { parseMaxUnavailable } from "../support.js";
+import { kubernetesGateAfter } from "../kube-gates.js";
 
 export const KUBERNETES_OPERATION = "upgrade kubernetes";
 
@@ -124,6 +125,7 @@ export function planKubernetesUpgrade(
   }
   const byName = new Map(observed.map((o) => [o.name, o]));
   const cps = model.nodes.filter((n) => n.role === "controlplane");
+  const cpNames = cps.map((n) => n.name);
   const workers = model.nodes.filter((n) => n.role !== "controlplane");
   for (const n of model.nodes) {
     const o = byName.get(n.name);
@@ -178,7 +180,8 @@ export function planKubernetesUpgrade(
       timeoutMs,
       group: { name: "k8s-controlplanes", limit: 1 },
     });
-    previous = id;
+    // Its static pods restarted on the new images: the API answers and the cluster is healthy before the next.
+    previous = kubernetesGateAfter(actions, n.name, [id], cpNames, timeoutMs);
   }
   for (const n of cps) {
     if (!pending(n.name, ["kubelet"]).length) continue;
@@ -209,6 +212,14 @@ export function planKubernetesUpgrade(
       group: { name: "k8s-workers", limit },
     });
   }
+  if (actions.length)
+    kubernetesGateAfter(
+      actions,
+      undefined,
+      actions.filter((a) => a.kind === "upgrade-kubernetes").map((a) => a.id),
+      cpNames,
+      timeoutMs,
+    );
   if (actions.length && model.kubernetesVersion !== to)
     warnings.push(
       `cairn.yaml says Kubernetes ${model.kubernetesVersion}: set kubernetes.version: ${to} there too, or \`cairn diff\` will report drift`,

@@ -7,6 +7,7 @@ import { nodeVersion, runningConfig } from "../observe.js";
 import { executeOperation, type ExecuteOptions, type PreparedOperation } from "../operation.js";
 import { brief } from "../support.js";
 import { upgradeConcurrency } from "../upgrade-talos/plan.js";
+import { gateHandler } from "../gates.js";
 import { upgradeKubernetesHandler } from "./handlers.js";
 import {
   componentVersions,
@@ -55,7 +56,7 @@ export async function prepareKubernetesUpgrade(
   const plan = planKubernetesUpgrade(access.model, observed, options);
   return {
     plan,
-    handlers: { "upgrade-kubernetes": upgradeKubernetesHandler(access) },
+    handlers: { "upgrade-kubernetes": upgradeKubernetesHandler(access), gate: gateHandler(access) },
     concurrency: upgradeConcurrency(plan),
     to: options.to.replace(/^v/, ""),
   };

@@ -8,7 +8,7 @@ import { nodeInstallerImage } from "../../render/machine-configs.js";
 import { etcdPreflight } from "../etcd-health.js";
 import type { ObservedCluster } from "../observe.js";
 import { parseMaxUnavailable } from "../support.js";
-import { drainDetail, kubernetesGateAfter } from "./kube-gates.js";
+import { drainDetail, kubernetesGateAfter } from "../kube-gates.js";
 import {
   compareMinor,
   compareVersions,

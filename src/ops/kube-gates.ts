@@ -1,9 +1,9 @@
-// The Kubernetes side of a rolling upgrade's plan: a `gate` (check "kubernetes", the sweep of `cairn health`) after
-// each control plane's etcd gate and after the last worker, and what each node's detail says about its drain.
-// (Each node's own wait — Ready again, uncordoned — happens inside its upgrade action, so a worker wave holds at
-// most --max-unavailable nodes out of Kubernetes.) Pure.
-import type { Action } from "../../engine/types.js";
-import { upgradeApiFor, upgradeDrainDecision } from "../drain-policy.js";
+// The Kubernetes side of the rolling upgrades' plans: a `gate` (check "kubernetes", the sweep of `cairn health`)
+// after each control plane (behind its etcd gate for Talos) and after the last node, and what a Talos upgrade's
+// node detail says about its drain. (Each node's own wait — Ready again, uncordoned — happens inside its upgrade
+// action, so a worker wave holds at most --max-unavailable nodes out of Kubernetes.) Pure.
+import type { Action } from "../engine/types.js";
+import { upgradeApiFor, upgradeDrainDecision } from "./drain-policy.js";
 
 /** Adds `gate:kubernetes-after:<node>` (or `gate:kubernetes` at the end) after `dependsOn`; returns its id. */
 export function kubernetesGateAfter(
