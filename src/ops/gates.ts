@@ -5,6 +5,7 @@
 // CNI installed it says so instead of waiting on node readiness). Bounded by the action's timeout; failing it halts
 // the plan.
 import type { ActionHandler } from "../engine/types.js";
+import { CairnError } from "../errors.js";
 import type { ClusterAccess } from "./access.js";
 import { etcdPreflight } from "./etcd-health.js";
 import { kubeClientOf, kubeTopology } from "./kube.js";
@@ -73,12 +74,19 @@ export async function kubernetesGate(
       );
       return { noCni: !sweep.cni, checked: true };
     }
+    // A cordon cairn left behind (a drain that did not finish in an earlier run) does not lift by waiting.
+    const failing = sweep.findings.filter((f) => f.status === "fail");
+    const cordons = failing.find((f) => f.subject === "cordons");
+    if (cordons && failing.length === 1)
+      throw new CairnError("kube-cordoned", `Kubernetes: ${cordons.message}`, {
+        hint: "an earlier drain did not finish: run that operation again, or `kubectl uncordon NODE` if it should take pods again",
+      });
     const why = sweep.waitingFor.slice(0, 3).join("; ");
     if (why !== last) ctx.progress((last = `Kubernetes: ${why}`));
     try {
       await sleep(pollMs, ctx.signal);
     } catch {
-      throw new Error(`Kubernetes gate: gave up: ${last}`);
+      throw new CairnError("kube-timeout", `Kubernetes gate: gave up: ${last}`);
     }
   }
 }

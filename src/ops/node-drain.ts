@@ -161,3 +161,15 @@ export async function nodeBackStep(
     }
   }
 }
+
+/** Best effort after a failed operation: uncordons the node if cairn cordoned it, and says so. Never throws. */
+export async function releaseCordon(access: ClusterAccess, ctx: ActionContext, node: string): Promise<void> {
+  const client = kubeClientOf(access);
+  if (!client) return;
+  const name = kubeNodeName(access, node);
+  try {
+    if (await uncordon(client, name)) ctx.progress(`uncordoned ${name}: the operation on it did not finish`);
+  } catch (e) {
+    ctx.progress(`could not uncordon ${name} (${errText(e).split("\n")[0]}): \`kubectl uncordon ${name}\``);
+  }
+}

@@ -11,7 +11,7 @@ import type { ActionHandlers } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
 import { upgradeApiFor, upgradeDrainDecision } from "../drain-policy.js";
 import { gateHandler } from "../gates.js";
-import { drainStep, nodeBackStep } from "../node-drain.js";
+import { drainStep, nodeBackStep, releaseCordon } from "../node-drain.js";
 import { installedRecords, nodeVersion, recordInstalled } from "../observe.js";
 import { brief, sleep, withTimeout } from "../support.js";
 
@@ -143,6 +143,7 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
       const [rb] = await client.reboot("DEFAULT");
       if (rb && !rb.ok) throw new UpgradeRejectedError(p.node, `reboot after the install: ${rb.error.message}`);
     };
+    let cordoned = false;
     try {
       let sent = (ctx.journal.get("sent") ?? undefined) as Sent | undefined;
       if (!sent) {
@@ -168,17 +169,20 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
         // Kubernetes first, where Talos' own sequence does not drain (never both).
         const drain = upgradeDrainDecision(now.version, api);
         ctx.progress(drain.why);
-        if (drain.cairnDrains)
+        if (drain.cairnDrains) {
           await drainStep(access, ctx, p.node, {
             ...(p.drainTimeoutMs ? { timeoutMs: p.drainTimeoutMs } : {}),
             onBlocked: "was not upgraded",
           });
+          cordoned = true;
+        }
         sent = { ...(now.bootId ? { bootId: now.bootId } : {}), from: now.version, api };
         ctx.journal.note("sent", sent);
         ctx.progress(`upgrading ${now.version} → ${to}`);
         await send(sent);
       } else {
         ctx.progress(`resuming the upgrade started earlier (${sent.from} → ${to}): asking ${p.node} how far it got`);
+        cordoned = upgradeDrainDecision(sent.from, sent.api ?? upgradeApiFor(sent.from)).cairnDrains;
       }
 
       // Wait for the reboot: a new boot ID (or, without one, having seen the node go down), then ready. A node that
@@ -244,6 +248,10 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
       ctx.progress(`running ${to}, ready`);
       // Then back in Kubernetes (Ready as posted by the new boot's kubelet, the CNI's pod), and uncordoned.
       await nodeBackStep(access, ctx, p.node, backOnBoot ? { bootId: backOnBoot } : {});
+    } catch (e) {
+      // A node cairn cordoned and could not upgrade takes pods again; the failure is still the upgrade's.
+      if (cordoned) await releaseCordon(access, ctx, p.node);
+      throw e;
     } finally {
       client.close();
     }
