@@ -24,14 +24,16 @@ export function configWorkloads(configText: string | undefined): RolloutTarget[]
   }
   const main = docs.find((d) => d.version === "v1alpha1") ?? {};
   const cluster = o(main.cluster);
-  // Talos 1.14 moves switches into documents (KubeFlannelCNIConfig, KubeProxyConfig).
-  const flannelDoc = docs.find((d) => d.kind === "KubeFlannelCNIConfig");
+  // Talos 1.14 moves these switches into documents: Flannel runs when its KubeFlannelCNIConfig is there, kube-proxy
+  // and CoreDNS unless their KubeProxyConfig/KubeCoreDNSConfig say enabled: false.
+  const flannelDoc = docs.find((d) => d.kind === "KubeFlannelCNIConfig" && d.$patch !== "delete");
   const proxyDoc = docs.find((d) => d.kind === "KubeProxyConfig");
-  const cni =
-    flannelDoc && flannelDoc.$patch !== "delete"
-      ? "flannel"
-      : ((o(o(cluster.network).cni).name as string | undefined) ?? (flannelDoc ? "none" : "flannel"));
+  const dnsDoc = docs.find((d) => d.kind === "KubeCoreDNSConfig");
+  const documents = docs.some((d) => /^Kube(Network|Proxy|CoreDNS|Cluster)Config$/.test(String(d.kind)));
+  const named = o(o(cluster.network).cni).name as string | undefined;
+  const cni = flannelDoc ? "flannel" : (named ?? (documents ? "none" : "flannel"));
   const proxyDisabled = proxyDoc ? proxyDoc.enabled === false : o(cluster.proxy).disabled === true;
+  const dnsDisabled = dnsDoc ? dnsDoc.enabled === false : o(cluster.coreDNS).disabled === true;
   const out: RolloutTarget[] = [];
   const talos = (kind: WorkloadKind, name: string, needsCni: boolean, isCni = false): void =>
     void out.push({
@@ -44,7 +46,7 @@ export function configWorkloads(configText: string | undefined): RolloutTarget[]
     });
   if (cni === "flannel") talos("DaemonSet", "kube-flannel", false, true);
   if (!proxyDisabled) talos("DaemonSet", "kube-proxy", false);
-  if (o(cluster.coreDNS).disabled !== true) talos("Deployment", "coredns", true);
+  if (!dnsDisabled) talos("Deployment", "coredns", true);
 
   const inline: { name: string; contents: string }[] = (
     Array.isArray(cluster.inlineManifests) ? (cluster.inlineManifests as Obj[]) : []
