@@ -2,6 +2,7 @@
 // case checks the actions, their order (dependencies) and what they carry, without any machine.
 import { describe, expect, it } from "vitest";
 import type { Action, Plan } from "../../src/engine/types.js";
+import { validatePlan } from "../../src/engine/executor.js";
 import {
   buildApplyPlan,
   closingActions,
@@ -316,6 +317,27 @@ describe("apply planner", () => {
     // An apply with nothing else to do still closes an upgrade with the rollouts and the gate it is given.
     const only = mergeUpgrade([], upgrade, closingActions(m, false, configs(), []));
     expect(only.map((x) => x.id)).toEqual([...upgrade.map((x) => x.id), ...ROLLOUTS, "health-gate"]);
+    // A removal waits for the config changes; with an upgrade merged in it comes after the changes (no cycle).
+    const state = running(before, { "worker-9": { role: "worker" } });
+    const withRemoval = buildApplyPlan({
+      model: m,
+      state,
+      configs: after,
+      applied: before,
+      simulated: false,
+      provider: noProvider,
+    });
+    const both = mergeUpgrade(withRemoval.actions, upgrade, healthGate(m, false));
+    const b = new Map(both.map((x) => [x.id, x]));
+    expect(b.get("drain:worker-9")!.dependsOn).toContain("wait-ready:worker-1");
+    expect(b.get("upgrade:cp-1")!.dependsOn).toEqual([]);
+    const order = both.map((x) => x.id);
+    expect(order.indexOf("gate:etcd-after:cp-1")).toBeLessThan(order.indexOf("apply-config:worker-1"));
+    expect(order.indexOf("wait-ready:worker-1")).toBeLessThan(order.indexOf("drain:worker-9"));
+    const every = Object.fromEntries(both.map((x) => [x.kind, async () => undefined]));
+    expect(() =>
+      validatePlan({ operation: "apply", actions: both, blockers: [], warnings: [] }, every),
+    ).not.toThrow();
     // The apply's own actions are not changed in place.
     expect(byId(p).get("apply-config:worker-1")!.dependsOn).toEqual([]);
   });

@@ -322,8 +322,16 @@ export function mergeUpgrade(
   const isChange = (a: Action): boolean =>
     (a.kind === "apply-config" && a.params.maintenance === false) || a.id.startsWith("wait-ready:");
   const mine = apply.filter((a) => !isClosing(a));
-  const before = mine.filter((a) => !isChange(a));
-  const changes = mine.filter(isChange).map((a) => ({ ...a, dependsOn: [...a.dependsOn] }));
+  // What waits for a config change (a removal waits for every change) comes after the upgrade with the changes:
+  // kept before it, it would close a cycle through them.
+  const after = new Set(mine.filter(isChange).map((a) => a.id));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const a of mine)
+      if (!after.has(a.id) && a.dependsOn.some((d) => after.has(d))) grew = after.add(a.id) !== undefined;
+  }
+  const before = mine.filter((a) => !after.has(a.id));
+  const changes = mine.filter((a) => after.has(a.id)).map((a) => ({ ...a, dependsOn: [...a.dependsOn] }));
   const tail = before.length ? [before[before.length - 1]!.id] : [];
   const merged: Action[] = upgrade.map((a) => (a.dependsOn.length === 0 ? { ...a, dependsOn: [...tail] } : a));
   const upgradeIds = merged.map((a) => a.id);
