@@ -4,7 +4,6 @@
 // kube-apiservers listen (the spec's VIP or endpoint is not simulated). Node names are the machines' hostnames.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../errors.js";
 import { failoverEndpoints, openKube, readKubeconfig, type KubeClient } from "../kube/index.js";
 import type { ClusterAccess } from "./access.js";
 
@@ -33,7 +32,7 @@ export function kubeTopology(access: ClusterAccess): KubeTopology {
  * cairn's admin kubeconfig for this cluster: the one apply fetched for this target, else the one cairn renders
  * (in memory, or on disk beside the secrets). Undefined when the cluster has neither yet.
  */
-export function clusterKubeconfig(access: ClusterAccess): { text: string; source: string } | undefined {
+function clusterKubeconfig(access: ClusterAccess): { text: string; source: string } | undefined {
   if (existsSync(access.paths.kubeconfig))
     return { text: readFileSync(access.paths.kubeconfig, "utf8"), source: access.paths.kubeconfig };
   const rendered = access.artefacts.find((a) => a.kind === "kubeconfig");
@@ -46,7 +45,7 @@ export function clusterKubeconfig(access: ClusterAccess): { text: string; source
 const bracket = (a: string): string => (a.includes(":") && !a.startsWith("[") ? `[${a}]` : a);
 
 /** The API endpoints to try, in order (see the file comment). */
-export function kubeEndpoints(access: ClusterAccess, server: string): string[] {
+function kubeEndpoints(access: ClusterAccess, server: string): string[] {
   const addresses: string[] = [];
   for (const n of access.model.nodes.filter((x) => x.role === "controlplane")) {
     try {
@@ -85,13 +84,4 @@ export function kubeClientOf(access: ClusterAccess): KubeClient | undefined {
     clients.delete(access);
   });
   return client;
-}
-
-/** The client, or a UserError saying where the kubeconfig comes from. */
-export function requireKubeClient(access: ClusterAccess): KubeClient {
-  const c = kubeClientOf(access);
-  if (c) return c;
-  throw new UserError(`there is no kubeconfig for ${access.model.name} yet`, {
-    hint: "`cairn apply` fetches it once the API server is up (`cairn render` writes cairn's own)",
-  });
 }

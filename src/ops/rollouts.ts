@@ -7,8 +7,16 @@ import type { Action } from "../engine/types.js";
 import type { Model } from "../clusterspec/model.js";
 import { isCniDaemonSetName, type RolloutTarget, type WorkloadKind } from "../kube/index.js";
 
-/** A source of workloads to await, e.g. the add-on registry: `(model) => RolloutTarget[]`. */
+/** A source of workloads to await besides the rendered config's: `(model) => RolloutTarget[]`. */
 export type WorkloadSource = (model: Model) => readonly RolloutTarget[];
+
+/**
+ * The sources every apply asks. The add-on registry (src/addons) joins here with one function, e.g.
+ * `(model) => addonWorkloads(model.spec.addons)`, listing each enabled add-on's Flux HelmRelease (or Deployment /
+ * DaemonSet) with `owner` its name, `cni: true` for the CNI and `needsCni` for what needs the pod network; what it
+ * renders as Talos inline manifests is already found in the config and need not be listed twice.
+ */
+export const WORKLOAD_SOURCES: readonly WorkloadSource[] = [];
 
 type Obj = Record<string, unknown>;
 const o = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
@@ -100,7 +108,7 @@ export function manifestWorkloads(text: string, owner: string): RolloutTarget[] 
 export function rolloutTargets(
   model: Model,
   controlPlaneConfig: string | undefined,
-  sources: readonly WorkloadSource[] = [],
+  sources: readonly WorkloadSource[] = WORKLOAD_SOURCES,
 ): RolloutTarget[] {
   const seen = new Set<string>();
   const out: RolloutTarget[] = [];
