@@ -277,10 +277,11 @@ export class TwinNode {
         })
         .catch(() => undefined);
     }
+    // Its kubelet starts with the machine and posts the Node's status; Talos is ready once the Node is.
+    await this.twin.kube.kubeletStarting(this);
+    if (gen !== this.generation) return;
     this.stage = "running";
     this.twin.reconcileSoon();
-    // Its kubelet starts with the machine and posts the Node's status at once.
-    this.twin.kube.kubeletStarted(this);
   }
 
   /**

@@ -137,14 +137,30 @@ export class SimulatedControllers {
    * pods' statuses first, then their Nodes (Ready once the CNI's pod there runs). The periodic look does the rest.
    */
   async post(started: readonly Kubelet[]): Promise<void> {
-    const [nodes, pods, rss, dss] = await Promise.all(
-      ["nodes", "pods", "replicasets", "daemonsets"].map(async (r) => (await this.store.list(T(r))).items),
-    );
+    // Only what these kubelets post: their Nodes, the pods bound to them, the DaemonSets that say which is the CNI
+    // (and the ReplicaSets only when a fault may name a Deployment). One round of reads, one round of writes.
+    const [found, pods, dss, rss] = await Promise.all([
+      Promise.all(started.map((k) => this.store.get(T("nodes"), undefined, k.name))),
+      this.store.list(T("pods")).then((r) => r.items),
+      this.store.list(T("daemonsets")).then((r) => r.items),
+      this.options.faults.size ? this.store.list(T("replicasets")).then((r) => r.items) : [],
+    ]);
+    const nodes = found.filter((n): n is Obj => n !== undefined);
     const names = new Set(started.map((k) => k.name));
-    const mine = pods!.filter((p) => names.has(String(o(p.spec).nodeName ?? "")));
-    await this.podStatuses(mine, rss!, started, nodes!);
-    const now = (await this.store.list(T("pods"))).items;
-    await this.kubelets(started, nodes!, now, dss!, dss!.some(isCniDaemonSet));
+    const mine = pods.filter((p) => names.has(String(o(p.spec).nodeName ?? "")));
+    const updates = this.podStatusUpdates(mine, rss, started, nodes);
+    const after = new Map(updates.map((u) => [u.before, u.after]));
+    // The Node's readiness follows its pods' new statuses (the CNI's pod there ready), written together.
+    await Promise.all([
+      inParallel(updates, (u) => this.put(T("pods"), u.before, u.after)),
+      this.kubelets(
+        started,
+        nodes,
+        mine.map((p) => after.get(p) ?? p),
+        dss,
+        dss.some(isCniDaemonSet),
+      ),
+    ]);
   }
 
   // ---- kubelets ---------------------------------------------------------------------------------------------------
@@ -697,7 +713,20 @@ export class SimulatedControllers {
     kubelets: readonly Kubelet[],
     nodes: Obj[],
   ): Promise<void> {
-    const writes: (() => Promise<void>)[] = [];
+    // Every kubelet reports its pods at once.
+    await inParallel(this.podStatusUpdates(pods, rss, kubelets, nodes), (p) =>
+      this.put(T("pods"), p.before, p.after),
+    );
+  }
+
+  /** The pods whose status changes, old and new (no write). */
+  private podStatusUpdates(
+    pods: Obj[],
+    rss: Obj[],
+    kubelets: readonly Kubelet[],
+    nodes: Obj[],
+  ): { before: Obj; after: Obj }[] {
+    const updates: { before: Obj; after: Obj }[] = [];
     for (const p of pods) {
       if (!meta(p).uid || meta(p).deletionTimestamp) continue;
       const nodeName = o(p.spec).nodeName;
@@ -728,10 +757,9 @@ export class SimulatedControllers {
       );
       if (["Succeeded", "Failed"].includes(String(o(p.status).phase)) && owner === "Job") continue;
       if (JSON.stringify(stripTimes(o(p.status))) !== JSON.stringify(stripTimes(status)))
-        writes.push(() => this.put(T("pods"), p, { ...p, status }));
+        updates.push({ before: p, after: { ...p, status } });
     }
-    // Every kubelet reports its pods at once.
-    await inParallel(writes, (w) => w());
+    return updates;
   }
 
   private async budgets(pdbs: Obj[], pods: Obj[]): Promise<void> {
