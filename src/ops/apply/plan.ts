@@ -333,7 +333,9 @@ export function mergeUpgrade(
   const before = mine.filter((a) => !after.has(a.id));
   const changes = mine.filter((a) => after.has(a.id)).map((a) => ({ ...a, dependsOn: [...a.dependsOn] }));
   const tail = before.length ? [before[before.length - 1]!.id] : [];
-  const merged: Action[] = upgrade.map((a) => (a.dependsOn.length === 0 ? { ...a, dependsOn: [...tail] } : a));
+  const merged: Action[] = upgrade.map((a) =>
+    a.dependsOn.length === 0 ? { ...a, dependsOn: [...tail] } : a,
+  );
   const upgradeIds = merged.map((a) => a.id);
   const changeIds = new Set(changes.map((a) => a.id));
   for (const c of changes)

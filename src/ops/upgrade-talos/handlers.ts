@@ -141,7 +141,8 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
       }
       ctx.journal.note("reboot", new Date().toISOString());
       const [rb] = await client.reboot("DEFAULT");
-      if (rb && !rb.ok) throw new UpgradeRejectedError(p.node, `reboot after the install: ${rb.error.message}`);
+      if (rb && !rb.ok)
+        throw new UpgradeRejectedError(p.node, `reboot after the install: ${rb.error.message}`);
     };
     let cordoned = false;
     try {
@@ -181,7 +182,9 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
         ctx.progress(`upgrading ${now.version} → ${to}`);
         await send(sent);
       } else {
-        ctx.progress(`resuming the upgrade started earlier (${sent.from} → ${to}): asking ${p.node} how far it got`);
+        ctx.progress(
+          `resuming the upgrade started earlier (${sent.from} → ${to}): asking ${p.node} how far it got`,
+        );
         cordoned = upgradeDrainDecision(sent.from, sent.api ?? upgradeApiFor(sent.from)).cairnDrains;
       }
 
