@@ -75,7 +75,7 @@ export function kubeClientOf(access: ClusterAccess): KubeClient | undefined {
     source: kc.source,
     endpoints,
     // Twin endpoints refuse at once when down; a real one may need the full connect timeout.
-    connectTimeoutMs: access.simulated ? 1000 : 3000,
+    connectTimeoutMs: access.simulated ? 2500 : 3000,
     timeoutMs: 10_000,
   });
   clients.set(access, client);

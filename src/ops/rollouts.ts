@@ -5,18 +5,35 @@
 import { parseYamlDocuments, yamlDocumentToJS } from "../io/yaml.js";
 import type { Action } from "../engine/types.js";
 import type { Model } from "../clusterspec/model.js";
+import { addonWorkloads } from "../addons/index.js";
 import { isCniDaemonSetName, type RolloutTarget, type WorkloadKind } from "../kube/index.js";
 
 /** A source of workloads to await besides the rendered config's: `(model) => RolloutTarget[]`. */
 export type WorkloadSource = (model: Model) => readonly RolloutTarget[];
 
 /**
- * The sources every apply asks. The add-on registry (src/addons) joins here with one function, e.g.
- * `(model) => addonWorkloads(model.spec.addons)`, listing each enabled add-on's Flux HelmRelease (or Deployment /
- * DaemonSet) with `owner` its name, `cni: true` for the CNI and `needsCni` for what needs the pod network; what it
- * renders as Talos inline manifests is already found in the config and need not be listed twice.
+ * The add-on registry's workloads (src/addons: what each enabled add-on's bootstrap step installs, and what Flux
+ * deploys from the GitOps tree), owned by the add-on's name. What the add-ons render as Talos inline manifests is
+ * found in the config and need not be listed twice.
  */
-export const WORKLOAD_SOURCES: readonly WorkloadSource[] = [];
+export function addonRolloutTargets(model: Model): RolloutTarget[] {
+  return addonWorkloads(model).map((w) => {
+    // Flux's controllers are pods on the pod network: a HelmRelease waits for a CNI like any such pod.
+    const needsCni = !w.cni && (w.kind === "HelmRelease" || !w.hostNetwork);
+    return {
+      kind: w.kind,
+      namespace: w.namespace,
+      name: w.name,
+      owner: `add-on ${w.addon}`,
+      needsCni,
+      ...(w.cni ? { cni: true } : {}),
+      ...(w.installedBy === "flux" ? { flux: true } : {}),
+    };
+  });
+}
+
+/** The sources every apply asks besides the control plane's config. */
+export const WORKLOAD_SOURCES: readonly WorkloadSource[] = [addonRolloutTargets];
 
 type Obj = Record<string, unknown>;
 const o = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
@@ -152,9 +169,11 @@ export function rolloutActions(
       owner: t.owner,
       needsCni: t.needsCni,
       ...(t.cni ? { cni: true } : {}),
+      ...(t.flux ? { flux: true } : {}),
     },
     timeoutMs: ROLLOUT_TIMEOUT_MS,
     detail: [
+      ...(t.flux ? ["deployed by Flux from the GitOps tree: not awaited before Flux has applied it"] : []),
       t.cni
         ? "the CNI: nodes turn Ready once its pods run on them"
         : t.needsCni

@@ -1,11 +1,13 @@
 // wait-rollout: one workload of the cluster rolled out after an apply — a Deployment or DaemonSet available at its
 // current generation, a Flux HelmRelease Ready — with progress while it is not. A rollout that fails for good (crash
 // loop, image pull failure, a stalled release, a passed progress deadline) fails the action naming the workload, who
-// deploys it and why. A workload that needs the pod network is said, not awaited, while no CNI is installed.
+// deploys it and why. A workload that needs the pod network is said, not awaited, while no CNI is installed; one that
+// Flux deploys from the GitOps tree, while Flux has not applied the tree.
 import type { Action, ActionContext, ActionHandler } from "../../engine/types.js";
 import { CairnError } from "../../errors.js";
 import {
   findCni,
+  fluxSyncStatus,
   isNotFound,
   KubeRolloutFailed,
   KubeTimeout,
@@ -40,6 +42,7 @@ export function waitRolloutHandler(access: ClusterAccess, options: WaitRolloutOp
       name: string;
       owner: string;
       needsCni: boolean;
+      flux?: boolean;
     };
     const ref: WorkloadRef = { kind: p.kind, namespace: p.namespace, name: p.name };
     const label = `${p.kind.toLowerCase()}/${p.namespace}/${p.name}`;
@@ -62,6 +65,17 @@ export function waitRolloutHandler(access: ClusterAccess, options: WaitRolloutOp
         break;
       } catch (e) {
         const why = isNotFound(e) ? "not created yet" : errText(e).split("\n")[0]!;
+        // Flux deploys it once it has applied the tree from the user's repository: said, not awaited, before then.
+        if (isNotFound(e) && p.flux) {
+          const sync = await fluxSyncStatus(client);
+          if (!sync.applied) {
+            ctx.progress(
+              `${label} not awaited: Flux has not applied the GitOps tree (${sync.message}); ` +
+                `commit \`cairn render\`'s gitops folder to the spec's repository and rerun apply to wait for it`,
+            );
+            return;
+          }
+        }
         if (isNotFound(e) && Date.now() >= absentUntil)
           throw new CairnError(
             "kube-rollout",

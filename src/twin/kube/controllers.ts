@@ -3,7 +3,7 @@
 // DaemonSet, Job, PodDisruptionBudget and garbage collectors — just enough that readiness, rollouts, drains and
 // injected faults behave as a user of a real cluster sees them. One tick reads everything, writes only changes.
 import { createHash } from "node:crypto";
-import { isCniDaemonSet } from "./bootstrap.js";
+import { bootstrapInstallObjects, isCniDaemonSet } from "./bootstrap.js";
 import { budgetStatus } from "./disruption.js";
 import type { KubeFacts } from "./facts.js";
 import { BUILTIN_TYPES, type ResourceType } from "./resources.js";
@@ -702,6 +702,14 @@ export class SimulatedControllers {
       };
       if (JSON.stringify(stripTimes(prev)) !== JSON.stringify(stripTimes(status)))
         await this.put(T("jobs"), j, { ...j, status });
+      // cairn's bootstrap Job done: what its steps would have installed appears (simulated).
+      if (!done && succeeded >= completions)
+        for (const obj of bootstrapInstallObjects(j)) {
+          const type = T(
+            obj.kind === "Namespace" ? "namespaces" : obj.kind === "DaemonSet" ? "daemonsets" : "deployments",
+          );
+          await this.create(type, meta(obj).namespace as string | undefined, obj);
+        }
     }
   }
 
