@@ -84,7 +84,7 @@ export function waitRolloutHandler(access: ClusterAccess, options: WaitRolloutOp
               hint: `check how ${p.owner} deploys it (\`kubectl -n ${p.namespace} get ${p.kind.toLowerCase()}\`)`,
             },
           );
-        if (why !== last) ctx.progress((last = `${label}: ${why}`));
+        if (`${label}: ${why}` !== last) ctx.progress((last = `${label}: ${why}`));
         await sleep(pollMs, ctx.signal);
       }
     }

@@ -44,6 +44,8 @@ export interface ControllerOptions {
   faults: Map<string, WorkloadFault>;
 }
 
+const NOT_READY_TAINTS = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"];
+
 const rand5 = (): string =>
   createHash("sha256").update(`${Math.random()}${Date.now()}`).digest("hex").slice(0, 5);
 
@@ -498,7 +500,13 @@ export class SimulatedControllers {
   }
 
   private schedule(spec: Obj, nodes: Obj[], pods: Obj[]): string | undefined {
-    const candidates = nodes.filter((n) => nodeReady(n) && fits(spec, n, false));
+    // As kube-scheduler: a NotReady node carries the not-ready (or unreachable) taint, so only pods that tolerate
+    // it land there (cairn's bootstrap Job, which runs before any CNI); a NotReady node without one takes nothing.
+    const candidates = nodes.filter(
+      (n) =>
+        (nodeReady(n) || a(o(n.spec).taints).some((t) => NOT_READY_TAINTS.includes(String(t.key)))) &&
+        fits(spec, n, false),
+    );
     if (candidates.length === 0) return undefined;
     const load = (n: Obj): number => pods.filter((p) => o(p.spec).nodeName === meta(n).name).length;
     candidates.sort((x, y) => load(x) - load(y) || String(meta(x).name).localeCompare(String(meta(y).name)));
@@ -531,7 +539,7 @@ export class SimulatedControllers {
                 type: "PodScheduled",
                 status: "False",
                 reason: "Unschedulable",
-                message: `0/${nodes.length} nodes are available (simulated scheduler: no Ready node fits)`,
+                message: `0/${nodes.length} nodes are available (simulated scheduler: no Ready node fits, nor a NotReady one whose taint it tolerates)`,
               },
             ],
           };
