@@ -1,17 +1,9 @@
 // Issue 14's acceptance on the twin, through the built CLI and checked with the real kubectl v1.35: `cairn apply` of
-// every example ends with every node registered in Kubernetes — Ready when the spec's CNI runs (Talos' Flannel),
-// and with a clear "no CNI installed" otherwise (Cilium is an add-on, not installed on the twin yet) — and
-// `cairn health` reports the Kubernetes checks. A Cilium spec given a stand-in CNI DaemonSet as an inline-manifest
-// patch waits for its rollout and ends with every node Ready.
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+// every example ends with every node registered in Kubernetes and Ready with the spec's CNI — Talos' Flannel, or
+// Cilium, which the add-on registry installs through the bootstrap Job (the twin simulates what its steps install) —
+// having waited for each add-on's rollout; `cairn health` reports the Kubernetes checks. A spec whose CNI is
+// `none` (the user brings one) ends with a clear "no CNI installed".
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -49,10 +41,6 @@ async function rehearse(name: string, text: string, subnet: string) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "cairn.yaml");
   writeFileSync(file, text);
-  copyFileSync(
-    join(REPO_ROOT, "test/fixtures/kube/cni-stand-in.patch.yaml"),
-    join(dir, "cni-stand-in.patch.yaml"),
-  );
   const cluster = (parse(text) as { name: string }).name;
   const twinDir = join(dir, ".cairn", cluster, "twin");
   twinDirs.push(twinDir);
@@ -89,53 +77,55 @@ describe("cairn apply --twin of every example ends in Kubernetes (kubectl v1.35 
       expect(kube.find((c) => c.subject === "control-plane-pods")?.status).toBe("ok");
       expect(kube.find((c) => c.subject === "cordons")?.status).toBe("ok");
       expect(r.healthJson.simulated).toBe(true);
+      const spec = parse(text) as { addons?: { gitops?: unknown } };
+      expect(r.nodes.every(ready), JSON.stringify(r.nodes.map((n) => n.status.conditions))).toBe(true);
+      expect(r.apply.out).toMatch(/deployment "coredns" successfully rolled out/);
+      expect(r.apply.out).not.toMatch(/no CNI installed/);
       if (cni === "flannel") {
-        expect(r.nodes.every(ready), JSON.stringify(r.nodes.map((n) => n.status.conditions))).toBe(true);
         expect(r.apply.out).toMatch(/daemon set "kube-flannel" successfully rolled out/);
-        expect(r.apply.out).toMatch(/deployment "coredns" successfully rolled out/);
-        expect(r.apply.out).not.toMatch(/no CNI installed/);
-        for (const n of r.specNodes)
-          expect(kube.find((c) => c.subject === n)).toMatchObject({
-            status: "ok",
-            message: expect.stringMatching(/^Ready .*kube-flannel pod ready/),
-          });
-        expect(r.health.code, r.health.out).toBe(0);
       } else {
-        // Cilium is an add-on: said at the end of the apply, and as warnings (not failures) by health.
-        expect(r.nodes.some(ready)).toBe(false);
-        expect(r.apply.out).toMatch(/\n {2}kubernetes {3}no CNI installed: nodes stay NotReady/);
-        expect(r.apply.out).toMatch(/the spec's CNI is cilium/);
-        expect(kube.find((c) => c.subject === "cni")).toMatchObject({
-          status: "warn",
-          message: expect.stringMatching(/^no CNI installed/),
-        });
-        // One finding for the one cause, not a warning per node.
-        expect(kube.find((c) => c.subject === "cni")!.message).toMatch(
-          new RegExp(`; ${r.specNodes.length} node\\(s\\) registered and NotReady for it$`),
-        );
-        expect(kube.filter((c) => r.specNodes.includes(c.subject))).toEqual([]);
-        expect(r.health.code, r.health.out).toBe(0);
+        // Cilium comes from the add-on registry: its agent (the CNI) and operator, awaited by name.
+        expect(r.apply.out).toMatch(/wait for daemonset\/kube-system\/cilium to roll out \(add-on cilium\)/);
+        expect(r.apply.out).toMatch(/daemon set "cilium" successfully rolled out/);
+        expect(r.apply.out).toMatch(/deployment "cilium-operator" successfully rolled out/);
+        expect(kube.find((c) => c.subject === "cni")?.message).toBe("cilium (kube-system) installed");
       }
+      if (spec.addons?.gitops) {
+        // Flux's controllers roll out; its HelmReleases wait for Flux to apply the user's repository, said so.
+        expect(r.apply.out).toMatch(/deployment "helm-controller" successfully rolled out/);
+        expect(r.apply.out).toMatch(
+          /helmrelease\/[a-z-]+\/[a-z-]+ not awaited: Flux has not applied the GitOps tree \(Flux's sync \(Kustomization flux-system\/flux-system\) does not exist\)/,
+        );
+      } else expect(r.apply.out).not.toMatch(/helmrelease/);
+      for (const n of r.specNodes)
+        expect(kube.find((c) => c.subject === n)).toMatchObject({
+          status: "ok",
+          message: expect.stringMatching(
+            new RegExp(`^Ready .*${cni === "flannel" ? "kube-flannel" : "cilium"} pod ready`),
+          ),
+        });
+      expect(kube.filter((c) => c.status !== "ok")).toEqual([]);
+      expect(r.health.code, r.health.out).toBe(0);
     }, 180_000);
   });
 
-  it("a Cilium spec with a stand-in CNI DaemonSet (inline-manifest patch): its rollout is awaited, every node Ready", async () => {
-    const text = readFileSync(join(REPO_ROOT, "examples/home-ops-ceph.yaml"), "utf8").replace(
-      /\ntalos:\n/,
-      "\ntalos:\n  controlPlanePatches: ['@cni-stand-in.patch.yaml']\n",
-    );
-    expect(text).toContain("controlPlanePatches");
-    const r = await rehearse("cilium-stand-in", text, "127.0.178.0/24");
-    expect(r.apply.out).toMatch(
-      /wait for daemonset\/kube-system\/cilium to roll out \(inline manifest cni-stand-in\)/,
-    );
-    expect(r.apply.out).toMatch(/daemon set "cilium" successfully rolled out/);
-    expect(r.apply.out).toMatch(/Kubernetes healthy: 3\/3 node\(s\) Ready with cilium/);
-    expect(r.apply.out).not.toMatch(/no CNI installed/);
-    expect(r.nodes.every(ready)).toBe(true);
+  it("a spec with cni none (the user brings the CNI): no CNI installed, said once, nodes NotReady", async () => {
+    const text =
+      readFileSync(join(REPO_ROOT, "examples/minimal.yaml"), "utf8") + "addons:\n  cni: { type: none }\n";
+    const r = await rehearse("cni-none", text, `127.0.${171 + EXAMPLES.length}.0/24`);
+    expect(r.nodes.some(ready)).toBe(false);
+    expect(r.apply.out).toMatch(/\n {2}kubernetes {3}no CNI installed: nodes stay NotReady/);
+    expect(r.apply.out).toMatch(/coredns not awaited: no CNI installed/);
     const kube = r.healthJson.checks.filter((c) => c.check === "kubernetes");
-    expect(kube.filter((c) => c.status !== "ok")).toEqual([]);
-    expect(kube.find((c) => c.subject === "cni")?.message).toBe("cilium (kube-system) installed");
-    expect(r.health.code).toBe(0);
+    expect(kube.find((c) => c.subject === "cni")).toMatchObject({
+      status: "warn",
+      message: expect.stringMatching(/^no CNI installed/),
+    });
+    // One finding for the one cause, not a warning per node.
+    expect(kube.find((c) => c.subject === "cni")!.message).toMatch(
+      new RegExp(`; ${r.specNodes.length} node\\(s\\) registered and NotReady for it$`),
+    );
+    expect(kube.filter((c) => r.specNodes.includes(c.subject))).toEqual([]);
+    expect(r.health.code, r.health.out).toBe(0);
   }, 180_000);
 });
