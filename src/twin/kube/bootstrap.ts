@@ -158,8 +158,9 @@ export function bootstrapInstallObjects(job: Obj): Obj[] {
   }));
   for (const w of installs) {
     const labels = { "app.kubernetes.io/name": w.name };
+    // Host-network system pods (Cilium's agent and operator) tolerate every taint, NotReady nodes' included.
     const tolerations =
-      w.kind === "DaemonSet"
+      w.kind === "DaemonSet" || w.hostNetwork
         ? [{ operator: "Exists" }]
         : [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }];
     out.push({
