@@ -141,4 +141,4 @@ export function addonWorkloads(ctx: AddonContext): DeclaredWorkload[] {
 }
 
 export { ADDONS } from "./registry.js";
-export type { Addon, AddonContext, AddonOutput, AddonSpecView, AddonWorkload } from "./types.js";
+export type { Addon, AddonContext, AddonOutput, AddonSpecView } from "./types.js";

@@ -33,7 +33,7 @@ export function addonRolloutTargets(model: Model): RolloutTarget[] {
 }
 
 /** The sources every apply asks besides the control plane's config. */
-export const WORKLOAD_SOURCES: readonly WorkloadSource[] = [addonRolloutTargets];
+const WORKLOAD_SOURCES: readonly WorkloadSource[] = [addonRolloutTargets];
 
 type Obj = Record<string, unknown>;
 const o = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
