@@ -170,7 +170,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
 
     const a = onTwin("apply", plus, "--yes");
     expect(a.code, a.err + a.out).toBe(0);
-    // Its kubelet registered it in the simulated Kubernetes (NotReady: the spec's Cilium is an add-on).
+    // Its kubelet registered it in the simulated Kubernetes (Cilium, from the bootstrap Job, runs on it there).
     expect(await kubeNodes()).toContain("worker2");
     const row = status(plus).find((r) => r.name === "worker2");
     expect(row).toMatchObject({ role: "worker", reachable: true, stage: "running", ready: true });
