@@ -64,6 +64,8 @@ export const ERROR_CODES = {
   "kube-unreachable": "no Kubernetes API endpoint answered",
   "kube-timeout": "a Kubernetes condition did not hold in time",
   "kube-rollout": "a workload's rollout failed (crash loop, image pull)",
+  "kube-drain": "a drain was blocked (a PodDisruptionBudget, an unmanaged pod) and the operation stopped",
+  "kube-cordoned": "a node cairn cordoned was never uncordoned (an earlier drain did not finish)",
   kubeconfig: "the kubeconfig cannot be used",
   // the twin
   twin: "the twin (the simulated fleet) cannot do what was asked",

@@ -7,6 +7,7 @@
 //
 // The Job is kept after it completes, on purpose: Talos re-creates missing inline-manifest objects on every boot,
 // so a Job deleted by a TTL would run the whole installation again.
+import { BOOTSTRAP_INSTALLS_ANNOTATION } from "../kube/bootstrap-job.js";
 import type { BootstrapStep, InlineManifest, K8sObject } from "./types.js";
 
 const BOOTSTRAP_NAME = "cairn-bootstrap";
@@ -28,6 +29,12 @@ export function bootstrapManifest(steps: readonly BootstrapStep[]): InlineManife
       files[k] = v;
     }
   const meta = { name: BOOTSTRAP_NAME, namespace: BOOTSTRAP_NAMESPACE, labels: { ...LABELS } };
+  // What the steps install, on the Job itself: a reader of the cluster (and the twin, which simulates the steps'
+  // effect) sees what this Job is for without the add-on registry.
+  const installs = ordered.flatMap((s) => s.installs ?? []);
+  const jobMeta = installs.length
+    ? { ...meta, annotations: { [BOOTSTRAP_INSTALLS_ANNOTATION]: JSON.stringify(installs) } }
+    : meta;
   const container = (s: BootstrapStep) => ({
     name: s.name,
     image: s.image,
@@ -57,7 +64,7 @@ export function bootstrapManifest(steps: readonly BootstrapStep[]): InlineManife
     {
       apiVersion: "batch/v1",
       kind: "Job",
-      metadata: meta,
+      metadata: jobMeta,
       spec: {
         backoffLimit: 10,
         template: {

@@ -3,6 +3,7 @@
 //   checkAddons(spec)            findings, located by the spec loader
 //   renderAddons(ctx)            every enabled add-on's output, inline manifests built and schema-checked
 //   addonTalosPatches(ctx, node) the strategic-merge patches one node's machine config gets (before user patches)
+//   addonWorkloads(ctx)          the workloads whose rollout an apply waits for, by add-on and who installs them
 import { CairnError } from "../errors.js";
 import type { Finding } from "../findings.js";
 import { validateObject } from "../jsonschema/kubernetes.js";
@@ -11,6 +12,7 @@ import { toYamlDocuments } from "./manifest-yaml.js";
 import { pendingSectionFindings } from "./pending-sections.js";
 import { ADDONS } from "./registry.js";
 import type {
+  AddonWorkload,
   AddonContext,
   AddonOutput,
   AddonSpecView,
@@ -96,6 +98,46 @@ export function addonTalosPatches(ctx: AddonContext, node: { role: Role }): Reco
   if (node.role === "controlplane" && r.inlineManifests.length)
     patches.push({ cluster: { inlineManifests: inlineManifestEntries(r).map((m) => ({ ...m })) } });
   return patches;
+}
+
+/** A workload an enabled add-on deploys, with who puts it in the cluster. */
+export interface DeclaredWorkload extends AddonWorkload {
+  addon: string;
+  /** "bootstrap": a step of the bootstrap Job; "flux": Flux, from the GitOps tree once it has synced. */
+  installedBy: "bootstrap" | "flux";
+}
+
+/**
+ * The workloads an apply waits for, as the add-ons declare them: what their bootstrap steps install, and — when
+ * Flux runs the platform — a HelmRelease per chart release and the Deployments and DaemonSets of the GitOps tree.
+ * What they render as Talos inline manifests is in the control planes' config and is found there.
+ */
+export function addonWorkloads(ctx: AddonContext): DeclaredWorkload[] {
+  const r = renderAddons(ctx);
+  const flux = r.outputs.some((o) => o.addon === "flux");
+  const out: DeclaredWorkload[] = [];
+  for (const { addon, output } of r.outputs) {
+    for (const step of output.bootstrap)
+      for (const w of step.installs ?? []) out.push({ ...w, addon, installedBy: "bootstrap" });
+    if (!flux) continue;
+    for (const rel of output.releases)
+      out.push({ kind: "HelmRelease", namespace: rel.namespace, name: rel.name, addon, installedBy: "flux" });
+    for (const { object } of output.objects) {
+      if (object.apiVersion !== "apps/v1" || (object.kind !== "Deployment" && object.kind !== "DaemonSet"))
+        continue;
+      const pod = ((object.spec as { template?: { spec?: { hostNetwork?: boolean } } } | undefined)?.template
+        ?.spec ?? {}) as { hostNetwork?: boolean };
+      out.push({
+        kind: object.kind,
+        namespace: object.metadata.namespace ?? "default",
+        name: object.metadata.name,
+        ...(pod.hostNetwork ? { hostNetwork: true } : {}),
+        addon,
+        installedBy: "flux",
+      });
+    }
+  }
+  return out;
 }
 
 export { ADDONS } from "./registry.js";

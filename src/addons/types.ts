@@ -5,6 +5,7 @@
 // Helm chart releases for Flux, steps for the bootstrap Job, and Talos config patches. Nothing here touches disk.
 import type { z } from "zod";
 import type { Finding } from "../findings.js";
+import type { InstalledWorkload } from "../kube/bootstrap-job.js";
 import type { AddonsSpec } from "./schema.js";
 
 export type Role = "controlplane" | "worker";
@@ -93,6 +94,12 @@ export interface ChartRelease {
   dependsOn: string[];
 }
 
+/**
+ * A workload whose rollout cairn waits for after an apply (src/ops/rollouts.ts): what a bootstrap step installs,
+ * or what Flux deploys from the GitOps tree.
+ */
+export type AddonWorkload = InstalledWorkload;
+
 /** One container of the bootstrap Job, which runs once on a control plane before any CNI exists. */
 export interface BootstrapStep {
   /** Container name, also the order key (steps run in ascending `order`). */
@@ -104,6 +111,8 @@ export interface BootstrapStep {
   files?: Record<string, string>;
   /** Extra environment; KUBERNETES_SERVICE_HOST/PORT always point at KubePrism. */
   env?: Record<string, string>;
+  /** The workloads this step creates (`cilium install`'s DaemonSet …): cairn waits for their rollout. */
+  installs?: AddonWorkload[];
 }
 
 /** A strategic-merge patch of the v1alpha1 machine-config document for the nodes it names. */

@@ -12,7 +12,9 @@ export * from "./drain.js";
 export * from "./rollout.js";
 export * from "./wait.js";
 export * from "./talos-drain.js";
+export * from "./node-ready.js";
 export { CNI_DAEMONSET_NAMES, isCniDaemonSetName } from "./cni.js";
+export { condition } from "./objects.js";
 
 export interface OpenKubeOptions extends KubeClientOptions {
   /** The admin kubeconfig text (cairn renders it: .cairn/<cluster>/kubeconfig). */

@@ -2,7 +2,7 @@
 // Flux's kstatus read them, plus the reason a stuck rollout is stuck (its pods' waiting reasons), so a failed
 // apply can name the add-on and why.
 import type { KubeClient } from "./client.js";
-import { KubeRolloutFailed } from "./errors.js";
+import { isNotFound, KubeRolloutFailed } from "./errors.js";
 import { condition, enc, matchLabelsQuery, nameOf, o, podProblem, type Obj } from "./objects.js";
 import type { CheckResult } from "./readiness.js";
 import { waitUntil, type WaitOptions } from "./wait.js";
@@ -13,6 +13,21 @@ export interface WorkloadRef {
   kind: WorkloadKind;
   namespace: string;
   name: string;
+}
+
+/**
+ * A workload an apply waits for after it changed the cluster, and who deploys it: Talos' bootstrap manifests, an
+ * inline manifest of the machine config, or an add-on.
+ */
+export interface RolloutTarget extends WorkloadRef {
+  /** "Talos", "inline manifest <name>", or the add-on's name: what a failure names first. */
+  owner: string;
+  /** Its pods need the pod network, so it cannot roll out before a CNI runs (then it is said, not awaited). */
+  needsCni: boolean;
+  /** It is the CNI itself. */
+  cni?: boolean;
+  /** Flux deploys it from the GitOps tree: not awaited (but said) while Flux has not applied the tree. */
+  flux?: boolean;
 }
 
 export interface RolloutStatus {
@@ -195,4 +210,32 @@ export async function waitForRollout(
     options,
   );
   return last!;
+}
+
+/** The Kustomization `flux bootstrap` (and cairn's bootstrap Job) creates to apply the cluster's GitOps tree. */
+const FLUX_SYNC_PATH =
+  "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/flux-system";
+
+/**
+ * Has Flux applied the GitOps tree? Ready=True on its sync Kustomization; otherwise why not (absent: Flux or its
+ * sync not installed; not Ready: its message, e.g. the repository has no such path yet).
+ */
+export async function fluxSyncStatus(client: KubeClient): Promise<{ applied: boolean; message: string }> {
+  let k: Obj;
+  try {
+    k = await client.request<Obj>("GET", FLUX_SYNC_PATH);
+  } catch (e) {
+    if (isNotFound(e))
+      return {
+        applied: false,
+        message: "Flux's sync (Kustomization flux-system/flux-system) does not exist",
+      };
+    throw e;
+  }
+  const ready = condition(k, "Ready");
+  if (ready?.status === "True") return { applied: true, message: ready.message ?? "applied" };
+  return {
+    applied: false,
+    message: `Kustomization flux-system/flux-system is not Ready${ready ? `: ${ready.reason ?? ""} ${ready.message ?? ""}`.trimEnd() : " yet"}`,
+  };
 }

@@ -77,6 +77,8 @@ export interface ClusterAccess {
   holdLock(lock: Lock): void;
   /** Things the user should know about how the cluster was opened, one line each. */
   notices: string[];
+  /** Closes `closer` with the access (clients an operation opens lazily and shares, e.g. Kubernetes). */
+  onClose(closer: () => void): void;
   /** Closes every client opened through this access. */
   close(): Promise<void>;
 }
@@ -141,6 +143,7 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
   const rendered = new Map<string, { text: string; hash: string } | undefined>();
   let shared: TalosClient | undefined;
   let lock: Lock | undefined;
+  const closers: (() => void)[] = [];
   return {
     model,
     paths: parts.paths,
@@ -210,9 +213,13 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
       lock = l;
     },
     notices: parts.notices ?? [],
+    onClose(closer) {
+      closers.push(closer);
+    },
     async close() {
       for (const c of [...opened]) c.close();
       shared = undefined;
+      for (const c of closers.splice(0)) c();
     },
   };
 }

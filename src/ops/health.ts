@@ -1,6 +1,8 @@
 // `cairn health`: is the cluster healthy, and what will break soon? Reachability and versions per node, etcd
-// (members, leader, alarms, learners), services, machine readiness, and the expiry of the talosconfig and
-// kubeconfig client certificates and of the cluster CAs (a warning inside 30 days, a failure once expired).
+// (members, leader, alarms, learners), services, machine readiness, Kubernetes (the sweep every gate runs: API
+// ready, each node registered and Ready with the CNI's pod, control-plane pods, CoreDNS, no node left cordoned by
+// cairn — "no CNI installed" a warning), and the expiry of the talosconfig and kubeconfig client certificates and
+// of the cluster CAs (a warning inside 30 days, a failure once expired).
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { parseYaml } from "../io/yaml.js";
@@ -9,12 +11,14 @@ import type { ClusterAccess } from "./access.js";
 import { etcdPreflight } from "./etcd-health.js";
 import { observeEtcd } from "./observe.js";
 import { collectStatus, type NodeStatusRow } from "./status.js";
-import { brief } from "./support.js";
+import { brief, withTimeout } from "./support.js";
+import { kubeClientOf, kubeTopology } from "./kube.js";
+import { kubernetesSweep } from "./kube-checks.js";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
 export interface HealthCheck {
-  check: "reachable" | "version" | "etcd" | "services" | "ready" | "expiry";
+  check: "reachable" | "version" | "etcd" | "services" | "ready" | "kubernetes" | "expiry";
   subject: string;
   status: CheckStatus;
   message: string;
@@ -142,9 +146,10 @@ export async function checkHealth(
   options: { now?: number; timeoutMs?: number } = {},
 ): Promise<HealthReport> {
   const now = options.now ?? Date.now();
-  const [nodes, etcd] = await Promise.all([
+  const [nodes, etcd, kube] = await Promise.all([
     collectStatus(access, { services: true, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
     observeEtcd(access, options.timeoutMs ?? 5000),
+    kubernetesHealthChecks(access, options.timeoutMs ?? 15_000),
   ]);
   const checks: HealthCheck[] = [];
   const want = normaliseTalosVersion(access.model.talosVersion);
@@ -218,6 +223,7 @@ export async function checkHealth(
     });
   for (const w of pre.warnings)
     checks.push({ check: "etcd", subject: "cluster", status: "warn", message: w });
+  checks.push(...kube);
   const { certs, notes } = credentialCerts(access.paths);
   checks.push(...expiryChecks(certs, now), ...notes);
   return {
@@ -235,6 +241,41 @@ export function formatHealth(r: HealthReport): string {
     `cluster ${r.cluster}${r.simulated ? " (SIMULATED on the twin)" : ""}: ${r.ok ? "healthy" : "UNHEALTHY"}`,
   ];
   for (const c of r.checks)
-    lines.push(`  ${mark[c.status]}  ${c.check.padEnd(9)} ${c.subject}: ${c.message}`);
+    lines.push(`  ${mark[c.status]}  ${c.check.padEnd(10)} ${c.subject}: ${c.message}`);
   return lines.join("\n") + "\n";
+}
+
+/** The Kubernetes sweep as health checks; a node's finding is about that spec node (subject: its name). */
+export async function kubernetesHealthChecks(
+  access: ClusterAccess,
+  timeoutMs: number,
+): Promise<HealthCheck[]> {
+  let client;
+  try {
+    client = kubeClientOf(access);
+  } catch (e) {
+    return [{ check: "kubernetes", subject: "kubeconfig", status: "fail", message: brief(e) }];
+  }
+  if (!client)
+    return [
+      {
+        check: "kubernetes",
+        subject: "kubeconfig",
+        status: "warn",
+        message: "no kubeconfig yet: `cairn apply` fetches it once the API server is up",
+      },
+    ];
+  const topology = kubeTopology(access);
+  const specName = new Map(topology.nodes.map((k, i) => [k, access.model.nodes[i]!.name]));
+  try {
+    const sweep = await withTimeout(kubernetesSweep(client, topology), timeoutMs, "Kubernetes checks");
+    return sweep.findings.map((f) => ({
+      check: "kubernetes",
+      subject: f.node ? (specName.get(f.subject) ?? f.subject) : f.subject,
+      status: f.status,
+      message: f.message,
+    }));
+  } catch (e) {
+    return [{ check: "kubernetes", subject: "api", status: "fail", message: brief(e) }];
+  }
 }

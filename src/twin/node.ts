@@ -55,6 +55,8 @@ export interface Fleet {
   etcdProblem(node: TwinNode): string | undefined;
   readinessProblem(node: TwinNode): string | undefined;
   reconcileSoon(): void;
+  /** The simulated Kubernetes API (src/twin/kube): a booting machine's kubelet posts its Node there. */
+  readonly kube: { kubeletStarting(node: TwinNode): Promise<void> };
   forwardUnary(from: TwinNode, target: string, path: string, req: Buffer, ctx: CallContext): Promise<Buffer>;
   forwardStream(
     from: TwinNode,
@@ -326,6 +328,9 @@ export class TwinNode {
         })
         .catch(() => undefined);
     }
+    // Its kubelet starts with the machine and posts the Node's status; Talos is ready once the Node is.
+    await this.twin.kube.kubeletStarting(this);
+    if (gen !== this.generation) return;
     this.stage = "running";
     this.twin.reconcileSoon();
   }

@@ -330,6 +330,8 @@ export class Twin implements Fleet {
   // ---- etcd membership ------------------------------------------------------------------------------------------
 
   reconcileSoon(): void {
+    // Machines changed: the simulated kubelets and API servers follow at once.
+    this.kube?.nudge();
     if (this.reconcileQueued || this.stopped) return;
     this.reconcileQueued = true;
     this.reconciling = this.reconciling.then(async () => {

@@ -2,7 +2,14 @@
 // case checks the actions, their order (dependencies) and what they carry, without any machine.
 import { describe, expect, it } from "vitest";
 import type { Action, Plan } from "../../src/engine/types.js";
-import { buildApplyPlan, membership, mergeUpgrade, healthGate } from "../../src/ops/apply/plan.js";
+import { validatePlan } from "../../src/engine/executor.js";
+import {
+  buildApplyPlan,
+  closingActions,
+  membership,
+  mergeUpgrade,
+  healthGate,
+} from "../../src/ops/apply/plan.js";
 import { configHash, emptyState, type CairnState } from "../../src/ops/state.js";
 import type { ProviderPlan } from "../../src/providers/types.js";
 import { model } from "./upgrade-helpers.js";
@@ -75,6 +82,11 @@ function running(
   return s;
 }
 
+const ROLLOUTS = [
+  "wait-rollout:daemonset/kube-system/kube-flannel",
+  "wait-rollout:daemonset/kube-system/kube-proxy",
+  "wait-rollout:deployment/kube-system/coredns",
+];
 const byId = (p: Plan): Map<string, Action> => new Map(p.actions.map((a) => [a.id, a]));
 const ids = (p: Plan): string[] => p.actions.map((a) => a.id);
 
@@ -114,6 +126,12 @@ describe("apply planner", () => {
     const gate = p.actions.at(-1)!;
     expect(gate.id).toBe("health-gate");
     expect(gate.dependsOn).toEqual(ids(p).slice(0, -1));
+    // Before the gate, each workload Talos deploys is awaited (the CNI first: CoreDNS needs the pod network).
+    expect(ids(p).slice(-4, -1)).toEqual(ROLLOUTS);
+    const before = ids(p).slice(0, -4);
+    expect(a.get(ROLLOUTS[0]!)!.dependsOn).toEqual(before);
+    expect(a.get(ROLLOUTS[2]!)!.dependsOn).toEqual([...before, ROLLOUTS[0]]);
+    expect(a.get(ROLLOUTS[2]!)!.params).toMatchObject({ kind: "Deployment", needsCni: true, owner: "Talos" });
   });
 
   it("resumes a node that accepted its config in an earlier run: only the wait is left", () => {
@@ -162,6 +180,7 @@ describe("apply planner", () => {
       "wait-ready:cp-2",
       "apply-config:worker-1",
       "wait-ready:worker-1",
+      ...ROLLOUTS,
       "health-gate",
     ]);
     const a = byId(p);
@@ -192,6 +211,7 @@ describe("apply planner", () => {
       "provision:worker-2",
       "apply-config:worker-2",
       "wait-secure:worker-2",
+      ...ROLLOUTS,
       "health-gate",
     ]);
   });
@@ -209,9 +229,24 @@ describe("apply planner", () => {
     });
     expect(p.blockers).toEqual([]); // 4 → 3 control planes keeps etcd's fault tolerance
     const a = byId(p);
+    // Kubernetes first (drain), then the reset, etcd, the Node object, and the machine.
+    expect(a.get("reset:cp-9")!.dependsOn).toEqual(["drain:cp-9"]);
     expect(a.get("etcd-remove-member:cp-9")!.dependsOn).toEqual(["reset:cp-9"]);
-    expect(a.get("deprovision:cp-9")!.dependsOn).toEqual(["etcd-remove-member:cp-9"]);
-    expect(a.get("deprovision:worker-9")!.dependsOn).toEqual(["reset:worker-9"]);
+    expect(a.get("delete-node:cp-9")!.dependsOn).toEqual(["etcd-remove-member:cp-9"]);
+    expect(a.get("deprovision:cp-9")!.dependsOn).toEqual(["delete-node:cp-9"]);
+    expect(a.get("reset:worker-9")!.dependsOn).toEqual(["drain:worker-9"]);
+    expect(a.get("delete-node:worker-9")!.dependsOn).toEqual(["reset:worker-9"]);
+    expect(a.get("deprovision:worker-9")!.dependsOn).toEqual(["delete-node:worker-9"]);
+    expect(a.get("drain:worker-9")!.params).toMatchObject({
+      node: "worker-9",
+      hostname: "worker-9",
+      force: false,
+    });
+    expect(a.get("drain:worker-9")!.detail!.join("\n")).toMatch(
+      /graceful reset cordons and drains first \(drain errors are only logged\): cairn drains first, so a PodDisruptionBudget stops the removal/,
+    );
+    // The second control plane's removal starts once the first is gone.
+    expect(a.get("drain:cp-9")!.group).toEqual({ name: "controlplanes", limit: 1 });
     expect(a.get("deprovision:worker-9")!.title).toBe("delete");
     // Without a provider machine to delete (static), cairn only forgets the node.
     const stat = buildApplyPlan({
@@ -272,15 +307,37 @@ describe("apply planner", () => {
     ];
     const merged = mergeUpgrade(p.actions, upgrade, healthGate(m, false));
     const a = new Map(merged.map((x) => [x.id, x]));
-    expect(merged.map((x) => x.id)).toEqual([
-      "upgrade:cp-1",
-      "gate:etcd-after:cp-1",
-      "apply-config:worker-1",
-      "wait-ready:worker-1",
-      "health-gate",
-    ]);
+    const changes = ["upgrade:cp-1", "gate:etcd-after:cp-1", "apply-config:worker-1", "wait-ready:worker-1"];
+    expect(merged.map((x) => x.id)).toEqual([...changes, ...ROLLOUTS, "health-gate"]);
     expect(a.get("apply-config:worker-1")!.dependsOn).toEqual(["upgrade:cp-1", "gate:etcd-after:cp-1"]);
     expect(a.get("health-gate")!.dependsOn).toEqual(merged.slice(0, -1).map((x) => x.id));
+    // The rollouts wait for everything, the upgrade included (and CoreDNS for the CNI's rollout).
+    expect(a.get(ROLLOUTS[0]!)!.dependsOn).toEqual(changes);
+    expect(a.get(ROLLOUTS[2]!)!.dependsOn).toEqual([...changes, ROLLOUTS[0]]);
+    // An apply with nothing else to do still closes an upgrade with the rollouts and the gate it is given.
+    const only = mergeUpgrade([], upgrade, closingActions(m, false, configs(), []));
+    expect(only.map((x) => x.id)).toEqual([...upgrade.map((x) => x.id), ...ROLLOUTS, "health-gate"]);
+    // A removal waits for the config changes; with an upgrade merged in it comes after the changes (no cycle).
+    const state = running(before, { "worker-9": { role: "worker" } });
+    const withRemoval = buildApplyPlan({
+      model: m,
+      state,
+      configs: after,
+      applied: before,
+      simulated: false,
+      provider: noProvider,
+    });
+    const both = mergeUpgrade(withRemoval.actions, upgrade, healthGate(m, false));
+    const b = new Map(both.map((x) => [x.id, x]));
+    expect(b.get("drain:worker-9")!.dependsOn).toContain("wait-ready:worker-1");
+    expect(b.get("upgrade:cp-1")!.dependsOn).toEqual([]);
+    const order = both.map((x) => x.id);
+    expect(order.indexOf("gate:etcd-after:cp-1")).toBeLessThan(order.indexOf("apply-config:worker-1"));
+    expect(order.indexOf("wait-ready:worker-1")).toBeLessThan(order.indexOf("drain:worker-9"));
+    const every = Object.fromEntries(both.map((x) => [x.kind, async () => undefined]));
+    expect(() =>
+      validatePlan({ operation: "apply", actions: both, blockers: [], warnings: [] }, every),
+    ).not.toThrow();
     // The apply's own actions are not changed in place.
     expect(byId(p).get("apply-config:worker-1")!.dependsOn).toEqual([]);
   });

@@ -69,10 +69,15 @@ describe("day-2 commands on the twin (single node)", () => {
     expect(dry.out).toMatch(/upgrade talos — SIMULATED on the twin: 4 action\(s\)/);
     expect(dry.out).toMatch(/upgrade solo v1\.12\.11 → v1\.13\.9/);
     expect(dry.out).toMatch(/convert solo's config to the Talos 1\.13 contract, once it runs v1\.13\.9/);
+    // Talos 1.12's own Upgrade sequence drains: cairn does not; afterwards etcd and Kubernetes are gated.
+    expect(dry.out).toMatch(/Kubernetes: Talos 1\.12: the Upgrade sequence cordons .*: cairn does not drain/);
+    expect(dry.out).toMatch(/then Kubernetes healthy with solo back/);
     expect(cairn(["status", "-f", spec, "--twin"]).out).toMatch(/solo .* v1\.12\.11/);
     const up = cairn(["upgrade", "talos", "--to", "v1.13.9", "-f", spec, "--twin", "--yes"]);
     expect(up.code, up.out + up.err).toBe(0);
     expect(up.out).toMatch(/solo +upgraded/);
+    // Back in Kubernetes on its new boot (the single control plane's API returns with it) before it is done.
+    expect(up.out).toMatch(/Node solo Ready, kube-flannel pod ready/);
     expect(cairn(["status", "-f", spec, "--twin"]).out).toMatch(/solo .* v1\.13\.9/);
     // cairn.yaml was left behind: said so, with the line to change; plan refuses to move the node back.
     expect(up.err).toMatch(

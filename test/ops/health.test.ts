@@ -10,6 +10,8 @@ import { collectStatus, formatStatusTable } from "../../src/ops/status.js";
 import { goldenOsCa } from "../twin/helpers.js";
 import { readShared } from "../helpers/shared.js";
 import { twinCluster, type TwinCluster } from "./upgrade-helpers.js";
+import { kubeClientOf } from "../../src/ops/kube.js";
+import { cordon, uncordon } from "../../src/kube/index.js";
 
 describe("on the twin", () => {
   let c: TwinCluster;
@@ -46,6 +48,38 @@ describe("on the twin", () => {
     const etcd = ok.checks.find((x) => x.check === "etcd" && x.status === "ok");
     expect(etcd?.message).toMatch(/^3 member\(s\), leader cp-\d, no alarms$/);
     expect(ok.checks.filter((x) => x.check === "services" && x.status === "ok")).toHaveLength(4);
+    // Kubernetes, from the simulated API with cairn's kubeconfig: every spec node Ready with the CNI's pod.
+    const kube = ok.checks.filter((x) => x.check === "kubernetes");
+    expect(kube.map((x) => x.subject)).toEqual([
+      "api",
+      "cp-1",
+      "cp-2",
+      "cp-3",
+      "worker-1",
+      "cni",
+      "control-plane-pods",
+      "coredns",
+      "cordons",
+    ]);
+    for (const n of ["cp-1", "cp-2", "cp-3", "worker-1"])
+      expect(kube.find((x) => x.subject === n)?.message).toMatch(
+        /^Ready \(kubelet v1\.28\.0\), kube-flannel pod ready$/,
+      );
+    expect(formatHealth(ok)).toMatch(/ {2}ok {4}kubernetes cordons: no node left cordoned by cairn\n/);
+
+    // A node cairn cordoned and never uncordoned (a drain that did not finish) fails health, naming it.
+    const client = kubeClientOf(c.access)!;
+    await cordon(client, "worker-1");
+    const left = await checkHealth(c.access);
+    expect(left.ok).toBe(false);
+    expect(left.checks.find((x) => x.check === "kubernetes" && x.subject === "cordons")).toMatchObject({
+      status: "fail",
+      message: "cordoned by cairn and not uncordoned: worker-1",
+    });
+    expect(left.checks.find((x) => x.subject === "worker-1" && x.check === "kubernetes")?.message).toMatch(
+      /, cordoned by cairn$/,
+    );
+    expect(await uncordon(client, "worker-1")).toBe(true);
 
     await c.twin.fault("worker-1", { kind: "crash" });
     const bad = await checkHealth(c.access, { timeoutMs: 2000 });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/shared.js";
 import { planAndDiff, twinCli, twinDown } from "../helpers/twin-cli.js";
+import { kubectl } from "../helpers/kubectl.js";
 
 const SUBNET = "127.0.230.0/24";
 const dir = mkdtempSync(join(tmpdir(), "cairn-scale-"));
@@ -128,6 +129,22 @@ function expectClean(file: string): void {
   expect(agree, diff.out + diff.err).toBe(true);
 }
 
+const FIVE = ["controlplane0", "controlplane1", "controlplane2", "worker0", "worker1"];
+
+/** Node names in the twin's simulated Kubernetes, as the real kubectl sees them with `cairn kubeconfig --twin`. */
+async function kubeNodes(): Promise<string[]> {
+  const file = join(dir, "twin.kubeconfig");
+  const k = cairn(["kubeconfig", "-f", base, "--twin", "-o", file, "--force"], 30_000);
+  expect(k.code, k.err).toBe(0);
+  const r = await kubectl(file)(["get", "nodes", "-o", "name"]);
+  expect(r.code, r.err).toBe(0);
+  return r.out
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.replace(/^node\//, ""));
+}
+
 const nodesOf = (p: PlanJson): Set<string> =>
   new Set(p.actions.map((a) => a.node).filter((n): n is string => n !== undefined));
 
@@ -147,7 +164,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
   let plus = "";
   let deadWorkerSlot = "";
 
-  it("scale up: a third worker is provisioned (no-op on the twin), configured and joined", () => {
+  it("scale up: a third worker is provisioned (no-op on the twin), configured and joined", async () => {
     plus = writeSpec("plus-worker.yaml", withNode(baseText(), "worker2", "worker", 8202, "10.0.2.3"));
     const p = planJson(plus);
     expect(p.code, p.err).toBe(2);
@@ -161,26 +178,35 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
 
     const a = onTwin("apply", plus, "--yes");
     expect(a.code, a.err + a.out).toBe(0);
+    // Its kubelet registered it in the simulated Kubernetes (Cilium, from the bootstrap Job, runs on it there).
+    expect(await kubeNodes()).toContain("worker2");
     const row = status(plus).find((r) => r.name === "worker2");
     expect(row).toMatchObject({ role: "worker", reachable: true, stage: "running", ready: true });
     expect(state().nodes.worker2?.stage).toBe("running");
     expectClean(plus);
   }, 120_000);
 
-  it("scale down: the worker is reset gracefully, its slot released, nothing else touched", () => {
+  it("scale down: the worker is drained, reset gracefully, its Node deleted, its slot released, nothing else touched", async () => {
     const slot = state().providers.twin.slots.worker2!;
     expect(slot).toBeDefined();
     const p = planJson(base);
     expect(p.code, p.err).toBe(2);
     expect([...nodesOf(p.plan)]).toEqual(["worker2"]);
     expect(p.plan.actions.filter((a) => a.node === "worker2").map((a) => a.kind)).toEqual([
+      "drain",
       "reset",
+      "delete-node",
       "deprovision",
     ]);
     expect(p.plan.actions.find((a) => a.kind === "reset")!.title).toMatch(/gracefully/);
+    expect((await kubeNodes()).sort()).toEqual([...FIVE, "worker2"].sort());
 
     const a = onTwin("apply", base, "--yes");
     expect(a.code, a.err + a.out).toBe(0);
+    // Drained (nothing to evict without a CNI: no pod could schedule), reset, and its Node object deleted.
+    expect(a.out).toMatch(/drained worker2: no pod to evict/);
+    expect(a.out).toMatch(/deleted Node worker2/);
+    expect((await kubeNodes()).sort()).toEqual([...FIVE].sort());
     // The machine is wiped: back in maintenance mode, a new identity (fingerprint) and no hostname from cairn.
     const t = twinNodes().find((n) => n.name === slot.slot)!;
     expect(t.mode).toBe("maintenance");
@@ -196,7 +222,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
   let three = "";
   let last = "";
 
-  it("replace a control plane: the fourth joins first, then the removed one leaves etcd gracefully", () => {
+  it("replace a control plane: the fourth joins first, then the removed one leaves etcd gracefully", async () => {
     const four = writeSpec(
       "four-cps.yaml",
       withNode(baseText(), "controlplane3", "controlplane", 8103, "10.0.1.4"),
@@ -222,8 +248,10 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     expect(down.plan.blockers).toEqual([]); // the quorum guard lets 4 → 3 through
     expect([...nodesOf(down.plan)]).toEqual(["controlplane0"]);
     expect(down.plan.actions.filter((x) => x.node === "controlplane0").map((x) => x.kind)).toEqual([
+      "drain",
       "reset",
       "etcd-remove-member",
+      "delete-node",
       "deprovision",
     ]);
     const r = onTwin("apply", three, "--yes");
@@ -247,6 +275,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
       "controlplane3",
     ]);
     expect(rows.filter((x) => x.etcd === "leader")).toHaveLength(1);
+    expect(await kubeNodes()).not.toContain("controlplane0");
     expectClean(three);
   }, 180_000);
 
@@ -301,7 +330,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     last = smaller;
   }, 180_000);
 
-  it("a crashed worker: its reset is refused naming --force; with it, the worker is forgotten", () => {
+  it("a crashed worker: its removal is refused naming --force; with it, the worker is forgotten", async () => {
     const dead = state().providers.twin.slots.worker1!;
     const f = cairn(["twin", "fault", dead.slot, "crash", "--state-dir", twinDir], 30_000);
     expect(f.code, f.err + f.out).toBe(0);
@@ -312,9 +341,12 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     expect(state().nodes.worker1).toBeDefined();
     const forced = onTwin("apply", smaller, "--yes", "--force");
     expect(forced.code, forced.err + forced.out).toBe(0);
+    expect(forced.out).toMatch(/worker1 is unreachable: not drained \(--force\)/);
     expect(forced.out).toMatch(/worker1 is unreachable; skipping the reset \(--force\)/);
     expect(forced.out).toMatch(/! reset worker1 gracefully .*: not reset: worker1 is unreachable/);
     expect(state().nodes.worker1).toBeUndefined();
+    // Nothing was cordoned by the refused run, and the dead worker's Node is gone.
+    expect(await kubeNodes()).not.toContain("worker1");
     expect(status(smaller).map((r) => r.name)).toEqual(["controlplane1", "controlplane3", "worker0"]);
     expectClean(smaller);
     deadWorkerSlot = dead.slot;

@@ -8,10 +8,14 @@ import { loadSpecText } from "../../src/clusterspec/load.js";
 import type { Model } from "../../src/clusterspec/model.js";
 import { createClusterAccess, type ClusterAccess, type StateStore } from "../../src/ops/access.js";
 import { clusterPaths } from "../../src/ops/paths.js";
+import { kubeClientOf, kubeTopology } from "../../src/ops/kube.js";
+import { kubernetesSweep } from "../../src/ops/kube-checks.js";
 import { emptyState, type CairnState } from "../../src/ops/state.js";
 import type { Artefact } from "../../src/io/artefact.js";
 import type { ProviderTarget } from "../../src/providers/types.js";
 import { startTwin, type Twin } from "../../src/twin/twin.js";
+import { buildAdminKubeconfig } from "../../src/talos/kubeconfig.js";
+import { loadCertificateAuthority } from "../../src/talos/pki/index.js";
 import { bootstrap, clientCert, configure, goldenConfig, goldenOsCa } from "../twin/helpers.js";
 
 export function specText(cps: number, workers: number, talos = "v1.12.11", extra = ""): string {
@@ -91,7 +95,7 @@ export async function twinCluster(
   cps: number,
   workers: number,
   subnet: string,
-  options: { talos?: string; rebootMs?: number; contract?: string; bare?: boolean } = {},
+  options: { talos?: string; rebootMs?: number; contract?: string; bare?: boolean; kube?: boolean } = {},
 ): Promise<TwinCluster> {
   const talos = options.talos ?? "v1.12.11";
   const twin = await startTwin({
@@ -117,6 +121,16 @@ export async function twinCluster(
     kind: "machineconfig",
     node: n.name,
   }));
+  // cairn's admin kubeconfig from the configs' Kubernetes CA, as render makes it: the Kubernetes gates use it.
+  const ca = twin.nodes.find((n) => n.config?.k8sCa?.key)?.config?.k8sCa;
+  if (ca && options.kube !== false) {
+    const { text } = await buildAdminKubeconfig(loadCertificateAuthority(ca.crt, ca.key!, "Kubernetes CA"), {
+      clusterName: m.name,
+      endpoint: m.endpoint.url,
+      now: new Date(),
+    });
+    artefacts.push({ path: "kubeconfig", content: text, mode: 0o600, sensitive: true, kind: "kubeconfig" });
+  }
   const access = createClusterAccess({
     model: m,
     paths: clusterPaths(join(dir, "cairn.yaml"), m.name, dir, false),
@@ -126,6 +140,8 @@ export async function twinCluster(
     state: memoryState(m.name),
     connectTimeoutMs: 2000,
   });
+  // As an apply's final gate would: Kubernetes settled (every Node Ready, CoreDNS running) before the test starts.
+  if (ca && options.kube !== false && !options.bare) await kubernetesSettled(access);
   return {
     twin,
     access,
@@ -135,4 +151,18 @@ export async function twinCluster(
       await twin.stop();
     },
   };
+}
+
+/** Waits until the Kubernetes sweep of `cairn health` passes (every Node Ready with the CNI, CoreDNS …). */
+export async function kubernetesSettled(access: ClusterAccess, timeoutMs = 60_000): Promise<void> {
+  const client = kubeClientOf(access)!;
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const sweep = await kubernetesSweep(client, kubeTopology(access));
+    if (sweep.ok && sweep.cni) return;
+    last = sweep.waitingFor.join("; ") || "no CNI yet";
+    if (Date.now() > deadline) throw new Error(`Kubernetes did not settle: ${last}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

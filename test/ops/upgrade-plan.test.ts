@@ -46,19 +46,35 @@ describe("planTalosUpgrade", () => {
     expect(ids).toEqual([
       "upgrade:cp-2",
       "gate:etcd-after:cp-2",
+      "gate:kubernetes-after:cp-2",
       "upgrade:cp-3",
       "gate:etcd-after:cp-3",
+      "gate:kubernetes-after:cp-3",
       "upgrade:cp-1",
       "gate:etcd-after:cp-1",
+      "gate:kubernetes-after:cp-1",
       "upgrade:worker-1",
       "upgrade:worker-2",
       "upgrade:worker-3",
       "upgrade:worker-4",
       "upgrade:worker-5",
+      "gate:kubernetes",
     ]);
     const byId = new Map(plan.actions.map((a) => [a.id, a]));
-    expect(byId.get("upgrade:cp-3")!.dependsOn).toEqual(["gate:etcd-after:cp-2"]);
-    expect(byId.get("upgrade:worker-4")!.dependsOn).toEqual(["gate:etcd-after:cp-1"]);
+    // After each control plane: etcd, then Kubernetes (every node Ready, control-plane pods, CoreDNS).
+    expect(byId.get("gate:kubernetes-after:cp-2")!.dependsOn).toEqual(["gate:etcd-after:cp-2"]);
+    expect(byId.get("gate:kubernetes-after:cp-2")!.params).toMatchObject({
+      check: "kubernetes",
+      node: "cp-2",
+    });
+    expect(byId.get("upgrade:cp-3")!.dependsOn).toEqual(["gate:kubernetes-after:cp-2"]);
+    expect(byId.get("upgrade:worker-4")!.dependsOn).toEqual(["gate:kubernetes-after:cp-1"]);
+    // The last gate waits for every worker.
+    expect(byId.get("gate:kubernetes")!.dependsOn).toEqual([1, 2, 3, 4, 5].map((i) => `upgrade:worker-${i}`));
+    // Talos 1.12 drains itself during the legacy upgrade: cairn does not, and the plan says so.
+    expect(byId.get("upgrade:worker-1")!.detail!.join("\n")).toMatch(
+      /Kubernetes: Talos 1\.12: the Upgrade sequence cordons .* and drains, and uncordons after boot: cairn does not drain/,
+    );
     expect(byId.get("upgrade:worker-4")!.group).toEqual({ name: "upgrade-workers", limit: 2 });
     expect(byId.get("upgrade:cp-1")!.group).toEqual({ name: "upgrade-controlplanes", limit: 1 });
     expect(byId.get("upgrade:cp-1")!.title).toBe("upgrade cp-1 v1.12.11 → v1.13.9");
@@ -86,7 +102,11 @@ describe("planTalosUpgrade", () => {
     const o = observed(1, 1, "v1.13.9");
     o.nodes[1]!.schematicId = "0".repeat(64);
     const plan = planTalosUpgrade(m, o);
-    expect(plan.actions.map((a) => a.id)).toEqual(["upgrade:worker-1"]);
+    expect(plan.actions.map((a) => a.id)).toEqual(["upgrade:worker-1", "gate:kubernetes"]);
+    // 1.13 upgrades through the lifecycle API, whose reboot does not drain: cairn does.
+    expect(plan.actions[0]!.detail!.join("\n")).toMatch(
+      /Kubernetes: Talos 1\.13: LifecycleService\/Upgrade .*: cairn cordons and drains first/,
+    );
     expect(plan.actions[0]!.title).toMatch(/schematic 000000000000 → [0-9a-f]{12} \(v1\.13\.9\)/);
   });
 

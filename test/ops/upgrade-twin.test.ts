@@ -7,6 +7,9 @@ import { runKubernetesUpgrade } from "../../src/ops/upgrade-kubernetes/run.js";
 import { runTalosUpgrade } from "../../src/ops/upgrade-talos/run.js";
 import { collectStatus } from "../../src/ops/status.js";
 import { twinCluster, type TwinCluster } from "./upgrade-helpers.js";
+import { kubeClientOf } from "../../src/ops/kube.js";
+
+const openKubeOf = async (c: TwinCluster) => kubeClientOf(c.access)!;
 
 const clusters: TwinCluster[] = [];
 afterAll(async () => {
@@ -75,20 +78,34 @@ test("Kubernetes upgrade: control-plane components first, then kubelets, within 
     /outside Talos 1\.10's window on cp-1 \(1\.28–1\.33\)/,
   );
   const order: string[] = [];
+  const progress: string[] = [];
   const r = await runKubernetesUpgrade(c.access, {
     to: "1.29.4",
     onEvent: (e) => {
       if (e.type === "action-done") order.push(e.id);
+      if (e.type === "action-progress") progress.push(e.message);
     },
   });
   expect(r.result?.ok).toBe(true);
   expect(order).toEqual([
     "upgrade-kubernetes:control-plane:cp-1",
+    "gate:kubernetes-after:cp-1",
     "upgrade-kubernetes:control-plane:cp-2",
+    "gate:kubernetes-after:cp-2",
     "upgrade-kubernetes:kubelet:cp-1",
     "upgrade-kubernetes:kubelet:cp-2",
     "upgrade-kubernetes:kubelet:worker-1",
+    "gate:kubernetes",
   ]);
+  // Each kubelet came back in Kubernetes on the new version before the next one restarted.
+  const kube = await openKubeOf(c);
+  const versions = (await kube.list("/api/v1/nodes")).items.map(
+    (n) => (n.status as { nodeInfo: { kubeletVersion: string } }).nodeInfo.kubeletVersion,
+  );
+  expect(versions).toEqual(["v1.29.4", "v1.29.4", "v1.29.4"]);
+  expect(
+    progress.filter((m) => /^Node (cp-\d|worker-1) Ready, kube-flannel pod ready$/.test(m)),
+  ).toHaveLength(3);
   const rows = await collectStatus(c.access);
   expect(rows.map((x) => x.kubernetesVersion)).toEqual(["1.29.4", "1.29.4", "1.29.4"]);
   // No reboot: the nodes kept their boot (still Talos v1.10.9, no Upgrade/Reboot calls).

@@ -1,6 +1,8 @@
 // "NotReady until the CNI runs", simulated: with cluster.network.cni.name none the twin's Nodes register NotReady
 // (and cairn's check says no CNI is installed); the config's inline manifests are applied at bootstrap, CRDs before
-// their resources; once a CNI DaemonSet is applied its pods start and every Node turns Ready.
+// their resources; a Job tolerating the not-ready taint runs before any CNI, and cairn's bootstrap Job leaves the
+// workloads its cairn.dev/installs annotation lists (simulated); once a CNI DaemonSet is applied its pods start and
+// every Node turns Ready.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { cniReady, nodesReady, openKube, waitUntil, type KubeClient } from "../../src/kube/index.js";
 import { startTwin, type Twin } from "../../src/twin/twin.js";
@@ -98,6 +100,78 @@ test("inline manifests are applied at bootstrap, the CRD before its custom resou
   expect(g.err).toBe("");
   expect(g.out).toBe("2");
 });
+
+const BOOTSTRAP_JOB = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: cairn-bootstrap
+  namespace: kube-system
+  annotations:
+    cairn.dev/installs: '[{"kind":"Deployment","namespace":"demo-system","name":"demo-operator","hostNetwork":true}]'
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      restartPolicy: OnFailure
+      hostNetwork: true
+      nodeSelector: { node-role.kubernetes.io/control-plane: "" }
+      tolerations: [{ operator: Exists }]
+      containers: [{ name: install, image: "busybox:1.37", command: ["true"] }]
+`;
+
+test("a Job that tolerates the not-ready taint runs before any CNI; cairn's bootstrap Job leaves what it installs", async () => {
+  // Nothing is Ready yet, yet the host-network Job pod lands on the control plane (as kube-scheduler places it).
+  expect((await nodesReady(kube, ["cp-1"])).ok).toBe(false);
+  const applied = await k(["apply", "-f", "-"], BOOTSTRAP_JOB);
+  expect(applied.code, applied.err).toBe(0);
+  const done = await k(
+    ["-n", "kube-system", "wait", "--for=condition=complete", "job/cairn-bootstrap", "--timeout=60s"],
+    undefined,
+    90_000,
+  );
+  expect(done.code, done.err + done.out).toBe(0);
+  const where = await k([
+    "-n",
+    "kube-system",
+    "get",
+    "pods",
+    "-l",
+    "job-name=cairn-bootstrap",
+    "-o",
+    "jsonpath={.items[*].spec.nodeName}",
+  ]);
+  expect(where.out.trim()).toBe("cp-1");
+  // What its annotation lists appears, simulated, in its namespace, and rolls out on the host network.
+  const rolled = await k(
+    ["-n", "demo-system", "rollout", "status", "deployment/demo-operator", "--timeout=60s"],
+    undefined,
+    90_000,
+  );
+  expect(rolled.code, rolled.err + rolled.out).toBe(0);
+  expect(rolled.out).toContain('deployment "demo-operator" successfully rolled out');
+  const ann = await k([
+    "-n",
+    "demo-system",
+    "get",
+    "deployment",
+    "demo-operator",
+    "-o",
+    "jsonpath={.metadata.annotations.cairn\\.dev/simulated}",
+  ]);
+  expect(ann.out).toBe("true");
+  // A pod that does not tolerate not-ready (CoreDNS) still waits for a Ready node.
+  const dns = await k([
+    "-n",
+    "kube-system",
+    "get",
+    "pods",
+    "-l",
+    "k8s-app=kube-dns",
+    "-o",
+    "jsonpath={.items[*].status.phase}",
+  ]);
+  expect(dns.out).not.toMatch(/Running/);
+}, 150_000);
 
 test("applying a CNI DaemonSet turns every node Ready and lets CoreDNS run", async () => {
   const cilium = `apiVersion: apps/v1

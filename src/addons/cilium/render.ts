@@ -154,6 +154,11 @@ export function renderCilium(ctx: AddonContext): AddonOutput {
       `${BOOTSTRAP_FILES}/cilium-values.yaml`,
     ],
     files: { "cilium-values.yaml": toYaml(values) },
+    // What the chart deploys: the agent on every node (the CNI) and its operator, both on the host network.
+    installs: [
+      { kind: "DaemonSet", namespace: CILIUM_NAMESPACE, name: "cilium", hostNetwork: true, cni: true },
+      { kind: "Deployment", namespace: CILIUM_NAMESPACE, name: "cilium-operator", hostNetwork: true },
+    ],
   });
 
   for (const pool of lbPools(ctx, release.lbPoolApiVersion))

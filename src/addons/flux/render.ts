@@ -23,6 +23,13 @@ import {
 } from "./versions.js";
 
 export const FLUX_NAMESPACE = "flux-system";
+/** The controllers `flux install` deploys by default (its --components). */
+const FLUX_CONTROLLERS = [
+  "source-controller",
+  "kustomize-controller",
+  "helm-controller",
+  "notification-controller",
+];
 
 /** The tree's folder in the repository, without leading ./ or trailing slash. */
 export function gitopsPath(spec: AddonSpecView): string {
@@ -116,6 +123,12 @@ export function renderFlux(ctx: AddonContext): AddonOutput {
       ].join("\n"),
     ],
     files: { "flux-sync.yaml": toYamlDocuments(sync) },
+    // `flux install`'s controllers, one Deployment each (pods on the pod network).
+    installs: [...FLUX_CONTROLLERS, ...extra].map((name) => ({
+      kind: "Deployment" as const,
+      namespace: FLUX_NAMESPACE,
+      name,
+    })),
   });
   out.notes.push(
     `commit <out>/gitops to ${g.url} (branch ${g.branch}) at ${gitopsPath(spec)}/: Flux applies it from there`,

@@ -9,7 +9,11 @@ export function applyOptions(c: Command): Command {
   return clusterOptions(c)
     .option(
       "--force",
-      "allow removals that lower etcd's fault tolerance, and remove dead nodes (etcd member removed by ID)",
+      "allow removals that lower etcd's fault tolerance, and remove dead nodes (etcd member removed by ID); a blocked drain does not stop a removal",
+    )
+    .option(
+      "--drain-timeout <duration>",
+      "how long a drain may stay blocked (PodDisruptionBudgets) before it stops the removal or upgrade (default 5m)",
     )
     .option(
       "--allow-talos-downgrade",
@@ -27,6 +31,7 @@ export function applyOptions(c: Command): Command {
 
 export interface ApplyFlags extends ClusterFlags {
   force?: boolean;
+  drainTimeout?: string;
   allowTalosDowngrade?: boolean;
   allowKubernetesDowngrade?: boolean;
   timeout?: string;
@@ -37,6 +42,7 @@ export async function applyOptionsFrom(opts: ApplyFlags): Promise<ApplyOptions> 
   const { parseDurationMs } = await import("../duration.js");
   return {
     force: opts.force === true,
+    ...(opts.drainTimeout ? { drainTimeoutMs: parseDurationMs(opts.drainTimeout, "--drain-timeout") } : {}),
     ...(opts.allowTalosDowngrade ? { allowTalosDowngrade: true } : {}),
     ...(opts.allowKubernetesDowngrade ? { allowKubernetesDowngrade: true } : {}),
     ...(opts.timeout ? { waitTimeoutMs: parseDurationMs(opts.timeout, "--timeout") } : {}),

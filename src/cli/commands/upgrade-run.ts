@@ -16,11 +16,15 @@ export interface UpgradeFlags extends ClusterFlags {
   nodeTimeout?: string;
   allowDowngrade?: boolean;
   updateSpec?: boolean;
+  drainTimeout?: string;
 }
 
 export async function runUpgradeTalosCommand(opts: UpgradeFlags, io: Io): Promise<number> {
   const { parseDurationMs } = await import("../duration.js");
   const nodeTimeoutMs = parseDurationMs(opts.nodeTimeout ?? "15m", "--node-timeout");
+  const drainTimeoutMs = opts.drainTimeout
+    ? parseDurationMs(opts.drainTimeout, "--drain-timeout")
+    : undefined;
   const { prepareTalosUpgrade, refuseBlockedUpgrade, upgradeReport } =
     await import("../../ops/upgrade-talos/run.js");
   return runOperation<PreparedTalosUpgrade>(io, {
@@ -34,6 +38,7 @@ export async function runUpgradeTalosCommand(opts: UpgradeFlags, io: Io): Promis
         maxUnavailable: opts.maxUnavailable,
         nodeTimeoutMs,
         ...(opts.allowDowngrade ? { allowDowngrade: true } : {}),
+        ...(drainTimeoutMs ? { drainTimeoutMs } : {}),
       }),
     // An explicit --to leaves cairn.yaml behind the cluster: bring it up (or say how), or plan will refuse.
     ...(opts.to

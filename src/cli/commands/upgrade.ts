@@ -21,6 +21,10 @@ export function registerUpgrade(program: Command, io: Io): void {
     .option("--node-timeout <duration>", "how long one node may take to upgrade, reboot and be ready", "15m")
     .option("--allow-downgrade", "let --to name an older release than the nodes run (within a minor)")
     .option("--update-spec", "set talos.version in cairn.yaml to --to afterwards (that value only, in place)")
+    .option(
+      "--drain-timeout <duration>",
+      "how long cairn's drain of a node may stay blocked (PodDisruptionBudgets) before the upgrade halts (default 5m)",
+    )
     .addHelpText(
       "after",
       "\nA node that comes back on its old version (Talos' A/B rollback) is a failure. Any failure halts the\n" +
@@ -28,6 +32,9 @@ export function registerUpgrade(program: Command, io: Io): void {
         "After each node's upgrade it gets the config cairn.yaml gives the new release (across a contract, e.g.\n" +
         "1.13 → 1.14, converted to the new form). Afterwards cairn.yaml should name the new release: cairn offers\n" +
         "to change it (--update-spec does), since plan and apply never move the cluster back.\n\n" +
+        "Kubernetes: each node is cordoned and drained first where its Talos version does not do it itself\n" +
+        "(PodDisruptionBudgets honoured; a blocked drain halts the upgrade with what blocks), and after its reboot\n" +
+        "it must be Ready again, with the CNI's pod on it, before it is uncordoned and the next node starts.\n\n" +
         "Exit codes: 0 done (or nothing to do), 1 failed or refused.\n\n" +
         "Examples:\n  cairn upgrade talos --to v1.13.9 -f cairn.yaml --max-unavailable 25%\n" +
         "  cairn upgrade talos --to v1.13.9 -f examples/proxmox-5node-vip-pools.yaml --twin --yes\n" +
@@ -77,4 +84,5 @@ interface TalosFlags {
   nodeTimeout?: string;
   allowDowngrade?: boolean;
   updateSpec?: boolean;
+  drainTimeout?: string;
 }

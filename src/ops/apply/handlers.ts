@@ -12,6 +12,7 @@ import { fetchKubeconfigHandler } from "./fetch-kubeconfig.js";
 import { healthGateHandler } from "./health-gate.js";
 import { waitEtcdHandler } from "./wait-etcd.js";
 import { waitKubernetesHandler } from "./wait-kubernetes.js";
+import { waitRolloutHandler } from "./wait-rollout.js";
 import { waitSecureHandler } from "./wait-secure.js";
 
 export function applyHandlers(access: ClusterAccess): ActionHandlers {
@@ -43,6 +44,7 @@ export function applyHandlers(access: ClusterAccess): ActionHandlers {
     "wait-kubernetes": waitKubernetesHandler(access),
     "fetch-kubeconfig": fetchKubeconfigHandler(access),
     "health-gate": healthGateHandler(access),
+    "wait-rollout": waitRolloutHandler(access),
     ...scaleHandlers(access),
     deprovision,
   };

@@ -17,6 +17,7 @@ import { reportOf, type Reported } from "../observe-configs.js";
 import { withKubernetesAt } from "../upgrade-kubernetes/images.js";
 import { planScale, type ScaleOptions } from "../scale/plan.js";
 import { isConfigChange } from "../plan-weave.js";
+import { rolloutActions, rolloutTargets } from "../rollouts.js";
 
 export interface ApplyPlanInput {
   model: Model;
@@ -291,19 +292,30 @@ export function buildApplyPlan(input: ApplyPlanInput): Plan {
   blockers.push(...scale.blockers);
   warnings.push(...scale.warnings);
 
-  // ---- the health gate closes every run that changed something ---------------------------------------------
-  if (actions.length > 0) add({ ...healthGate(model, simulated), dependsOn: actions.map((a) => a.id) });
+  // ---- every run that changed something closes with each workload's rollout, then the health gate ----------
+  if (actions.length > 0)
+    actions.push(
+      ...closingActions(
+        model,
+        simulated,
+        rendered,
+        actions.map((a) => a.id),
+      ),
+    );
 
   return { operation: "apply", actions, blockers, warnings };
 }
 
-/** The last action of every apply that changes something: etcd, services, readiness (what the CNI allows). */
+/**
+ * The last action of every apply that changes something: etcd, services, machine readiness, and the Kubernetes
+ * sweep of `cairn health` (node readiness awaited once a CNI is installed; without one it is said).
+ */
 export function healthGate(model: Model, simulated: boolean): Action {
   const cni = cniOf(model);
   return {
     id: "health-gate",
     kind: "health-gate",
-    title: `health gate: etcd, services, machine readiness${cni === "flannel" ? ", Kubernetes nodes Ready" : ` (CNI ${cni} not installed yet: node readiness not awaited)`}${simulated ? " (simulated)" : ""}`,
+    title: `health gate: etcd, services, machine readiness, Kubernetes (API, nodes Ready with the CNI, control-plane pods, CoreDNS, no cordon left)${simulated ? " (simulated)" : ""}`,
     dependsOn: [],
     params: {
       nodes: model.nodes.map((n) => n.name),
@@ -315,17 +327,58 @@ export function healthGate(model: Model, simulated: boolean): Action {
 }
 
 /**
- * Spec-driven version changes (a rolling Talos upgrade, a Kubernetes upgrade) merged into an apply plan: after the
- * apply's own prerequisites, before its remaining config changes (a version change may change the config contract:
- * a node gets its new config after its upgrade, never before — the old Talos would reject documents it does not
- * know), and the health gate last, after everything.
+ * What closes an apply that changed something: one `wait-rollout` per workload the cluster should run (src/ops/
+ * rollouts.ts), then the health gate after them and everything else.
  */
-export function mergeUpgrade(apply: readonly Action[], upgrade: readonly Action[], gate: Action): Action[] {
-  const health = apply.find((a) => a.id === "health-gate") ?? gate;
+export function closingActions(
+  model: Model,
+  simulated: boolean,
+  configs: Record<string, string>,
+  dependsOn: readonly string[],
+): Action[] {
+  const cp = cps(model.nodes)[0];
+  const rollouts = rolloutActions(
+    rolloutTargets(model, cp ? configs[cp.name] : undefined),
+    dependsOn,
+    simulated,
+  );
+  return [
+    ...rollouts,
+    { ...healthGate(model, simulated), dependsOn: [...dependsOn, ...rollouts.map((a) => a.id)] },
+  ];
+}
+
+const isClosing = (a: Action): boolean => a.id === "health-gate" || a.kind === "wait-rollout";
+
+/**
+ * A spec-driven rolling upgrade merged into an apply plan: after the apply's own prerequisites, before its config
+ * changes (a version change may change the config contract: a node gets its new config after its upgrade, never
+ * before — the old Talos would reject documents it does not know), and the health gate last, after everything.
+ */
+export function mergeUpgrade(
+  apply: readonly Action[],
+  upgrade: readonly Action[],
+  closing: Action | readonly Action[],
+): Action[] {
+  const own = apply.filter(isClosing);
+  const tailActions: readonly Action[] = own.length
+    ? own
+    : Array.isArray(closing)
+      ? (closing as readonly Action[])
+      : [closing as Action];
+  const health = tailActions.find((a) => a.id === "health-gate")!;
   const isChange = isConfigChange;
-  const mine = apply.filter((a) => a.id !== "health-gate");
-  const before = mine.filter((a) => !isChange(a));
-  const changes = mine.filter(isChange).map((a) => ({ ...a, dependsOn: [...a.dependsOn] }));
+  const mine = apply.filter((a) => !isClosing(a));
+  // What waits for a config change (a removal waits for every change) comes after the upgrade with the changes:
+  // kept before it, it would close a cycle through them.
+  const after = new Set(mine.filter(isChange).map((a) => a.id));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const a of mine)
+      if (!after.has(a.id) && a.dependsOn.some((d) => after.has(d))) grew = after.add(a.id) !== undefined;
+  }
+  const before = mine.filter((a) => !after.has(a.id));
+  const changes = mine.filter((a) => after.has(a.id)).map((a) => ({ ...a, dependsOn: [...a.dependsOn] }));
   const tail = before.length ? [before[before.length - 1]!.id] : [];
   const merged: Action[] = upgrade.map((a) =>
     a.dependsOn.length === 0 ? { ...a, dependsOn: [...tail] } : a,
@@ -335,5 +388,14 @@ export function mergeUpgrade(apply: readonly Action[], upgrade: readonly Action[
   for (const c of changes)
     if (!c.dependsOn.some((d) => changeIds.has(d))) c.dependsOn = [...c.dependsOn, ...upgradeIds];
   const all = [...before, ...merged, ...changes];
-  return [...all, { ...health, dependsOn: all.map((a) => a.id) }];
+  // The rollouts and the gate close it, after everything (a rollout keeps its wait for the CNI's rollout).
+  const rolloutIds = new Set(tailActions.filter((a) => a.kind === "wait-rollout").map((a) => a.id));
+  const rollouts = tailActions
+    .filter((a) => rolloutIds.has(a.id))
+    .map((a) => ({
+      ...a,
+      dependsOn: [...all.map((x) => x.id), ...a.dependsOn.filter((d) => rolloutIds.has(d))],
+    }));
+  const done = [...all, ...rollouts];
+  return [...done, { ...health, dependsOn: done.map((a) => a.id) }];
 }

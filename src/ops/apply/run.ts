@@ -5,6 +5,7 @@
 // upgrade) and any Kubernetes change through the Kubernetes upgrade path, never as a plain config change. Nothing
 // moves backwards unless a flag asks for it. Building the plan reads only; the record changes once it runs.
 import { rmSync } from "node:fs";
+import { readJournal } from "../../engine/journal.js";
 import type { Action, Plan } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
 import { KUBERNETES_SECTION, recordKubernetes } from "../kubernetes-pin.js";
@@ -21,7 +22,7 @@ import {
 } from "../upgrade-kubernetes/plan.js";
 import { kubernetesSupported, talosMinor } from "../../talos/versions.js";
 import { applyHandlers } from "./handlers.js";
-import { buildApplyPlan, healthGate, membership, mergeUpgrade } from "./plan.js";
+import { buildApplyPlan, closingActions, membership, mergeUpgrade } from "./plan.js";
 
 export interface ApplyOptions extends ScaleOptions {
   /** Each wait of the apply (a node answering, booting, etcd, the API, the health gate) at most this long. */
@@ -50,6 +51,7 @@ const WAITS = new Set([
   "etcd-remove-member",
   "gate",
   "upgrade-kubernetes",
+  "wait-rollout",
 ]);
 
 export function withWaitTimeout(actions: readonly Action[], ms: number | undefined): Action[] {
@@ -113,7 +115,7 @@ export async function buildApply(access: ClusterAccess, options: ApplyOptions = 
   const allRunning =
     !observed.fresh && model.nodes.every((n) => state.nodes[n.name]?.stage === "running") && state.bootstrap;
   if (allRunning && plan.blockers.length === 0) {
-    const versions = await versionChanges(access, plan, reported, options);
+    const versions = await versionChanges(access, plan, reported, options, configs);
     plan.blockers.push(...versions.blockers);
     plan.warnings.push(...versions.warnings);
     if (versions.actions.length > 0 && versions.blockers.length === 0) {
@@ -136,6 +138,15 @@ export async function buildApply(access: ClusterAccess, options: ApplyOptions = 
       }
     }
   }
+  // The last apply stopped in its closing checks (a rollout failed, the gate timed out) with nothing else left to
+  // change: this run finishes those checks instead of saying there is nothing to do.
+  if (
+    plan.actions.length === 0 &&
+    plan.blockers.length === 0 &&
+    !observed.fresh &&
+    lastApplyUnfinished(access)
+  )
+    plan.actions = closingActions(model, access.simulated, configs, []);
   plan.actions = withWaitTimeout(plan.actions, options.waitTimeoutMs);
   return {
     plan,
@@ -171,6 +182,7 @@ async function versionChanges(
   plan: Plan,
   reported: Reported,
   options: ApplyOptions,
+  configs: Record<string, string>,
 ): Promise<{
   actions: Action[];
   blockers: string[];
@@ -181,6 +193,7 @@ async function versionChanges(
   const { buildTalosUpgradePlan } = await import("../upgrade-talos/run.js");
   const up = await buildTalosUpgradePlan(access, {
     ...(options.allowTalosDowngrade ? { allowDowngrade: true } : {}),
+    ...(options.drainTimeoutMs ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
     downgradeFlag: "--allow-talos-downgrade",
   });
   const talosActions = up.plan.actions;
@@ -227,7 +240,7 @@ async function versionChanges(
   const talos = weaveAfterUpgrades(talosActions, steps);
   const versions = k8sFirst ? sequence(k8s.actions, talos) : sequence(talos, k8s.actions);
   return {
-    actions: mergeUpgrade(rest, versions, healthGate(model, access.simulated)),
+    actions: mergeUpgrade(rest, versions, closingActions(model, access.simulated, configs, [])),
     blockers,
     warnings,
     ...(talosActions.length > 0
@@ -247,4 +260,10 @@ function forgetRecord(access: ClusterAccess): void {
   });
   rmSync(access.paths.applied, { recursive: true, force: true });
   rmSync(access.paths.journal, { force: true });
+}
+
+/** The journal's last run is an apply that did not finish. */
+function lastApplyUnfinished(access: ClusterAccess): boolean {
+  const last = readJournal(access.paths.journal).runs.at(-1);
+  return last !== undefined && last.operation === "apply" && !last.finished;
 }

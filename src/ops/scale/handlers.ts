@@ -1,9 +1,16 @@
-// The scale-down steps: a graceful reset, then making sure a removed control plane left etcd.
+// The scale-down steps: a drain in Kubernetes, a graceful reset, making sure a removed control plane left etcd, and
+// deleting the removed node's Node object.
 import type { ActionHandlers } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
+import { deleteNodeHandler, drainHandler } from "./drain.js";
 import { etcdRemoveMemberHandler } from "./etcd-remove-member.js";
 import { resetHandler } from "./reset.js";
 
 export function scaleHandlers(access: ClusterAccess): ActionHandlers {
-  return { reset: resetHandler(access), "etcd-remove-member": etcdRemoveMemberHandler(access) };
+  return {
+    drain: drainHandler(access),
+    reset: resetHandler(access),
+    "etcd-remove-member": etcdRemoveMemberHandler(access),
+    "delete-node": deleteNodeHandler(access),
+  };
 }

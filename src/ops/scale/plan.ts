@@ -1,13 +1,18 @@
 // Scale-down: nodes cairn manages that left the spec are removed behind a quorum guard — never below a safe
-// control-plane count, never two control planes at once — with a graceful reset (the member leaves etcd), etcd
-// member removal by ID when the node is dead (--force), then deletion at the provider (its own action) and cairn forgetting the node. Pure.
+// control-plane count, never two control planes at once — with a drain in Kubernetes (PodDisruptionBudgets
+// honoured), a graceful reset (the member leaves etcd), etcd member removal by ID when the node is dead (--force),
+// the Node object deleted, then deletion at the provider (its own action) and cairn forgetting the node. Pure.
 import type { Action } from "../../engine/types.js";
 import type { Model } from "../../clusterspec/model.js";
 import type { CairnState } from "../state.js";
+import { DRAIN_TIMEOUT_MS, removalDrainDecision } from "../drain-policy.js";
+import { formatMs } from "../../engine/executor.js";
 
 export interface ScaleOptions {
   /** Allow a removal that lowers etcd's fault tolerance, and removal of dead nodes (etcd member removal by ID). */
   force?: boolean;
+  /** Bound on the drain before each removal (default 5 min); also given to a spec-driven upgrade's drains. */
+  drainTimeoutMs?: number;
 }
 
 export interface ScaleInput {
@@ -85,15 +90,42 @@ export function planScale(input: ScaleInput): { actions: Action[]; blockers: str
   void current;
 
   let previousCp: string | undefined;
+  const drainWhy = removalDrainDecision(model.talosVersion).why;
+  const drainMs = options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS;
   for (const r of [...removedCps, ...removed.filter((x) => x.st.role !== "controlplane")]) {
     const isCp = r.st.role === "controlplane";
     const deps = [...input.dependsOn, ...(isCp && previousCp ? [previousCp] : [])];
+    const hostname = r.st.hostname ?? r.name;
+    // Kubernetes first: its pods leave through the Eviction API, so a PodDisruptionBudget can stop the removal.
+    const drain: Action = {
+      id: `drain:${r.name}`,
+      kind: "drain",
+      node: r.name,
+      title: `cordon and drain ${r.name} in Kubernetes (PodDisruptionBudgets honoured)${sim}`,
+      dependsOn: deps,
+      params: {
+        node: r.name,
+        role: r.st.role,
+        hostname,
+        force: options.force ?? false,
+        ...(options.drainTimeoutMs ? { timeoutMs: options.drainTimeoutMs } : {}),
+      },
+      timeoutMs: drainMs + 60_000,
+      ...(isCp ? { group: { name: "controlplanes", limit: 1 } } : {}),
+      detail: [
+        drainWhy,
+        options.force
+          ? "--force: a blocked drain is reported and the removal goes on"
+          : `a drain still blocked after ${formatMs(drainMs)} stops the removal (the node is uncordoned)`,
+      ],
+    };
+    actions.push(drain);
     const reset: Action = {
       id: `reset:${r.name}`,
       kind: "reset",
       node: r.name,
       title: `reset ${r.name} gracefully (${isCp ? "leaves etcd, " : ""}wipes it, back to maintenance mode)${sim}`,
-      dependsOn: deps,
+      dependsOn: [drain.id],
       params: { node: r.name, role: r.st.role, graceful: true, force: options.force ?? false },
       timeoutMs: 10 * 60_000,
       ...(isCp ? { group: { name: "controlplanes", limit: 1 } } : {}),
@@ -119,6 +151,20 @@ export function planScale(input: ScaleInput): { actions: Action[]; blockers: str
           }) - 1
         ]!.id;
     }
+    // Its Node object goes too (the kubelet that registered it is gone with the reset).
+    last =
+      actions[
+        actions.push({
+          id: `delete-node:${r.name}`,
+          kind: "delete-node",
+          node: r.name,
+          title: `delete ${r.name}'s Node object in Kubernetes${sim}`,
+          dependsOn: [last],
+          params: { node: r.name, hostname },
+          timeoutMs: 2 * 60_000,
+          ...(isCp ? { group: { name: "controlplanes", limit: 1 } } : {}),
+        }) - 1
+      ]!.id;
     // The machine goes at its provider (when it has one to delete), then cairn forgets the node.
     const made = input.deprovision[r.name];
     const deprovision: Action = made

@@ -21,18 +21,7 @@ export function resetHandler(access: ClusterAccess): ActionHandler {
       return;
     }
     if (v.mode === "unreachable") {
-      if (!force)
-        // The way out is in the message itself: the engine reports a failed action by its message only, so a
-        // hint alone never reached the user (they saw a generic "fix the cause" and nothing about --force).
-        throw new UserError(
-          `${node} is unreachable (${v.reason}); it cannot be reset gracefully. ` +
-            (action.params.role === "controlplane"
-              ? "Pass --force to remove it without a reset (its etcd member is removed by ID), or bring it back and run apply again"
-              : "Pass --force to remove it without a reset, or bring it back and run apply again"),
-          {
-            hint: "bring it back and run apply again, or pass --force to remove it without a reset (its etcd member is removed by ID)",
-          },
-        );
+      if (!force) throw unreachableForRemoval(node, v.reason, action.params.role === "controlplane");
       ctx.progress(`${node} is unreachable; skipping the reset (--force)`);
       access.updateState((s) => {
         const prev = s.nodes[node];
@@ -64,4 +53,19 @@ export function resetHandler(access: ClusterAccess): ActionHandler {
       `reset: ${action.params.role === "controlplane" ? "left etcd, " : ""}wiped, back in maintenance mode`,
     );
   };
+}
+
+/** A leaving node that does not answer cannot be removed gracefully: the refusal, naming the way out. */
+export function unreachableForRemoval(node: string, reason: string, controlPlane: boolean): UserError {
+  // The way out is in the message itself: the engine reports a failed action by its message only, so a hint alone
+  // never reached the user (they saw a generic "fix the cause" and nothing about --force).
+  return new UserError(
+    `${node} is unreachable (${reason}); it cannot be reset gracefully. ` +
+      (controlPlane
+        ? "Pass --force to remove it without a reset (its etcd member is removed by ID), or bring it back and run apply again"
+        : "Pass --force to remove it without a reset, or bring it back and run apply again"),
+    {
+      hint: "bring it back and run apply again, or pass --force to remove it without a reset (its etcd member is removed by ID)",
+    },
+  );
 }

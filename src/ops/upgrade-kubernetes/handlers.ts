@@ -5,6 +5,7 @@
 import { CairnError } from "../../errors.js";
 import type { ActionHandler } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
+import { nodeBackStep } from "../node-drain.js";
 import { runningConfig } from "../observe.js";
 import { withTimeout } from "../support.js";
 import { componentVersions, setComponentVersions, type K8sComponent } from "./plan.js";
@@ -45,6 +46,8 @@ export function upgradeKubernetesHandler(
           `${p.node} still runs ${wrong.map((c) => `${c} ${after[c] ?? "?"}`).join(", ")}`,
         );
       ctx.progress(`${todo.join(", ")} on ${p.version}`);
+      // A new kubelet: the node must post its status again, on the new version, before the next one restarts.
+      if (todo.includes("kubelet")) await nodeBackStep(access, ctx, p.node, { kubeletVersion: p.version });
     } finally {
       client.close();
     }

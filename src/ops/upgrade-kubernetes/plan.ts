@@ -14,6 +14,7 @@ import {
 import { parseMaxUnavailable } from "../support.js";
 import { acrossMinors, downgradeRefusal, newer, newest } from "../version-guard.js";
 import type { K8sComponent } from "./images.js";
+import { kubernetesGateAfter } from "../kube-gates.js";
 
 export const KUBERNETES_OPERATION = "upgrade kubernetes";
 
@@ -70,6 +71,7 @@ export function planKubernetesUpgrade(
   }
   const byName = new Map(observed.map((o) => [o.name, o]));
   const cps = model.nodes.filter((n) => n.role === "controlplane");
+  const cpNames = cps.map((n) => n.name);
   const workers = model.nodes.filter((n) => n.role !== "controlplane");
   for (const n of model.nodes) {
     const o = byName.get(n.name);
@@ -143,7 +145,8 @@ export function planKubernetesUpgrade(
       timeoutMs,
       group: { name: "k8s-controlplanes", limit: 1 },
     });
-    previous = id;
+    // Its static pods restarted on the new images: the API answers and the cluster is healthy before the next.
+    previous = kubernetesGateAfter(actions, n.name, [id], cpNames, timeoutMs);
   }
   for (const n of cps) {
     if (!pending(n.name, ["kubelet"]).length) continue;
@@ -174,6 +177,14 @@ export function planKubernetesUpgrade(
       group: { name: "k8s-workers", limit },
     });
   }
+  if (actions.length)
+    kubernetesGateAfter(
+      actions,
+      undefined,
+      actions.filter((a) => a.kind === "upgrade-kubernetes").map((a) => a.id),
+      cpNames,
+      timeoutMs,
+    );
   // An unpinned spec follows cairn's record, which the upgrade updates; a pinned one must be changed by hand.
   if (actions.length && model.spec.kubernetes.version !== undefined && model.kubernetesVersion !== to)
     warnings.push(

@@ -8,6 +8,7 @@ import { KUBERNETES_SECTION, recordKubernetes } from "../kubernetes-pin.js";
 import { executeOperation, type ExecuteOptions, type PreparedOperation } from "../operation.js";
 import { brief } from "../support.js";
 import { upgradeConcurrency } from "../upgrade-talos/plan.js";
+import { gateHandler } from "../gates.js";
 import { upgradeKubernetesHandler } from "./handlers.js";
 import {
   componentVersions,
@@ -57,7 +58,7 @@ export async function prepareKubernetesUpgrade(
   const to = options.to.replace(/^v/, "");
   return {
     plan,
-    handlers: { "upgrade-kubernetes": upgradeKubernetesHandler(access) },
+    handlers: { "upgrade-kubernetes": upgradeKubernetesHandler(access), gate: gateHandler(access) },
     concurrency: upgradeConcurrency(plan),
     to,
     afterRun(result) {

@@ -6,10 +6,12 @@ import { CairnError } from "../../errors.js";
 import type { ActionHandler } from "../../engine/types.js";
 import type { TalosClient } from "../../talos/api/client.js";
 import { methods } from "../../talos/api/messages.js";
-import { compareMinor, minorOf, normaliseTalosVersion, parseVersion } from "../../talos/versions.js";
+import { normaliseTalosVersion } from "../../talos/versions.js";
 import type { ActionHandlers } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
+import { upgradeApiFor, upgradeDrainDecision } from "../drain-policy.js";
 import { gateHandler } from "../gates.js";
+import { drainStep, nodeBackStep, releaseCordon } from "../node-drain.js";
 import { installedRecords, nodeVersion, recordInstalled } from "../observe.js";
 import { brief, sleep, withTimeout } from "../support.js";
 
@@ -19,6 +21,8 @@ export interface UpgradeParams {
   image: string;
   version: string;
   schematicId: string;
+  /** Bound on cairn's drain before the upgrade (default 5 min), where cairn drains. */
+  drainTimeoutMs?: number;
 }
 
 /** The node came back on its previous version: the new image did not boot and Talos fell back (A/B). */
@@ -140,6 +144,7 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
       if (rb && !rb.ok)
         throw new UpgradeRejectedError(p.node, `reboot after the install: ${rb.error.message}`);
     };
+    let cordoned = false;
     try {
       let sent = (ctx.journal.get("sent") ?? undefined) as Sent | undefined;
       if (!sent) {
@@ -156,11 +161,22 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
               at: new Date().toISOString(),
             });
           ctx.progress(`already on ${to}`);
+          // An earlier run may have left it cordoned: back in Kubernetes, then uncordoned.
+          await nodeBackStep(access, ctx, p.node);
           return;
         }
         // The lifecycle API exists from 1.13; older nodes get the legacy call straight away.
-        const v = parseVersion(now.version);
-        const api = !v || compareMinor(minorOf(v), "1.13") < 0 ? "legacy" : "lifecycle";
+        const api = upgradeApiFor(now.version);
+        // Kubernetes first, where Talos' own sequence does not drain (never both).
+        const drain = upgradeDrainDecision(now.version, api);
+        ctx.progress(drain.why);
+        if (drain.cairnDrains) {
+          await drainStep(access, ctx, p.node, {
+            ...(p.drainTimeoutMs ? { timeoutMs: p.drainTimeoutMs } : {}),
+            onBlocked: "was not upgraded",
+          });
+          cordoned = true;
+        }
         sent = { ...(now.bootId ? { bootId: now.bootId } : {}), from: now.version, api };
         ctx.journal.note("sent", sent);
         ctx.progress(`upgrading ${now.version} → ${to}`);
@@ -169,11 +185,13 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
         ctx.progress(
           `resuming the upgrade started earlier (${sent.from} → ${to}): asking ${p.node} how far it got`,
         );
+        cordoned = upgradeDrainDecision(sent.from, sent.api ?? upgradeApiFor(sent.from)).cairnDrains;
       }
 
       // Wait for the reboot: a new boot ID (or, without one, having seen the node go down), then ready. A node that
       // keeps running its old boot did not get (all of) the upgrade: an earlier run died before its call arrived.
       let sawDown = false;
+      let backOnBoot: string | undefined;
       let last = "";
       let sameBootSince: number | undefined;
       for (;;) {
@@ -201,7 +219,10 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
                 throw new UpgradeRolledBackError(p.node, back, to);
               throw new CairnError("upgrade-version", `${p.node} came back on ${back}, expected ${to}`);
             }
-            if (o.ready) break;
+            if (o.ready) {
+              backOnBoot = o.bootId;
+              break;
+            }
             const why = `on ${back}, waiting for ready`;
             if (why !== last) ctx.progress((last = why));
           } else if (!rebooted && o.stage === "running") {
@@ -228,6 +249,12 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
         at: new Date().toISOString(),
       });
       ctx.progress(`running ${to}, ready`);
+      // Then back in Kubernetes (Ready as posted by the new boot's kubelet, the CNI's pod), and uncordoned.
+      await nodeBackStep(access, ctx, p.node, backOnBoot ? { bootId: backOnBoot } : {});
+    } catch (e) {
+      // A node cairn cordoned and could not upgrade takes pods again; the failure is still the upgrade's.
+      if (cordoned) await releaseCordon(access, ctx, p.node);
+      throw e;
     } finally {
       client.close();
     }

@@ -9,6 +9,7 @@ import { etcdPreflight } from "../etcd-health.js";
 import type { ObservedCluster } from "../observe.js";
 import { downgradeRefusal, newest } from "../version-guard.js";
 import { parseMaxUnavailable } from "../support.js";
+import { drainDetail, kubernetesGateAfter } from "../kube-gates.js";
 import {
   compareMinor,
   compareVersions,
@@ -40,6 +41,8 @@ export interface TalosUpgradeOptions {
   downgradeFlag?: string;
   /** The target is cairn.yaml's (apply, plan, `upgrade talos` without --to): a refusal names the spec change. */
   fromSpec?: boolean;
+  /** Bound on each drain cairn does before an upgrade (default 5 min). */
+  drainTimeoutMs?: number;
 }
 
 export const UPGRADE_OPERATION = "upgrade talos";
@@ -225,7 +228,11 @@ export function planTalosUpgrade(
         schematicId: p.schematicId,
       },
       timeoutMs: nodeTimeoutMs,
-      detail: [`installer ${p.image}`, "control plane: one at a time, etcd gate afterwards"],
+      detail: [
+        `installer ${p.image}`,
+        "control plane: one at a time, etcd and Kubernetes gates afterwards",
+        ...drainDetail(p.from),
+      ],
       group: { name: CP_GROUP, limit: 1 },
     });
     const gate = `gate:etcd-after:${p.node.name}`;
@@ -238,7 +245,7 @@ export function planTalosUpgrade(
       params: { check: "etcd", node: p.node.name, controlPlanes: cps },
       timeoutMs: gateTimeoutMs,
     });
-    previous = gate;
+    previous = kubernetesGateAfter(actions, p.node.name, [gate], cps, gateTimeoutMs);
   }
   for (const p of workerPending) {
     actions.push({
@@ -249,10 +256,24 @@ export function planTalosUpgrade(
       dependsOn: previous ? [previous] : [],
       params: { node: p.node.name, role: "worker", image: p.image, version: to, schematicId: p.schematicId },
       timeoutMs: nodeTimeoutMs,
-      detail: [`installer ${p.image}`, `workers: at most ${maxUnavailable} at a time`],
+      detail: [
+        `installer ${p.image}`,
+        `workers: at most ${maxUnavailable} at a time`,
+        ...drainDetail(p.from),
+      ],
       group: { name: WORKER_GROUP, limit: maxUnavailable },
     });
   }
+  if (workerPending.length > 0)
+    kubernetesGateAfter(
+      actions,
+      undefined,
+      workerPending.map((p) => `upgrade:${p.node.name}`),
+      cps,
+      gateTimeoutMs,
+    );
+  if (options.drainTimeoutMs)
+    for (const a of actions) if (a.kind === "upgrade") a.params.drainTimeoutMs = options.drainTimeoutMs;
   return { operation: UPGRADE_OPERATION, actions, blockers, warnings };
 }
 

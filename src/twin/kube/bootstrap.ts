@@ -2,6 +2,7 @@
 // the kubernetes Service, CoreDNS, kube-proxy and — with the default CNI — Flannel), followed by the config's
 // inline manifests. Simulated images; the shapes are what readiness checks look at.
 import { parseYamlDocuments } from "../../io/yaml.js";
+import { installsOf } from "../../kube/bootstrap-job.js";
 import { isCniDaemonSetName } from "../../kube/cni.js";
 import type { KubeFacts } from "./facts.js";
 import { firstServiceIp } from "./facts.js";
@@ -140,4 +141,45 @@ export function inlineManifestObjects(f: KubeFacts): { objects: Obj[]; errors: s
       Number(y.kind === "Namespace") - Number(x.kind === "Namespace"),
   );
   return { objects, errors };
+}
+
+/**
+ * What a cairn bootstrap Job's steps install (its cairn.dev/installs annotation), as the twin's stand-ins: the
+ * twin runs no `cilium install` or `flux install`, so when the Job completes it creates their Deployments and
+ * DaemonSets itself (simulated images), and their Namespaces. HelmReleases need Flux's API, which the twin lacks.
+ */
+export function bootstrapInstallObjects(job: Obj): Obj[] {
+  const m = (job.metadata ?? {}) as { annotations?: Record<string, unknown> };
+  const installs = installsOf(m.annotations).filter((w) => w.kind !== "HelmRelease");
+  const out: Obj[] = [...new Set(installs.map((w) => w.namespace))].map((name) => ({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name },
+  }));
+  for (const w of installs) {
+    const labels = { "app.kubernetes.io/name": w.name };
+    // Host-network system pods (Cilium's agent and operator) tolerate every taint, NotReady nodes' included.
+    const tolerations =
+      w.kind === "DaemonSet" || w.hostNetwork
+        ? [{ operator: "Exists" }]
+        : [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }];
+    out.push({
+      apiVersion: "apps/v1",
+      kind: w.kind,
+      metadata: { name: w.name, namespace: w.namespace, labels, annotations: SIMULATED },
+      spec: {
+        ...(w.kind === "Deployment" ? { replicas: 1 } : {}),
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            ...(w.hostNetwork ? { hostNetwork: true } : {}),
+            tolerations,
+            containers: [{ name: w.name, image: `simulated.cairn.invalid/${w.name}:bootstrap` }],
+          },
+        },
+      },
+    });
+  }
+  return out;
 }

@@ -126,9 +126,75 @@ export class TwinKube {
     await this.tick();
   }
 
+  /**
+   * A machine changed state (booted, went down): look now instead of at the next tick, as a kubelet posts its
+   * status as soon as it starts. A look already running is followed by another.
+   */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    setImmediate(() => void this.tick());
+  }
+
+  private again = false;
+  private readonly started = new Map<TwinNode, (() => void)[]>();
+  private readonly booting = new Set<TwinNode>();
+  private posting = false;
+
+  /**
+   * A machine boots: its simulated kubelet posts its status (see SimulatedControllers.post). As on Talos, whose
+   * machine is ready only once its Node is, the twin marks the machine running after the post, waiting at most
+   * `boundMs` (a control plane whose etcd serves the cluster's controllers is still starting: the tick follows up).
+   */
+  kubeletStarting(n: TwinNode, boundMs = 300): Promise<void> {
+    if (this.stopped || !n.config || this.controllers.size === 0) return Promise.resolve();
+    // Until the machine shows running, every look at the cluster counts its kubelet as up (see kubeletsOf).
+    this.booting.add(n);
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, boundMs);
+      timer.unref();
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.started.set(n, [...(this.started.get(n) ?? []), done]);
+      if (!this.posting) setImmediate(() => void this.postStarted());
+    });
+  }
+
+  private async postStarted(): Promise<void> {
+    if (this.posting) return;
+    this.posting = true;
+    try {
+      while (this.started.size > 0 && !this.stopped) {
+        const batch = [...this.started];
+        this.started.clear();
+        const nodes = batch.map(([n]) => n);
+        for (const [clusterId, entry] of this.controllers) {
+          const names = new Set(
+            nodes.filter((n) => n.config?.clusterId === clusterId).map((n) => n.hostname),
+          );
+          const kubelets = this.kubeletsOf(clusterId).filter((k) => k.up && names.has(k.name));
+          if (kubelets.length)
+            await entry.c.post(kubelets).catch((e: unknown) => {
+              if (!this.stopped && (e as { code?: string }).code !== "twin-kube-etcd")
+                this.twin.logError(nodes[0]!, e);
+            });
+        }
+        for (const [, waiters] of batch) for (const w of waiters) w();
+      }
+    } finally {
+      this.posting = false;
+    }
+  }
+
   private async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
+    this.again = false;
     try {
       for (const n of this.twin.nodes) {
         const served = this.servers.get(n);
@@ -149,6 +215,7 @@ export class TwinKube {
       if (n) this.twin.logError(n, e);
     } finally {
       this.ticking = false;
+      if (this.again && !this.stopped) setImmediate(() => void this.tick());
     }
   }
 
@@ -254,16 +321,20 @@ export class TwinKube {
       if (n.config?.clusterId !== clusterId) continue;
       const f = this.facts(n);
       if (!f) continue;
+      if (this.booting.has(n) && n.stage !== "booting") this.booting.delete(n);
+      const booting = this.booting.has(n);
       out.push({
         name: n.hostname,
         address: n.address,
         controlPlane: n.isControlPlane,
+        // A booting machine's kubelet is up once it posts (kubeletStarting), just before Talos shows it running;
+        // it reaches the API through any control plane (a control plane reaches itself).
         up:
-          n.stage === "running" &&
+          (n.stage === "running" || booting) &&
           n.mode === "normal" &&
           !n.crashed &&
           !n.partitioned &&
-          this.twin.controlPlaneUp(n),
+          (this.twin.controlPlaneUp(n) || (booting && n.isControlPlane)),
         bootId: n.bootId,
         talosVersion: n.version,
         facts: f,

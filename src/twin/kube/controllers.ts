@@ -3,7 +3,7 @@
 // DaemonSet, Job, PodDisruptionBudget and garbage collectors — just enough that readiness, rollouts, drains and
 // injected faults behave as a user of a real cluster sees them. One tick reads everything, writes only changes.
 import { createHash } from "node:crypto";
-import { isCniDaemonSet } from "./bootstrap.js";
+import { bootstrapInstallObjects, isCniDaemonSet } from "./bootstrap.js";
 import { budgetStatus } from "./disruption.js";
 import type { KubeFacts } from "./facts.js";
 import { BUILTIN_TYPES, type ResourceType } from "./resources.js";
@@ -43,6 +43,8 @@ export interface ControllerOptions {
   /** Faults by workload ("namespace/name" of a Deployment, DaemonSet, Job or Pod). */
   faults: Map<string, WorkloadFault>;
 }
+
+const NOT_READY_TAINTS = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"];
 
 const rand5 = (): string =>
   createHash("sha256").update(`${Math.random()}${Date.now()}`).digest("hex").slice(0, 5);
@@ -123,6 +125,44 @@ export class SimulatedControllers {
     await this.jobs(jobs!, pods!, liveNodes);
     await this.podStatuses(pods!, rss!, kubelets, liveNodes);
     await this.budgets(pdbs!, pods!);
+    // A node whose CNI pod just turned ready is Ready in this same look, as its kubelet's next status post says.
+    if (this.wrote && kubelets.some((k) => k.up)) {
+      const [nodes2, pods2] = await Promise.all(
+        ["nodes", "pods"].map(async (r) => (await this.store.list(T(r))).items),
+      );
+      await this.kubelets(kubelets, nodes2!, pods2!, dss!, cniPresent);
+    }
+  }
+
+  /**
+   * Kubelets that just started post their status at once, as a real kubelet does within moments of starting: their
+   * pods' statuses first, then their Nodes (Ready once the CNI's pod there runs). The periodic look does the rest.
+   */
+  async post(started: readonly Kubelet[]): Promise<void> {
+    // Only what these kubelets post: their Nodes, the pods bound to them, the DaemonSets that say which is the CNI
+    // (and the ReplicaSets only when a fault may name a Deployment). One round of reads, one round of writes.
+    const [found, pods, dss, rss] = await Promise.all([
+      Promise.all(started.map((k) => this.store.get(T("nodes"), undefined, k.name))),
+      this.store.list(T("pods")).then((r) => r.items),
+      this.store.list(T("daemonsets")).then((r) => r.items),
+      this.options.faults.size ? this.store.list(T("replicasets")).then((r) => r.items) : [],
+    ]);
+    const nodes = found.filter((n): n is Obj => n !== undefined);
+    const names = new Set(started.map((k) => k.name));
+    const mine = pods.filter((p) => names.has(String(o(p.spec).nodeName ?? "")));
+    const updates = this.podStatusUpdates(mine, rss, started, nodes);
+    const after = new Map(updates.map((u) => [u.before, u.after]));
+    // The Node's readiness follows its pods' new statuses (the CNI's pod there ready), written together.
+    await Promise.all([
+      inParallel(updates, (u) => this.put(T("pods"), u.before, u.after)),
+      this.kubelets(
+        started,
+        nodes,
+        mine.map((p) => after.get(p) ?? p),
+        dss,
+        dss.some(isCniDaemonSet),
+      ),
+    ]);
   }
 
   // ---- kubelets ---------------------------------------------------------------------------------------------------
@@ -254,7 +294,8 @@ export class SimulatedControllers {
     cniPresent: boolean,
   ): Promise<void> {
     const cniDs = dss.filter(isCniDaemonSet).map((d) => meta(d).uid);
-    for (const k of kubelets) {
+    // Each kubelet posts on its own: their writes go to etcd at once, not one after the other.
+    await inParallel(kubelets, async (k) => {
       const existing = nodes.find((n) => meta(n).name === k.name);
       // The CNI runs on a node once its DaemonSet pod there is ready (that is when the real kubelet finds a CNI config).
       const cniRunning =
@@ -264,15 +305,15 @@ export class SimulatedControllers {
         );
       if (!existing) {
         // A kubelet registers its Node when it starts; a Node deleted under a running kubelet stays gone until the next boot.
-        if (!k.up || this.registeredBoots.get(k.name) === k.bootId) continue;
+        if (!k.up || this.registeredBoots.get(k.name) === k.bootId) return;
         this.registeredBoots.set(k.name, k.bootId);
         await this.create(T("nodes"), undefined, this.nodeObject(k, undefined, false));
-        continue;
+        return;
       }
       if (k.up) this.registeredBoots.set(k.name, k.bootId);
       await this.put(T("nodes"), existing, this.nodeObject(k, existing, cniRunning));
       if (k.controlPlane && k.up) await this.mirrorPods(k, existing, pods);
-    }
+    });
   }
 
   /** kube-apiserver, kube-controller-manager and kube-scheduler run as static pods; the kubelet mirrors them. */
@@ -459,7 +500,13 @@ export class SimulatedControllers {
   }
 
   private schedule(spec: Obj, nodes: Obj[], pods: Obj[]): string | undefined {
-    const candidates = nodes.filter((n) => nodeReady(n) && fits(spec, n, false));
+    // As kube-scheduler: a NotReady node carries the not-ready (or unreachable) taint, so only pods that tolerate
+    // it land there (cairn's bootstrap Job, which runs before any CNI); a NotReady node without one takes nothing.
+    const candidates = nodes.filter(
+      (n) =>
+        (nodeReady(n) || a(o(n.spec).taints).some((t) => NOT_READY_TAINTS.includes(String(t.key)))) &&
+        fits(spec, n, false),
+    );
     if (candidates.length === 0) return undefined;
     const load = (n: Obj): number => pods.filter((p) => o(p.spec).nodeName === meta(n).name).length;
     candidates.sort((x, y) => load(x) - load(y) || String(meta(x).name).localeCompare(String(meta(y).name)));
@@ -492,7 +539,7 @@ export class SimulatedControllers {
                 type: "PodScheduled",
                 status: "False",
                 reason: "Unschedulable",
-                message: `0/${nodes.length} nodes are available (simulated scheduler: no Ready node fits)`,
+                message: `0/${nodes.length} nodes are available (simulated scheduler: no Ready node fits, nor a NotReady one whose taint it tolerates)`,
               },
             ],
           };
@@ -663,6 +710,14 @@ export class SimulatedControllers {
       };
       if (JSON.stringify(stripTimes(prev)) !== JSON.stringify(stripTimes(status)))
         await this.put(T("jobs"), j, { ...j, status });
+      // cairn's bootstrap Job done: what its steps would have installed appears (simulated).
+      if (!done && succeeded >= completions)
+        for (const obj of bootstrapInstallObjects(j)) {
+          const type = T(
+            obj.kind === "Namespace" ? "namespaces" : obj.kind === "DaemonSet" ? "daemonsets" : "deployments",
+          );
+          await this.create(type, meta(obj).namespace as string | undefined, obj);
+        }
     }
   }
 
@@ -674,6 +729,20 @@ export class SimulatedControllers {
     kubelets: readonly Kubelet[],
     nodes: Obj[],
   ): Promise<void> {
+    // Every kubelet reports its pods at once.
+    await inParallel(this.podStatusUpdates(pods, rss, kubelets, nodes), (p) =>
+      this.put(T("pods"), p.before, p.after),
+    );
+  }
+
+  /** The pods whose status changes, old and new (no write). */
+  private podStatusUpdates(
+    pods: Obj[],
+    rss: Obj[],
+    kubelets: readonly Kubelet[],
+    nodes: Obj[],
+  ): { before: Obj; after: Obj }[] {
+    const updates: { before: Obj; after: Obj }[] = [];
     for (const p of pods) {
       if (!meta(p).uid || meta(p).deletionTimestamp) continue;
       const nodeName = o(p.spec).nodeName;
@@ -704,8 +773,9 @@ export class SimulatedControllers {
       );
       if (["Succeeded", "Failed"].includes(String(o(p.status).phase)) && owner === "Job") continue;
       if (JSON.stringify(stripTimes(o(p.status))) !== JSON.stringify(stripTimes(status)))
-        await this.put(T("pods"), p, { ...p, status });
+        updates.push({ before: p, after: { ...p, status } });
     }
+    return updates;
   }
 
   private async budgets(pdbs: Obj[], pods: Obj[]): Promise<void> {
@@ -732,6 +802,15 @@ export class SimulatedControllers {
         await this.put(T("poddisruptionbudgets"), pdb, { ...pdb, status });
     }
   }
+}
+
+/** Runs `f` over `items`, at most `limit` at a time (writes to etcd in parallel, bounded). */
+async function inParallel<T>(items: readonly T[], f: (x: T) => Promise<void>, limit = 16): Promise<void> {
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < items.length) await f(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
 }
 
 /** Status without timestamps, to tell a real change from a re-stamp. */
