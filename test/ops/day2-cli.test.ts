@@ -65,8 +65,8 @@ describe("day-2 commands on the twin (single node)", () => {
   it("upgrade talos: --dry-run shows the plan and changes nothing; the real run upgrades and reports per node", () => {
     const dry = cairn(["upgrade", "talos", "--to", "v1.13.9", "-f", spec, "--twin", "--dry-run"]);
     expect(dry.code, dry.out + dry.err).toBe(0);
-    // The upgrade, the node's config for its new release (a new contract), the wait, the etcd gate.
-    expect(dry.out).toMatch(/upgrade talos — SIMULATED on the twin: 4 action\(s\)/);
+    // The upgrade, the node's config for its new release (a new contract), the wait, the etcd and Kubernetes gates.
+    expect(dry.out).toMatch(/upgrade talos — SIMULATED on the twin: 5 action\(s\)/);
     expect(dry.out).toMatch(/upgrade solo v1\.12\.11 → v1\.13\.9/);
     expect(dry.out).toMatch(/convert solo's config to the Talos 1\.13 contract, once it runs v1\.13\.9/);
     // Talos 1.12's own Upgrade sequence drains: cairn does not; afterwards etcd and Kubernetes are gated.
