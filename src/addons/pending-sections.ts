@@ -1,4 +1,4 @@
-// Spec sections the seeds need that no add-on renders yet (storage, observability, DNS). They are checked like every other section, so a spec written today stays valid, and `cairn validate` says
+// Spec sections the seeds need that no add-on renders yet (storage, observability). They are checked like every other section, so a spec written today stays valid, and `cairn validate` says
 // plainly that cairn installs nothing for them yet (pendingSectionFindings). Each moves into its own add-on folder
 // when it is built.
 import { z } from "zod";
@@ -45,15 +45,9 @@ const observabilitySchema = z.strictObject({
   retention: z.string().default("15d"),
 });
 
-const dnsSchema = z.strictObject({
-  type: z.enum(["powerdns", "external-dns"]),
-  address: z.string().optional(),
-});
-
 export const pendingSections = {
   storage: storageSchema,
   observability: observabilitySchema,
-  dns: dnsSchema,
 } as const;
 
 /** One warning per pending section the spec uses: validated, but nothing is installed for it yet. */

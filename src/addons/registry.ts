@@ -13,6 +13,7 @@ import { knative } from "./knative/index.js";
 import { gatekeeper } from "./gatekeeper/index.js";
 import { crossplane } from "./crossplane/index.js";
 import { secrets } from "./secrets/index.js";
+import { powerdns } from "./powerdns/index.js";
 import { tenants } from "./tenants/index.js";
 
 export const ADDONS: readonly Addon[] = [
@@ -29,5 +30,6 @@ export const ADDONS: readonly Addon[] = [
   gatekeeper,
   crossplane,
   secrets,
+  powerdns,
   tenants,
 ];

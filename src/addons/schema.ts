@@ -11,6 +11,7 @@ import { sections as knative } from "./knative/schema.js";
 import { sections as gatekeeper } from "./gatekeeper/schema.js";
 import { sections as crossplane } from "./crossplane/schema.js";
 import { sections as secrets } from "./secrets/schema.js";
+import { sections as powerdns } from "./powerdns/schema.js";
 import { ingressSchema, loadBalancerSchema } from "./shared-sections.js";
 import { pendingSections } from "./pending-sections.js";
 
@@ -32,6 +33,7 @@ export const addonsSchema = z
     ...optional(gatekeeper),
     ...optional(crossplane),
     ...optional(secrets),
+    ...optional(powerdns),
   })
   .meta({ description: "Platform add-ons cairn installs and keeps in the GitOps tree." });
 

@@ -15,6 +15,8 @@ const CORE: Record<string, string> = {
   "batch/v1/Job": "job-batch-v1.json",
   "apps/v1/DaemonSet": "daemonset-apps-v1.json",
   "v1/ResourceQuota": "resourcequota-v1.json",
+  "v1/Service": "service-v1.json",
+  "apps/v1/Deployment": "deployment-apps-v1.json",
   "v1/LimitRange": "limitrange-v1.json",
   "networking.k8s.io/v1/NetworkPolicy": "networkpolicy-networking-v1.json",
   "rbac.authorization.k8s.io/v1/RoleBinding": "rolebinding-rbac-v1.json",

@@ -360,4 +360,43 @@ describe("seed 004: sealed-secrets (proxmox-5node-vip-pools.yaml)", () => {
     expect(r.metadata.namespace).toBe("kube-system");
     expect(r.spec.values.fullnameOverride).toBe("sealed-secrets-controller");
   });
+
+  it("serves PowerDNS on 10.0.3.3 from dns-pool, over UDP and TCP, authoritative for the delegated zone", () => {
+    const svc = p.find("Service", "powerdns", "powerdns");
+    expect(svc.spec.type).toBe("LoadBalancer");
+    expect(svc.metadata.annotations).toEqual({
+      "metallb.io/loadBalancerIPs": "10.0.3.3",
+      "metallb.io/address-pool": "dns-pool",
+    });
+    expect(svc.spec.ports.map((x: Loose) => `${x.port}/${x.protocol}`)).toEqual(["53/UDP", "53/TCP"]);
+    // The server listens where the Service sends DNS: local-port is the targetPort.
+    // MetalLB announces 10.0.3.3 from dns-pool, which hands it to no other Service (autoAssign: false).
+    expect(p.find("IPAddressPool", "dns-pool").spec).toMatchObject({
+      addresses: ["10.0.3.3"],
+      autoAssign: false,
+    });
+    const d = p.find("Deployment", "powerdns", "powerdns");
+    expect(svc.spec.selector).toEqual(d.spec.selector.matchLabels);
+    const c = d.spec.template.spec.containers[0];
+    const script: string = c.command[2];
+    expect(script).toContain(
+      "pdnsutil create-zone 'test-cluster.agentydragon.com' 'ns1.test-cluster.agentydragon.com'",
+    );
+    expect(script).toContain("pdnsutil replace-rrset 'test-cluster.agentydragon.com' ns1 A 3600 '10.0.3.3'");
+    // cert-manager's DNS-01 issuer updates the zone with its TSIG key (RFC 2136 to 10.0.3.3:53).
+    const issuer = p.find("ClusterIssuer", "letsencrypt").spec.acme.solvers[0].dns01.rfc2136;
+    expect(issuer.nameserver).toBe("10.0.3.3:53");
+    expect(script).toContain(`pdnsutil import-tsig-key '${issuer.tsigKeyName}' hmac-sha512 "$TSIG_SECRET_0"`);
+    expect(script).toContain(`TSIG-ALLOW-DNSUPDATE '${issuer.tsigKeyName}'`);
+    expect(c.env).toContainEqual({
+      name: "TSIG_SECRET_0",
+      valueFrom: { secretKeyRef: issuer.tsigSecretSecretRef },
+    });
+    const conf: string = p.find("ConfigMap", "powerdns", "powerdns").data["cairn.conf"];
+    expect(conf).toMatch(/^dnsupdate=yes$/m);
+    expect(conf).toMatch(/^api=yes$/m);
+    const port = Number(/^local-port=(\d+)$/m.exec(conf)![1]);
+    for (const x of svc.spec.ports) expect(x.targetPort).toBe(port);
+    expect(c.ports.filter((x: Loose) => x.containerPort === port).length).toBe(2);
+  });
 });

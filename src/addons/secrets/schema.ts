@@ -23,17 +23,12 @@ const vaultSchema = z
 
 const externalSecretsSchema = z
   .strictObject({
-    provider: z
-      .string()
-      .min(1)
-      .meta({
-        description: "Where values come from: vault, openbao, akeyless, aws, … (the store's provider).",
-      }),
-    storeName: dnsLabel("store name")
-      .optional()
-      .meta({
-        description: "Name of the ClusterSecretStore cairn renders (vault/openbao); default the provider.",
-      }),
+    provider: z.string().min(1).meta({
+      description: "Where values come from: vault, openbao, akeyless, aws, … (the store's provider).",
+    }),
+    storeName: dnsLabel("store name").optional().meta({
+      description: "Name of the ClusterSecretStore cairn renders (vault/openbao); default the provider.",
+    }),
     vault: vaultSchema.optional(),
   })
   .meta({ description: "External Secrets Operator." });
