@@ -21,7 +21,12 @@ type Loose = any;
 type Obj = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [k: string]: Loose;
 };
 
@@ -340,6 +345,17 @@ tenants:
         { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "alice@example.com" },
       ]);
     }
+  });
+
+  it("refuses a tenant namespace the platform or Kubernetes owns", () => {
+    const bad = withOidc.replace(
+      "namespaces: [team-a, team-a-dev]",
+      "namespaces: [team-a, kube-system, gatekeeper-system]",
+    );
+    const r = loadSpecText(bad, "cairn.yaml");
+    expect(r.model).toBeUndefined();
+    const found = r.diagnostics.filter((d) => d.code === "tenant.reserved-namespace").map((d) => d.path);
+    expect(found).toEqual(["tenants[0].namespaces[1]", "tenants[0].namespaces[2]"]);
   });
 
   it("refuses OIDC users without an OIDC issuer, naming the field and line", () => {
