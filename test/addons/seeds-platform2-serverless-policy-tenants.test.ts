@@ -416,3 +416,27 @@ describe("seed 004: sealed-secrets (proxmox-5node-vip-pools.yaml)", () => {
     expect(c.ports.filter((x: Loose) => x.containerPort === port).length).toBe(2);
   });
 });
+
+describe("Knative without a Gateway API ingress", () => {
+  it("serves through Kourier on a LoadBalancer address, and refuses a Knative with nothing to install", () => {
+    const text = example("proxmox-5node-vip-pools.yaml").replace(
+      /^addons:\n/m,
+      "addons:\n  serverless:\n    knative: { scaleToZero: false }\n",
+    );
+    const p = platform(text);
+    const ks = p.find("KnativeServing", "knative-serving", "knative-serving");
+    expect(ks.spec.ingress).toEqual({
+      kourier: { enabled: true, "service-type": "LoadBalancer" },
+      istio: { enabled: false },
+    });
+    expect(ks.spec.config.network).toEqual({ "ingress-class": "kourier.ingress.networking.knative.dev" });
+    expect(ks.spec.config.autoscaler).toEqual({ "enable-scale-to-zero": "false" });
+    // The ingress domain names the services when knative sets none.
+    expect(ks.spec.config.domain).toEqual({ "test-cluster.agentydragon.com": "" });
+    expect(p.all("KnativeEventing")).toEqual([]);
+    const none = loadSpecText(text.replace("{ scaleToZero: false }", "{ serving: false }"), "cairn.yaml");
+    expect(none.diagnostics.map((d) => `${d.code}@${d.path}`)).toContain(
+      "addons.knative-empty@addons.serverless.knative.serving",
+    );
+  });
+});
