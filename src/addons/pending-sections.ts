@@ -1,5 +1,4 @@
-// Spec sections the seeds need that no add-on renders yet (storage, observability, serverless, policy, secrets,
-// DNS). They are checked like every other section, so a spec written today stays valid, and `cairn validate` says
+// Spec sections the seeds need that no add-on renders yet (storage, observability). They are checked like every other section, so a spec written today stays valid, and `cairn validate` says
 // plainly that cairn installs nothing for them yet (pendingSectionFindings). Each moves into its own add-on folder
 // when it is built.
 import { z } from "zod";
@@ -46,39 +45,9 @@ const observabilitySchema = z.strictObject({
   retention: z.string().default("15d"),
 });
 
-const serverlessSchema = z.strictObject({
-  knative: z.strictObject({
-    serving: z.boolean().default(true),
-    eventing: z.boolean().default(false),
-    domain: z.string().optional(),
-    scaleToZero: z.boolean().default(true),
-  }),
-});
-
-const policySchema = z.strictObject({
-  gatekeeper: z.strictObject({
-    requiredLabels: z.array(z.string()).default([]),
-    enforcement: z.enum(["deny", "warn", "dryrun"]).default("deny"),
-  }),
-});
-
-const secretsSchema = z.strictObject({
-  sealedSecrets: z.boolean().default(false),
-  externalSecrets: z.strictObject({ provider: z.string() }).optional(),
-});
-
-const dnsSchema = z.strictObject({
-  type: z.enum(["powerdns", "external-dns"]),
-  address: z.string().optional(),
-});
-
 export const pendingSections = {
   storage: storageSchema,
   observability: observabilitySchema,
-  serverless: serverlessSchema,
-  policy: policySchema,
-  secrets: secretsSchema,
-  dns: dnsSchema,
 } as const;
 
 /** One warning per pending section the spec uses: validated, but nothing is installed for it yet. */

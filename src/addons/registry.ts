@@ -9,6 +9,12 @@ import { traefik } from "./traefik/index.js";
 import { ingressNginx } from "./ingress-nginx/index.js";
 import { flux } from "./flux/index.js";
 import { etcdBackup } from "./etcd-backup/index.js";
+import { knative } from "./knative/index.js";
+import { gatekeeper } from "./gatekeeper/index.js";
+import { crossplane } from "./crossplane/index.js";
+import { secrets } from "./secrets/index.js";
+import { powerdns } from "./powerdns/index.js";
+import { tenants } from "./tenants/index.js";
 
 export const ADDONS: readonly Addon[] = [
   gatewayApi,
@@ -20,4 +26,10 @@ export const ADDONS: readonly Addon[] = [
   ingressNginx,
   flux,
   etcdBackup,
+  knative,
+  gatekeeper,
+  crossplane,
+  secrets,
+  powerdns,
+  tenants,
 ];

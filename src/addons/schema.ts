@@ -7,6 +7,11 @@ import { sections as cilium } from "./cilium/schema.js";
 import { sections as certManager } from "./cert-manager/schema.js";
 import { sections as flux } from "./flux/schema.js";
 import { sections as etcdBackup } from "./etcd-backup/schema.js";
+import { sections as knative } from "./knative/schema.js";
+import { sections as gatekeeper } from "./gatekeeper/schema.js";
+import { sections as crossplane } from "./crossplane/schema.js";
+import { sections as secrets } from "./secrets/schema.js";
+import { sections as powerdns } from "./powerdns/schema.js";
 import { ingressSchema, loadBalancerSchema } from "./shared-sections.js";
 import { pendingSections } from "./pending-sections.js";
 
@@ -24,6 +29,11 @@ export const addonsSchema = z
     ...optional(pendingSections),
     ...optional(flux),
     ...optional(etcdBackup),
+    ...optional(knative),
+    ...optional(gatekeeper),
+    ...optional(crossplane),
+    ...optional(secrets),
+    ...optional(powerdns),
   })
   .meta({ description: "Platform add-ons cairn installs and keeps in the GitOps tree." });
 

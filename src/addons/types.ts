@@ -34,6 +34,16 @@ export interface AddonSpecView {
     dnsDomain: string;
     allowSchedulingOnControlPlanes: boolean;
     podBlocks?: { size: number } | undefined;
+    oidc?:
+      | {
+          issuerURL: string;
+          clientID: string;
+          usernameClaim: string;
+          groupsClaim: string;
+          usernamePrefix?: string | undefined;
+          groupsPrefix?: string | undefined;
+        }
+      | undefined;
   };
   controlPlane: {
     vip?: { address: string; type: "talos" | "kube-vip"; network?: string | undefined } | undefined;
@@ -52,6 +62,18 @@ export interface AddonSpecView {
     }[];
   }[];
   addons: AddonsSpec;
+  tenants: readonly {
+    name: string;
+    namespaces?: readonly string[] | undefined;
+    quota: Record<string, string | number>;
+    limits?:
+      | { default?: Record<string, string> | undefined; defaultRequest?: Record<string, string> | undefined }
+      | undefined;
+    isolation: boolean;
+    oidcGroups: readonly string[];
+    role: "admin" | "edit" | "view";
+    users: readonly string[];
+  }[];
 }
 
 /** What render reads: the checked spec plus the resolved facts (pinned versions, planned addresses). */
@@ -132,7 +154,7 @@ export interface InlineManifest {
 
 export interface AddonOutput {
   /** Plain objects for the GitOps tree, by layer; "flux-system" holds Flux's own sources and sync. */
-  objects: { layer: "flux-system" | Exclude<Layer, "tenants">; object: K8sObject }[];
+  objects: { layer: "flux-system" | Layer; object: K8sObject }[];
   releases: ChartRelease[];
   bootstrap: BootstrapStep[];
   inlineManifests: InlineManifest[];

@@ -205,6 +205,8 @@ const nodeSchema = z
   })
   .meta({ description: "A machine in the cluster." });
 
+const quantities = z.record(z.string(), z.string());
+
 const tenantSchema = z.strictObject({
   name: dnsLabel("tenant name"),
   namespaces: z
@@ -214,24 +216,48 @@ const tenantSchema = z.strictObject({
   quota: z
     .record(z.string(), z.union([z.string(), z.number()]))
     .default({})
-    .meta({ description: "ResourceQuota hard limits." }),
-  isolation: z
-    .boolean()
-    .default(true)
-    .meta({ description: "Default-deny network policy with same-namespace and ingress allowed." }),
+    .meta({ description: "ResourceQuota hard limits, e.g. { requests.memory: 4Gi, pods: 20 }." }),
+  limits: z
+    .strictObject({
+      default: quantities.optional().meta({ description: "Container limits when a pod sets none." }),
+      defaultRequest: quantities.optional().meta({ description: "Container requests when a pod sets none." }),
+    })
+    .optional()
+    .meta({
+      description:
+        "LimitRange defaults for containers. Default: derived from the quota (a compute quota refuses pods without requests/limits).",
+    }),
+  isolation: z.boolean().default(true).meta({
+    description:
+      "Default-deny network policy; same-namespace, ingress-controller and kube-dns traffic allowed.",
+  }),
   oidcGroups: z
-    .array(z.string())
+    .array(z.string().min(1))
     .default([])
-    .meta({ description: "OIDC groups bound to the tenant's namespaces (admin)." }),
-  users: z.array(z.string()).default([]),
+    .meta({ description: "OIDC groups bound to the tenant's namespaces (needs kubernetes.oidc)." }),
+  role: z
+    .enum(["admin", "edit", "view"])
+    .default("admin")
+    .meta({ description: "ClusterRole the groups and users get in the tenant's namespaces." }),
+  users: z.array(z.string().min(1)).default([]).meta({ description: "Users bound like the groups." }),
 });
 
-const oidcSchema = z.strictObject({
-  issuerURL: z.string(),
-  clientID: z.string(),
-  usernameClaim: z.string().default("sub"),
-  groupsClaim: z.string().default("groups"),
-});
+const oidcSchema = z
+  .strictObject({
+    issuerURL: z.string().meta({ description: "The identity provider's issuer URL (https)." }),
+    clientID: z.string().meta({ description: "The client id tokens are issued for (their audience)." }),
+    usernameClaim: z.string().default("sub"),
+    groupsClaim: z.string().default("groups"),
+    usernamePrefix: z.string().optional().meta({
+      description:
+        "Prepended to usernames. Default as the API server's: none for the email claim, else '<issuerURL>#'.",
+    }),
+    groupsPrefix: z
+      .string()
+      .optional()
+      .meta({ description: "Prepended to group names (tenant oidcGroups are bound with it). Default none." }),
+  })
+  .meta({ description: "OIDC sign-in to the Kubernetes API (kubectl through the identity provider)." });
 
 export const clusterSpecSchema = z
   .strictObject({

@@ -7,7 +7,8 @@
 //   crds/<addon>.yaml         CRDs that must exist before controllers start (Gateway API)
 //   controllers/<addon>/      namespaces, chart sources, HelmReleases (with dependsOn) and the add-on's workloads
 //   configs/<addon>/          what the controllers act on: pools, announcements, issuers, gateways, backups
-//   tenants/                  filled by the tenants add-on (empty for now)
+//   tenants/                  what governs workloads: namespaces/<ns>/ per tenant namespace (quota, limits,
+//                             network policies, RoleBinding), <addon>/ for cluster-wide policies (constraints)
 //
 // Pure and deterministic: files and documents come in a fixed order with fixed key order. Every object is checked
 // against the bundled schemas before it is returned; an invalid one is a bug in cairn, not in the spec.
@@ -139,7 +140,39 @@ export function gitopsTree(ctx: AddonContext): GitopsTree {
     }
     addKustomization(layer, dirs);
   }
-  addKustomization("tenants", []);
+  // tenants: each tenant namespace in a folder of its own under namespaces/, other add-ons' objects by add-on.
+  const tenantDirs: string[] = [];
+  const byKind = (objs: K8sObject[], dir: string, addon: string) => {
+    const byFile = new Map<string, K8sObject[]>();
+    for (const o of objs) byFile.set(fileFor(o), [...(byFile.get(fileFor(o)) ?? []), o]);
+    const names = [...byFile.keys()].sort((a, b) => (fileOrder(a) < fileOrder(b) ? -1 : 1));
+    for (const f of names) addFile(`${dir}/${f}`, addon, byFile.get(f)!);
+    addKustomization(dir, names);
+  };
+  const namespaceDirs: string[] = [];
+  for (const { addon, output } of addons.outputs) {
+    const objs = output.objects.filter((x) => x.layer === "tenants").map((x) => x.object);
+    if (!objs.length) continue;
+    if (addon !== "tenants") {
+      byKind(objs, `tenants/${addon}`, addon);
+      tenantDirs.push(addon);
+      continue;
+    }
+    const byNs = new Map<string, K8sObject[]>();
+    for (const o of objs) {
+      const ns = o.kind === "Namespace" ? o.metadata.name : o.metadata.namespace!;
+      byNs.set(ns, [...(byNs.get(ns) ?? []), o]);
+    }
+    for (const [ns, list] of byNs) {
+      byKind(list, `tenants/namespaces/${ns}`, addon);
+      namespaceDirs.push(ns);
+    }
+  }
+  if (namespaceDirs.length) {
+    addKustomization("tenants/namespaces", namespaceDirs);
+    tenantDirs.push("namespaces");
+  }
+  addKustomization("tenants", tenantDirs);
 
   for (const o of objects) {
     const errors = validateObject(o.object);

@@ -14,6 +14,12 @@ const CORE: Record<string, string> = {
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": "clusterrolebinding-rbac-v1.json",
   "batch/v1/Job": "job-batch-v1.json",
   "apps/v1/DaemonSet": "daemonset-apps-v1.json",
+  "v1/ResourceQuota": "resourcequota-v1.json",
+  "v1/Service": "service-v1.json",
+  "apps/v1/Deployment": "deployment-apps-v1.json",
+  "v1/LimitRange": "limitrange-v1.json",
+  "networking.k8s.io/v1/NetworkPolicy": "networkpolicy-networking-v1.json",
+  "rbac.authorization.k8s.io/v1/RoleBinding": "rolebinding-rbac-v1.json",
 };
 
 /** CRD kinds cairn emits, by apiVersion/kind (file: crds/<group>/<kind>_<version>.json, lower-case). */
@@ -21,6 +27,12 @@ const CRDS = new Set([
   "cilium.io/v2/CiliumLoadBalancerIPPool",
   "cilium.io/v2alpha1/CiliumLoadBalancerIPPool",
   "cilium.io/v2alpha1/CiliumL2AnnouncementPolicy",
+  "cilium.io/v2/CiliumNetworkPolicy",
+  "templates.gatekeeper.sh/v1/ConstraintTemplate",
+  "operator.knative.dev/v1beta1/KnativeServing",
+  "operator.knative.dev/v1beta1/KnativeEventing",
+  "pkg.crossplane.io/v1/Provider",
+  "external-secrets.io/v1/ClusterSecretStore",
   "metallb.io/v1beta1/IPAddressPool",
   "metallb.io/v1beta1/L2Advertisement",
   "gateway.networking.k8s.io/v1/Gateway",
@@ -65,6 +77,73 @@ const CRONJOB: JsonSchema = {
           required: ["spec"],
           properties: { metadata: { type: "object" }, spec: { type: "object" } },
         },
+      },
+    },
+  },
+};
+
+const labelSelector: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    matchLabels: { type: "object", additionalProperties: { type: "string" } },
+    matchExpressions: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["key", "operator"],
+        properties: {
+          key: { type: "string" },
+          operator: { enum: ["In", "NotIn", "Exists", "DoesNotExist"] },
+          values: { type: "array", items: { type: "string" } },
+        },
+      },
+    },
+  },
+};
+
+// A Gatekeeper constraint has no CRD of its own to copy: Gatekeeper generates it from the ConstraintTemplate. Its
+// fixed part (match, enforcementAction) follows Gatekeeper's constraint documentation; `parameters` is the
+// template's openAPIV3Schema, which the tests check against the template cairn emits.
+const GATEKEEPER_CONSTRAINT: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["apiVersion", "kind", "metadata", "spec"],
+  properties: {
+    apiVersion: { enum: ["constraints.gatekeeper.sh/v1beta1"] },
+    kind: { type: "string", pattern: "^[A-Z][A-Za-z0-9]*$" },
+    metadata: { type: "object" },
+    spec: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        enforcementAction: { enum: ["deny", "warn", "dryrun"] },
+        match: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            kinds: {
+              type: "array",
+              items: {
+                type: "object",
+                additionalProperties: false,
+                properties: {
+                  apiGroups: { type: "array", items: { type: "string" } },
+                  kinds: { type: "array", items: { type: "string" } },
+                },
+              },
+            },
+            scope: { enum: ["*", "Cluster", "Namespaced"] },
+            namespaces: { type: "array", items: { type: "string" } },
+            excludedNamespaces: { type: "array", items: { type: "string" } },
+            labelSelector,
+            namespaceSelector: labelSelector,
+            name: { type: "string" },
+            source: { enum: ["All", "Generated", "Original"] },
+          },
+        },
+        parameters: { type: "object" },
       },
     },
   },
@@ -147,6 +226,8 @@ export function validateObject(obj: {
     }
     return [...envelopeErrors(o, true), ...errors];
   }
+  if (apiVersion === "constraints.gatekeeper.sh/v1beta1")
+    return [...envelopeErrors(o, true), ...validateJson(GATEKEEPER_CONSTRAINT, o)];
   const file = schemaFileFor(apiVersion, kind);
   if (!file) return [{ path: "", message: `cairn has no schema for ${apiVersion} ${kind}` }];
   const schema = load(file);

@@ -128,6 +128,8 @@ function check(schema: JsonSchema, value: unknown, path: string, out: SchemaErro
     const keys = Object.keys(obj);
     if (typeof s.maxProperties === "number" && keys.length > s.maxProperties)
       out.push({ path, message: `must have at most ${s.maxProperties} fields` });
+    if (typeof s.minProperties === "number" && keys.length < s.minProperties)
+      out.push({ path, message: `must have at least ${s.minProperties} fields` });
     if (Array.isArray(s.required))
       for (const r of s.required as string[])
         if (!Object.hasOwn(obj, r)) out.push({ path, message: `must have required field "${r}"` });

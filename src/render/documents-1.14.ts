@@ -155,8 +155,11 @@ export function nodeDocuments114(node: ModelNode, parts: NodeConfigParts, instal
   const component = (key: string, kind: string) => {
     const part = take(cluster, key) as Doc | undefined;
     if (!part) return;
-    const extraArgs = take(part, "extraArgs");
-    if (extraArgs) out.push(doc(kind, { extraArgs }));
+    const extraArgs = take(part, "extraArgs") as Record<string, string> | undefined;
+    // 1.14 refuses oidc-* arguments on the API server: they become a JWT authenticator of KubeAuthenticationConfig.
+    const oidc = key === "apiServer" && extraArgs ? takeOidcArgs(node, extraArgs) : undefined;
+    if (oidc) out.push(oidc);
+    if (extraArgs && !isEmpty(extraArgs)) out.push(doc(kind, { extraArgs }));
     if (key === "proxy" && take(part, "disabled") === true) out.push(doc(kind, { enabled: false }));
     if (!isEmpty(part)) unmapped(node, `cluster.${key}`, part);
   };
@@ -173,6 +176,61 @@ export function nodeDocuments114(node: ModelNode, parts: NodeConfigParts, instal
   // The 1.12+ network documents carry over unchanged.
   out.push(...parts.documents);
   return out;
+}
+
+/** The `--oidc-*` flags (≤ 1.13 form) that have a field in Kubernetes' structured authentication configuration. */
+const OIDC_FLAGS = [
+  "oidc-issuer-url",
+  "oidc-client-id",
+  "oidc-username-claim",
+  "oidc-username-prefix",
+  "oidc-groups-claim",
+  "oidc-groups-prefix",
+] as const;
+
+/**
+ * Takes the oidc-* flags out of the API server's arguments and returns the KubeAuthenticationConfig document that
+ * replaces them, or undefined when there are none. Talos merges `configuration` by replacing it whole, so the
+ * document repeats the generated anonymous-auth conditions. The prefixes keep the flags' meaning: with no
+ * --oidc-username-prefix the API server prefixes usernames with "<issuer>#" unless the claim is email; the
+ * structured form wants the prefix spelled out.
+ */
+function takeOidcArgs(node: ModelNode, args: Record<string, string>): Doc | undefined {
+  const flags: Partial<Record<(typeof OIDC_FLAGS)[number], string>> = {};
+  for (const f of OIDC_FLAGS)
+    if (Object.hasOwn(args, f)) {
+      flags[f] = args[f]!;
+      delete args[f];
+    }
+  const other = Object.keys(args).filter((k) => k.startsWith("oidc-"));
+  if (other.length)
+    unmapped(node, "cluster.apiServer.extraArgs", Object.fromEntries(other.map((k) => [k, args[k]])));
+  if (!Object.keys(flags).length) return undefined;
+  const issuer = flags["oidc-issuer-url"];
+  const client = flags["oidc-client-id"];
+  if (issuer === undefined || client === undefined) unmapped(node, "cluster.apiServer.extraArgs", flags);
+  const usernameClaim = flags["oidc-username-claim"] ?? "sub";
+  const usernamePrefix = flags["oidc-username-prefix"] ?? (usernameClaim === "email" ? "" : `${issuer}#`);
+  return doc("KubeAuthenticationConfig", {
+    configuration: {
+      anonymous: {
+        conditions: [{ path: "/livez" }, { path: "/readyz" }, { path: "/healthz" }],
+        enabled: true,
+      },
+      jwt: [
+        {
+          issuer: { url: issuer, audiences: [client] },
+          claimMappings: {
+            username: { claim: usernameClaim, prefix: usernamePrefix === "-" ? "" : usernamePrefix },
+            groups: {
+              claim: flags["oidc-groups-claim"] ?? "groups",
+              prefix: flags["oidc-groups-prefix"] ?? "",
+            },
+          },
+        },
+      ],
+    },
+  });
 }
 
 /** A fact node-patch.ts produces that this module does not place: a bug in cairn (exit 70), never dropped. */

@@ -209,6 +209,8 @@ export function nodeConfigParts(model: Model, node: ModelNode): NodeConfigParts 
       extraArgs["oidc-client-id"] = k8s.oidc.clientID;
       extraArgs["oidc-username-claim"] = k8s.oidc.usernameClaim;
       extraArgs["oidc-groups-claim"] = k8s.oidc.groupsClaim;
+      if (k8s.oidc.usernamePrefix !== undefined) extraArgs["oidc-username-prefix"] = k8s.oidc.usernamePrefix;
+      if (k8s.oidc.groupsPrefix !== undefined) extraArgs["oidc-groups-prefix"] = k8s.oidc.groupsPrefix;
     }
     const apiServer: Doc = {};
     if (Object.keys(extraArgs).length) apiServer.extraArgs = extraArgs;

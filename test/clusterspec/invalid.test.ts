@@ -106,6 +106,10 @@ const CASES: [string, string, string, number][] = [
   ["addons-issuer-field", "addons.issuer-field", "addons.certManager.issuers[0].url", 54],
   ["tenant-duplicate-name", "tenant.duplicate-name", "tenants[1].name", 50],
   ["tenant-duplicate-namespace", "tenant.duplicate-namespace", "tenants[1].namespaces[0]", 52],
+  // issue 13: tenants' OIDC access, OIDC on Talos 1.14, Gatekeeper's label keys
+  ["tenant-oidc-without-issuer", "tenant.oidc-missing", "tenants[0].oidcGroups", 50],
+  ["oidc-args-talos-1-14", "kubernetes.oidc-args", "kubernetes.apiServerExtraArgs.oidc-issuer-url", 10],
+  ["addons-gatekeeper-label", "addons.gatekeeper-label", "addons.policy.gatekeeper.requiredLabels[1]", 51],
   ["provider-static-with-proxmox", "provider.wrong-placement", "nodes[0].proxmox", 34],
   // issue 10 §1 and §8: what validate used to let through
   ["net-vlan-hetzner", "net.vlan-not-tagged", "networks.private.vlan", 15],

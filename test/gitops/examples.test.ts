@@ -53,7 +53,7 @@ describe.each(EXAMPLES)("%s", (file) => {
       expect(hasReference(o.apiVersion, o.kind), `${o.apiVersion} ${o.kind} has a reference schema`).toBe(
         true,
       );
-      const r = oracle(o);
+      const r = oracle(o, all);
       expect(r.errors, `${o.kind} ${o.metadata.name} against ${r.file}`).toEqual([]);
       valid++;
     }

@@ -63,7 +63,7 @@ describe("the render-time schema interpreter", () => {
   it("accepts every object the examples emit, as ajv does", () => {
     expect(objects.length).toBeGreaterThan(50);
     for (const o of objects) {
-      expect(oracle(o).errors, `${o.kind} ${o.metadata.name}`).toEqual([]);
+      expect(oracle(o, objects).errors, `${o.kind} ${o.metadata.name}`).toEqual([]);
       expect(validateObject(o), `${o.kind} ${o.metadata.name}`).toEqual([]);
     }
   });
@@ -74,6 +74,8 @@ describe("the render-time schema interpreter", () => {
     const seen = new Set<string>();
     for (const o of objects) {
       const key = `${o.apiVersion}/${o.kind}/${o.metadata.name}`;
+      // Gatekeeper constraints have no reference schema to agree with (their CRD is generated from the template).
+      if (o.apiVersion === "constraints.gatekeeper.sh/v1beta1") continue;
       if (seen.has(key)) continue;
       seen.add(key);
       const ps = paths(o);

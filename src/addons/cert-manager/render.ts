@@ -7,7 +7,7 @@ import { emptyOutput, type AddonContext, type AddonOutput, type K8sObject } from
 import { LETSENCRYPT_PRODUCTION, type IssuerSpec } from "./schema.js";
 import { CERT_MANAGER_CHART, STEP_ISSUER_CHART } from "./versions.js";
 
-const CERT_MANAGER_NAMESPACE = "cert-manager";
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
 
 function solver(ctx: AddonContext, iss: IssuerSpec): Record<string, unknown> {
   const spec = ctx.spec;

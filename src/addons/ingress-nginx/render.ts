@@ -6,7 +6,7 @@ import { loadBalancerRequest, offControlPlanes } from "../spec-facts.js";
 import { emptyOutput, type AddonContext, type AddonOutput } from "../types.js";
 import { INGRESS_NGINX_CHART } from "./versions.js";
 
-const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
+export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
 
 function ingressNginxValues(ctx: AddonContext): Record<string, unknown> {
   const ing = ctx.spec.addons.ingress!;

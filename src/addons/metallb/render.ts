@@ -7,7 +7,7 @@ import { excludeFromLoadBalancersPatch } from "../spec-facts.js";
 import { emptyOutput, type AddonContext, type AddonOutput } from "../types.js";
 import { METALLB_CHART } from "./versions.js";
 
-const METALLB_NAMESPACE = "metallb-system";
+export const METALLB_NAMESPACE = "metallb-system";
 
 export function renderMetallb(ctx: AddonContext): AddonOutput {
   const out = emptyOutput();

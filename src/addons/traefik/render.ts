@@ -5,7 +5,7 @@ import { loadBalancerRequest, offControlPlanes } from "../spec-facts.js";
 import { emptyOutput, type AddonContext, type AddonOutput } from "../types.js";
 import { TRAEFIK_CHART } from "./versions.js";
 
-const TRAEFIK_NAMESPACE = "traefik";
+export const TRAEFIK_NAMESPACE = "traefik";
 
 function traefikValues(ctx: AddonContext): Record<string, unknown> {
   const ing = ctx.spec.addons.ingress!;

@@ -3,6 +3,7 @@
 import { error, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { closest } from "../../suggest.js";
+import { contractFor } from "../../talos/versions.js";
 
 export function checkAddons(spec: ClusterSpec): Finding[] {
   const out: Finding[] = [];
@@ -39,6 +40,16 @@ export function checkTenants(spec: ClusterSpec): Finding[] {
   const names = new Map<string, number>();
   const namespaces = new Map<string, string>();
   spec.tenants.forEach((t, i) => {
+    // A RoleBinding to a group nobody can sign in with would look like access and grant none.
+    if ((t.oidcGroups.length || t.users.length) && !spec.kubernetes.oidc)
+      out.push(
+        error(
+          "tenant.oidc-missing",
+          ["tenants", i, t.oidcGroups.length ? "oidcGroups" : "users"],
+          `tenant "${t.name}" binds OIDC ${t.oidcGroups.length ? "groups" : "users"}, but no OIDC issuer is configured`,
+          "set kubernetes.oidc (issuerURL, clientID, usernameClaim, groupsClaim), or remove the bindings",
+        ),
+      );
     const prev = names.get(t.name);
     if (prev !== undefined)
       out.push(
@@ -77,5 +88,49 @@ export function checkTenants(spec: ClusterSpec): Finding[] {
       else namespaces.set(ns, t.name);
     });
   });
+  return out;
+}
+
+const OIDC_FIELDS: Record<string, string> = {
+  "oidc-issuer-url": "issuerURL",
+  "oidc-client-id": "clientID",
+  "oidc-username-claim": "usernameClaim",
+  "oidc-username-prefix": "usernamePrefix",
+  "oidc-groups-claim": "groupsClaim",
+  "oidc-groups-prefix": "groupsPrefix",
+};
+
+/**
+ * OIDC arguments given by hand: Talos 1.14 refuses every oidc-* API server argument (KubeAPIServerConfig
+ * validateArgs, "use KubeAuthenticationConfig"); before, one that kubernetes.oidc also sets would be overwritten.
+ */
+export function checkOidcArgs(spec: ClusterSpec): Finding[] {
+  const out: Finding[] = [];
+  const is114 = contractFor(spec.talos.version) === "1.14";
+  for (const k of Object.keys(spec.kubernetes.apiServerExtraArgs)) {
+    if (!k.startsWith("oidc-")) continue;
+    const path = ["kubernetes", "apiServerExtraArgs", k];
+    const field = OIDC_FIELDS[k];
+    if (is114)
+      out.push(
+        error(
+          "kubernetes.oidc-args",
+          path,
+          `Talos ${spec.talos.version} refuses the API server argument ${k}: OIDC moved to KubeAuthenticationConfig`,
+          field
+            ? `set kubernetes.oidc.${field} instead; cairn writes the authentication configuration for this Talos`
+            : "remove it; kubernetes.oidc covers issuer, client id, claims and prefixes",
+        ),
+      );
+    else if (field && spec.kubernetes.oidc)
+      out.push(
+        error(
+          "kubernetes.oidc-args",
+          path,
+          `${k} conflicts with kubernetes.oidc, which sets it`,
+          `remove it and set kubernetes.oidc.${field}`,
+        ),
+      );
+  }
   return out;
 }

@@ -10,7 +10,7 @@ import { checkVersions } from "./versions.js";
 import { checkProviders } from "../../providers/registry.js";
 import { checkPools } from "./pools.js";
 import { checkPodBlocks } from "./podblocks.js";
-import { checkAddons, checkTenants } from "./addons.js";
+import { checkAddons, checkOidcArgs, checkTenants } from "./addons.js";
 import { checkExtensions } from "./extensions.js";
 import { checkImage } from "./image.js";
 import { checkAddons as checkAddonRegistry } from "../../addons/index.js";
@@ -30,6 +30,7 @@ export const checks: Check[] = [
   // Each add-on's own rules, through the add-on registry.
   checkAddonRegistry,
   checkTenants,
+  checkOidcArgs,
   checkExtensions,
   checkImage,
 ];

@@ -1,0 +1,2 @@
+// Tenants install no chart or image: plain Kubernetes objects only.
+export {};
