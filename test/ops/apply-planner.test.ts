@@ -234,6 +234,22 @@ describe("apply planner", () => {
     expect(a.get("etcd-remove-member:cp-9")!.dependsOn).toEqual(["reset:cp-9"]);
     expect(a.get("delete-node:cp-9")!.dependsOn).toEqual(["etcd-remove-member:cp-9"]);
     expect(a.get("deprovision:cp-9")!.dependsOn).toEqual(["delete-node:cp-9"]);
+    // Then etcd and Kubernetes must be healthy without it before another control plane may go.
+    expect(a.get("gate:etcd-after-removal:cp-9")).toMatchObject({
+      kind: "gate",
+      dependsOn: ["deprovision:cp-9"],
+      params: {
+        check: "etcd",
+        controlPlanes: m.nodes.filter((n) => n.role === "controlplane").map((n) => n.name),
+      },
+    });
+    expect(a.get("gate:kubernetes-after-removal:cp-9")).toMatchObject({
+      kind: "gate",
+      dependsOn: ["gate:etcd-after-removal:cp-9"],
+      params: { check: "kubernetes" },
+    });
+    // The closing health gate waits for them too.
+    expect(a.get("health-gate")!.dependsOn).toContain("gate:kubernetes-after-removal:cp-9");
     expect(a.get("reset:worker-9")!.dependsOn).toEqual(["drain:worker-9"]);
     expect(a.get("delete-node:worker-9")!.dependsOn).toEqual(["reset:worker-9"]);
     expect(a.get("deprovision:worker-9")!.dependsOn).toEqual(["delete-node:worker-9"]);
@@ -259,6 +275,25 @@ describe("apply planner", () => {
     });
     expect(byId(stat).get("deprovision:worker-9")!.title).toMatch(
       /^forget worker-9 \(static machine: nothing to delete/,
+    );
+  });
+
+  it("removes two control planes strictly one after the other, etcd and Kubernetes gated between them", () => {
+    const c = configs();
+    const state = running(c, { "cp-8": { role: "controlplane" }, "cp-9": { role: "controlplane" } });
+    const p = buildApplyPlan({
+      model: m,
+      state,
+      configs: c,
+      applied: c,
+      simulated: true,
+      provider: makingProvider(state),
+    });
+    expect(p.blockers).toEqual([]);
+    const a = byId(p);
+    expect(a.get("drain:cp-9")!.dependsOn).toContain("gate:kubernetes-after-removal:cp-8");
+    expect(a.get("gate:kubernetes-after-removal:cp-8")!.title).toMatch(
+      /^Kubernetes healthy without cp-8: .* \(simulated\)$/,
     );
   });
 

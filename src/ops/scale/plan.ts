@@ -51,6 +51,37 @@ export function quorumGuard(
   return { ok: true };
 }
 
+/**
+ * After a control plane has left: etcd healthy without it, then Kubernetes healthy (every spec node Ready,
+ * control-plane pods, CoreDNS, no cordon left), before the next removal starts. Returns the last gate's id.
+ */
+function removalGates(
+  actions: Action[],
+  node: string,
+  after: string,
+  controlPlanes: string[],
+  sim: string,
+): string {
+  const etcd: Action = {
+    id: `gate:etcd-after-removal:${node}`,
+    kind: "gate",
+    title: `etcd healthy without ${node}: every remaining member healthy, leader agreed${sim}`,
+    dependsOn: [after],
+    params: { check: "etcd", controlPlanes },
+    timeoutMs: 5 * 60_000,
+  };
+  const kube: Action = {
+    id: `gate:kubernetes-after-removal:${node}`,
+    kind: "gate",
+    title: `Kubernetes healthy without ${node}: every node Ready, control-plane pods, CoreDNS${sim}`,
+    dependsOn: [etcd.id],
+    params: { check: "kubernetes", controlPlanes },
+    timeoutMs: 10 * 60_000,
+  };
+  actions.push(etcd, kube);
+  return kube.id;
+}
+
 export function planScale(input: ScaleInput): { actions: Action[]; blockers: string[]; warnings: string[] } {
   const { model, state, options } = input;
   const actions: Action[] = [];
@@ -90,6 +121,7 @@ export function planScale(input: ScaleInput): { actions: Action[]; blockers: str
   void current;
 
   let previousCp: string | undefined;
+  const specControlPlanes = model.nodes.filter((n) => n.role === "controlplane").map((n) => n.name);
   const drainWhy = removalDrainDecision(model.talosVersion).why;
   const drainMs = options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS;
   for (const r of [...removedCps, ...removed.filter((x) => x.st.role !== "controlplane")]) {
@@ -179,7 +211,7 @@ export function planScale(input: ScaleInput): { actions: Action[]; blockers: str
           timeoutMs: 60_000,
         };
     actions.push(deprovision);
-    if (isCp) previousCp = deprovision.id;
+    if (isCp) previousCp = removalGates(actions, r.name, deprovision.id, specControlPlanes, sim);
   }
   return { actions, blockers, warnings };
 }
