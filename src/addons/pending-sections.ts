@@ -1,50 +1,8 @@
-// Spec sections the seeds need that no add-on renders yet (storage, observability, serverless, policy, secrets,
-// DNS). They are checked like every other section, so a spec written today stays valid, and `cairn validate` says
+// Spec sections the seeds need that no add-on renders yet (serverless, policy, secrets, DNS). They are checked like every other section, so a spec written today stays valid, and `cairn validate` says
 // plainly that cairn installs nothing for them yet (pendingSectionFindings). Each moves into its own add-on folder
 // when it is built.
 import { z } from "zod";
 import { warning, type Finding } from "../findings.js";
-
-const storageSchema = z.strictObject({
-  type: z.enum([
-    "rook-ceph",
-    "ceph-csi",
-    "longhorn",
-    "local-path",
-    "nfs",
-    "hcloud-csi",
-    "proxmox-csi",
-    "democratic-csi",
-  ]),
-  network: z
-    .string()
-    .optional()
-    .meta({ description: "Dedicated storage network (a network that carries storage)." }),
-  defaultClass: z.boolean().default(true),
-  nfs: z.strictObject({ server: z.string(), path: z.string() }).optional(),
-  ceph: z
-    .strictObject({
-      clusterID: z.string().meta({ description: "fsid of the external Ceph cluster." }),
-      monitors: z.array(z.string()).min(1).meta({ description: "Monitor addresses, host:port." }),
-      pool: z.string().meta({ description: "RBD pool the StorageClass provisions images in." }),
-    })
-    .optional()
-    .meta({
-      description: "An external Ceph cluster (e.g. Proxmox's) consumed through ceph-csi (type ceph-csi).",
-    }),
-});
-
-const observabilitySchema = z.strictObject({
-  prometheus: z.boolean().default(false),
-  grafana: z.boolean().default(false),
-  loki: z.boolean().default(false),
-  otel: z
-    .strictObject({
-      endpoint: z.string().meta({ description: "OTLP endpoint of an external collector/gateway." }),
-    })
-    .optional(),
-  retention: z.string().default("15d"),
-});
 
 const serverlessSchema = z.strictObject({
   knative: z.strictObject({
@@ -73,8 +31,6 @@ const dnsSchema = z.strictObject({
 });
 
 export const pendingSections = {
-  storage: storageSchema,
-  observability: observabilitySchema,
   serverless: serverlessSchema,
   policy: policySchema,
   secrets: secretsSchema,

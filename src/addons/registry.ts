@@ -9,15 +9,31 @@ import { traefik } from "./traefik/index.js";
 import { ingressNginx } from "./ingress-nginx/index.js";
 import { flux } from "./flux/index.js";
 import { etcdBackup } from "./etcd-backup/index.js";
+import { coredns } from "./coredns/index.js";
+import { spegel } from "./spegel/index.js";
+import { cephCsi } from "./ceph-csi/index.js";
+import { rookCeph } from "./rook-ceph/index.js";
+import { localPath } from "./local-path/index.js";
+import { kubePrometheusStack } from "./kube-prometheus-stack/index.js";
+import { opentelemetryCollector } from "./opentelemetry-collector/index.js";
+import { charts } from "./charts/index.js";
 
 export const ADDONS: readonly Addon[] = [
   gatewayApi,
   cilium,
+  coredns,
   kubeVip,
   metallb,
   certManager,
   traefik,
   ingressNginx,
+  spegel,
+  cephCsi,
+  rookCeph,
+  localPath,
+  kubePrometheusStack,
+  opentelemetryCollector,
   flux,
   etcdBackup,
+  charts,
 ];

@@ -7,7 +7,10 @@ import { sections as cilium } from "./cilium/schema.js";
 import { sections as certManager } from "./cert-manager/schema.js";
 import { sections as flux } from "./flux/schema.js";
 import { sections as etcdBackup } from "./etcd-backup/schema.js";
-import { ingressSchema, loadBalancerSchema } from "./shared-sections.js";
+import { sections as coredns } from "./coredns/schema.js";
+import { sections as spegel } from "./spegel/schema.js";
+import { sections as charts } from "./charts/schema.js";
+import { ingressSchema, loadBalancerSchema, observabilitySchema, storageSchema } from "./shared-sections.js";
 import { pendingSections } from "./pending-sections.js";
 
 const optional = <T extends Record<string, z.ZodType>>(shape: T) =>
@@ -21,9 +24,14 @@ export const addonsSchema = z
     loadBalancer: loadBalancerSchema.optional(),
     ingress: ingressSchema.optional(),
     ...optional(certManager),
+    storage: storageSchema.optional(),
+    observability: observabilitySchema.optional(),
+    ...optional(coredns),
+    ...optional(spegel),
     ...optional(pendingSections),
     ...optional(flux),
     ...optional(etcdBackup),
+    ...optional(charts),
   })
   .meta({ description: "Platform add-ons cairn installs and keeps in the GitOps tree." });
 

@@ -14,6 +14,8 @@ const CORE: Record<string, string> = {
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": "clusterrolebinding-rbac-v1.json",
   "batch/v1/Job": "job-batch-v1.json",
   "apps/v1/DaemonSet": "daemonset-apps-v1.json",
+  "apps/v1/Deployment": "deployment-apps-v1.json",
+  "storage.k8s.io/v1/StorageClass": "storageclass-storage-v1.json",
 };
 
 /** CRD kinds cairn emits, by apiVersion/kind (file: crds/<group>/<kind>_<version>.json, lower-case). */

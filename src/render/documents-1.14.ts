@@ -162,6 +162,13 @@ export function nodeDocuments114(node: ModelNode, parts: NodeConfigParts, instal
   };
   component("apiServer", "KubeAPIServerConfig");
   component("controllerManager", "KubeControllerManagerConfig");
+  component("scheduler", "KubeSchedulerConfig");
+  // cairn runs CoreDNS itself (addons.coredns): Talos' is switched off by its document.
+  const coreDNS = take(cluster, "coreDNS") as Doc | undefined;
+  if (coreDNS) {
+    if (take(coreDNS, "disabled") === true) out.push(doc("KubeCoreDNSConfig", { enabled: false }));
+    if (!isEmpty(coreDNS)) unmapped(node, "cluster.coreDNS", coreDNS);
+  }
   component("proxy", "KubeProxyConfig");
 
   for (const [where, rest] of [

@@ -34,7 +34,14 @@ describe("src/addons", () => {
     const owned = ADDONS.flatMap((a) => Object.keys(a.sections));
     expect(new Set(owned).size).toBe(owned.length);
     expect(Object.keys(addonsSchema.shape).sort()).toEqual(
-      [...owned, "loadBalancer", "ingress", ...Object.keys(pendingSections)].sort(),
+      [
+        ...owned,
+        "loadBalancer",
+        "ingress",
+        "storage",
+        "observability",
+        ...Object.keys(pendingSections),
+      ].sort(),
     );
   });
 
