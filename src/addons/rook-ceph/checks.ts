@@ -13,25 +13,9 @@ export function checkRookCeph(spec: AddonSpecView): Finding[] {
   const nodes = storageNodes(spec);
   if (s.network !== undefined) {
     const net = spec.networks[s.network];
-    if (!net)
-      out.push(
-        error(
-          "addons.storage-network",
-          [...P, "network"],
-          `network ${s.network} is not one of the spec's networks (${Object.keys(spec.networks).join(", ")})`,
-          "name a network under networks: that carries storage",
-        ),
-      );
-    else {
-      if (!net.carries.includes("storage"))
-        out.push(
-          warning(
-            "addons.storage-network",
-            [...P, "network"],
-            `network ${s.network} does not carry storage: Ceph's replication would share it with ${net.carries.join(", ") || "other traffic"}`,
-            `add storage to networks.${s.network}.carries`,
-          ),
-        );
+    // A network the spec does not have, or one that does not carry storage, is the cluster spec's own finding
+    // (addons.unknown-network, addons.storage-network-role).
+    if (net) {
       const missing = nodes.filter((n) => !n.interfaces.some((i) => i.network === s.network));
       if (missing.length)
         out.push(
