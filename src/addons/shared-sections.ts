@@ -140,13 +140,10 @@ export const storageSchema = z
       }),
     rook: z
       .strictObject({
-        deviceFilter: z
-          .string()
-          .optional()
-          .meta({
-            description:
-              "Regular expression of the raw disks OSDs may take, e.g. ^nvme1n1$; default every empty disk.",
-          }),
+        deviceFilter: z.string().optional().meta({
+          description:
+            "Regular expression of the raw disks OSDs may take, e.g. ^nvme1n1$; default every empty disk.",
+        }),
       })
       .optional()
       .meta({ description: "rook-ceph: which disks become OSDs." }),
@@ -165,13 +162,10 @@ const grafanaSchema = z
 
 export const observabilitySchema = z
   .strictObject({
-    prometheus: z
-      .boolean()
-      .default(false)
-      .meta({
-        description:
-          "kube-prometheus-stack: Prometheus, Alertmanager, node-exporter and the control-plane scrapes.",
-      }),
+    prometheus: z.boolean().default(false).meta({
+      description:
+        "kube-prometheus-stack: Prometheus, Alertmanager, node-exporter and the control-plane scrapes.",
+    }),
     grafana: z
       .union([z.boolean(), grafanaSchema])
       .default(false)
@@ -198,6 +192,3 @@ export const observabilitySchema = z
     retention: z.string().default("15d").meta({ description: "How long Prometheus keeps samples." }),
   })
   .meta({ description: "Metrics, dashboards and telemetry export." });
-
-export type StorageSpec = z.output<typeof storageSchema>;
-export type ObservabilitySpec = z.output<typeof observabilitySchema>;

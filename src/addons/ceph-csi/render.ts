@@ -7,8 +7,8 @@ import { namespace } from "../objects.js";
 import { emptyOutput, type AddonContext, type AddonOutput, type K8sObject } from "../types.js";
 import { CEPH_CSI_RBD_CHART } from "./versions.js";
 
-export const CEPH_CSI_NAMESPACE = "ceph-csi-rbd";
-export const CEPH_RBD_PROVISIONER = "rbd.csi.ceph.com";
+const CEPH_CSI_NAMESPACE = "ceph-csi-rbd";
+const CEPH_RBD_PROVISIONER = "rbd.csi.ceph.com";
 const DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class";
 
 export function renderCephCsi(ctx: AddonContext): AddonOutput {

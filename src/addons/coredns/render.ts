@@ -89,6 +89,9 @@ export function renderCoredns(ctx: AddonContext): AddonOutput {
     ],
     files: { "coredns-values.yaml": toYaml(values) },
   });
+  out.notes.push(
+    "on a cluster that already runs Talos' CoreDNS, delete its objects in kube-system (Deployment and ConfigMap coredns, Service kube-dns) after applying the configs, so the CoreDNS release can own them",
+  );
   out.talosPatches.push({
     roles: ["controlplane"],
     reason: "cairn runs CoreDNS from its chart: Talos deploys none",

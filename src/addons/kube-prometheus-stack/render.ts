@@ -9,7 +9,7 @@ import { loadBalancerRequest } from "../spec-facts.js";
 import { emptyOutput, type AddonContext, type AddonOutput } from "../types.js";
 import { KUBE_PROMETHEUS_STACK_CHART } from "./versions.js";
 
-export const MONITORING_NAMESPACE = "monitoring";
+const MONITORING_NAMESPACE = "monitoring";
 const ETCD_METRICS_PORT = 2381;
 
 export function renderKubePrometheusStack(ctx: AddonContext): AddonOutput {

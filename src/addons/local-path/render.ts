@@ -9,8 +9,8 @@ const NS = "local-path-storage";
 const NAME = "local-path-provisioner";
 const SA = "local-path-provisioner-service-account";
 const CONFIG = "local-path-config";
-export const LOCAL_PATH_DIR = "/var/local-path-provisioner";
-export const LOCAL_PATH_PROVISIONER = "rancher.io/local-path";
+const LOCAL_PATH_DIR = "/var/local-path-provisioner";
+const LOCAL_PATH_PROVISIONER = "rancher.io/local-path";
 const LABELS = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/managed-by": "cairn" };
 
 export function renderLocalPath(ctx: AddonContext): AddonOutput {

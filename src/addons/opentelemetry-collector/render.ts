@@ -6,7 +6,7 @@ import { namespace } from "../objects.js";
 import { emptyOutput, type AddonContext, type AddonOutput } from "../types.js";
 import { OTEL_COLLECTOR_CHART, OTEL_COLLECTOR_IMAGE } from "./versions.js";
 
-export const OTEL_NAMESPACE = "opentelemetry";
+const OTEL_NAMESPACE = "opentelemetry";
 
 /** The exporter's endpoint and TLS setting, or undefined when the URL is not one. */
 export function otlpTarget(

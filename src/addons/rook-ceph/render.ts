@@ -8,7 +8,7 @@ import { namespace } from "../objects.js";
 import { emptyOutput, type AddonContext, type AddonOutput, type AddonSpecView } from "../types.js";
 import { ROOK_CLUSTER_CHART, ROOK_OPERATOR_CHART } from "./versions.js";
 
-export const ROOK_NAMESPACE = "rook-ceph";
+const ROOK_NAMESPACE = "rook-ceph";
 
 /** The nodes that run OSDs: the workers, or every node when control planes take workloads. */
 export function storageNodes(spec: AddonSpecView): AddonSpecView["nodes"] {

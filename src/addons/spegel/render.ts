@@ -7,8 +7,8 @@ import { namespace } from "../objects.js";
 import { emptyOutput, type AddonContext, type AddonOutput } from "../types.js";
 import { SPEGEL_CHART } from "./versions.js";
 
-export const SPEGEL_NAMESPACE = "spegel";
-export const SPEGEL_CRI_FRAGMENT = "/var/etc/cri/conf.d/20-spegel.part";
+const SPEGEL_NAMESPACE = "spegel";
+const SPEGEL_CRI_FRAGMENT = "/var/etc/cri/conf.d/20-spegel.part";
 
 export function renderSpegel(ctx: AddonContext): AddonOutput {
   const out = emptyOutput();
