@@ -246,6 +246,7 @@ describe("seed 002: an OTLP collector on every node, and the GitLab agent", () =
     const v = hr.spec.values;
     expect(v.mode).toBe("daemonset");
     expect(v.image.repository).toBe("otel/opentelemetry-collector-contrib");
+    expect(v.command).toEqual({ name: "otelcol-contrib" });
     expect(v.config.exporters).toEqual({
       otlp: { endpoint: "otel-gateway.home.shdr.ch:4317", tls: { insecure: true } },
     });

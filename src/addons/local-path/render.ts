@@ -2,6 +2,7 @@
 // the kubelet gets that folder as a shared bind mount (Talos docs "Local Storage" up to v1.9) so subPath mounts see
 // the same files as the helper pods that create them. The namespace is privileged: the helper pods mount host paths.
 import { namespace } from "../objects.js";
+import { CONTROL_PLANE_LABEL } from "../spec-facts.js";
 import { emptyOutput, type AddonContext, type AddonOutput, type K8sObject } from "../types.js";
 import { HELPER_IMAGE, LOCAL_PATH_IMAGE } from "./versions.js";
 
@@ -78,6 +79,8 @@ export function renderLocalPath(ctx: AddonContext): AddonOutput {
           metadata: { labels: { ...LABELS } },
           spec: {
             serviceAccountName: SA,
+            // A single node is a control plane: run there even where it keeps its taint.
+            tolerations: [{ key: CONTROL_PLANE_LABEL, operator: "Exists", effect: "NoSchedule" }],
             containers: [
               {
                 name: NAME,

@@ -47,6 +47,8 @@ export function renderOtelCollector(ctx: AddonContext): AddonOutput {
     values: {
       mode: "daemonset",
       image: { repository: OTEL_COLLECTOR_IMAGE },
+      // The contrib image's binary.
+      command: { name: "otelcol-contrib" },
       presets: {
         kubernetesAttributes: { enabled: true },
         kubeletMetrics: { enabled: true },
