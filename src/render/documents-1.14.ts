@@ -115,6 +115,9 @@ export function nodeDocuments114(node: ModelNode, parts: NodeConfigParts, instal
   // etcd stays in the v1alpha1 document in 1.14 (v1alpha1.EtcdConfig): its advertised subnets are merged there.
   const etcd = take(cluster, "etcd");
   if (etcd) out.push({ version: "v1alpha1", cluster: { etcd } });
+  // machine.files stays in the v1alpha1 document in 1.14 too (Spegel's containerd fragment).
+  const files = take(machine, "files");
+  if (files) out.push({ version: "v1alpha1", machine: { files } });
 
   const features = take(machine, "features") as Doc | undefined;
   if (features) {

@@ -352,7 +352,7 @@ describe("cairn validate", () => {
         ),
       ),
     ).toEqual([
-      "error addons.storage-field addons.storage.network",
+      "warning addons.storage-field addons.storage.network",
       "error addons.storage-field addons.storage.ceph",
     ]);
     expect(
@@ -413,16 +413,14 @@ describe("cairn validate", () => {
       ]);
   });
 
-  it("refuses Spegel and local-path on Talos releases cairn cannot configure them for", () => {
+  it("refuses Spegel before Talos 1.9, and warns that local-path lacks its kubelet mount on Talos 1.14", () => {
     expect(findings(spec("  spegel: {}", { talos: "v1.8.3", kubernetes: "1.31.1" }))).toEqual([
       "error addons.spegel-talos addons.spegel",
     ]);
-    expect(findings(spec("  spegel: {}", { talos: "v1.14.0", kubernetes: "1.35.0" }))).toEqual([
-      "error addons.spegel-talos addons.spegel",
-    ]);
+    expect(findings(spec("  spegel: {}", { talos: "v1.14.0", kubernetes: "1.35.0" }))).toEqual([]);
     expect(
       findings(spec("  storage: { type: local-path }", { talos: "v1.14.0", kubernetes: "1.35.0", nodes: 1 })),
-    ).toEqual(["error addons.local-path-talos addons.storage.type"]);
+    ).toEqual(["warning addons.local-path-talos addons.storage.type"]);
     expect(findings(spec("  storage: { type: local-path }"))).toEqual([
       "warning addons.local-path-nodes addons.storage.type",
     ]);

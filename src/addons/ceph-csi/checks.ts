@@ -46,13 +46,13 @@ export function checkCephCsi(spec: AddonSpecView): Finding[] {
         "remove rook, or set type: rook-ceph",
       ),
     );
-  if (s.network !== undefined && s.type !== "rook-ceph")
+  if (s.network !== undefined && (s.type === "ceph-csi" || s.type === "local-path"))
     out.push(
-      error(
+      warning(
         "addons.storage-field",
         [...P, "network"],
-        `a dedicated storage network is Ceph's replication network (type rook-ceph); type ${s.type} would ignore it`,
-        "remove network, or set type: rook-ceph",
+        `type ${s.type} has no use for a dedicated storage network: it is ignored (rook-ceph puts Ceph's replication there)`,
+        "remove network",
       ),
     );
   if (s.nfs && s.type !== "nfs")

@@ -1,6 +1,6 @@
 // local-path binds each volume to the node it was created on; on Talos 1.14 the kubelet's extra mounts are gone
-// (user volumes replace them), which cairn does not render yet.
-import { error, warning, type Finding } from "../../findings.js";
+// (user volumes replace them), which cairn does not render yet: validate says so.
+import { warning, type Finding } from "../../findings.js";
 import { compareTalos } from "../spec-facts.js";
 import type { AddonSpecView } from "../types.js";
 
@@ -9,11 +9,11 @@ export function checkLocalPath(spec: AddonSpecView): Finding[] {
   const out: Finding[] = [];
   if (compareTalos(spec.talos.version, "1.14") >= 0)
     out.push(
-      error(
+      warning(
         "addons.local-path-talos",
         ["addons", "storage", "type"],
-        `local-path needs a kubelet bind mount of /var/local-path-provisioner, which Talos ${spec.talos.version} no longer takes (1.14 mounts user volumes instead)`,
-        "use Talos 1.13 or older with local-path for now",
+        `local-path needs the kubelet to see /var/local-path-provisioner as a shared bind mount, which cairn cannot yet write for Talos ${spec.talos.version} (1.14 has no machine.kubelet.extraMounts): volumes with subPath misbehave until you add it`,
+        "give the kubelet that mount the way Talos 1.14 takes it (a user volume), or use Talos 1.13",
       ),
     );
   if (spec.nodes.length > 1)

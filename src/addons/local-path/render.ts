@@ -2,7 +2,7 @@
 // the kubelet gets that folder as a shared bind mount (Talos docs "Local Storage" up to v1.9) so subPath mounts see
 // the same files as the helper pods that create them. The namespace is privileged: the helper pods mount host paths.
 import { namespace } from "../objects.js";
-import { CONTROL_PLANE_LABEL } from "../spec-facts.js";
+import { CONTROL_PLANE_LABEL, compareTalos } from "../spec-facts.js";
 import { emptyOutput, type AddonContext, type AddonOutput, type K8sObject } from "../types.js";
 import { HELPER_IMAGE, LOCAL_PATH_IMAGE } from "./versions.js";
 
@@ -123,23 +123,25 @@ export function renderLocalPath(ctx: AddonContext): AddonOutput {
       reclaimPolicy: "Delete",
     },
   });
-  out.talosPatches.push({
-    roles: ["controlplane", "worker"],
-    reason: `local-path volumes: the kubelet sees ${LOCAL_PATH_DIR} as a shared bind mount`,
-    patch: {
-      machine: {
-        kubelet: {
-          extraMounts: [
-            {
-              destination: LOCAL_PATH_DIR,
-              type: "bind",
-              source: LOCAL_PATH_DIR,
-              options: ["bind", "rshared", "rw"],
-            },
-          ],
+  // Talos 1.14 has no machine.kubelet.extraMounts: validate warns, and the mount is left to the user.
+  if (compareTalos(ctx.spec.talos.version, "1.14") < 0)
+    out.talosPatches.push({
+      roles: ["controlplane", "worker"],
+      reason: `local-path volumes: the kubelet sees ${LOCAL_PATH_DIR} as a shared bind mount`,
+      patch: {
+        machine: {
+          kubelet: {
+            extraMounts: [
+              {
+                destination: LOCAL_PATH_DIR,
+                type: "bind",
+                source: LOCAL_PATH_DIR,
+                options: ["bind", "rshared", "rw"],
+              },
+            ],
+          },
         },
       },
-    },
-  });
+    });
   return out;
 }

@@ -1,5 +1,4 @@
-// Spegel needs containerd 2's CRI image settings (Talos 1.9 and newer), and on 1.14 the machine.files entry that
-// carries them has no document cairn renders yet.
+// Spegel needs containerd 2's CRI image settings: Talos 1.9 and newer.
 import { error, type Finding } from "../../findings.js";
 import { compareTalos } from "../spec-facts.js";
 import type { AddonSpecView } from "../types.js";
@@ -7,13 +6,13 @@ import type { AddonSpecView } from "../types.js";
 export function checkSpegel(spec: AddonSpecView): Finding[] {
   if (!spec.addons.spegel) return [];
   const v = spec.talos.version;
-  if (compareTalos(v, "1.9") < 0 || compareTalos(v, "1.14") >= 0)
+  if (compareTalos(v, "1.9") < 0)
     return [
       error(
         "addons.spegel-talos",
         ["addons", "spegel"],
-        `cairn configures containerd for Spegel on Talos 1.9 to 1.13 (containerd 2 with a CRI config fragment), not on ${v}`,
-        "use Talos 1.9–1.13, or remove spegel",
+        `cairn configures containerd for Spegel from Talos 1.9 (containerd 2 with a CRI config fragment), not on ${v}`,
+        "use Talos 1.9 or newer, or remove spegel",
       ),
     ];
   return [];
