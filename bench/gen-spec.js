@@ -6,10 +6,87 @@
 // networks, each with a gateway, a VLAN and a node on it.
 
 /**
+ * The add-ons of the `platform` spec, one entry per `addons:` key, in the order they are written. Add an entry to put
+ * a new add-on into the platform benchmark (bench/platform.js renders whatever this list enables).
+ * @type {{ key: string, lines: string[] }[]}
+ */
+export const PLATFORM_ADDONS = [
+  {
+    key: "cni",
+    lines: [
+      "  cni:",
+      "    type: cilium",
+      "    routing: native",
+      "    nativeRoutingCIDR: 10.128.0.0/12",
+      "    kubeProxyReplacement: true",
+      "    hubble: true",
+      "    encryption: wireguard",
+    ],
+  },
+  {
+    key: "loadBalancer",
+    lines: [
+      "  loadBalancer:",
+      "    type: metallb",
+      "    interfaces: [eth0]",
+      "    pools:",
+      "      - { name: ingress, addresses: [10.0.250.1-10.0.250.10], autoAssign: false }",
+      "      - { name: services, addresses: [10.0.251.0/24, 10.0.252.1-10.0.252.200] }",
+    ],
+  },
+  {
+    key: "ingress",
+    lines: [
+      "  ingress: { type: traefik, pool: ingress, loadBalancerIP: 10.0.250.1, replicas: 3, placement: workers }",
+    ],
+  },
+  {
+    key: "certManager",
+    lines: [
+      "  certManager:",
+      "    issuers:",
+      "      - { name: letsencrypt, type: acme, email: ops@bench.example, solver: http01 }",
+      "      - { name: internal, type: selfSigned }",
+    ],
+  },
+  {
+    key: "gitops",
+    lines: [
+      "  gitops:",
+      "    flux: { url: ssh://git@git.bench.example/ops/fleet.git, path: clusters/bench }",
+    ],
+  },
+  {
+    key: "etcdBackup",
+    lines: ["  etcdBackup: { s3: { endpoint: https://s3.bench.example, bucket: etcd } }"],
+  },
+  // Platform, part 2 (issue 13): storage, observability, Spegel, CoreDNS, generic charts.
+  { key: "storage", lines: ["  storage: { type: rook-ceph, network: storage }"] },
+  {
+    key: "observability",
+    lines: [
+      "  observability:",
+      "    prometheus: true",
+      "    grafana: { loadBalancerIP: 10.0.251.10, pool: services }",
+      "    otel: { endpoint: http://otel.bench.example:4317 }",
+    ],
+  },
+  { key: "spegel", lines: ["  spegel: {}"] },
+  { key: "coredns", lines: ["  coredns: {}"] },
+  {
+    key: "charts",
+    lines: [
+      "  charts:",
+      "    - { name: volsync, namespace: volsync-system, repository: https://backube.github.io/helm-charts, chart: volsync, version: 0.13.0 }",
+    ],
+  },
+];
+
+/**
  * @param {number} nodes total nodes (3 control planes, the rest workers)
  * @param {{ wide?: boolean, platform?: boolean }} [options] wide: the layout for very large specs (default above 4,000
- *   nodes); platform: the whole network platform (Cilium native routing with kube-proxy replacement and Hubble,
- *   MetalLB pools, Traefik, cert-manager, Flux) instead of the basic add-ons
+ *   nodes); platform: every add-on of PLATFORM_ADDONS (the network platform, storage, observability, …) instead of
+ *   the basic add-ons
  */
 export function generateSpec(nodes, options = {}) {
   if (options.wide ?? nodes > 4000) return generateWideSpec(nodes);
@@ -76,29 +153,7 @@ export function generateSpec(nodes, options = {}) {
   }
   line("addons:");
   if (options.platform) {
-    line("  cni:");
-    line("    type: cilium");
-    line("    routing: native");
-    line("    nativeRoutingCIDR: 10.128.0.0/12");
-    line("    kubeProxyReplacement: true");
-    line("    hubble: true");
-    line("    encryption: wireguard");
-    line("  loadBalancer:");
-    line("    type: metallb");
-    line("    interfaces: [eth0]");
-    line("    pools:");
-    line("      - { name: ingress, addresses: [10.0.250.1-10.0.250.10], autoAssign: false }");
-    line("      - { name: services, addresses: [10.0.251.0/24, 10.0.252.1-10.0.252.200] }");
-    line(
-      "  ingress: { type: traefik, pool: ingress, loadBalancerIP: 10.0.250.1, replicas: 3, placement: workers }",
-    );
-    line("  certManager:");
-    line("    issuers:");
-    line("      - { name: letsencrypt, type: acme, email: ops@bench.example, solver: http01 }");
-    line("      - { name: internal, type: selfSigned }");
-    line("  gitops:");
-    line("    flux: { url: ssh://git@git.bench.example/ops/fleet.git, path: clusters/bench }");
-    line("  etcdBackup: { s3: { endpoint: https://s3.bench.example, bucket: etcd } }");
+    for (const addon of PLATFORM_ADDONS) for (const l of addon.lines) line(l);
     return out.join("\n") + "\n";
   }
   line(

@@ -9,7 +9,6 @@ import type { Finding } from "../findings.js";
 import { validateObject } from "../jsonschema/kubernetes.js";
 import { bootstrapManifest } from "./bootstrap.js";
 import { toYamlDocuments } from "./manifest-yaml.js";
-import { pendingSectionFindings } from "./pending-sections.js";
 import { ADDONS } from "./registry.js";
 import type {
   AddonWorkload,
@@ -34,7 +33,6 @@ export interface RenderedAddons {
 
 export function checkAddons(spec: AddonSpecView): Finding[] {
   return [
-    ...pendingSectionFindings(spec.addons as Record<string, unknown>),
     ...ADDONS.flatMap((a) => a.check(spec)),
   ];
 }

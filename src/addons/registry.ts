@@ -15,15 +15,30 @@ import { crossplane } from "./crossplane/index.js";
 import { secrets } from "./secrets/index.js";
 import { powerdns } from "./powerdns/index.js";
 import { tenants } from "./tenants/index.js";
+import { coredns } from "./coredns/index.js";
+import { spegel } from "./spegel/index.js";
+import { cephCsi } from "./ceph-csi/index.js";
+import { rookCeph } from "./rook-ceph/index.js";
+import { localPath } from "./local-path/index.js";
+import { kubePrometheusStack } from "./kube-prometheus-stack/index.js";
+import { opentelemetryCollector } from "./opentelemetry-collector/index.js";
+import { charts } from "./charts/index.js";
 
 export const ADDONS: readonly Addon[] = [
   gatewayApi,
   cilium,
+  coredns,
   kubeVip,
   metallb,
   certManager,
   traefik,
   ingressNginx,
+  spegel,
+  cephCsi,
+  rookCeph,
+  localPath,
+  kubePrometheusStack,
+  opentelemetryCollector,
   flux,
   etcdBackup,
   knative,
@@ -32,4 +47,5 @@ export const ADDONS: readonly Addon[] = [
   secrets,
   powerdns,
   tenants,
+  charts,
 ];

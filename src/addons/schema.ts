@@ -1,6 +1,5 @@
 // The `addons:` section of cairn.yaml, composed from the sections each add-on folder declares (its schema.ts),
-// the sections several add-ons implement by type (shared-sections.ts), and those no add-on renders yet
-// (pending-sections.ts). The cluster spec schema imports it. Composed statically so the section types reach the
+// and the sections several add-ons implement by type (shared-sections.ts). The cluster spec schema imports it. Composed statically so the section types reach the
 // model; a test checks it against the registry so a new add-on's section cannot be forgotten here.
 import { z } from "zod";
 import { sections as cilium } from "./cilium/schema.js";
@@ -12,8 +11,10 @@ import { sections as gatekeeper } from "./gatekeeper/schema.js";
 import { sections as crossplane } from "./crossplane/schema.js";
 import { sections as secrets } from "./secrets/schema.js";
 import { sections as powerdns } from "./powerdns/schema.js";
-import { ingressSchema, loadBalancerSchema } from "./shared-sections.js";
-import { pendingSections } from "./pending-sections.js";
+import { sections as coredns } from "./coredns/schema.js";
+import { sections as spegel } from "./spegel/schema.js";
+import { sections as charts } from "./charts/schema.js";
+import { ingressSchema, loadBalancerSchema, observabilitySchema, storageSchema } from "./shared-sections.js";
 
 const optional = <T extends Record<string, z.ZodType>>(shape: T) =>
   Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as {
@@ -26,7 +27,10 @@ export const addonsSchema = z
     loadBalancer: loadBalancerSchema.optional(),
     ingress: ingressSchema.optional(),
     ...optional(certManager),
-    ...optional(pendingSections),
+    storage: storageSchema.optional(),
+    observability: observabilitySchema.optional(),
+    ...optional(coredns),
+    ...optional(spegel),
     ...optional(flux),
     ...optional(etcdBackup),
     ...optional(knative),
@@ -34,6 +38,7 @@ export const addonsSchema = z
     ...optional(crossplane),
     ...optional(secrets),
     ...optional(powerdns),
+    ...optional(charts),
   })
   .meta({ description: "Platform add-ons cairn installs and keeps in the GitOps tree." });
 

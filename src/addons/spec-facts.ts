@@ -1,5 +1,6 @@
 // Facts several add-ons derive from the spec the same way: the effective Kubernetes version, the cluster's shape,
 // which CNI and load balancer are in play, and how a Service asks for a fixed load-balancer address.
+import { formatIp, parseCidr } from "../net/ip.js";
 import { talosMinor } from "../talos/versions.js";
 import type { AddonSpecView, TalosPatch } from "./types.js";
 
@@ -73,4 +74,18 @@ export function excludeFromLoadBalancersPatch(spec: AddonSpecView): TalosPatch |
     reason: `every node is a control plane: drop ${EXCLUDE_FROM_EXTERNAL_LB} so ${loadBalancerImpl(spec)} can announce load-balancer addresses`,
     patch: { machine: { nodeLabels: { [EXCLUDE_FROM_EXTERNAL_LB]: { $patch: "delete" } } } },
   };
+}
+
+/** Compares two Talos (or Kubernetes) versions by minor: "v1.11.5" vs "1.14" → negative. */
+export function compareTalos(a: string, b: string): number {
+  const [a1 = 0, a2 = 0] = a.replace(/^v/, "").split(".").map(Number);
+  const [b1 = 0, b2 = 0] = b.replace(/^v/, "").split(".").map(Number);
+  return a1 - b1 || a2 - b2;
+}
+
+/** The n-th address of a CIDR (0 is the network address) as text, or undefined for a malformed CIDR. */
+export function nthAddress(cidr: string, n: number): string | undefined {
+  const c = parseCidr(cidr);
+  if (typeof c === "string") return undefined;
+  return formatIp({ family: c.family, value: c.base + BigInt(n) });
 }

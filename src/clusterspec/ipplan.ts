@@ -195,6 +195,8 @@ export function explicitAddresses(spec: ClusterSpec): { 4: Set<bigint>; 6: Set<b
   for (const s of spec.nameservers) add(s);
   for (const s of spec.ntp) add(s);
   add(spec.addons.ingress?.loadBalancerIP);
+  const grafana = spec.addons.observability?.grafana;
+  if (typeof grafana === "object") add(grafana.loadBalancerIP);
   add(spec.addons.dns?.address);
   add(spec.addons.storage?.nfs?.server);
   return out;

@@ -2,6 +2,7 @@
 // (OCIRepository for oci:// charts, HelmRepository otherwise), a HelmRelease per release, and one Kustomization
 // per layer, each waiting for the one before.
 import type { ChartRelease, K8sObject, Layer } from "../addons/types.js";
+import { UserError } from "../errors.js";
 
 export const FLUX_NAMESPACE = "flux-system";
 const HELM_CHART_MEDIA_TYPE = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -30,10 +31,27 @@ export function chartSource(r: ChartRelease, ociApiVersion: string): K8sObject {
   };
 }
 
+/** Two add-ons (an addons.charts entry and a built-in one, say) must not claim the same release. */
+export function checkReleaseNames(all: readonly ChartRelease[]): void {
+  const seen = new Set<string>();
+  for (const r of all) {
+    if (seen.has(r.name))
+      throw new UserError(`two releases are named ${r.name}: cairn renders one itself`, {
+        hint: `rename the addons.charts entry ${r.name}`,
+      });
+    seen.add(r.name);
+  }
+}
+
 export function helmRelease(r: ChartRelease, all: readonly ChartRelease[]): K8sObject {
   const deps = r.dependsOn.map((name) => {
     const d = all.find((x) => x.name === name);
-    if (!d) throw new Error(`release ${r.name} depends on ${name}, which is not rendered`);
+    // Only addons.charts entries name their dependencies freely; cairn's own add-ons always name rendered ones.
+    if (!d)
+      throw new UserError(
+        `release ${r.name} depends on ${name}, which this cluster does not render (releases: ${all.map((x) => x.name).join(", ")})`,
+        { hint: `fix dependsOn of addons.charts entry ${r.name}: name one of those releases` },
+      );
     return { name: d.name, namespace: d.namespace };
   });
   // CRDs ship with the charts: created and kept up to date with them (Flux applies them server-side).

@@ -18,7 +18,7 @@ import { toYaml, toYamlDocuments } from "../addons/manifest-yaml.js";
 import { LAYERS, type AddonContext, type ChartRelease, type K8sObject } from "../addons/types.js";
 import { CairnError } from "../errors.js";
 import { validateObject } from "../jsonschema/kubernetes.js";
-import { chartSource, helmRelease, layerKustomizations } from "./flux-objects.js";
+import { chartSource, checkReleaseNames, helmRelease, layerKustomizations } from "./flux-objects.js";
 
 export interface GitopsFile {
   /** Relative to the tree's root (<out>/gitops). */
@@ -82,6 +82,7 @@ export function gitopsTree(ctx: AddonContext): GitopsTree {
   const objects: TreeObject[] = [];
   const kustomizations: string[] = [];
   const allReleases: ChartRelease[] = addons.outputs.flatMap((o) => o.output.releases);
+  checkReleaseNames(allReleases);
 
   const addFile = (path: string, addon: string, objs: K8sObject[]) => {
     files.push({ path, content: toYamlDocuments(objs) });

@@ -20,6 +20,7 @@ const CORE: Record<string, string> = {
   "v1/LimitRange": "limitrange-v1.json",
   "networking.k8s.io/v1/NetworkPolicy": "networkpolicy-networking-v1.json",
   "rbac.authorization.k8s.io/v1/RoleBinding": "rolebinding-rbac-v1.json",
+  "storage.k8s.io/v1/StorageClass": "storageclass-storage-v1.json",
 };
 
 /** CRD kinds cairn emits, by apiVersion/kind (file: crds/<group>/<kind>_<version>.json, lower-case). */

@@ -115,6 +115,9 @@ export function nodeDocuments114(node: ModelNode, parts: NodeConfigParts, instal
   // etcd stays in the v1alpha1 document in 1.14 (v1alpha1.EtcdConfig): its advertised subnets are merged there.
   const etcd = take(cluster, "etcd");
   if (etcd) out.push({ version: "v1alpha1", cluster: { etcd } });
+  // machine.files stays in the v1alpha1 document in 1.14 too (Spegel's containerd fragment).
+  const files = take(machine, "files");
+  if (files) out.push({ version: "v1alpha1", machine: { files } });
 
   const features = take(machine, "features") as Doc | undefined;
   if (features) {
@@ -165,6 +168,13 @@ export function nodeDocuments114(node: ModelNode, parts: NodeConfigParts, instal
   };
   component("apiServer", "KubeAPIServerConfig");
   component("controllerManager", "KubeControllerManagerConfig");
+  component("scheduler", "KubeSchedulerConfig");
+  // cairn runs CoreDNS itself (addons.coredns): Talos' is switched off by its document.
+  const coreDNS = take(cluster, "coreDNS") as Doc | undefined;
+  if (coreDNS) {
+    if (take(coreDNS, "disabled") === true) out.push(doc("KubeCoreDNSConfig", { enabled: false }));
+    if (!isEmpty(coreDNS)) unmapped(node, "cluster.coreDNS", coreDNS);
+  }
   component("proxy", "KubeProxyConfig");
 
   for (const [where, rest] of [

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ADDONS } from "../../src/addons/registry.js";
 import { addonsSchema } from "../../src/addons/schema.js";
-import { pendingSections } from "../../src/addons/pending-sections.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 
 const ROOT = join(REPO_ROOT, "src", "addons");
@@ -30,11 +29,17 @@ describe("src/addons", () => {
     expect(ADDONS.map((a) => a.name).sort()).toEqual(FOLDERS);
   });
 
-  it("composes every add-on's section, the shared ones and the pending ones into addons:", () => {
+  it("composes every add-on's section and the shared ones into addons:", () => {
     const owned = ADDONS.flatMap((a) => Object.keys(a.sections));
     expect(new Set(owned).size).toBe(owned.length);
     expect(Object.keys(addonsSchema.shape).sort()).toEqual(
-      [...owned, "loadBalancer", "ingress", ...Object.keys(pendingSections)].sort(),
+      [
+        ...owned,
+        "loadBalancer",
+        "ingress",
+        "storage",
+        "observability",
+      ].sort(),
     );
   });
 

@@ -20,7 +20,7 @@ const WARNINGS: Record<string, string[]> = {
   "hetzner.yaml": [
     "addons.no-gitops@addons",
     "addons.not-rendered@addons.loadBalancer.type",
-    "addons.not-rendered@addons.storage",
+    "addons.not-rendered@addons.storage.type",
   ],
   "static-even.yaml": ["topology.even-controlplanes@nodes", "node.no-management@nodes[1].interfaces"],
 };

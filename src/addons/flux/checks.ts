@@ -13,9 +13,17 @@ export function checkFlux(spec: AddonSpecView): Finding[] {
   const k8s = kubernetesOf(spec);
   if (!g) {
     const a = spec.addons;
-    const rendered = ["loadBalancer", "ingress", "certManager", "etcdBackup"].filter(
-      (k) => (a as Record<string, unknown>)[k] !== undefined,
-    );
+    const rendered = [
+      "loadBalancer",
+      "ingress",
+      "certManager",
+      "etcdBackup",
+      "storage",
+      "observability",
+      "coredns",
+      "spegel",
+      "charts",
+    ].filter((k) => (a as Record<string, unknown>)[k] !== undefined);
     if (rendered.length || a.cni?.type === "cilium")
       out.push(
         warning(
