@@ -80,7 +80,40 @@ export const PLATFORM_ADDONS = [
       "    - { name: volsync, namespace: volsync-system, repository: https://backube.github.io/helm-charts, chart: volsync, version: 0.13.0 }",
     ],
   },
+  // Serverless, policy, secrets, DNS (the tenants and the API server's OIDC settings are PLATFORM_TOP_LEVEL's).
+  {
+    key: "serverless",
+    lines: ["  serverless: { knative: { serving: true, eventing: true, domain: apps.bench.example } }"],
+  },
+  { key: "policy", lines: ["  policy: { gatekeeper: { requiredLabels: [owner] } }"] },
+  { key: "crossplane", lines: ["  crossplane: {}"] },
+  {
+    key: "secrets",
+    lines: [
+      "  secrets:",
+      "    sealedSecrets: true",
+      "    externalSecrets: { provider: vault, vault: { server: https://vault.bench.example, path: secret, role: eso } }",
+      "    secretsStore: { provider: vault }",
+    ],
+  },
+  {
+    key: "dns",
+    lines: [
+      "  dns: { type: powerdns, address: 10.0.251.53, pool: services, zone: bench.example, apiKey: { name: pdns, key: api-key } }",
+    ],
+  },
 ];
+
+/** What the full platform adds outside `addons:`: OIDC on the API server and tenants bound to its groups. */
+export const PLATFORM_OIDC = [
+  "  oidc: { issuerURL: https://auth.bench.example/realms/ops, clientID: kubernetes, usernameClaim: email, groupsClaim: groups }",
+];
+export const PLATFORM_TENANTS = Array.from({ length: 20 }, (_, i) => [
+  `  - name: team-${String(i + 1).padStart(2, "0")}`,
+  "    quota: { requests.memory: 8Gi, limits.memory: 16Gi, pods: 50 }",
+  "    isolation: true",
+  `    oidcGroups: [teams/${i + 1}]`,
+]).flat();
 
 /**
  * @param {number} nodes total nodes (3 control planes, the rest workers)
@@ -105,6 +138,7 @@ export function generateSpec(nodes, options = {}) {
   line("  podSubnets: [10.128.0.0/12]");
   line("  serviceSubnets: [10.96.0.0/12]");
   line("  podBlocks: { size: 24 }");
+  if (options.platform) for (const l of PLATFORM_OIDC) line(l);
   line("controlPlane:");
   line("  vip: { address: 10.0.0.10 }");
   line("  extraSANs: [k8s.bench.example]");
@@ -154,6 +188,8 @@ export function generateSpec(nodes, options = {}) {
   line("addons:");
   if (options.platform) {
     for (const addon of PLATFORM_ADDONS) for (const l of addon.lines) line(l);
+    line("tenants:");
+    for (const l of PLATFORM_TENANTS) line(l);
     return out.join("\n") + "\n";
   }
   line(

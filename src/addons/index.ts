@@ -32,9 +32,7 @@ export interface RenderedAddons {
 }
 
 export function checkAddons(spec: AddonSpecView): Finding[] {
-  return [
-    ...ADDONS.flatMap((a) => a.check(spec)),
-  ];
+  return [...ADDONS.flatMap((a) => a.check(spec))];
 }
 
 const rendered = new WeakMap<object, RenderedAddons>();
