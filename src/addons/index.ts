@@ -136,5 +136,4 @@ export function addonWorkloads(ctx: AddonContext): DeclaredWorkload[] {
   return out;
 }
 
-export { ADDONS } from "./registry.js";
-export type { Addon, AddonContext, AddonOutput, AddonSpecView } from "./types.js";
+export type { AddonContext, AddonSpecView } from "./types.js";

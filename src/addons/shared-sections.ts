@@ -77,8 +77,6 @@ export const ingressSchema = z
   })
   .meta({ description: "How HTTP(S) traffic enters the cluster." });
 
-export type PoolSpec = z.output<typeof poolSchema>;
-
 const STORAGE_TYPES = [
   "rook-ceph",
   "ceph-csi",

@@ -98,7 +98,7 @@ export async function runTalosconfig(opts: TalosconfigFlags, io: Io): Promise<vo
 }
 
 /** kubectl's lookup: the first file in $KUBECONFIG, else ~/.kube/config. */
-export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
+function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
   const first = (env.KUBECONFIG ?? "").split(delimiter).find((p) => p !== "");
   return first ?? join(homedir(), ".kube", "config");
 }

@@ -12,7 +12,7 @@ export interface DiagramFlags {
 }
 
 /** The SVG for a spec file (throws the loader's UserError listing every problem when the spec is invalid). */
-export function diagramSvg(file: string): string {
+function diagramSvg(file: string): string {
   const { model } = requireModel(file);
   return renderSvg(layoutTopology(model));
 }

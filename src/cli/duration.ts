@@ -26,9 +26,3 @@ export function parseDurationMs(text: string, flag = "duration"): number {
     });
   return Math.round(total);
 }
-
-export function formatDurationMs(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  return `${ms / 1000}s`;
-}

@@ -5,7 +5,7 @@ import { DEFAULT_TALOS_VERSION, talosMinor } from "../talos/versions.js";
 import { DNS1123_LABEL } from "../fields.js";
 
 export const INIT_PROVIDERS = ["static", "proxmox", "hetzner"] as const;
-export type InitProvider = (typeof INIT_PROVIDERS)[number];
+type InitProvider = (typeof INIT_PROVIDERS)[number];
 
 export interface InitOptions {
   provider: InitProvider;
@@ -24,7 +24,7 @@ export const INIT_DEFAULTS: InitOptions = {
 };
 
 /** Upper bound per role: the static maintenance addresses (.101–.149, .151–.199) are laid out for this many. */
-export const INIT_MAX_NODES = 49;
+const INIT_MAX_NODES = 49;
 
 /** Problems with the options, as messages for the user; empty when they are usable. */
 export function checkInitOptions(o: InitOptions): string[] {

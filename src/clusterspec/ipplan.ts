@@ -28,7 +28,7 @@ export function mergeSpans(spans: Span[]): Span[] {
 }
 
 /** Load-balancer pool ranges of one family (unparsable entries are the checks' business). */
-export function poolSpans(spec: ClusterSpec, family: Family): Span[] {
+function poolSpans(spec: ClusterSpec, family: Family): Span[] {
   const out: Span[] = [];
   for (const p of spec.addons.loadBalancer?.pools ?? [])
     for (const a of p.addresses) {
@@ -171,7 +171,7 @@ export interface AddressPlan {
 }
 
 /** Every address written anywhere in the spec: `auto` must never pick one of them. */
-export function explicitAddresses(spec: ClusterSpec): { 4: Set<bigint>; 6: Set<bigint> } {
+function explicitAddresses(spec: ClusterSpec): { 4: Set<bigint>; 6: Set<bigint> } {
   const out = { 4: new Set<bigint>(), 6: new Set<bigint>() };
   const add = (text: string | undefined) => {
     if (!text) return;

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { clusterSpecSchema } from "./schema.js";
 
-export function specJsonSchema(): Record<string, unknown> {
+function specJsonSchema(): Record<string, unknown> {
   // "input" mode: fields with defaults are optional for the person writing the file.
   const schema = z.toJSONSchema(clusterSpecSchema, { io: "input", unrepresentable: "any" }) as Record<
     string,

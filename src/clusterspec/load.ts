@@ -274,7 +274,7 @@ export function requireModel(path: string): { model: Model; warnings: Diagnostic
   return { model: r.model, warnings: r.diagnostics.filter((d) => d.severity === "warning") };
 }
 
-export class SpecInvalidError extends UserError {
+class SpecInvalidError extends UserError {
   constructor(
     readonly file: string,
     readonly diagnostics: Diagnostic[],

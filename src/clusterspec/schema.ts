@@ -7,7 +7,7 @@ import { addonsSchema } from "../addons/schema.js";
 import { placementFields, providerSchema } from "../providers/schema.js";
 import { VLAN_TAGGINGS } from "../providers/tagging.js";
 
-export const API_VERSION = "cairn.dev/v1alpha1";
+const API_VERSION = "cairn.dev/v1alpha1";
 
 const talosVersion = z
   .string()
@@ -37,7 +37,7 @@ function byName<T extends Record<string, unknown>>(record: T): T {
   return Object.assign(Object.create(null) as T, record);
 }
 
-export const NETWORK_ROLES = ["management", "pods", "storage", "loadBalancers"] as const;
+const NETWORK_ROLES = ["management", "pods", "storage", "loadBalancers"] as const;
 
 const vlanTagging = z.enum(VLAN_TAGGINGS).meta({
   description:
@@ -153,7 +153,7 @@ const schematicSchema = z
   });
 
 /** Boot media Image Factory serves: the ISO, and disk images raw (optionally compressed) or QCOW2. */
-export const BOOT_FORMATS = ["iso", "raw", "raw.xz", "raw.zst", "raw.gz", "qcow2"] as const;
+const BOOT_FORMATS = ["iso", "raw", "raw.xz", "raw.zst", "raw.gz", "qcow2"] as const;
 
 const imageSchema = z
   .strictObject({
@@ -172,7 +172,7 @@ const imageSchema = z
   })
   .meta({ description: "Which Talos image the machines boot." });
 
-export const ROLES = ["controlplane", "worker"] as const;
+const ROLES = ["controlplane", "worker"] as const;
 
 const nodeSchema = z
   .strictObject({
@@ -365,10 +365,7 @@ export const clusterSpecSchema = z
 export type ClusterSpec = z.output<typeof clusterSpecSchema>;
 export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;
 export type NodeSpec = ClusterSpec["nodes"][number];
-export type InterfaceSpec = NodeSpec["interfaces"][number];
 export type NetworkSpec = ClusterSpec["networks"][string];
-export type ProviderSpec = ClusterSpec["provider"];
 export type SchematicSpec = z.output<typeof schematicSchema>;
-export type { PoolSpec } from "../addons/shared-sections.js";
 export type InstallDiskSpec = z.output<typeof installDiskSchema>;
 export type ConfigPatchSpec = z.output<typeof configPatch>;

@@ -54,7 +54,7 @@ export function defaultIsTransient(e: unknown): boolean {
 }
 
 /** Where the executor records progress durably (the journal), before it tells anyone. */
-export interface Recorder {
+interface Recorder {
   start(id: string, attempt: number): void;
   done(id: string, ms: number): void;
   failed(id: string, attempt: number, error: string, final: boolean): void;
@@ -410,7 +410,7 @@ export function executePlan(
 }
 
 /** Exponential backoff with jitter: the delay for retry n is in [½, 1] × min(max, base × 2^(n-1)). */
-export function backoff(policy: RetryPolicy, attempt: number, random: number): number {
+function backoff(policy: RetryPolicy, attempt: number, random: number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(ceiling * (0.5 + 0.5 * Math.min(Math.max(random, 0), 1)));
 }

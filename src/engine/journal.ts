@@ -175,7 +175,7 @@ function stableStringify(v: unknown): string {
 }
 
 /** Above this size a journal is rotated when a fresh run starts (never mid-run: only the last section matters). */
-export const JOURNAL_ROTATE_BYTES = 8 * 1024 * 1024;
+const JOURNAL_ROTATE_BYTES = 8 * 1024 * 1024;
 
 /** Moves a large journal to `<path>.1` (replacing an older one); call only when no section will be resumed. */
 export function rotateJournalIfLarge(path: string, maxBytes = JOURNAL_ROTATE_BYTES): boolean {

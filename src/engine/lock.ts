@@ -218,7 +218,7 @@ function mtime(path: string): number {
  * Whether the lock's holder still runs here: its pid exists and, where /proc tells, that process started before
  * the lock was taken (otherwise the pid was reused by an unrelated process after the holder died).
  */
-export function holderAlive(holder: LockHolder): boolean {
+function holderAlive(holder: LockHolder): boolean {
   if (!pidAlive(holder.pid)) return false;
   const started = processStartMs(holder.pid);
   const locked = Date.parse(holder.startedAt);
@@ -229,7 +229,7 @@ export function holderAlive(holder: LockHolder): boolean {
 }
 
 /** Linux: a process's start time from /proc (boot time + start ticks at the usual 100 Hz); undefined elsewhere. */
-export function processStartMs(pid: number): number | undefined {
+function processStartMs(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) may contain spaces and parentheses: fields after the last ")" are fixed.
@@ -244,7 +244,7 @@ export function processStartMs(pid: number): number | undefined {
 }
 
 /** Whether a process exists on this host (EPERM: it exists but is not ours). */
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -23,29 +23,10 @@ import {
 import { acquireLock } from "./lock.js";
 import type { ActionHandlers, AnyEngineEvent, Plan, RunOptions, RunResult } from "./types.js";
 
-export type {
-  Action,
-  ActionContext,
-  ActionHandler,
-  ActionHandlers,
-  ActionKind,
-  AnyEngineEvent,
-  EngineEvent,
-  Plan,
-  RetryPolicy,
-  RunOptions,
-  RunResult,
-} from "./types.js";
-export { ActionTimeoutError, TransientError, defaultIsTransient, formatMs } from "./executor.js";
-export {
-  readJournal,
-  planFingerprint,
-  resumableRun,
-  type JournalContents,
-  type JournalRecord,
-  type JournalRun,
-} from "./journal.js";
-export { acquireLock, LockedError, type Lock, type LockHolder } from "./lock.js";
+export type { ActionHandlers, Plan, RunOptions, RunResult } from "./types.js";
+export { ActionTimeoutError, TransientError } from "./executor.js";
+export { readJournal, planFingerprint, resumableRun } from "./journal.js";
+export { acquireLock, LockedError } from "./lock.js";
 
 /**
  * Runs a plan to completion, a failure (halt: nothing new starts, running actions finish) or an interruption

@@ -6,7 +6,7 @@
  * What an action does, e.g. "apply-config", "twin-up". Kinds are not a closed list: each operation, provider and
  * add-on registers handlers for the kinds its plans use, and the engine refuses a plan with a kind nobody handles.
  */
-export type ActionKind = string;
+type ActionKind = string;
 
 export interface Action {
   /** Stable and unique within a plan (e.g. "apply-config:talos-k8s-01"); the journal keys progress by it. */
@@ -39,7 +39,7 @@ export interface Plan {
   warnings: string[];
 }
 
-export type EngineEvent =
+type EngineEvent =
   | { type: "plan"; operation: string; actions: number; resumed: number }
   | { type: "action-start"; id: string; title: string; attempt: number }
   | { type: "action-progress"; id: string; message: string }
@@ -60,7 +60,7 @@ export type EngineEvent =
   | { type: "done"; ok: boolean; ms: number };
 
 /** A non-fatal engine notice, e.g. a stale lock taken over. (Additive to the events above.) */
-export type EngineWarningEvent = { type: "warning"; message: string };
+type EngineWarningEvent = { type: "warning"; message: string };
 
 /** Every event the engine emits; the display consumes these. */
 export type AnyEngineEvent = EngineEvent | EngineWarningEvent;

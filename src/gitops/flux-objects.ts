@@ -4,7 +4,7 @@
 import type { ChartRelease, K8sObject, Layer } from "../addons/types.js";
 import { UserError } from "../errors.js";
 
-export const FLUX_NAMESPACE = "flux-system";
+const FLUX_NAMESPACE = "flux-system";
 const HELM_CHART_MEDIA_TYPE = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
 
 const isOci = (r: ChartRelease) => r.chart.repository.startsWith("oci://");

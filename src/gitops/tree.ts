@@ -20,13 +20,13 @@ import { CairnError } from "../errors.js";
 import { validateObject } from "../jsonschema/kubernetes.js";
 import { chartSource, checkReleaseNames, helmRelease, layerKustomizations } from "./flux-objects.js";
 
-export interface GitopsFile {
+interface GitopsFile {
   /** Relative to the tree's root (<out>/gitops). */
   path: string;
   content: string;
 }
 
-export interface TreeObject {
+interface TreeObject {
   file: string;
   /** The add-on that rendered it, or "gitops" for the tree's own Flux objects. */
   addon: string;
@@ -190,9 +190,4 @@ export function gitopsTree(ctx: AddonContext): GitopsTree {
   const tree: GitopsTree = { root, files, objects, kustomizations, addons };
   trees.set(ctx, tree);
   return tree;
-}
-
-/** The tree's files (path relative to <out>/gitops → text). */
-export function gitopsFiles(ctx: AddonContext): GitopsFile[] {
-  return gitopsTree(ctx).files;
 }

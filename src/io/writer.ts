@@ -19,7 +19,7 @@ export interface WrittenArtefact {
 }
 
 /** Where an artefact lands: its path relative to `dir`, or its own absolute path. */
-export function artefactPath(dir: string, a: Pick<Artefact, "path">): string {
+function artefactPath(dir: string, a: Pick<Artefact, "path">): string {
   return isAbsolute(a.path) ? a.path : join(dir, a.path);
 }
 

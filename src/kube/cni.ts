@@ -1,6 +1,6 @@
 // The CNI DaemonSets cairn recognises (by name, in any namespace): the one whose pods must run on every node
 // before the node can be Ready. The twin's simulated kubelets use the same list.
-export const CNI_DAEMONSET_NAMES: readonly string[] = [
+const CNI_DAEMONSET_NAMES: readonly string[] = [
   "cilium",
   "kube-flannel",
   "calico-node",

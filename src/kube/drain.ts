@@ -8,7 +8,6 @@ import { annotations, controllerOf, enc, nameOf, namespaceOf, o, type Obj } from
 
 /** Annotation cairn puts on a Node it cordoned (value: when, RFC 3339). Talos uses talos.dev/cordoned for its own. */
 export const CORDONED_BY_CAIRN = "cairn.dev/cordoned";
-export const CORDONED_BY_TALOS = "talos.dev/cordoned";
 
 const nodePath = (name: string): string => `/api/v1/nodes/${enc(name)}`;
 
@@ -54,7 +53,7 @@ export async function uncordon(
   return true;
 }
 
-export interface DrainPod {
+interface DrainPod {
   namespace: string;
   name: string;
 }
@@ -81,7 +80,7 @@ export interface DrainOptions {
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Pods kubectl drain would evict, and those it skips. */
-export function classifyPods(
+function classifyPods(
   pods: readonly Obj[],
   evictUnmanaged: boolean,
 ): { evict: Obj[]; skipped: (DrainPod & { why: string })[]; unmanaged: Obj[] } {

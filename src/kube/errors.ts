@@ -36,7 +36,6 @@ export class KubeApiError extends CairnError {
 }
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.status === 404;
-export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.status === 409;
 
 /** No endpoint (the cluster endpoint, then each control plane) could be reached. */
 export class KubeUnreachable extends CairnError {

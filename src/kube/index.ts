@@ -13,7 +13,7 @@ export * from "./rollout.js";
 export * from "./wait.js";
 export * from "./talos-drain.js";
 export * from "./node-ready.js";
-export { CNI_DAEMONSET_NAMES, isCniDaemonSetName } from "./cni.js";
+export { isCniDaemonSetName } from "./cni.js";
 export { condition } from "./objects.js";
 
 export interface OpenKubeOptions extends KubeClientOptions {

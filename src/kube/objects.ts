@@ -2,7 +2,7 @@
 export type Obj = Record<string, unknown>;
 export const o = (v: unknown): Obj =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {};
-export const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
+const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 
 export interface Condition {
   type: string;
@@ -12,15 +12,13 @@ export interface Condition {
   observedGeneration?: number;
 }
 
-export const conditions = (obj: Obj): Condition[] => arr(o(obj.status).conditions) as unknown as Condition[];
+const conditions = (obj: Obj): Condition[] => arr(o(obj.status).conditions) as unknown as Condition[];
 export const condition = (obj: Obj, type: string): Condition | undefined =>
   conditions(obj).find((c) => c.type === type);
 export const nameOf = (obj: Obj): string => String(o(obj.metadata).name ?? "");
 export const namespaceOf = (obj: Obj): string => String(o(obj.metadata).namespace ?? "");
 export const annotations = (obj: Obj): Record<string, string> =>
   o(o(obj.metadata).annotations) as Record<string, string>;
-export const labels = (obj: Obj): Record<string, string> =>
-  o(o(obj.metadata).labels) as Record<string, string>;
 
 export function controllerOf(obj: Obj): { kind: string; name: string; uid: string } | undefined {
   const ref = arr(o(obj.metadata).ownerReferences).find((r) => r.controller === true);

@@ -168,11 +168,7 @@ export async function cniReady(
   return { ...r, name: "cni", cni };
 }
 
-export const CONTROL_PLANE_COMPONENTS = [
-  "kube-apiserver",
-  "kube-controller-manager",
-  "kube-scheduler",
-] as const;
+const CONTROL_PLANE_COMPONENTS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
 
 /** The static pods of each control plane (mirror pods <component>-<node> in kube-system) running and ready. */
 export async function controlPlanePodsRunning(

@@ -154,7 +154,7 @@ async function podProblemsOf(client: KubeClient, ns: string, selector: unknown):
 }
 
 /** Pod waiting reasons that more waiting will not cure on its own within a rollout. */
-export const FATAL_POD_REASONS = [
+const FATAL_POD_REASONS = [
   "CrashLoopBackOff",
   "ImagePullBackOff",
   "ErrImagePull",

@@ -29,9 +29,6 @@ export interface TalosDrainBehaviour {
   why: string;
 }
 
-/** The Talos minor versions this table was read for; newer ones are assumed to behave like the newest. */
-export const DRAIN_BEHAVIOUR_VERIFIED = ["1.9", "1.10", "1.11", "1.12", "1.13", "1.14"] as const;
-
 /**
  * Who drains the node for `op` on a node running `talosVersion`. `registered` is false when the kubelet skips node
  * registration (machine.kubelet.skipNodeRegistration): then there is no Node to drain.

@@ -92,7 +92,7 @@ export function cidrContainsIp(c: Cidr, ip: Ip): boolean {
   return c.family === ip.family && ip.value >= c.base && ip.value <= cidrLast(c);
 }
 
-export function rangesOverlap(
+function rangesOverlap(
   a: { start: bigint; end: bigint; family: Family },
   b: { start: bigint; end: bigint; family: Family },
 ): boolean {
@@ -148,10 +148,6 @@ export function subnetAt(c: Cidr, prefix: number, index: number): Cidr | undefin
   if (base + size - 1n > cidrLast(c)) return undefined;
   const text = `${formatIp({ family: c.family, value: base })}/${prefix}`;
   return { family: c.family, base, prefix, text };
-}
-
-export function ipEquals(a: Ip, b: Ip): boolean {
-  return a.family === b.family && a.value === b.value;
 }
 
 /** Why `text` is not an address, for a check's message. */

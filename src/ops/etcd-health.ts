@@ -2,7 +2,7 @@
 // member, one leader they agree on, no alarms, and a quorum left when one member goes down. Pure.
 import type { ObservedEtcd, ObservedEtcdMember } from "./observe.js";
 
-export function etcdMemberOf(
+function etcdMemberOf(
   node: string,
   address: string | undefined,
   members: readonly ObservedEtcdMember[],

@@ -102,11 +102,7 @@ export async function checkSnapshotFile(
 }
 
 /** Streams a snapshot from `client` (one node) into `file` (0600, fsynced, atomic rename). Returns the byte count. */
-export async function streamSnapshot(
-  client: TalosClient,
-  file: string,
-  signal?: AbortSignal,
-): Promise<number> {
+async function streamSnapshot(client: TalosClient, file: string, signal?: AbortSignal): Promise<number> {
   const tmp = `${file}.part-${process.pid}`;
   const fd = openSync(tmp, "w", 0o600);
   let bytes = 0;
@@ -127,7 +123,7 @@ export async function streamSnapshot(
 }
 
 /** Picks a control plane whose etcd member is healthy (not the leader when another is healthy: less load on it). */
-export async function pickSnapshotNode(access: ClusterAccess, node?: string): Promise<string> {
+async function pickSnapshotNode(access: ClusterAccess, node?: string): Promise<string> {
   const cps = access.model.nodes.filter((n) => n.role === "controlplane").map((n) => n.name);
   if (node) {
     if (!cps.includes(node))

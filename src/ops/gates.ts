@@ -13,7 +13,7 @@ import { kubernetesSweep, NO_CNI } from "./kube-checks.js";
 import { observeEtcd } from "./observe.js";
 import { sleep } from "./support.js";
 
-export interface GateParams {
+interface GateParams {
   check: "etcd" | "kubernetes";
   node?: string;
   controlPlanes: string[];

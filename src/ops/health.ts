@@ -15,7 +15,7 @@ import { brief, withTimeout } from "./support.js";
 import { kubeClientOf, kubeTopology } from "./kube.js";
 import { kubernetesSweep } from "./kube-checks.js";
 
-export type CheckStatus = "ok" | "warn" | "fail";
+type CheckStatus = "ok" | "warn" | "fail";
 
 export interface HealthCheck {
   check: "reachable" | "version" | "etcd" | "services" | "ready" | "kubernetes" | "expiry";
@@ -32,7 +32,7 @@ export interface HealthReport {
   nodes: NodeStatusRow[];
 }
 
-export const EXPIRY_WARN_DAYS = 30;
+const EXPIRY_WARN_DAYS = 30;
 const DAY = 86_400_000;
 
 /** Expiry findings for PEM certificates (pure; `now` injected). */
@@ -246,10 +246,7 @@ export function formatHealth(r: HealthReport): string {
 }
 
 /** The Kubernetes sweep as health checks; a node's finding is about that spec node (subject: its name). */
-export async function kubernetesHealthChecks(
-  access: ClusterAccess,
-  timeoutMs: number,
-): Promise<HealthCheck[]> {
+async function kubernetesHealthChecks(access: ClusterAccess, timeoutMs: number): Promise<HealthCheck[]> {
   let client;
   try {
     client = kubeClientOf(access);

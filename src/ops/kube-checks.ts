@@ -16,9 +16,9 @@ import {
 } from "../kube/index.js";
 import type { KubeTopology } from "./kube.js";
 
-export type KubeCheckStatus = "ok" | "warn" | "fail";
+type KubeCheckStatus = "ok" | "warn" | "fail";
 
-export interface KubeFinding {
+interface KubeFinding {
   /** api, cni, control-plane-pods, coredns, cordons — or a Node name for that node's registration and readiness. */
   subject: string;
   /** True for a node's own finding. */

@@ -21,7 +21,7 @@ import { DRAIN_TIMEOUT_MS } from "./drain-policy.js";
 import { errText, sleep } from "./support.js";
 
 /** A drain that did not finish: what blocked, and that cairn left the node as it found it. */
-export class DrainBlockedError extends CairnError {
+class DrainBlockedError extends CairnError {
   readonly report: DrainReport;
   constructor(report: DrainReport, what: string) {
     super("kube-drain", `${describeBlocked(report)}; ${what}`, {
@@ -32,13 +32,13 @@ export class DrainBlockedError extends CairnError {
   }
 }
 
-export function describeBlocked(r: DrainReport): string {
+function describeBlocked(r: DrainReport): string {
   const items = r.blocked.slice(0, 5).map((b) => `${b.namespace}/${b.name}: ${b.why}`);
   const more = r.blocked.length > 5 ? `; and ${r.blocked.length - 5} more` : "";
   return `drain of ${r.node} blocked after ${Math.round(r.elapsedMs / 1000)}s: ${items.join("; ")}${more}`;
 }
 
-export function describeDrained(r: DrainReport): string {
+function describeDrained(r: DrainReport): string {
   const names = r.evicted.slice(0, 4).map((p) => `${p.namespace}/${p.name}`);
   const evicted = r.evicted.length
     ? `evicted ${r.evicted.length} pod(s) (${names.join(", ")}${r.evicted.length > 4 ? ", …" : ""})`

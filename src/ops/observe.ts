@@ -8,7 +8,7 @@ import type { ClusterAccess } from "./access.js";
 import { brief, withTimeout } from "./support.js";
 
 /** What is known about one spec node right now. */
-export interface ObservedNode {
+interface ObservedNode {
   name: string;
   /** Answered the Talos API. */
   reachable: boolean;
@@ -47,7 +47,7 @@ export interface ObservedCluster {
 }
 
 /** State section where cairn records what each node was last installed from (the schematic is not observable). */
-export const INSTALLED_SECTION = "talosInstalled";
+const INSTALLED_SECTION = "talosInstalled";
 /** State section of an in-flight upgrade (its node list), so an interrupted run rebuilds the same plan. */
 export const UPGRADE_SECTION = "talosUpgrade";
 
@@ -82,7 +82,7 @@ export async function nodeVersion(client: TalosClient, timeoutMs = 5000): Promis
   return tag;
 }
 
-export async function observeNodes(access: ClusterAccess, timeoutMs = 5000): Promise<ObservedNode[]> {
+async function observeNodes(access: ClusterAccess, timeoutMs = 5000): Promise<ObservedNode[]> {
   const installed = installedRecords(access);
   return Promise.all(
     access.model.nodes.map(async (n): Promise<ObservedNode> => {

@@ -109,7 +109,7 @@ export async function readIdentity(
 }
 
 /** The credential files the output directory holds now, for reuse while still good. */
-export function readPrevious(outDir: string): Map<string, string> {
+function readPrevious(outDir: string): Map<string, string> {
   const previous = new Map<string, string>();
   for (const p of [TALOSCONFIG_PATH, KUBECONFIG_PATH]) {
     const file = join(outDir, p);
@@ -119,7 +119,7 @@ export function readPrevious(outDir: string): Map<string, string> {
 }
 
 /** Reads `@file` patches relative to the spec's directory. */
-export function patchReader(specFile: string): (p: string) => string {
+function patchReader(specFile: string): (p: string) => string {
   const specDir = dirname(resolve(specFile));
   return (p) => {
     try {
@@ -150,7 +150,7 @@ export async function desiredArtefacts(
   });
 }
 
-export function fileStateStore(paths: ClusterPaths, cluster: string, simulated: boolean): StateStore {
+function fileStateStore(paths: ClusterPaths, cluster: string, simulated: boolean): StateStore {
   return {
     read: () => readState(paths.state, cluster, simulated),
     update: (mutate) => updateState(paths.state, cluster, simulated, mutate),

@@ -17,9 +17,9 @@ export const STATE_SCHEMA_VERSION = 1;
  * - `running`: back in secure mode with cairn's config;
  * - `removing`: reset/removal started; `removed` entries are deleted from the state.
  */
-export type NodeStage = "pending" | "config-applied" | "running" | "removing";
+type NodeStage = "pending" | "config-applied" | "running" | "removing";
 
-export interface NodeState {
+interface NodeState {
   stage: NodeStage;
   role: "controlplane" | "worker";
   /** Dial address when cairn last reached it (so a node that left the spec can still be reset). */
@@ -42,7 +42,7 @@ export interface NodeState {
   updatedAt?: string;
 }
 
-export interface BootstrapRecord {
+interface BootstrapRecord {
   node: string;
   at: string;
   /** How the record came about: cairn's Bootstrap call, or found already bootstrapped (live etcd members). */
@@ -117,7 +117,7 @@ export function readState(path: string, cluster: string, simulated: boolean): Ca
   } as CairnState;
 }
 
-export function writeState(path: string, state: CairnState): void {
+function writeState(path: string, state: CairnState): void {
   writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`, { mode: SECRET_FILE_MODE });
 }
 

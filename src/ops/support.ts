@@ -7,7 +7,7 @@ import type { ClusterAccess } from "./access.js";
 import { UserError } from "../errors.js";
 import { RESOURCE_TYPES } from "../talos/api/resources.js";
 
-export const POLL_MS = 250;
+const POLL_MS = 250;
 
 export const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 

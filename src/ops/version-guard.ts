@@ -29,7 +29,7 @@ export function acrossMinors(from: string, to: string): boolean {
 }
 
 /** "every node", "cp-1", "cp-1 and cp-2", "cp-1, cp-2 and 3 more" */
-export function whichNodes(names: readonly string[], total: number): string {
+function whichNodes(names: readonly string[], total: number): string {
   if (names.length === total && total > 1) return "every node";
   if (names.length <= 3)
     return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}`;

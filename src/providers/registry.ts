@@ -8,9 +8,9 @@ import { staticProvider } from "./static/index.js";
 import { twinTarget } from "./twin/index.js";
 import type { ProviderDefinition, ProviderSpecView, ProviderTarget, TargetContext } from "./types.js";
 
-export const PROVIDERS: readonly ProviderDefinition[] = [proxmoxProvider, hetznerProvider, staticProvider];
+const PROVIDERS: readonly ProviderDefinition[] = [proxmoxProvider, hetznerProvider, staticProvider];
 
-export function providerDefinition(type: string): ProviderDefinition {
+function providerDefinition(type: string): ProviderDefinition {
   const p = PROVIDERS.find((x) => x.type === type);
   // The spec's schema admits only registered types, so an unknown one is a bug.
   if (!p) throw new Error(`no provider "${type}" in the registry`);

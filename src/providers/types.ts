@@ -14,14 +14,14 @@ export interface ProviderSpecView {
 }
 
 /** What a provider reads of the resolved model. */
-export interface ProviderModel {
+interface ProviderModel {
   name: string;
   talosVersion: string;
   spec: { provider: { type: string } };
   nodes: readonly ProviderNode[];
 }
 
-export interface ProviderNode {
+interface ProviderNode {
   name: string;
   role: "controlplane" | "worker";
   /** The node's planned management address (cairn's dial address once it runs), when it has one. */
@@ -31,7 +31,7 @@ export interface ProviderNode {
 }
 
 /** A provider's record in cairn's state file (one section per provider, owned by it). */
-export interface ProviderStateStore {
+interface ProviderStateStore {
   get(): unknown;
   set(value: unknown): void;
 }

@@ -86,7 +86,7 @@ export function nodePatchSources(
 }
 
 /** How a patch is named in messages: its field, and the file for @file patches. */
-export function describePatchSource(path: FieldPath, patch: ConfigPatchSpec): string {
+function describePatchSource(path: FieldPath, patch: ConfigPatchSpec): string {
   const field = path.map((p, i) => (typeof p === "number" ? `[${p}]` : i ? `.${p}` : p)).join("");
   return typeof patch === "string" && patch.startsWith("@") ? `${field} (${patch})` : field;
 }
@@ -201,7 +201,7 @@ export function renderNodeConfig(
  * removing repeats; a spec that also names the endpoint (seed 000: 10.8.16.20) would list it twice. Keep each
  * SAN's first place, so the order stays talosctl's.
  */
-export function dedupeCertSANs(v1alpha1: ConfigDocument): void {
+function dedupeCertSANs(v1alpha1: ConfigDocument): void {
   const uniq = <T>(list: T): T => (Array.isArray(list) ? ([...new Set(list)] as T) : list);
   const machine = v1alpha1.machine as ConfigDocument | undefined;
   if (machine?.certSANs) machine.certSANs = uniq(machine.certSANs);

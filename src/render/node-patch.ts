@@ -6,7 +6,7 @@ import type { Model, ModelInterface, ModelNode } from "../clusterspec/model.js";
 import { compareMinor } from "../talos/versions.js";
 import { nodeVlanTag } from "../providers/tagging.js";
 
-export type Doc = Record<string, unknown>;
+type Doc = Record<string, unknown>;
 
 export interface NodeConfigParts {
   /** Strategic-merge patch for the v1alpha1 document. */

@@ -31,7 +31,7 @@ export interface SynthesisInput {
 }
 
 /** Client credentials are renewed when they expire within this window, as `cairn health` warns. */
-export const RENEW_WITHIN_MS = 30 * 24 * 3600 * 1000;
+const RENEW_WITHIN_MS = 30 * 24 * 3600 * 1000;
 
 export const TALOSCONFIG_PATH = "talosconfig";
 export const GITOPS_DIR = "gitops";
@@ -136,9 +136,4 @@ function reusableKubeconfig(text: string, model: Model, now: Date): boolean {
   } catch {
     return false;
   }
-}
-
-/** The machine config a synthesis holds for a node. */
-export function configOf(artefacts: readonly Artefact[], node: string): string | undefined {
-  return artefacts.find((a) => a.kind === "machineconfig" && a.node === node)?.content;
 }

@@ -8,9 +8,9 @@ import { base64ToPem, DAY_MS, issueCertificate, parseCertificate, pemToBase64 } 
 import type { CertificateAuthority, CertificateInfo, RandomSource } from "./pki/index.js";
 
 /** cluster.adminKubeconfig.certLifetime default. */
-export const KUBECONFIG_DEFAULT_TTL_MS = 365 * DAY_MS;
+const KUBECONFIG_DEFAULT_TTL_MS = 365 * DAY_MS;
 /** Talos backdates NotBefore by this much (allowedTimeSkew). */
-export const KUBECONFIG_BACKDATE_MS = 10_000;
+const KUBECONFIG_BACKDATE_MS = 10_000;
 
 export interface AdminKubeconfigOptions {
   clusterName: string;
@@ -32,7 +32,7 @@ export interface AdminKubeconfig {
 // Cluster names end up unquoted in the template; Talos only accepts DNS-label-like names, and so does cairn.
 const CLUSTER_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
-export function checkEndpoint(endpoint: string): URL {
+function checkEndpoint(endpoint: string): URL {
   let url: URL;
   try {
     url = new URL(endpoint);

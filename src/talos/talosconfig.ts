@@ -18,19 +18,12 @@ import type { CertificateAuthority, CertificateInfo, RandomSource } from "./pki/
 import { goStruct, marshalGoYaml } from "./yaml/goyaml.js";
 
 /** Talos API roles (pkg/machinery/role); apid reads them from the client certificate's Subject O. */
-export const TALOS_ROLES = [
-  "os:admin",
-  "os:operator",
-  "os:reader",
-  "os:etcd:backup",
-  "os:impersonator",
-] as const;
-export type TalosRole = (typeof TALOS_ROLES)[number];
+const TALOS_ROLES = ["os:admin", "os:operator", "os:reader", "os:etcd:backup", "os:impersonator"] as const;
 
 /** TalosAPIDefaultCertificateValidityDuration. */
 export const TALOSCONFIG_DEFAULT_TTL_MS = 365 * DAY_MS;
 
-export interface TalosClientCertificateOptions {
+interface TalosClientCertificateOptions {
   now: Date;
   roles?: readonly string[];
   ttlMs?: number;
@@ -44,14 +37,14 @@ export interface TalosconfigOptions extends TalosClientCertificateOptions {
   nodes?: readonly string[];
 }
 
-export interface TalosClientCredentials {
+interface TalosClientCredentials {
   certPem: string;
   /** "ED25519 PRIVATE KEY" (Talos' label); relabel with nodeCompatibleKeyPem for node:crypto. */
   keyPem: string;
   cert: CertificateInfo;
 }
 
-export function checkRoles(roles: readonly string[]): void {
+function checkRoles(roles: readonly string[]): void {
   if (roles.length === 0)
     throw new UserError("at least one role is needed", { hint: `known roles: ${TALOS_ROLES.join(", ")}` });
   for (const role of roles) {
@@ -65,7 +58,7 @@ export function checkRoles(roles: readonly string[]): void {
  * default OS CA), roles as Subject O, no CN, KeyUsage DigitalSignature, ExtKeyUsage exactly [clientAuth] (apid
  * rejects anything else), NotBefore = now, NotAfter = now + TTL (365 days by default).
  */
-export async function issueTalosClientCertificate(
+async function issueTalosClientCertificate(
   osCa: CertificateAuthority,
   options: TalosClientCertificateOptions,
 ): Promise<TalosClientCredentials> {

@@ -36,7 +36,7 @@ function services(node: TwinNode): { id: string; running: boolean; healthy: bool
 
 export { services as simulatedServices };
 
-export const RESOURCE_TYPES: ResourceType[] = [
+const RESOURCE_TYPES: ResourceType[] = [
   {
     type: "MachineStatuses.runtime.talos.dev",
     displayType: "MachineStatus",

@@ -10,8 +10,8 @@ import { CairnError } from "../errors.js";
 
 const execFileP = promisify(execFile);
 
-export const ETCD_BIN = process.env.CAIRN_TWIN_ETCD ?? "etcd";
-export const ETCDCTL_BIN = process.env.CAIRN_TWIN_ETCDCTL ?? "etcdctl";
+const ETCD_BIN = process.env.CAIRN_TWIN_ETCD ?? "etcd";
+const ETCDCTL_BIN = process.env.CAIRN_TWIN_ETCDCTL ?? "etcdctl";
 
 export interface EtcdMemberInfo {
   /** uint64 member ID as a decimal string (JSON cannot hold it as a number). */

@@ -13,7 +13,7 @@ export type Fault =
   | { kind: "image-pull"; workload: string }
   | { kind: "heal" };
 
-export const FAULT_KINDS = [
+const FAULT_KINDS = [
   "crash",
   "hang",
   "slow-reboot=DURATION",
@@ -67,9 +67,4 @@ export function parseFault(text: string): Fault {
     }
   }
   throw new UserError(`unknown fault "${text}"`, { hint: `faults are: ${FAULT_KINDS.join(", ")}` });
-}
-
-export function formatFault(f: Fault): string {
-  if (f.kind === "crash-loop" || f.kind === "image-pull") return `${f.kind}=${f.workload}`;
-  return f.kind === "slow-reboot" ? `slow-reboot=${f.ms}ms` : f.kind;
 }

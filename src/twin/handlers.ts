@@ -89,7 +89,7 @@ function etcdFailure(e: unknown): RpcError {
 }
 
 /** Version tag of an installer image reference ("ghcr.io/siderolabs/installer:v1.12.3" → "v1.12.3"). */
-export function imageTag(image: string): string | undefined {
+function imageTag(image: string): string | undefined {
   const name = image.split("@")[0]!;
   const colon = name.lastIndexOf(":");
   if (colon === -1 || colon < name.lastIndexOf("/")) return undefined;

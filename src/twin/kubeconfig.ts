@@ -11,7 +11,7 @@ function octal(value: number, width: number): string {
 }
 
 /** One ustar header + the data, deliberately without padding or trailer (Go's tar.Writer never Close()d). */
-export function unterminatedTar(name: string, data: Buffer, mode = 0o600, mtime = Date.now()): Buffer {
+function unterminatedTar(name: string, data: Buffer, mode = 0o600, mtime = Date.now()): Buffer {
   const header = Buffer.alloc(512, 0);
   header.write(name, 0, 100, "utf8");
   header.write(octal(mode, 8), 100, "ascii");

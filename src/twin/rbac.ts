@@ -49,7 +49,7 @@ const RULES: Record<string, readonly Role[]> = {
 };
 
 /** Roles allowed to call a method; unknown methods need admin (Talos' default rule). */
-export function allowedRoles(path: string): readonly Role[] {
+function allowedRoles(path: string): readonly Role[] {
   return RULES[path] ?? ADMIN;
 }
 

@@ -44,7 +44,7 @@ function grpcStatusName(code: number): string {
 }
 
 /** The error string Go's grpc status prints, which Talos puts in metadata.error. */
-export function goErrorString(code: number, message: string): string {
+function goErrorString(code: number, message: string): string {
   const name = grpcStatusName(code)
     .toLowerCase()
     .replace(/(^|_)([a-z])/g, (_m, _u: string, c: string) => c.toUpperCase());

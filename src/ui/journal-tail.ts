@@ -5,9 +5,9 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { JournalRecord } from "../engine/journal.js";
 
-export type StepState = "running" | "retrying" | "done" | "failed";
+type StepState = "running" | "retrying" | "done" | "failed";
 
-export interface StepProgress {
+interface StepProgress {
   id: string;
   /** The action's title when the page knows the plan it came from, else its id in words. */
   title: string;
@@ -21,7 +21,7 @@ export interface StepProgress {
   error?: string;
 }
 
-export type RunState = "running" | "succeeded" | "failed" | "interrupted" | "abandoned";
+type RunState = "running" | "succeeded" | "failed" | "interrupted" | "abandoned";
 
 export interface RunProgress {
   run: string;

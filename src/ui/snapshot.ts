@@ -2,7 +2,7 @@
 // faults, and a verdict with its reasons) plus the cluster-wide checks (etcd, certificate expiry). Pure: built from
 // the same report `cairn health --output json` prints, so the page and the terminal never disagree.
 
-export type Verdict = "ok" | "warn" | "fail";
+type Verdict = "ok" | "warn" | "fail";
 
 /** The slice of a `cairn health` report this view reads (src/ops/health.ts HealthReport satisfies it). */
 export interface HealthReportLike {
@@ -26,7 +26,7 @@ export interface HealthReportLike {
   }[];
 }
 
-export interface NodeHealth {
+interface NodeHealth {
   name: string;
   role: "controlplane" | "worker";
   /** Where cairn dials it (the twin's loopback address when simulated). */
@@ -45,7 +45,7 @@ export interface NodeHealth {
   problems: string[];
 }
 
-export interface ClusterCheck {
+interface ClusterCheck {
   check: string;
   subject: string;
   status: Verdict;
@@ -68,7 +68,7 @@ export interface HealthSnapshot {
 
 const rank: Record<Verdict, number> = { fail: 2, warn: 1, ok: 0 };
 
-export function worst(a: Verdict, b: Verdict): Verdict {
+function worst(a: Verdict, b: Verdict): Verdict {
   return rank[a] >= rank[b] ? a : b;
 }
 

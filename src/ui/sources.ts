@@ -120,7 +120,7 @@ const SECRET_KEYS = new Set([
  * and, for base64 values, each line of the decoded PEM body too: keys, tokens and certificates in any encoding a bug
  * could leak them in. Missing, age-encrypted or unreadable files add nothing.
  */
-export function secretStrings(paths: readonly string[]): string[] {
+function secretStrings(paths: readonly string[]): string[] {
   const out = new Set<string>();
   const take = (v: string): void => {
     if (v.length >= 8) out.add(v);

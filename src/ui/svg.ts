@@ -13,7 +13,7 @@ const SANS = "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', Arial, sans-s
 const MONO = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace";
 
 /** Lane bus colours; each is at least 4.5:1 against white so labels drawn in it stay readable. */
-export const LANE_COLOURS = ["#0550ae", "#6639ba", "#116329", "#953800", "#99286e", "#0a5c6e", "#5a4a00"];
+const LANE_COLOURS = ["#0550ae", "#6639ba", "#116329", "#953800", "#99286e", "#0a5c6e", "#5a4a00"];
 const INK = "#1f2328";
 const MUTED = "#4d5560";
 
@@ -25,7 +25,7 @@ export function escapeXml(s: string): string {
 }
 
 /** An XML id from any name (data-* attributes keep the exact name). */
-export function slug(s: string): string {
+function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`) || "_";
 }
 

@@ -65,7 +65,7 @@ export interface TopologyModel {
   }[];
 }
 
-export interface Rect {
+interface Rect {
   x: number;
   y: number;
   width: number;
@@ -84,15 +84,15 @@ export interface Lane extends Rect {
   colour: number;
 }
 
-export type GroupKind = "proxmox-host" | "hetzner-location" | "static" | "unplaced";
+type GroupKind = "proxmox-host" | "hetzner-location" | "static" | "unplaced";
 
-export interface Group extends Rect {
+interface Group extends Rect {
   id: string;
   kind: GroupKind;
   label: string;
 }
 
-export interface NodeBox extends Rect {
+interface NodeBox extends Rect {
   name: string;
   role: "controlplane" | "worker";
   group: string;
@@ -102,7 +102,7 @@ export interface NodeBox extends Rect {
   statusY: number;
 }
 
-export interface Port {
+interface Port {
   node: string;
   network: string;
   /** The interface's address, or "dhcp" when it has none. */
@@ -116,7 +116,7 @@ export interface Port {
   y: number;
 }
 
-export interface Service extends Rect {
+interface Service extends Rect {
   kind: "vip" | "pool";
   name: string;
   network: string;
@@ -141,7 +141,7 @@ export interface Topology {
 }
 
 // Geometry (px). Character widths are upper estimates for 12–13 px sans-serif and monospace text.
-export const GEOMETRY = {
+const GEOMETRY = {
   margin: 24,
   headerHeight: 58,
   laneHeadHeight: 78,

@@ -8,9 +8,9 @@ import { request as httpsRequest } from "node:https";
 import { fileURLToPath } from "node:url";
 import type { FaultRule, LogEntry } from "./common/fake.js";
 
-export type { FaultRule, LogEntry };
+export type { LogEntry };
 
-export interface FakeInfo {
+interface FakeInfo {
   kind: "proxmox" | "hetzner";
   simulated: true;
   url: string;

@@ -15,7 +15,7 @@ function newest(dir: string, suffix: string): number {
   return max;
 }
 
-export function distIsStale(): boolean {
+function distIsStale(): boolean {
   const dist = join(REPO_ROOT, "dist");
   if (!existsSync(join(dist, "twin/daemon.js")) || !existsSync(join(dist, "talos/api/proto"))) return true;
   if (!existsSync(join(dist, "ui/assets"))) return true;

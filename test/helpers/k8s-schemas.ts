@@ -22,7 +22,7 @@ const compiled = new Map<string, ValidateFunction>();
  */
 const UPSTREAM_ONLY = new Set(["operator.knative.dev", "external-secrets.io", "pkg.crossplane.io"]);
 
-export function referenceFile(apiVersion: string, kind: string): string {
+function referenceFile(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   if (UPSTREAM_ONLY.has(group!))
     return `${REPO_ROOT}schema/kubernetes/crds/${group}/${kind.toLowerCase()}_${version}.json`;

@@ -154,7 +154,7 @@ export async function twinCluster(
 }
 
 /** Waits until the Kubernetes sweep of `cairn health` passes (every Node Ready with the CNI, CoreDNS …). */
-export async function kubernetesSettled(access: ClusterAccess, timeoutMs = 60_000): Promise<void> {
+async function kubernetesSettled(access: ClusterAccess, timeoutMs = 60_000): Promise<void> {
   const client = kubeClientOf(access)!;
   const deadline = Date.now() + timeoutMs;
   let last = "";

@@ -13,7 +13,7 @@ import {
 } from "../../src/talos/pki/index.js";
 import type { CertKeyPem } from "../../src/twin/certs.js";
 import type { Twin } from "../../src/twin/twin.js";
-import { TALOS_GOLDEN, readShared } from "../helpers/shared.js";
+import { readShared } from "../helpers/shared.js";
 
 export function goldenConfig(kind: "controlplane" | "worker", contract = "1.13"): string {
   return readShared(`reference/talos/golden/v${contract}/base-${kind}.yaml`);
@@ -26,8 +26,6 @@ export function goldenOsCa(): { crt: string; key: string } {
   const b = (s: string): string => Buffer.from(s, "base64").toString("utf8");
   return { crt: b(secrets.certs.os.crt), key: b(secrets.certs.os.key) };
 }
-
-export const GOLDEN_DIR = TALOS_GOLDEN;
 
 /** A Talos API client certificate (roles in Subject O, EKU clientAuth unless given), by default from the golden OS CA. */
 export async function clientCert(

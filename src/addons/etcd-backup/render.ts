@@ -5,7 +5,7 @@
 import { emptyOutput, type AddonContext, type AddonOutput, type K8sObject } from "../types.js";
 import { TALOS_BACKUP_IMAGE } from "./versions.js";
 
-export const BACKUP_NAMESPACE = "kube-system";
+const BACKUP_NAMESPACE = "kube-system";
 export const BACKUP_SECRET = "etcd-backup-s3";
 
 const LABELS = { "app.kubernetes.io/name": "talos-backup", "app.kubernetes.io/managed-by": "cairn" };

@@ -6,7 +6,7 @@ import type { AddonSpecView } from "../types.js";
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-export function labelKeyValid(key: string): boolean {
+function labelKeyValid(key: string): boolean {
   const parts = key.split("/");
   if (parts.length > 2) return false;
   const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]!];

@@ -7,7 +7,7 @@ import { emptyOutput, type AddonContext, type AddonOutput, type K8sObject } from
 import { GATEKEEPER_CHART } from "./versions.js";
 
 export const GATEKEEPER_NAMESPACE = "gatekeeper-system";
-export const ALWAYS_EXCLUDED = ["kube-system", "kube-public", "kube-node-lease", "flux-system"];
+const ALWAYS_EXCLUDED = ["kube-system", "kube-public", "kube-node-lease", "flux-system"];
 
 const REQUIRED_LABELS_REGO = `package k8srequiredlabels
 violation[{"msg": msg}] {
@@ -19,7 +19,7 @@ violation[{"msg": msg}] {
 }
 `;
 
-export const requiredLabelsTemplate: K8sObject = {
+const requiredLabelsTemplate: K8sObject = {
   apiVersion: "templates.gatekeeper.sh/v1",
   kind: "ConstraintTemplate",
   metadata: { name: "k8srequiredlabels" },

@@ -5,7 +5,7 @@ import { cidrContainsIp, parseCidr, parseIp } from "../../net/ip.js";
 import type { AddonSpecView } from "../types.js";
 
 /** The network the VIP floats on: the one named, else the one containing it. */
-export function vipNetwork(spec: AddonSpecView): string | undefined {
+function vipNetwork(spec: AddonSpecView): string | undefined {
   const vip = spec.controlPlane.vip;
   if (!vip) return undefined;
   if (vip.network) return vip.network;

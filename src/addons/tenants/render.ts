@@ -17,11 +17,11 @@ import {
 
 type Tenant = AddonSpecView["tenants"][number];
 
-export const TENANT_LABEL = "cairn.dev/tenant";
+const TENANT_LABEL = "cairn.dev/tenant";
 const NS_LABEL = "kubernetes.io/metadata.name";
 const CILIUM_NS = "k8s:io.kubernetes.pod.namespace";
 
-export const tenantNamespaces = (t: Tenant): readonly string[] => t.namespaces ?? [t.name];
+const tenantNamespaces = (t: Tenant): readonly string[] => t.namespaces ?? [t.name];
 
 /** Namespaces whose pods may reach tenant pods: the ingress controller's, and Knative's activator (scale from zero). */
 function trustedNamespaces(spec: AddonSpecView): string[] {
@@ -152,7 +152,7 @@ function networkPolicies(spec: AddonSpecView, ns: string): K8sObject[] {
 }
 
 /** The names the API server gives OIDC users and groups: the claim value behind the configured prefix. */
-export function oidcNames(spec: AddonSpecView): {
+function oidcNames(spec: AddonSpecView): {
   user: (u: string) => string;
   group: (g: string) => string;
 } {

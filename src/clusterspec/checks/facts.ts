@@ -22,7 +22,7 @@ export interface NetworkFacts {
   gateway: Ip | undefined;
 }
 
-export interface PoolEntryFacts {
+interface PoolEntryFacts {
   pool: string;
   poolIndex: number;
   entryIndex: number;
@@ -31,7 +31,7 @@ export interface PoolEntryFacts {
   range: IpRange | undefined;
 }
 
-export interface SubnetFacts {
+interface SubnetFacts {
   kind: "pod" | "service";
   index: number;
   path: FieldPath;
@@ -133,7 +133,7 @@ export function networkOf(addr: string, prefix: number): string | undefined {
   return `${fmt({ family: ip.family, value: ip.value & ~host })}/${prefix}`;
 }
 
-export const fmt = formatIp;
+const fmt = formatIp;
 
 export function familyName(f: 4 | 6): string {
   return f === 4 ? "IPv4" : "IPv6";

@@ -15,9 +15,9 @@ import { checkExtensions } from "./extensions.js";
 import { checkImage } from "./image.js";
 import { checkAddons as checkAddonRegistry } from "../../addons/index.js";
 
-export type Check = (spec: ClusterSpec) => Finding[];
+type Check = (spec: ClusterSpec) => Finding[];
 
-export const checks: Check[] = [
+const checks: Check[] = [
   checkTopology,
   checkVersions,
   checkNetworks,

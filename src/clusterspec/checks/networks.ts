@@ -23,10 +23,10 @@ import {
   rangeText,
 } from "./facts.js";
 
-export const VLAN_MIN = 1;
-export const VLAN_MAX = 4094;
-export const MTU_MIN = 576;
-export const MTU_MAX = 9216;
+const VLAN_MIN = 1;
+const VLAN_MAX = 4094;
+const MTU_MIN = 576;
+const MTU_MAX = 9216;
 
 export function vlanFinding(vlan: number | undefined, path: FieldPath, allowUntagged: boolean): Finding[] {
   if (vlan === undefined || (allowUntagged && vlan === 0) || (vlan >= VLAN_MIN && vlan <= VLAN_MAX))

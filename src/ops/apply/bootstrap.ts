@@ -12,10 +12,7 @@ const ALREADY_EXISTS = 6;
 const INTENT_GRACE_MS = 90_000;
 
 /** Is etcd bootstrapped anywhere among these control planes? (etcd service running, or a member list answers.) */
-export async function etcdEvidence(
-  access: ClusterAccess,
-  controlplanes: string[],
-): Promise<string | undefined> {
+async function etcdEvidence(access: ClusterAccess, controlplanes: string[]): Promise<string | undefined> {
   for (const cp of controlplanes) {
     let c;
     try {

@@ -49,7 +49,7 @@ export function membership(
   };
 }
 
-export const TIMEOUTS = {
+const TIMEOUTS = {
   provision: 15 * 60_000,
   applyMaintenance: 10 * 60_000,
   applySecure: 2 * 60_000,
@@ -65,7 +65,7 @@ export const TIMEOUTS = {
 };
 
 /** The CNI the health gate should expect: Talos' built-in flannel makes nodes Ready; none/cilium wait for the add-on. */
-export function cniOf(model: Model): "flannel" | "cilium" | "none" {
+function cniOf(model: Model): "flannel" | "cilium" | "none" {
   return model.spec.addons?.cni?.type ?? "flannel";
 }
 

@@ -54,13 +54,13 @@ const WAITS = new Set([
   "wait-rollout",
 ]);
 
-export function withWaitTimeout(actions: readonly Action[], ms: number | undefined): Action[] {
+function withWaitTimeout(actions: readonly Action[], ms: number | undefined): Action[] {
   if (ms === undefined) return [...actions];
   return actions.map((a) => (WAITS.has(a.kind) ? { ...a, timeoutMs: ms } : a));
 }
 
 /** The Kubernetes components each node runs, from its report (what `upgrade kubernetes` observes). */
-export function kubernetesObserved(access: ClusterAccess, reported: Reported): ObservedK8sNode[] {
+function kubernetesObserved(access: ClusterAccess, reported: Reported): ObservedK8sNode[] {
   return access.model.nodes.map((n) => {
     const r = reportOf(reported, n.name);
     const down = reported[n.name];

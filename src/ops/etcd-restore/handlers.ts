@@ -47,7 +47,7 @@ async function view(access: ClusterAccess, node: string, t: number): Promise<Nod
   }
 }
 
-export function etcdRestoreHandler(
+function etcdRestoreHandler(
   access: ClusterAccess,
   options: { pollMs?: number; callTimeoutMs?: number } = {},
 ): ActionHandler {

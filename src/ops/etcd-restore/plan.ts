@@ -3,7 +3,7 @@
 import type { Action, Plan } from "../../engine/types.js";
 import type { Model } from "../../clusterspec/model.js";
 
-export const RESTORE_OPERATION = "etcd restore";
+const RESTORE_OPERATION = "etcd restore";
 
 export interface RestoreOptions {
   file: string;

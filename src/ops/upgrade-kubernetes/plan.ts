@@ -16,12 +16,12 @@ import { acrossMinors, downgradeRefusal, newer, newest } from "../version-guard.
 import type { K8sComponent } from "./images.js";
 import { kubernetesGateAfter } from "../kube-gates.js";
 
-export const KUBERNETES_OPERATION = "upgrade kubernetes";
+const KUBERNETES_OPERATION = "upgrade kubernetes";
 
 export type { K8sComponent } from "./images.js";
 export { componentVersions, setComponentVersions } from "./images.js";
 
-export const CONTROL_PLANE_COMPONENTS: readonly K8sComponent[] = [
+const CONTROL_PLANE_COMPONENTS: readonly K8sComponent[] = [
   "apiServer",
   "controllerManager",
   "scheduler",

@@ -17,7 +17,7 @@ import {
   type ObservedK8sNode,
 } from "./plan.js";
 
-export async function observeKubernetes(access: ClusterAccess, timeoutMs = 5000): Promise<ObservedK8sNode[]> {
+async function observeKubernetes(access: ClusterAccess, timeoutMs = 5000): Promise<ObservedK8sNode[]> {
   return Promise.all(
     access.model.nodes.map(async (n): Promise<ObservedK8sNode> => {
       try {

@@ -15,7 +15,7 @@ import { drainStep, nodeBackStep, releaseCordon } from "../node-drain.js";
 import { installedRecords, nodeVersion, recordInstalled } from "../observe.js";
 import { brief, sleep, withTimeout } from "../support.js";
 
-export interface UpgradeParams {
+interface UpgradeParams {
   node: string;
   role: "controlplane" | "worker";
   image: string;
@@ -26,7 +26,7 @@ export interface UpgradeParams {
 }
 
 /** The node came back on its previous version: the new image did not boot and Talos fell back (A/B). */
-export class UpgradeRolledBackError extends CairnError {
+class UpgradeRolledBackError extends CairnError {
   constructor(
     readonly node: string,
     readonly from: string,
@@ -43,7 +43,7 @@ export class UpgradeRolledBackError extends CairnError {
   }
 }
 
-export class UpgradeRejectedError extends CairnError {
+class UpgradeRejectedError extends CairnError {
   constructor(node: string, message: string) {
     super("upgrade-rejected", `${node} refused the upgrade: ${message}`);
     this.name = "UpgradeRejectedError";
@@ -108,7 +108,7 @@ interface Sent {
   api?: "lifecycle" | "legacy";
 }
 
-export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = {}): ActionHandler {
+function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = {}): ActionHandler {
   // Short: a refused connection costs about a millisecond, and every poll of lag is paid once per node.
   const pollMs = options.pollMs ?? 50;
   const callTimeoutMs = options.callTimeoutMs ?? 3000;

@@ -45,7 +45,7 @@ export interface TalosUpgradeOptions {
   drainTimeoutMs?: number;
 }
 
-export const UPGRADE_OPERATION = "upgrade talos";
+const UPGRADE_OPERATION = "upgrade talos";
 const CP_GROUP = "upgrade-controlplanes";
 const WORKER_GROUP = "upgrade-workers";
 

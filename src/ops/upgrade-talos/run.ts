@@ -24,7 +24,7 @@ export interface RunTalosUpgradeOptions extends TalosUpgradeOptions, Omit<Execut
   handler?: UpgradeHandlerOptions;
 }
 
-export interface NodeOutcome {
+interface NodeOutcome {
   node: string;
   outcome: "upgraded" | "failed" | "not-started" | "unchanged" | "interrupted";
   error?: string;

@@ -12,7 +12,7 @@ import {
   type HetznerRequestInfo,
 } from "./errors.js";
 
-export const DEFAULT_ENDPOINT = "https://api.hetzner.cloud/v1";
+const DEFAULT_ENDPOINT = "https://api.hetzner.cloud/v1";
 
 /** Time as the client sees it; tests inject a fake one so backoff and polling take no wall time. */
 export interface Clock {
@@ -20,7 +20,7 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-export const systemClock: Clock = {
+const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };

@@ -31,7 +31,7 @@ const HINTS: Record<string, string> = {
   invalid_input: "a field has a value Hetzner does not accept (see the fields named above)",
 };
 
-export class HetznerError extends CairnError {
+class HetznerError extends CairnError {
   readonly request: HetznerRequestInfo | undefined;
 
   constructor(
@@ -77,7 +77,7 @@ export class HetznerApiError extends HetznerError {
 }
 
 /** `details.fields[{name, messages}]` of invalid_input / uniqueness_error as "name: message" lines. */
-export function invalidFields(details: Record<string, unknown> | null): string[] {
+function invalidFields(details: Record<string, unknown> | null): string[] {
   const fields = details && Array.isArray(details.fields) ? (details.fields as unknown[]) : [];
   return fields.map((f) => {
     const o = (f ?? {}) as { name?: unknown; messages?: unknown };

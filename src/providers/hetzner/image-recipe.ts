@@ -6,7 +6,7 @@
 import type { Action, HetznerClient, Image } from "./client.js";
 import { labelSelector } from "./labels.js";
 
-export const FACTORY_URL = "https://factory.talos.dev";
+const FACTORY_URL = "https://factory.talos.dev";
 
 export interface ImageRecipeInput {
   /** Image Factory schematic id (64 hex digits). */
@@ -24,7 +24,7 @@ export interface ImageRecipeInput {
 }
 
 /** A value filled in from an earlier step's answer, written {name} in paths and bodies. */
-export type Placeholder = "{sshKey.id}" | "{server.id}" | "{server.ipv4}";
+type Placeholder = "{sshKey.id}" | "{server.id}" | "{server.ipv4}";
 
 export interface ApiStep {
   kind: "api";
@@ -41,7 +41,7 @@ export interface ApiStep {
   waitFor?: { path: string; field: string; equals: string };
 }
 
-export interface RescueStep {
+interface RescueStep {
   kind: "rescue-shell";
   id: string;
   title: string;
@@ -50,7 +50,7 @@ export interface RescueStep {
   script: string;
 }
 
-export type RecipeStep = ApiStep | RescueStep;
+type RecipeStep = ApiStep | RescueStep;
 
 export interface ImageRecipe {
   /** The Image Factory disk image written in the rescue system. */

@@ -24,12 +24,12 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-export const systemClock: Clock = {
+const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
 
-export interface ProxmoxToken {
+interface ProxmoxToken {
   /** USER@REALM!TOKENID, e.g. cairn@pve!apply. */
   id: string;
   secret: string;
@@ -162,7 +162,7 @@ const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
 const TOKEN_ID_RE = /^[^\s@!:=]+@[A-Za-z][A-Za-z0-9.\-_]*![A-Za-z][A-Za-z0-9.\-_]*$/;
 
 /** Path segment encoder: UPIDs and volume ids contain ':' and '/', which must not split the path. */
-export const seg = (s: string | number): string => encodeURIComponent(String(s));
+const seg = (s: string | number): string => encodeURIComponent(String(s));
 
 export class ProxmoxClient {
   readonly endpoint: URL;

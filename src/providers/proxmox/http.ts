@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { formValue } from "./lenient.js";
 
-export type ParamValue = string | number | boolean | undefined | null;
+type ParamValue = string | number | boolean | undefined | null;
 export type Params = Record<string, ParamValue>;
 
 /** key=value&… with undefined/null dropped; keys sorted so requests (and logs, tests) are stable. */

@@ -7,7 +7,7 @@
 
 const SECTOR = 2048;
 
-export interface IsoFile {
+interface IsoFile {
   /** POSIX name as readers should show it, e.g. "user-data". No '/', at most 64 characters. */
   name: string;
   data: Buffer;

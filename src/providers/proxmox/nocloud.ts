@@ -7,13 +7,13 @@ import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { buildIso } from "./iso9660.js";
 
-export interface NocloudRoute {
+interface NocloudRoute {
   to: string;
   via: string;
   metric?: number;
 }
 
-export interface NocloudInterface {
+interface NocloudInterface {
   /** MAC the NIC gets in the VM config (netN macaddr=…): Talos matches the interface by it. */
   mac: string;
   /** CIDR addresses, e.g. 10.8.16.20/24. */

@@ -39,7 +39,7 @@ export function parsePropertyString(
 }
 
 /** Formats a map with `first` keys first (a bare value for `defaultKey`), the rest sorted: stable output. */
-export function formatPropertyString(map: PropertyMap, defaultKey?: string, first: string[] = []): string {
+function formatPropertyString(map: PropertyMap, defaultKey?: string, first: string[] = []): string {
   const parts: string[] = [];
   const seen = new Set<string>();
   if (defaultKey !== undefined && map[defaultKey] !== undefined) {
@@ -60,7 +60,7 @@ export function formatPropertyString(map: PropertyMap, defaultKey?: string, firs
 }
 
 /** The NIC models PVE accepts as `model=MAC` shorthand. */
-export const NIC_MODELS = [
+const NIC_MODELS = [
   "e1000",
   "e1000-82540em",
   "e1000-82544gc",
@@ -106,9 +106,6 @@ export function normaliseTags(tags: string | readonly string[] | undefined): str
   const list = typeof tags === "string" ? tags.split(/[;,\s]+/) : [...(tags ?? [])];
   return [...new Set(list.map((t) => t.trim().toLowerCase()).filter((t) => t !== ""))].sort().join(";");
 }
-
-/** The tag pattern of PVE's pve-tag format. */
-export const TAG_RE = /^[a-z0-9_][a-z0-9_\-+.]*$/i;
 
 /** Sizes as PVE writes them (32G, 512M, 4M, 1T) in bytes. */
 export function parseSize(text: string): number | undefined {

@@ -32,7 +32,7 @@ export interface PresentedCertificate {
 }
 
 /** "ab cd:…", "sha256:ABCD…" or 64 hex digits → "AB:CD:…"; a UserError for anything that is not 32 bytes. */
-export function normaliseFingerprint(text: string): string {
+function normaliseFingerprint(text: string): string {
   const hex = text
     .trim()
     .replace(/^sha-?256[:=\s]*/i, "")

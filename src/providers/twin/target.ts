@@ -17,11 +17,11 @@ import type {
 } from "../types.js";
 
 /** Spare slots beyond the spec, so a rehearsal can add a node (or a replacement control plane) later. */
-export const SPARE_CONTROLPLANES = 1;
-export const SPARE_WORKERS = 1;
+const SPARE_CONTROLPLANES = 1;
+const SPARE_WORKERS = 1;
 const DEFAULT_REBOOT_MS = 1000;
 
-export interface TwinSlot {
+interface TwinSlot {
   /** The twin's node name ("cp-1", "worker-2"). */
   slot: string;
   address: string;
@@ -59,7 +59,7 @@ const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * whose machine still holds a config (released without a reset: it was dead) or has a fault goes last: a node given
  * it would wait for a machine that is not in maintenance mode.
  */
-export function assignSlots(
+function assignSlots(
   joining: readonly { name: string; role: "controlplane" | "worker" }[],
   slots: readonly {
     name: string;

@@ -21,18 +21,3 @@ export function perNode<T extends WithMetadata>(
     return { node, ok: true, value: m };
   });
 }
-
-/** The values of successful nodes; throws the first node error when `strict`. */
-export function valuesOf<T>(results: readonly NodeResult<T>[], strict = false): T[] {
-  const out: T[] = [];
-  for (const r of results) {
-    if (r.ok) out.push(r.value);
-    else if (strict) throw r.error;
-  }
-  return out;
-}
-
-/** Throws if any node failed: for callers that need every node to succeed. */
-export function requireAll<T>(results: readonly NodeResult<T>[]): T[] {
-  return valuesOf(results, true);
-}

@@ -24,7 +24,7 @@ import {
 } from "./errors.js";
 import type { Input, MethodDef } from "./messages.js";
 
-export const DEFAULT_PORT = 50000;
+const DEFAULT_PORT = 50000;
 /** Talos' constants.GRPCMaxMessageSize. */
 const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
@@ -65,7 +65,7 @@ export interface CallOptions {
 const DEFAULT_RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 250, maxDelayMs: 4000 };
 
 /** "10.0.0.1" → "10.0.0.1:50000", "::1" → "[::1]:50000"; explicit ports are kept. */
-export function normalizeEndpoint(endpoint: string): string {
+function normalizeEndpoint(endpoint: string): string {
   let e = endpoint.trim();
   e = e.replace(/^(https?|tcp|dns):\/\/\/?/, "");
   if (e.startsWith("[")) return e.includes("]:") ? e : `${e}:${DEFAULT_PORT}`;
@@ -477,7 +477,7 @@ function isTlsVerificationError(e: Error): boolean {
 const MAINTENANCE_MESSAGE = /not implemented in maintenance mode/i;
 
 /** Maps a gRPC failure to the typed error the rest of cairn handles. */
-export function mapError(
+function mapError(
   e: unknown,
   method: MethodDef<unknown, unknown>,
   endpoint: string,

@@ -2,7 +2,7 @@
 // the .proto files, snake_case). Conventions: 64-bit integers are decimal strings (etcd member IDs do not fit a JS
 // number), enums are their names, bytes are Uint8Array, unset sub-messages are null (or omitted when encoding).
 
-export interface RpcStatus {
+interface RpcStatus {
   code: number;
   message: string;
   details?: Any[];
@@ -24,7 +24,7 @@ export interface Duration {
 }
 
 /** common.Metadata: hostname is the target as given in `nodes`; error/status mark a per-node failure. */
-export interface Metadata {
+interface Metadata {
   hostname: string;
   error: string;
   status?: RpcStatus | null;
@@ -38,8 +38,8 @@ export interface Data extends WithMetadata {
   bytes: Uint8Array;
 }
 
-export type ContainerDriver = "CONTAINERD" | "CRI";
-export type ContainerdNamespace = "NS_UNKNOWN" | "NS_SYSTEM" | "NS_CRI";
+type ContainerDriver = "CONTAINERD" | "CRI";
+type ContainerdNamespace = "NS_UNKNOWN" | "NS_SYSTEM" | "NS_CRI";
 
 export interface ContainerdInstance {
   driver: ContainerDriver;
@@ -78,7 +78,7 @@ export interface ActorReply extends WithMetadata {
   actor_id: string;
 }
 
-export interface ResetPartitionSpec {
+interface ResetPartitionSpec {
   label: string;
   wipe: boolean;
 }
@@ -115,7 +115,7 @@ export interface LifecycleServiceUpgradeRequest {
   source: { image_name: string } | null;
 }
 
-export interface LifecycleServiceInstallProgress {
+interface LifecycleServiceInstallProgress {
   message?: string;
   exit_code?: number;
   /** Which arm of the oneof is set. */
@@ -140,20 +140,20 @@ export interface ImageServicePullResponse {
   response?: "name" | "pull_progress";
 }
 
-export interface ServiceEvent {
+interface ServiceEvent {
   msg: string;
   state: string;
   ts: Timestamp | null;
 }
 
-export interface ServiceHealth {
+interface ServiceHealth {
   unknown: boolean;
   healthy: boolean;
   last_message: string;
   last_change: Timestamp | null;
 }
 
-export interface ServiceInfo {
+interface ServiceInfo {
   id: string;
   state: string;
   events: { events: ServiceEvent[] } | null;
@@ -194,7 +194,7 @@ export interface MachineEvent extends WithMetadata {
   actor_id: string;
 }
 
-export interface VersionInfo {
+interface VersionInfo {
   tag: string;
   sha: string;
   built: string;
@@ -209,7 +209,7 @@ export interface Version extends WithMetadata {
   features: { rbac: boolean } | null;
 }
 
-export interface EtcdMember {
+interface EtcdMember {
   id: string;
   hostname: string;
   peer_urls: string[];
@@ -222,7 +222,7 @@ export interface EtcdMembers extends WithMetadata {
   members: EtcdMember[];
 }
 
-export interface EtcdMemberStatus {
+interface EtcdMemberStatus {
   protocol_version: string;
   db_size: string;
   db_size_in_use: string;
@@ -262,7 +262,7 @@ export interface HealthCheckProgress extends WithMetadata {
 
 // cosi.resource.State
 
-export interface ResourceMetadata {
+interface ResourceMetadata {
   namespace: string;
   type: string;
   id: string;

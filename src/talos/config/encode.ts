@@ -133,7 +133,7 @@ const DECODE_HOOKS: Record<string, (value: unknown) => unknown> = {
 };
 
 /** Converts a JS value to the GoValue the encoder prints for a field of Go type `type`. */
-export function toGoValue(value: unknown, type: string, contract?: Contract): GoValue {
+function toGoValue(value: unknown, type: string, contract?: Contract): GoValue {
   if (value === undefined) return zeroOf(type, contract);
   const hook = DECODE_HOOKS[type];
   if (hook) value = hook(value);

@@ -40,7 +40,7 @@ const doc = (kind: string, fields: ConfigDocument = {}): ConfigDocument => ({
 });
 
 /** The CEL expression Talos' generator writes for an install disk: disk.dev_path == "<disk>" (Go's %q). */
-export function installDiskSelector(disk: string): string {
+function installDiskSelector(disk: string): string {
   return `disk.dev_path == ${JSON.stringify(disk)}`;
 }
 

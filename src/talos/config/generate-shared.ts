@@ -77,7 +77,7 @@ export function registryMirrorDocuments(o: RegistryOptions): ConfigDocument[] {
 
 export type MachineType = "init" | "controlplane" | "worker";
 
-export interface CNIConfig {
+interface CNIConfig {
   name: string;
   urls?: string[];
 }

@@ -30,11 +30,11 @@ import {
 
 export { endpointHostname } from "./generate-shared.js";
 
-export type { CNIConfig, GenerateInput, GenerateOptions, MachineType } from "./generate-shared.js";
+export type { GenerateInput, GenerateOptions, MachineType } from "./generate-shared.js";
 import type { GenerateInput, GenerateOptions, MachineType } from "./generate-shared.js";
 
 /** The VersionContract switches that differ between the supported contracts (all older ones are on for 1.8+). */
-export function contractFeatures(contract: Contract) {
+function contractFeatures(contract: Contract) {
   const after = (minor: string) => compareMinor(contract, minor) > 0;
   return {
     // 1.14 (pkg/machinery/config/contract.go, all "> 1.13"): Kubernetes, discovery, install, sysctls, host DNS,
@@ -228,13 +228,4 @@ function networkDocuments(
     else (machine.network as ConfigDocument).kubespan = { enabled: o.kubeSpan };
   }
   return docs;
-}
-
-/** Init, control plane and worker documents for the same input (what talosctl's config bundle holds). */
-export function generateMachineConfigs(input: GenerateInput): Record<MachineType, PatchableDocument[]> {
-  return {
-    init: generateMachineConfig(input, "init"),
-    controlplane: generateMachineConfig(input, "controlplane"),
-    worker: generateMachineConfig(input, "worker"),
-  };
 }

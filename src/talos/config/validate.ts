@@ -26,7 +26,7 @@ export interface TalosValidationError {
 }
 
 /** The v1alpha1 document has no `kind`; it is reported under this name. */
-export const V1ALPHA1_KIND = "v1alpha1";
+const V1ALPHA1_KIND = "v1alpha1";
 
 // Kinds whose schema `kind` enum differs from the kind Go registers (schema quirks): Go's name is what Talos
 // accepts, so the document is checked against the schema entry under the schema's spelling. A Map, since the kind
@@ -53,13 +53,8 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
   addFormatsModule) as unknown as (ajv: Ajv2020) => void;
 
 /** Path of the bundled schema file; the repo root is three levels above src/talos/config and dist/talos/config. */
-export function schemaPath(contract: Contract): string {
+function schemaPath(contract: Contract): string {
   return fileURLToPath(new URL(`../../../schema/talos/v${contract}/config.schema.json`, import.meta.url));
-}
-
-/** The parsed JSON schema of a contract (read once). */
-export function loadSchema(contract: Contract): Record<string, unknown> {
-  return getSchema(contract).schema;
 }
 
 function getSchema(contract: Contract): ContractSchema {

@@ -105,10 +105,6 @@ function isEmptyDocument(doc: ConfigDocument): boolean {
   );
 }
 
-export function selectorToString(s: DeleteSelector): string {
-  return s.path.join(".");
-}
-
 /**
  * Applies a selector with a non-empty path to a document, in place. Failure messages follow Talos'
  * ("patch delete: path 'machine.network.hostname' in document '/v1alpha1': failed to delete path …: lookup failed").

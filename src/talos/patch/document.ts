@@ -1,5 +1,4 @@
 // Talos config documents as plain JS values (one object per YAML document) and how Talos tells them apart.
-import { UserError } from "../../errors.js";
 
 export type ConfigValue = null | boolean | number | string | bigint | ConfigValue[] | ConfigObject;
 export interface ConfigObject {
@@ -103,9 +102,4 @@ export function documentId(doc: ConfigDocument): string {
 export function documentIdOf(apiVersion: string, kind: string, name: string): string {
   const id = `${apiVersion}/${kind}`;
   return NAMED_KINDS.has(kind) ? `${id}/${name}` : id;
-}
-
-export function assertDocuments(docs: unknown, what: string): asserts docs is ConfigDocument[] {
-  if (!Array.isArray(docs) || !docs.every(isObject))
-    throw new UserError(`${what} must be a list of YAML mapping documents`);
 }

@@ -17,10 +17,10 @@ export interface JsonPatch {
   operations: JsonPatchOperation[];
 }
 
-export class JsonPatchError extends Error {}
+class JsonPatchError extends Error {}
 
 /** Parses an RFC 6901 pointer into its unescaped tokens. */
-export function parsePointer(pointer: string): string[] {
+function parsePointer(pointer: string): string[] {
   if (pointer === "") return [];
   if (!pointer.startsWith("/")) throw new JsonPatchError(`invalid JSON pointer ${JSON.stringify(pointer)}`);
   const tokens = pointer
@@ -114,7 +114,7 @@ function remove(doc: ConfigValue, pointer: string): ConfigValue {
   return doc;
 }
 
-export function deepEqual(a: ConfigValue | undefined, b: ConfigValue | undefined): boolean {
+function deepEqual(a: ConfigValue | undefined, b: ConfigValue | undefined): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b))
     return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));

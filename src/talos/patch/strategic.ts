@@ -6,7 +6,7 @@ import { clone, documentId, documentIdOf, documentType, type ConfigDocument } fr
 import { applyDeleteSelector, extractDeletes, type DeleteSelector } from "./delete.js";
 import { mergeDocument } from "./merge.js";
 
-export type PatchDocument =
+type PatchDocument =
   { type: "delete"; selector: DeleteSelector } | { type: "merge"; document: ConfigDocument };
 
 export interface StrategicMergePatch {

@@ -6,7 +6,7 @@
 
 export const META_NETWORK_KEY = 10;
 
-export interface MetaNetworkLink {
+interface MetaNetworkLink {
   name: string;
   /** CIDRs, e.g. 10.0.1.1/16. */
   addresses: string[];

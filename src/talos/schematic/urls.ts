@@ -3,9 +3,9 @@
 import { UserError } from "../../errors.js";
 import { compareVersions, parseVersion } from "../versions.js";
 
-export const FACTORY_HOST = "factory.talos.dev";
-export const FACTORY_URL = `https://${FACTORY_HOST}`;
-export const PXE_URL = `https://pxe.${FACTORY_HOST}`;
+const FACTORY_HOST = "factory.talos.dev";
+const FACTORY_URL = `https://${FACTORY_HOST}`;
+const PXE_URL = `https://pxe.${FACTORY_HOST}`;
 
 export type Arch = "amd64" | "arm64";
 export const ARCHES: readonly Arch[] = ["amd64", "arm64"];
@@ -40,7 +40,7 @@ export interface FactoryTarget {
 }
 
 /** The disk image formats Image Factory serves for every platform (the suffix of the asset path). */
-export const DISK_FORMATS = ["raw", "raw.xz", "raw.zst", "raw.gz", "qcow2"] as const;
+const DISK_FORMATS = ["raw", "raw.xz", "raw.zst", "raw.gz", "qcow2"] as const;
 
 export interface FactoryUrls {
   installerImage: string;
@@ -87,7 +87,7 @@ function check(t: FactoryTarget): { platform: PlatformInfo; arch: Arch; version:
 }
 
 /** Talos ≥ 1.10 has per-platform ("unified") installer images; before that one installer served all. */
-export function supportsUnifiedInstaller(talosVersion: string): boolean {
+function supportsUnifiedInstaller(talosVersion: string): boolean {
   const v = parseVersion(talosVersion);
   return v !== undefined && compareVersions(v, { major: 1, minor: 10, patch: 0, pre: "" }) >= 0;
 }
@@ -101,7 +101,7 @@ export function installerImage(t: FactoryTarget): string {
 }
 
 /** The URL of one boot asset path ("metal-amd64.iso") for a schematic and version. */
-export function assetUrl(schematicId: string, talosVersion: string, path: string): string {
+function assetUrl(schematicId: string, talosVersion: string, path: string): string {
   return `${FACTORY_URL}/image/${schematicId}/${talosVersion}/${path}`;
 }
 

@@ -1,7 +1,7 @@
 // Encryption at rest for secrets bundles with age (https://age-encryption.org). cairn writes the ASCII-armored
 // form: the `age` CLI (and sops) decrypts it with `age -d -i key.txt`, and it survives copy-paste and git diffs.
 // Reading accepts armored and binary files. Pure: identities and recipients come in as strings.
-import { Decrypter, Encrypter, armor, identityToRecipient } from "age-encryption";
+import { Decrypter, Encrypter, armor } from "age-encryption";
 import { UserError } from "../../errors.js";
 
 /** Path of an age identity file (as `age -i`), used when no --age-identity flag is given. */
@@ -57,11 +57,6 @@ export function parseAgeIdentities(text: string, source = "age identity"): strin
   }
   if (identities.length === 0) throw new UserError(`${source} holds no AGE-SECRET-KEY-1… line`);
   return identities;
-}
-
-/** The recipient (`age1…`) for an identity, to show which key a file is encrypted to. */
-export async function ageRecipientOf(identity: string): Promise<string> {
-  return identityToRecipient(identity);
 }
 
 /** Decrypts an armored or binary age file with any of the identities. */

@@ -36,7 +36,7 @@ function readText(path: string, what: string): Buffer {
 }
 
 /** The age identities to decrypt with: --age-identity, then $CAIRN_AGE_IDENTITY_FILE, then $CAIRN_AGE_IDENTITY. */
-export function resolveAgeIdentities(options: AgeIdentityOptions = {}): string[] | undefined {
+function resolveAgeIdentities(options: AgeIdentityOptions = {}): string[] | undefined {
   const env = options.env ?? process.env;
   const file = options.identityFile ?? env[AGE_IDENTITY_FILE_ENV];
   if (file) return parseAgeIdentities(readText(file, "age identity file").toString("utf8"), file);

@@ -27,7 +27,7 @@ const RAW = Symbol("goRaw");
 export interface GoFloat {
   readonly [FLOAT]: number;
 }
-export interface GoRaw {
+interface GoRaw {
   readonly [RAW]: string;
 }
 
@@ -49,16 +49,12 @@ export function goStruct<T extends object>(obj: T): T {
   return obj;
 }
 
-export function isGoStruct(obj: unknown): boolean {
+function isGoStruct(obj: unknown): boolean {
   return typeof obj === "object" && obj !== null && (obj as Record<symbol, unknown>)[STRUCT] === true;
 }
 
 export function goFloat(n: number): GoFloat {
   return { [FLOAT]: n };
-}
-
-export function goRaw(text: string): GoRaw {
-  return { [RAW]: text };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -244,7 +240,7 @@ const isDigit = (ch: string) => /\p{Nd}/u.test(ch);
 const isLetter = (ch: string) => /\p{L}/u.test(ch);
 
 /** go-yaml's ordering of string map keys: digit runs compare numerically, letters sort before non-letters. */
-export function goKeyLess(a: string, b: string): boolean {
+function goKeyLess(a: string, b: string): boolean {
   const ar = [...a];
   const br = [...b];
   let digits = false;

@@ -40,7 +40,7 @@ import { evictionBlocker } from "./disruption.js";
 import { decodeKubeProtobuf } from "./protobuf.js";
 import { defaults } from "./defaults.js";
 
-export const SIMULATED_HEADER = "x-cairn-twin";
+const SIMULATED_HEADER = "x-cairn-twin";
 
 export interface ApiServerOptions {
   address: string;
@@ -56,8 +56,6 @@ export interface ApiServerOptions {
   /** Resolves when the node can answer (a partitioned or hung node's API hangs instead of refusing). */
   waitReachable?: () => Promise<void>;
 }
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 export class KubeApiServer {
   readonly options: ApiServerOptions;
@@ -1027,5 +1025,3 @@ function selectorText(sel: Obj): string {
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(",");
 }
-
-export type { Handler };

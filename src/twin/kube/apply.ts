@@ -7,7 +7,7 @@ import { applyStrategicMergePatch, mergeKeyFor, MERGED_PRIMITIVE_LISTS } from ".
 import { ApiError } from "./status.js";
 
 type Obj = Record<string, unknown>;
-export type FieldSet = { [k: string]: FieldSet };
+type FieldSet = { [k: string]: FieldSet };
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const o = (v: unknown): Obj => (isObj(v) ? v : {});
 
@@ -26,7 +26,7 @@ const UNOWNED_META = new Set([
 ]);
 
 /** The fields a (partial) object sets, as a FieldsV1 set. `keyed` says whether lists merge by key (built-ins). */
-export function fieldsOf(value: unknown, path: string[] = [], keyed = true): FieldSet {
+function fieldsOf(value: unknown, path: string[] = [], keyed = true): FieldSet {
   const out: FieldSet = {};
   if (!isObj(value)) return out;
   for (const [k, v] of Object.entries(value)) {
@@ -56,7 +56,7 @@ export function fieldsOf(value: unknown, path: string[] = [], keyed = true): Fie
 }
 
 /** Leaf paths of a set: fields with no children, and keyed list items themselves ("."). */
-export function leaves(set: FieldSet, prefix: string[] = []): string[][] {
+function leaves(set: FieldSet, prefix: string[] = []): string[][] {
   const out: string[][] = [];
   for (const [k, v] of Object.entries(set)) {
     if (k === ".") out.push(prefix);
@@ -76,7 +76,7 @@ function has(set: FieldSet, path: string[]): boolean {
 }
 
 /** Removes `paths` (leaves) from a set, dropping emptied branches. */
-export function subtract(set: FieldSet, paths: string[][]): FieldSet {
+function subtract(set: FieldSet, paths: string[][]): FieldSet {
   const copy = structuredClone(set);
   for (const p of paths) {
     const chain: FieldSet[] = [copy];
@@ -113,7 +113,7 @@ function step(cur: unknown, token: string): unknown {
   return undefined;
 }
 
-export function valueAtPath(obj: unknown, path: string[]): unknown {
+function valueAtPath(obj: unknown, path: string[]): unknown {
   let cur = obj;
   for (const t of path) cur = step(cur, t);
   return cur;
@@ -132,7 +132,7 @@ function deleteAt(obj: Obj, path: string[]): void {
 }
 
 /** ".spec.template.spec.containers[name=\"web\"].image", as kube-apiserver prints a conflicting field. */
-export function printPath(path: string[]): string {
+function printPath(path: string[]): string {
   return path
     .map((t) => {
       if (t.startsWith("f:")) return `.${t.slice(2)}`;
@@ -280,7 +280,7 @@ function stripNulls(v: unknown): unknown {
 }
 
 /** The fields an Update (create, PUT, non-apply PATCH) changed: the manager takes them over. */
-export function updatedFields(before: Obj | undefined, after: Obj, keyed = true): FieldSet {
+function updatedFields(before: Obj | undefined, after: Obj, keyed = true): FieldSet {
   const all = fieldsOf(after, [], keyed);
   if (!before) return all;
   const changed = leaves(all).filter(
@@ -293,7 +293,7 @@ export function updatedFields(before: Obj | undefined, after: Obj, keyed = true)
 }
 
 /** a ∪ b. */
-export function union(a: FieldSet, b: FieldSet): FieldSet {
+function union(a: FieldSet, b: FieldSet): FieldSet {
   const out = structuredClone(a);
   for (const [k, v] of Object.entries(b)) out[k] = out[k] ? union(out[k]!, v) : structuredClone(v);
   return out;

@@ -7,7 +7,6 @@ import { bootstrapInstallObjects, isCniDaemonSet } from "./bootstrap.js";
 import { budgetStatus } from "./disruption.js";
 import type { KubeFacts } from "./facts.js";
 import { BUILTIN_TYPES, type ResourceType } from "./resources.js";
-import { labelSelectorOf, matches } from "./selectors.js";
 import { meta, o, type Obj, type ObjectStore } from "./store.js";
 import {
   controllerOf,
@@ -822,5 +821,3 @@ function stripTimes(v: unknown): unknown {
     if (!/Time$|^startTime$|^startedAt$|^time$/.test(k)) out[k] = stripTimes(x);
   return out;
 }
-
-export { labelSelectorOf, matches };

@@ -5,7 +5,7 @@ import { labelSelectorOf, matches } from "./selectors.js";
 type Obj = Record<string, unknown>;
 const o = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 
-export function podHealthy(pod: Obj): boolean {
+function podHealthy(pod: Obj): boolean {
   const status = o(pod.status);
   if (o(pod.metadata).deletionTimestamp) return false;
   return (

@@ -45,7 +45,7 @@ const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 const unb64 = (s: string | undefined): string => (s ? Buffer.from(s, "base64").toString("utf8") : "");
 
 /** The end of a prefix range, base64: the prefix with its last byte incremented (etcd's `--prefix`). */
-export function prefixEndB64(prefix: string): string {
+function prefixEndB64(prefix: string): string {
   const bytes = Buffer.from(prefix, "utf8");
   for (let i = bytes.length - 1; i >= 0; i--) {
     if (bytes[i]! < 0xff) {

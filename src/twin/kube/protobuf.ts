@@ -81,7 +81,7 @@ function deleteOptions(f: Fields | undefined): Obj | undefined {
   });
 }
 
-export class UnsupportedProtobuf extends Error {}
+class UnsupportedProtobuf extends Error {}
 
 /** Decodes a Kubernetes protobuf request body into the JSON object it stands for. */
 export function decodeKubeProtobuf(body: Buffer): Obj {

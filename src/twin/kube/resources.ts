@@ -20,7 +20,7 @@ export interface ResourceType {
   crd?: CrdVersionInfo;
 }
 
-export interface CrdVersionInfo {
+interface CrdVersionInfo {
   /** The CRD's name (<plural>.<group>). */
   name: string;
   /** openAPIV3Schema of this version. */
@@ -29,8 +29,6 @@ export interface CrdVersionInfo {
   served: boolean;
   storage: boolean;
 }
-
-const VERBS_NS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 function t(
   group: string,
@@ -169,8 +167,6 @@ function storageName(r: ResourceType): string {
   return r.resource;
 }
 
-export const verbsOf = (_r: ResourceType): string[] => VERBS_NS;
-
 /** The registry of types a server knows: built-ins plus what the stored CRDs define. */
 export class TypeRegistry {
   private types: ResourceType[] = [...BUILTIN_TYPES];
@@ -209,7 +205,7 @@ type Obj = Record<string, unknown>;
 const o = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 
 /** The served versions of a CustomResourceDefinition (apiextensions.k8s.io/v1) as resource types. */
-export function typesOfCrd(crd: Obj): ResourceType[] {
+function typesOfCrd(crd: Obj): ResourceType[] {
   const spec = o(crd.spec);
   const names = o(spec.names);
   const group = String(spec.group ?? "");

@@ -10,8 +10,6 @@ export type Requirement =
   | { key: string; op: "in" | "notin"; values: string[] }
   | { key: string; op: "exists" | "!exists" };
 
-export type Selector = (labels: Record<string, string>) => boolean;
-
 function splitTop(text: string): string[] {
   const out: string[] = [];
   let depth = 0;

@@ -36,8 +36,7 @@ export class ApiError extends Error {
 }
 
 /** "deployments.apps" / "pods": the qualified resource kube-apiserver names in messages. */
-export const qualified = (resource: string, group: string): string =>
-  group ? `${resource}.${group}` : resource;
+const qualified = (resource: string, group: string): string => (group ? `${resource}.${group}` : resource);
 
 export const notFound = (resource: string, group: string, name: string): ApiError =>
   new ApiError(404, "NotFound", `${qualified(resource, group)} "${name}" not found`, {
@@ -95,8 +94,6 @@ export const forbidden = (
   );
 
 export const unauthorized = (): ApiError => new ApiError(401, "Unauthorized", "Unauthorized");
-
-export const gone = (message: string): ApiError => new ApiError(410, "Expired", message);
 
 export const tooManyRequests = (message: string, causes?: StatusDetails["causes"]): ApiError =>
   new ApiError(429, "TooManyRequests", message, causes ? { causes } : undefined);

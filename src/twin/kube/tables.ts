@@ -223,7 +223,7 @@ const COLUMNS: Record<string, Column[]> = {
 };
 
 /** A small JSONPath for printer columns: `.a.b`, `[n]`, `[?(@.k=="v")]`. */
-export function jsonPathValue(obj: unknown, path: string): unknown {
+function jsonPathValue(obj: unknown, path: string): unknown {
   const tokens = path.match(/\.[^.[\]]+|\[\?\(@\.[^=]+==["'][^"']*["']\)\]|\[\d+\]/g) ?? [];
   let cur: unknown = obj;
   for (const t of tokens) {

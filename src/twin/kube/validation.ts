@@ -86,7 +86,7 @@ function validatorFor(type: ResourceType): ValidateFunction {
  * unless x-kubernetes-preserve-unknown-fields, `nullable` admits null, int-or-string is integer or string. At the
  * root, metadata is validated as object metadata, not by the CRD.
  */
-export function crdToJsonSchema(s: Obj, root = false): Obj {
+function crdToJsonSchema(s: Obj, root = false): Obj {
   const out: Obj = {};
   for (const [k, v] of Object.entries(s)) {
     if (k.startsWith("x-kubernetes-") || k === "nullable" || k === "description" || k === "example") continue;

@@ -7,8 +7,7 @@ import type * as PkiModule from "../../../src/talos/pki/index.js";
 import type * as TwinConfigModule from "../../../src/twin/config.js";
 import type * as TwinModule from "../../../src/twin/twin.js";
 
-export type { Twin, TwinOptions } from "../../../src/twin/twin.js";
-export type { TwinNode } from "../../../src/twin/node.js";
+export type { Twin } from "../../../src/twin/twin.js";
 
 function distUrl(rel: string): string {
   const url = new URL(`../../../dist/${rel}`, import.meta.url);

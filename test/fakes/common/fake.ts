@@ -185,7 +185,7 @@ export interface BootRecord {
  * Whether this process runs in a private test network namespace (`unshare --net`, `ip netns add`): one whose only
  * link is lo. Adding addresses there touches nothing else; in a namespace with real interfaces it would.
  */
-export function inPrivateNetns(): boolean {
+function inPrivateNetns(): boolean {
   try {
     const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
       .trim()

@@ -156,7 +156,7 @@ export const loadBalancerTypes: Obj[] = [
   },
 ];
 
-export function systemImage(
+function systemImage(
   id: number,
   name: string,
   flavor: string,
