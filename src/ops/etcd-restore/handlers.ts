@@ -1,15 +1,51 @@
-// `cairn etcd restore FILE`: disaster recovery following Talos' recover flow. Every control plane starts from an
-// empty etcd (fresh machines in maintenance get their config again; running ones are reset with EPHEMERAL wiped,
-// which requires --wipe), the snapshot is uploaded to one with EtcdRecover and Bootstrap{recover_etcd:true} starts
-// a one-member cluster from it, and the other control planes join it as they would a new cluster.
-import { readFileSync } from "node:fs";
+// `cairn etcd restore FILE`: disaster recovery following Talos' recover flow. First, before anything is touched, the
+// file is proven to be a whole etcd database (never skipped, whatever the flags) and, when live members are about to
+// be wiped, the data they hold is saved to a snapshot of its own. Then every control plane starts from an empty etcd
+// (fresh machines in maintenance get their config again; running ones are reset with EPHEMERAL wiped, which requires
+// --wipe), the snapshot is uploaded to one with EtcdRecover and Bootstrap{recover_etcd:true} starts a one-member
+// cluster from it, and the other control planes join it as they would a new cluster. A recovery that left the node
+// without a member (a failed or interrupted Bootstrap: Talos then answers ALREADY_EXISTS) is cleaned and redone.
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { CairnError } from "../../errors.js";
 import type { ActionHandler, ActionHandlers } from "../../engine/types.js";
 import type { TalosClient } from "../../talos/api/client.js";
+import { TalosApiError } from "../../talos/api/errors.js";
 import type { ClusterAccess } from "../access.js";
+import { checkSnapshotBytes, snapshotEtcd } from "../etcd-snapshot.js";
 import { gateHandler } from "../gates.js";
 import { nodeVersion } from "../observe.js";
 import { brief, sleep, withTimeout } from "../support.js";
+
+const ALREADY_EXISTS = 6;
+
+/** Where the data live members held is saved before they are wiped (beside the journal: the real or twin record). */
+export function safetySnapshotDir(access: ClusterAccess): string {
+  return join(dirname(access.paths.journal), "backups");
+}
+
+/** Reads the snapshot and proves it again (the file may have changed since the plan): the bytes that go out. */
+function provenSnapshot(file: string, skipHashCheck: boolean): Buffer {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (e) {
+    throw new CairnError("etcd-restore", `cannot read the snapshot ${file}: ${brief(e)}`);
+  }
+  const check = checkSnapshotBytes(data, skipHashCheck ? { skipHashCheck: true } : {});
+  if (!check.ok)
+    throw new CairnError("etcd-restore", `${file} cannot be restored: ${check.problem}`, {
+      hint: "nothing was reset for it; restore from a good snapshot (`cairn etcd snapshot` takes one)",
+    });
+  return data;
+}
+
+function alreadyBootstrapped(e: unknown): boolean {
+  return (
+    (e instanceof TalosApiError && e.grpcCode === ALREADY_EXISTS) ||
+    /already exists|not empty/i.test(e instanceof Error ? e.message : String(e))
+  );
+}
 
 type NodeView =
   | { mode: "normal"; stage: string; etcdMember: boolean }
@@ -47,12 +83,20 @@ async function view(access: ClusterAccess, node: string, t: number): Promise<Nod
   }
 }
 
+export interface RestoreHandlerOptions {
+  pollMs?: number;
+  callTimeoutMs?: number;
+  /** How long a sent Bootstrap{recover_etcd} may take to bring a member up before the recovery counts as failed. */
+  settleMs?: number;
+}
+
 export function etcdRestoreHandler(
   access: ClusterAccess,
-  options: { pollMs?: number; callTimeoutMs?: number } = {},
+  options: RestoreHandlerOptions = {},
 ): ActionHandler {
   const pollMs = options.pollMs ?? 250;
   const t = options.callTimeoutMs ?? 3000;
+  const settleMs = options.settleMs ?? 120_000;
   const waitFor = async (
     signal: AbortSignal,
     progress: (m: string) => void,
@@ -74,14 +118,55 @@ export function etcdRestoreHandler(
       await sleep(pollMs, signal);
     }
   };
+  /** Polls until `done` or `ms` passed; true when it held. */
+  const waitUntil = async (signal: AbortSignal, done: (v: NodeView) => boolean, node: string, ms: number) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (done(await view(access, node, t))) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(pollMs, signal);
+    }
+  };
+  const resetEphemeral = async (node: string, why: string, progress: (m: string) => void) => {
+    progress(why);
+    const c = await access.nodeClient(node);
+    try {
+      const [r] = await c.reset({ graceful: false, reboot: true, systemLabelsToWipe: ["EPHEMERAL"] });
+      if (!r?.ok)
+        throw new CairnError("etcd-restore", `${node} refused the reset: ${r?.error.message ?? "no reply"}`);
+    } finally {
+      c.close();
+    }
+  };
   return async (action, ctx) => {
     const p = action.params as {
-      step: "prepare" | "recover";
+      step: "verify" | "prepare" | "recover";
+      controlPlanes?: string[];
       node: string;
       wipe?: boolean;
       file?: string;
       skipHashCheck?: boolean;
     };
+    if (p.step === "verify") {
+      // The proof comes first: no member is reset for a file that is not a whole etcd database.
+      const data = provenSnapshot(p.file!, p.skipHashCheck === true);
+      ctx.progress(`${p.file}: a whole etcd database (${data.length} bytes)`);
+      if (!p.wipe || ctx.journal.get("saved") !== undefined) return;
+      // Live members are about to be wiped: what they hold is saved first, so nothing is lost whatever happens next.
+      const dir = safetySnapshotDir(access);
+      const file = join(dir, `etcd-before-restore-${new Date().toISOString().replace(/[:.]/g, "-")}.snapshot`);
+      try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const r = await snapshotEtcd(access, file, { signal: ctx.signal });
+        ctx.journal.note("saved", file);
+        ctx.progress(`the data etcd holds now was saved to ${file} (from ${r.node}, ${r.size} bytes)`);
+      } catch (e) {
+        // No healthy member (the usual case of a disaster): there is nothing consistent to save.
+        ctx.journal.note("saved", null);
+        ctx.progress(`nothing to save first: ${brief(e)}`);
+      }
+      return;
+    }
     if (p.step === "prepare") {
       const v = await view(access, p.node, t);
       if (v.mode === "maintenance") {
@@ -113,18 +198,7 @@ export function etcdRestoreHandler(
             },
           );
         ctx.journal.note("reset", true);
-        ctx.progress("resetting etcd (EPHEMERAL wiped, config kept)");
-        const c = await access.nodeClient(p.node);
-        try {
-          const [r] = await c.reset({ graceful: false, reboot: true, systemLabelsToWipe: ["EPHEMERAL"] });
-          if (!r?.ok)
-            throw new CairnError(
-              "etcd-restore",
-              `${p.node} refused the reset: ${r?.error.message ?? "no reply"}`,
-            );
-        } finally {
-          c.close();
-        }
+        await resetEphemeral(p.node, "resetting etcd (EPHEMERAL wiped, config kept)", ctx.progress);
         // The reset has taken hold once the node left `running` or its member is gone: a quick reboot (the twin's)
         // can come and go between two polls.
         await waitFor(
@@ -146,8 +220,17 @@ export function etcdRestoreHandler(
       return;
     }
     // recover
-    if (!ctx.journal.get("bootstrapped")) {
-      const data = readFileSync(p.file!);
+    const isMember = (x: NodeView): boolean => x.mode === "normal" && x.etcdMember;
+    const restored = (): void =>
+      ctx.progress("etcd restored from the snapshot; the other control planes join it");
+    if (ctx.journal.get("bootstrapped")) {
+      // An earlier try (maybe of a killed process) sent Bootstrap: let it finish before judging it.
+      ctx.progress("a Bootstrap{recover_etcd} was sent before; waiting for its member");
+      if (await waitUntil(ctx.signal, isMember, p.node, settleMs)) return restored();
+    }
+    for (let attempt = 1; ; attempt++) {
+      const data = provenSnapshot(p.file!, p.skipHashCheck === true);
+      let leftovers = false;
       const c = await access.nodeClient(p.node);
       try {
         ctx.progress(`uploading ${data.length} bytes (EtcdRecover)`);
@@ -156,23 +239,58 @@ export function etcdRestoreHandler(
         const [u] = await c.etcdRecover(chunks);
         if (u && !u.ok)
           throw new CairnError("etcd-restore", `${p.node} refused the snapshot: ${u.error.message}`);
-        // Noted before the call: a second Bootstrap would start a second, empty cluster.
+        // Noted before the call: a resumed run waits for this Bootstrap rather than sending a second one.
         ctx.journal.note("bootstrapped", true);
-        const [b] = await c.bootstrap({ recoverEtcd: true, recoverSkipHashCheck: p.skipHashCheck === true });
-        if (b && !b.ok)
-          throw new CairnError(
-            "etcd-restore",
-            `Bootstrap{recover_etcd} failed on ${p.node}: ${b.error.message}`,
-          );
+        try {
+          const [b] = await c.bootstrap({ recoverEtcd: true, recoverSkipHashCheck: p.skipHashCheck === true });
+          if (b && !b.ok) {
+            if (!alreadyBootstrapped(new Error(b.error.message)))
+              throw new CairnError("etcd-restore", `Bootstrap{recover_etcd} failed on ${p.node}: ${b.error.message}`);
+            leftovers = true;
+          }
+        } catch (e) {
+          if (!alreadyBootstrapped(e)) throw e;
+          leftovers = true;
+        }
       } finally {
         c.close();
       }
+      if (!leftovers && (await waitUntil(ctx.signal, isMember, p.node, settleMs))) return restored();
+      // No member came up. The node's etcd data directory holds what a failed or interrupted recovery left (Talos
+      // refuses a new Bootstrap with ALREADY_EXISTS then); prepare emptied it before, so only that is wiped.
+      if (leftovers && (await waitUntil(ctx.signal, isMember, p.node, Math.min(settleMs, 5000))))
+        return restored();
+      if (attempt >= 2)
+        throw new CairnError(
+          "etcd-restore",
+          `${p.node} did not start an etcd member from the snapshot (${leftovers ? "its etcd data directory is not empty" : `no member after ${Math.round(settleMs / 1000)} s`})`,
+          { hint: `look at ${p.node}'s etcd service log (cairn talos logs etcd), then run the same command again` },
+        );
+      await resetEphemeral(
+        p.node,
+        leftovers
+          ? "the node refused the Bootstrap (ALREADY_EXISTS): etcd holds leftovers of a failed recovery; resetting EPHEMERAL and trying again"
+          : "no etcd member came up from the snapshot; resetting EPHEMERAL and trying again",
+        ctx.progress,
+      );
+      // The node has no member to lose, so only its leaving `running` shows the reset took hold (a quick reboot
+      // can hide between slow polls): watched closely, for a bounded time.
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        const v = await view(access, p.node, t);
+        if (v.mode !== "normal" || v.stage !== "running") break;
+        await sleep(20, ctx.signal);
+      }
+      await waitFor(
+        ctx.signal,
+        ctx.progress,
+        p.node,
+        (x) => x.mode === "normal" && x.stage === "running" && !x.etcdMember,
+      );
     }
-    await waitFor(ctx.signal, ctx.progress, p.node, (x) => x.mode === "normal" && x.etcdMember);
-    ctx.progress("etcd restored from the snapshot; the other control planes join it");
   };
 }
 
-export function restoreHandlers(access: ClusterAccess): ActionHandlers {
-  return { "etcd-restore": etcdRestoreHandler(access), gate: gateHandler(access) };
+export function restoreHandlers(access: ClusterAccess, options: RestoreHandlerOptions = {}): ActionHandlers {
+  return { "etcd-restore": etcdRestoreHandler(access, options), gate: gateHandler(access) };
 }

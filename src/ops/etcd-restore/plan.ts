@@ -1,5 +1,6 @@
-// The `cairn etcd restore` plan: every control plane prepared with an empty etcd, the snapshot uploaded to one and
-// bootstrapped from, then the others back as members. Pure.
+// The `cairn etcd restore` plan: the snapshot proven (and, with --wipe, the live data saved) before anything else,
+// every control plane prepared with an empty etcd, the snapshot uploaded to one and bootstrapped from, then the
+// others back as members. A snapshot that fails its check blocks the plan outright. Pure.
 import type { Action, Plan } from "../../engine/types.js";
 import type { Model } from "../../clusterspec/model.js";
 
@@ -12,33 +13,58 @@ export interface RestoreOptions {
   /** The control plane that bootstraps from the snapshot (default the first of the spec). */
   node?: string;
   timeoutMs?: number;
-  /** Snapshot taken by copying the db file (not a Snapshot API stream): skip its hash check. */
+  /** Snapshot taken by copying the db file (not a Snapshot API stream): skip its hash check (never the structure). */
   skipHashCheck?: boolean;
 }
 
-export function planEtcdRestore(model: Model, options: RestoreOptions): Plan {
+/** What the caller found reading the snapshot (the planner stays pure): a problem blocks the plan. */
+export interface SnapshotVerdict {
+  ok: boolean;
+  problem?: string;
+}
+
+export function planEtcdRestore(model: Model, options: RestoreOptions, snapshot?: SnapshotVerdict): Plan {
   const cps = model.nodes.filter((n) => n.role === "controlplane").map((n) => n.name);
   const blockers: string[] = [];
+  if (snapshot && !snapshot.ok)
+    blockers.push(`${options.file} cannot be restored: ${snapshot.problem ?? "it failed its check"}`);
   const first = options.node ?? cps[0];
   if (!cps.length) blockers.push("the spec has no control plane");
   if (options.node && !cps.includes(options.node)) blockers.push(`${options.node} is not a control plane`);
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
-  const actions: Action[] = cps.map((cp) => ({
+  const verify: Action = {
+    id: "etcd-restore:verify",
+    kind: "etcd-restore",
+    title: options.wipe
+      ? "the snapshot proven a whole etcd database; the data etcd holds now saved first"
+      : "the snapshot proven a whole etcd database",
+    dependsOn: [],
+    params: {
+      step: "verify",
+      file: options.file,
+      wipe: options.wipe === true,
+      skipHashCheck: options.skipHashCheck === true,
+      controlPlanes: cps,
+    },
+    timeoutMs,
+  };
+  const prepares: Action[] = cps.map((cp) => ({
     id: `etcd-restore:prepare:${cp}`,
     kind: "etcd-restore",
     node: cp,
     title: `${cp}: configured and running with an empty etcd`,
-    dependsOn: [],
+    dependsOn: [verify.id],
     params: { step: "prepare", node: cp, wipe: options.wipe === true },
     timeoutMs,
   }));
+  const actions: Action[] = [verify, ...prepares];
   if (first) {
     actions.push({
       id: `etcd-restore:recover:${first}`,
       kind: "etcd-restore",
       node: first,
       title: `${first}: upload the snapshot (EtcdRecover) and Bootstrap{recover_etcd}`,
-      dependsOn: actions.map((a) => a.id),
+      dependsOn: prepares.map((a) => a.id),
       params: {
         step: "recover",
         node: first,
