@@ -138,6 +138,36 @@ export function etcdRestoreHandler(
       c.close();
     }
   };
+  /** Bootstrap{recover_etcd}: started, or refused because etcd has data / a bootstrap runs, or nothing uploaded. */
+  const bootstrapRecover = async (
+    node: string,
+    skipHashCheck: boolean,
+  ): Promise<"started" | "already-exists" | "no-snapshot"> => {
+    const c = await access.nodeClient(node);
+    const verdict = (message: string): "already-exists" | "no-snapshot" | undefined =>
+      alreadyBootstrapped(new Error(message))
+        ? "already-exists"
+        : /snapshot is not uploaded|no such file/i.test(message)
+          ? "no-snapshot"
+          : undefined;
+    try {
+      const [b] = await c.bootstrap({ recoverEtcd: true, recoverSkipHashCheck: skipHashCheck });
+      if (b && !b.ok) {
+        const v = verdict(b.error.message);
+        if (!v)
+          throw new CairnError("etcd-restore", `Bootstrap{recover_etcd} failed on ${node}: ${b.error.message}`);
+        return v;
+      }
+      return "started";
+    } catch (e) {
+      if (e instanceof TalosApiError && e.grpcCode === ALREADY_EXISTS) return "already-exists";
+      const v = verdict(e instanceof Error ? e.message : String(e));
+      if (!v) throw e;
+      return v;
+    } finally {
+      c.close();
+    }
+  };
   return async (action, ctx) => {
     const p = action.params as {
       step: "verify" | "prepare" | "recover";
@@ -223,14 +253,16 @@ export function etcdRestoreHandler(
     const isMember = (x: NodeView): boolean => x.mode === "normal" && x.etcdMember;
     const restored = (): void =>
       ctx.progress("etcd restored from the snapshot; the other control planes join it");
+    if (isMember(await view(access, p.node, t))) return restored();
     if (ctx.journal.get("bootstrapped")) {
-      // An earlier try (maybe of a killed process) sent Bootstrap: let it finish before judging it.
-      ctx.progress("a Bootstrap{recover_etcd} was sent before; waiting for its member");
-      if (await waitUntil(ctx.signal, isMember, p.node, settleMs)) return restored();
+      // An earlier (killed) try uploaded the snapshot and may have sent Bootstrap. Sending it again is safe: Talos
+      // answers ALREADY_EXISTS while that one runs or once it ran, FAILED_PRECONDITION when nothing was uploaded.
+      ctx.progress("an earlier try got as far as Bootstrap{recover_etcd}; asking the node again");
+      const r = await bootstrapRecover(p.node, p.skipHashCheck === true);
+      if (r !== "no-snapshot" && (await waitUntil(ctx.signal, isMember, p.node, settleMs))) return restored();
     }
     for (let attempt = 1; ; attempt++) {
       const data = provenSnapshot(p.file!, p.skipHashCheck === true);
-      let leftovers = false;
       const c = await access.nodeClient(p.node);
       try {
         ctx.progress(`uploading ${data.length} bytes (EtcdRecover)`);
@@ -239,26 +271,21 @@ export function etcdRestoreHandler(
         const [u] = await c.etcdRecover(chunks);
         if (u && !u.ok)
           throw new CairnError("etcd-restore", `${p.node} refused the snapshot: ${u.error.message}`);
-        // Noted before the call: a resumed run waits for this Bootstrap rather than sending a second one.
+        // Noted before the call: a resumed run knows a Bootstrap may be under way.
         ctx.journal.note("bootstrapped", true);
-        try {
-          const [b] = await c.bootstrap({ recoverEtcd: true, recoverSkipHashCheck: p.skipHashCheck === true });
-          if (b && !b.ok) {
-            if (!alreadyBootstrapped(new Error(b.error.message)))
-              throw new CairnError("etcd-restore", `Bootstrap{recover_etcd} failed on ${p.node}: ${b.error.message}`);
-            leftovers = true;
-          }
-        } catch (e) {
-          if (!alreadyBootstrapped(e)) throw e;
-          leftovers = true;
-        }
       } finally {
         c.close();
       }
+      const r = await bootstrapRecover(p.node, p.skipHashCheck === true);
+      if (r === "no-snapshot")
+        throw new CairnError("etcd-restore", `${p.node} lost the uploaded snapshot before Bootstrap`, {
+          hint: "run the same command again",
+        });
+      const leftovers = r === "already-exists";
       if (!leftovers && (await waitUntil(ctx.signal, isMember, p.node, settleMs))) return restored();
       // No member came up. The node's etcd data directory holds what a failed or interrupted recovery left (Talos
       // refuses a new Bootstrap with ALREADY_EXISTS then); prepare emptied it before, so only that is wiped.
-      if (leftovers && (await waitUntil(ctx.signal, isMember, p.node, Math.min(settleMs, 5000))))
+      if (leftovers && (await waitUntil(ctx.signal, isMember, p.node, Math.min(settleMs, 10_000))))
         return restored();
       if (attempt >= 2)
         throw new CairnError(
