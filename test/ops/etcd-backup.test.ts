@@ -106,7 +106,9 @@ describe("snapshot integrity", () => {
     expect(checkSnapshotBytes(withHash).ok).toBe(false);
     expect(checkSnapshotBytes(withHash).problem).toMatch(/not a usable etcd database/);
     expect(checkSnapshotBytes(withHash, { skipHashCheck: true }).ok).toBe(false);
-    expect(checkSnapshotBytes(Buffer.alloc(8192)).problem).toMatch(/not marked as a meta page|no bbolt magic/);
+    expect(checkSnapshotBytes(Buffer.alloc(8192)).problem).toMatch(
+      /not marked as a meta page|no bbolt magic/,
+    );
     expect(checkSnapshotBytes(Buffer.alloc(100)).problem).toMatch(/too small/);
   });
   test("checkSnapshotFile without etcdctl reports size and hash of what it refused", async () => {

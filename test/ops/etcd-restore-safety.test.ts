@@ -31,10 +31,14 @@ afterAll(async () => {
 });
 
 async function etcdctl(address: string, ...args: string[]): Promise<string> {
-  const r = await exec("etcdctl", ["--endpoints", `http://${address}:2379`, "--command-timeout", "5s", ...args], {
-    env: { ...process.env, ETCDCTL_API: "3" },
-    timeout: 15_000,
-  });
+  const r = await exec(
+    "etcdctl",
+    ["--endpoints", `http://${address}:2379`, "--command-timeout", "5s", ...args],
+    {
+      env: { ...process.env, ETCDCTL_API: "3" },
+      timeout: 15_000,
+    },
+  );
   return r.stdout;
 }
 const cluster = (): TwinCluster => c!;
@@ -119,7 +123,11 @@ describe("etcd restore on the twin (SIMULATED): proof before any wipe, resumable
     // The structure is proven even with the flag: random bytes stay refused.
     const { io } = captureIo();
     await expect(
-      runEtcdRestoreCommand(join(dir, "random.snapshot"), { file: "x", output: "text", skipHashCheck: true }, io),
+      runEtcdRestoreCommand(
+        join(dir, "random.snapshot"),
+        { file: "x", output: "text", skipHashCheck: true },
+        io,
+      ),
     ).rejects.toThrow(/not a usable etcd database/);
   });
 

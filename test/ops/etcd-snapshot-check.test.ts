@@ -54,7 +54,8 @@ beforeAll(async () => {
   expect((await etcdctl(...endpoint, "snapshot", "save", join(dir, "small.snapshot"))).ok).toBe(true);
   small = readFileSync(join(dir, "small.snapshot"));
   // Enough keys for branch pages in the "key" bucket, and one value larger than a page (overflow pages).
-  for (let i = 0; i < 600; i++) await etcd.put(ADDRESS, `/cairn/check/${String(i).padStart(4, "0")}`, "v".repeat(400));
+  for (let i = 0; i < 600; i++)
+    await etcd.put(ADDRESS, `/cairn/check/${String(i).padStart(4, "0")}`, "v".repeat(400));
   await etcd.put(ADDRESS, "/cairn/check/big", "b".repeat(20_000));
   expect((await etcdctl(...endpoint, "snapshot", "save", join(dir, "big.snapshot"))).ok).toBe(true);
   snapshot = readFileSync(join(dir, "big.snapshot"));
@@ -72,7 +73,9 @@ describe("real etcd snapshots", () => {
     for (const s of [small, snapshot]) {
       const r = checkSnapshotStructure(s);
       expect(r, r.problem).toMatchObject({ ok: true, hashTrailer: true, hashMatches: true, pageSize: 4096 });
-      expect(r.buckets).toEqual(expect.arrayContaining(["key", "meta", "members", "lease", "auth", "cluster"]));
+      expect(r.buckets).toEqual(
+        expect.arrayContaining(["key", "meta", "members", "lease", "auth", "cluster"]),
+      );
       expect(r.dbBytes).toBe(s.length - 32);
       expect(checkSnapshotBytes(s)).toMatchObject({ ok: true, hash: "matches" });
       // The oracle agrees it is a snapshot.
@@ -99,7 +102,10 @@ describe("what is not a whole etcd database is refused, whatever the flags", () 
     const db = snapshot.subarray(0, snapshot.length - 32);
     const cuts = new Set<number>();
     for (let off = 0; off < db.length; off += 4096) cuts.add(off).add(off + 1000);
-    cuts.add(snapshot.length - 1).add(snapshot.length - 33).add(db.length - 4096 + 32);
+    cuts
+      .add(snapshot.length - 1)
+      .add(snapshot.length - 33)
+      .add(db.length - 4096 + 32);
     for (const cut of cuts) {
       if (cut >= snapshot.length || cut === db.length) continue;
       const part = snapshot.subarray(0, cut);
@@ -117,7 +123,9 @@ describe("what is not a whole etcd database is refused, whatever the flags", () 
       for (let i = 0; i < size; i++) junk[i] = rnd();
       expect(checkSnapshotBytes(junk, { skipHashCheck: true }).ok).toBe(false);
     }
-    expect(checkSnapshotBytes(Buffer.alloc(8192), { skipHashCheck: true }).problem).toMatch(/not a usable etcd/);
+    expect(checkSnapshotBytes(Buffer.alloc(8192), { skipHashCheck: true }).problem).toMatch(
+      /not a usable etcd/,
+    );
     // The real first meta page followed by garbage: the second meta page and the page tree give it away.
     const forged = Buffer.concat([small.subarray(0, 4096), Buffer.alloc(small.length - 4096, 0x5a)]);
     expect(checkSnapshotStructure(forged).ok).toBe(false);

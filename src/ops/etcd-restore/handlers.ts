@@ -155,7 +155,10 @@ export function etcdRestoreHandler(
       if (b && !b.ok) {
         const v = verdict(b.error.message);
         if (!v)
-          throw new CairnError("etcd-restore", `Bootstrap{recover_etcd} failed on ${node}: ${b.error.message}`);
+          throw new CairnError(
+            "etcd-restore",
+            `Bootstrap{recover_etcd} failed on ${node}: ${b.error.message}`,
+          );
         return v;
       }
       return "started";
@@ -184,14 +187,26 @@ export function etcdRestoreHandler(
       if (!p.wipe || ctx.journal.get("saved") !== undefined) return;
       // Live members are about to be wiped: what they hold is saved first, so nothing is lost whatever happens next.
       const dir = safetySnapshotDir(access);
-      const file = join(dir, `etcd-before-restore-${new Date().toISOString().replace(/[:.]/g, "-")}.snapshot`);
+      const file = join(
+        dir,
+        `etcd-before-restore-${new Date().toISOString().replace(/[:.]/g, "-")}.snapshot`,
+      );
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         const r = await snapshotEtcd(access, file, { signal: ctx.signal });
         ctx.journal.note("saved", file);
         ctx.progress(`the data etcd holds now was saved to ${file} (from ${r.node}, ${r.size} bytes)`);
       } catch (e) {
-        // No healthy member (the usual case of a disaster): there is nothing consistent to save.
+        // A healthy member whose data cannot be saved is not wiped; no healthy member at all (the usual case of a
+        // disaster) leaves nothing consistent to save.
+        if (!(e instanceof CairnError && e.code === "etcd-unhealthy"))
+          throw new CairnError(
+            "etcd-restore",
+            `could not save the data etcd holds now before wiping it: ${brief(e)}`,
+            {
+              hint: "nothing was reset; fix the cause (or save it yourself with `cairn etcd snapshot`) and run the same command again",
+            },
+          );
         ctx.journal.note("saved", null);
         ctx.progress(`nothing to save first: ${brief(e)}`);
       }
@@ -291,7 +306,9 @@ export function etcdRestoreHandler(
         throw new CairnError(
           "etcd-restore",
           `${p.node} did not start an etcd member from the snapshot (${leftovers ? "its etcd data directory is not empty" : `no member after ${Math.round(settleMs / 1000)} s`})`,
-          { hint: `look at ${p.node}'s etcd service log (cairn talos logs etcd), then run the same command again` },
+          {
+            hint: `look at ${p.node}'s etcd service log (cairn talos logs etcd), then run the same command again`,
+          },
         );
       await resetEphemeral(
         p.node,

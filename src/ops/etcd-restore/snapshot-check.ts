@@ -61,7 +61,8 @@ function fnv1a64(data: Uint8Array): bigint {
 
 function readMeta(data: Buffer, offset: number, which: string): Meta | string {
   if (data.length < offset + PAGE_HEADER + META_BYTES) return `${which} meta page is cut off`;
-  if ((data.readUInt16LE(offset + 8) & FLAG_META) === 0) return `${which} meta page is not marked as a meta page`;
+  if ((data.readUInt16LE(offset + 8) & FLAG_META) === 0)
+    return `${which} meta page is not marked as a meta page`;
   const m = offset + PAGE_HEADER;
   if (data.readUInt32LE(m) !== MAGIC) return `${which} meta page has no bbolt magic (not an etcd database)`;
   const version = data.readUInt32LE(m + 4);
@@ -95,11 +96,13 @@ class Walker {
   }
 
   page(pgid: number, what: string): { base: number; end: number; flags: number; count: number } {
-    if (pgid < 2 || pgid >= this.hwm) throw new Corrupt(`${what} points at page ${pgid}, outside the database`);
+    if (pgid < 2 || pgid >= this.hwm)
+      throw new Corrupt(`${what} points at page ${pgid}, outside the database`);
     if (this.visited.has(pgid)) throw new Corrupt(`${what}: page ${pgid} is reached twice (a cycle)`);
     this.visited.add(pgid);
     const base = pgid * this.pageSize;
-    if (base + PAGE_HEADER > this.db.length) throw new Corrupt(`page ${pgid} lies past the end of the file (truncated)`);
+    if (base + PAGE_HEADER > this.db.length)
+      throw new Corrupt(`page ${pgid} lies past the end of the file (truncated)`);
     const id = this.db.readBigUInt64LE(base);
     if (id !== BigInt(pgid)) throw new Corrupt(`page ${pgid} carries id ${id} (corrupt)`);
     const flags = this.db.readUInt16LE(base + 8);
@@ -131,7 +134,8 @@ class Walker {
         if (el + 16 > end) throw new Corrupt(`branch page ${pgid} of ${what} has more elements than fit`);
         const pos = this.db.readUInt32LE(el);
         const ksize = this.db.readUInt32LE(el + 4);
-        if (el + pos + ksize > end) throw new Corrupt(`a key on branch page ${pgid} of ${what} lies outside it`);
+        if (el + pos + ksize > end)
+          throw new Corrupt(`a key on branch page ${pgid} of ${what} lies outside it`);
         const child = this.db.readBigUInt64LE(el + 8);
         names.push(...this.bucket(Number(child), what));
       }
@@ -148,7 +152,8 @@ class Walker {
       const vsize = this.db.readUInt32LE(el + 12);
       const k = el + pos;
       const v = k + ksize;
-      if (v + vsize > end) throw new Corrupt(`a key or value on leaf page ${pgid} of ${what} lies outside it`);
+      if (v + vsize > end)
+        throw new Corrupt(`a key or value on leaf page ${pgid} of ${what} lies outside it`);
       if ((eflags & BUCKET_LEAF) === 0) continue;
       if (vsize < 16) throw new Corrupt(`a bucket header on leaf page ${pgid} of ${what} is cut off`);
       const name = this.db.toString("latin1", k, v);
@@ -188,12 +193,12 @@ export function checkSnapshotStructure(data: Buffer): SnapshotStructure {
     return fail(`${data.length} bytes is not a whole number of ${pageSize}-byte pages (truncated or padded)`);
   const db = hashTrailer ? data.subarray(0, data.length - HASH_BYTES) : data;
   const hwm = Number(meta.hwm);
-  if (!Number.isSafeInteger(hwm) || hwm < 3) return fail("the meta page's page count is impossible (corrupt)");
+  if (!Number.isSafeInteger(hwm) || hwm < 3)
+    return fail("the meta page's page count is impossible (corrupt)");
   if (hwm * pageSize > db.length)
-    return fail(
-      `the database needs ${hwm * pageSize} bytes but the file holds ${db.length} (truncated)`,
-      { hashTrailer },
-    );
+    return fail(`the database needs ${hwm * pageSize} bytes but the file holds ${db.length} (truncated)`, {
+      hashTrailer,
+    });
   const walker = new Walker(db, pageSize, hwm);
   let buckets: string[];
   try {
@@ -213,7 +218,10 @@ export function checkSnapshotStructure(data: Buffer): SnapshotStructure {
       { hashTrailer, pageSize, buckets },
     );
   const hashMatches = hashTrailer
-    ? createHash("sha256").update(db).digest().equals(data.subarray(data.length - HASH_BYTES))
+    ? createHash("sha256")
+        .update(db)
+        .digest()
+        .equals(data.subarray(data.length - HASH_BYTES))
     : undefined;
   return {
     ok: true,
