@@ -9,7 +9,7 @@ import { restoreHandlers, type RestoreHandlerOptions } from "./handlers.js";
 import { planEtcdRestore, type RestoreOptions, type SnapshotVerdict } from "./plan.js";
 
 /** Reads and proves the snapshot for the plan (structure always, the hash unless skipped). */
-export function snapshotVerdict(options: RestoreOptions): SnapshotVerdict {
+function snapshotVerdict(options: RestoreOptions): SnapshotVerdict {
   let data: Buffer;
   try {
     data = readFileSync(options.file);

@@ -22,7 +22,7 @@ const BUCKET_LEAF = 0x01;
 const NO_FREELIST = 0xffffffffffffffffn;
 const HASH_BYTES = 32;
 /** Buckets every etcd v3 backend holds: mvcc keys, consistent index and term, cluster membership. */
-export const REQUIRED_BUCKETS = ["key", "meta", "members"] as const;
+const REQUIRED_BUCKETS = ["key", "meta", "members"] as const;
 
 export interface SnapshotStructure {
   /** The file is a whole etcd database; when false, `problem` says what is wrong and nothing may be restored. */
