@@ -1,9 +1,9 @@
 // Issue 9 item 5 on the twin: `etcd restore` never wipes a member for a file that is not a whole etcd database —
 // random bytes with --skip-hash-check and --wipe, a truncated real snapshot, a bit-flipped one are refused before
 // anything is touched (3 members, every key still there); the refusal says what to do without offering
-// --skip-hash-check; a good snapshot restores after the refusals, and the data the live members held was saved
-// first; a node whose etcd holds leftovers of a failed recovery (0 members, Bootstrap answers ALREADY_EXISTS) is
-// cleaned and the restore completes.
+// --skip-hash-check; with the control plane that would bootstrap down, nothing is reset; a good snapshot restores
+// after the refusals, and the data the live members held was saved first; a node whose etcd holds leftovers of a
+// failed recovery (0 members, Bootstrap answers ALREADY_EXISTS) is cleaned and the restore completes.
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -130,6 +130,21 @@ describe("etcd restore on the twin (SIMULATED): proof before any wipe, resumable
       ),
     ).rejects.toThrow(/not a usable etcd database/);
   });
+
+  test("the control plane that would bootstrap does not answer: refused before any reset", async () => {
+    await cluster().twin.fault("cp-1", { kind: "crash" });
+    const before = calls("Reset");
+    const { result } = await runEtcdRestore(cluster().access, { file: good, wipe: true, timeoutMs: 60_000 });
+    expect(result.ok).toBe(false);
+    expect(result.failed?.id).toBe("etcd-restore:verify");
+    expect(result.failed?.error).toMatch(
+      /cp-1, the control plane that would bootstrap from the snapshot, does not answer/,
+    );
+    expect(calls("Reset")).toBe(before);
+    await cluster().twin.fault("cp-1", { kind: "heal" });
+    await cluster().twin.waitFor("cp-1's etcd member", () => cluster().twin.node("cp-1").etcdHealthy, 30_000);
+    await expectIntact(keys);
+  }, 120_000);
 
   test("a good snapshot after the refused ones restores; the live data was saved first", async () => {
     await etcdctl(addr("cp-2"), "put", "/cairn/after/written-after-the-snapshot", "x");

@@ -174,7 +174,7 @@ export function etcdRestoreHandler(
   return async (action, ctx) => {
     const p = action.params as {
       step: "verify" | "prepare" | "recover";
-      controlPlanes?: string[];
+      target?: string;
       node: string;
       wipe?: boolean;
       file?: string;
@@ -184,6 +184,17 @@ export function etcdRestoreHandler(
       // The proof comes first: no member is reset for a file that is not a whole etcd database.
       const data = provenSnapshot(p.file!, p.skipHashCheck === true);
       ctx.progress(`${p.file}: a whole etcd database (${data.length} bytes)`);
+      // The control plane that bootstraps from the snapshot must answer before any other is reset: with it gone,
+      // every member would be wiped for a restore that cannot happen.
+      if (p.target) {
+        const v = await view(access, p.target, t);
+        if (v.mode === "down")
+          throw new CairnError(
+            "etcd-restore",
+            `${p.target}, the control plane that would bootstrap from the snapshot, does not answer (${v.error})`,
+            { hint: "nothing was reset; bring it back, or pick another control plane with --node" },
+          );
+      }
       if (!p.wipe || ctx.journal.get("saved") !== undefined) return;
       // Live members are about to be wiped: what they hold is saved first, so nothing is lost whatever happens next.
       const dir = safetySnapshotDir(access);

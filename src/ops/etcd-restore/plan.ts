@@ -36,15 +36,15 @@ export function planEtcdRestore(model: Model, options: RestoreOptions, snapshot?
     id: "etcd-restore:verify",
     kind: "etcd-restore",
     title: options.wipe
-      ? "the snapshot proven a whole etcd database; the data etcd holds now saved first"
-      : "the snapshot proven a whole etcd database",
+      ? "the snapshot proven a whole etcd database, the bootstrapping control plane answers; the data etcd holds now saved first"
+      : "the snapshot proven a whole etcd database, the bootstrapping control plane answers",
     dependsOn: [],
     params: {
       step: "verify",
       file: options.file,
       wipe: options.wipe === true,
       skipHashCheck: options.skipHashCheck === true,
-      controlPlanes: cps,
+      ...(first ? { target: first } : {}),
     },
     timeoutMs,
   };
