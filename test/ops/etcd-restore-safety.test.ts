@@ -148,13 +148,34 @@ describe("etcd restore on the twin (SIMULATED): proof before any wipe, resumable
 
   test("a good snapshot after the refused ones restores; the live data was saved first", async () => {
     await etcdctl(addr("cp-2"), "put", "/cairn/after/written-after-the-snapshot", "x");
-    const before = { reset: calls("Reset"), bootstrap: calls("Bootstrap") };
+    const before = { reset: calls("Reset"), bootstrap: calls("Bootstrap"), leave: calls("EtcdLeaveCluster") };
+    // Watched all along: some member of the old cluster keeps running until the snapshot's member is healthy.
+    const nodes = CPS.map((cp) => cluster().twin.node(cp));
+    const oldIds = new Set(nodes.map((n) => n.etcdMemberId));
+    let watching = true;
+    let unsafe = 0;
+    let samples = 0;
+    const watcher = (async () => {
+      while (watching) {
+        const oldLive = nodes.filter((n) => n.etcd.running && oldIds.has(n.etcdMemberId)).length;
+        const restoredUp = nodes.some((n) => n.etcdHealthy && n.etcd.running && !oldIds.has(n.etcdMemberId));
+        if (oldLive === 0 && !restoredUp) unsafe++;
+        samples++;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
     const { result } = await runEtcdRestore(cluster().access, { file: good, wipe: true, timeoutMs: 120_000 });
+    watching = false;
+    await watcher;
     expect(result.failed, JSON.stringify(result.failed)).toBeUndefined();
     expect(result.ok).toBe(true);
+    expect(samples).toBeGreaterThan(50);
+    expect(unsafe, "samples with every old member gone and no restored member healthy").toBe(0);
     await expectIntact(keys);
     for (const cp of CPS) expect(await keysOn(cp, "/cairn/after/"), cp).toEqual([]);
-    expect(calls("Reset") - before.reset).toBe(3);
+    // cp-1 left the old cluster (the others kept it), bootstrapped from the snapshot; then the others were reset.
+    expect(calls("EtcdLeaveCluster") - before.leave).toBe(1);
+    expect(calls("Reset") - before.reset).toBe(2);
     expect(calls("Bootstrap") - before.bootstrap).toBe(1);
     // The data etcd held before the wipe (with the key written after the snapshot) is in a snapshot of its own.
     const saved = readdirSync(safetySnapshotDir(cluster().access)).filter((f) => f.endsWith(".snapshot"));

@@ -48,7 +48,7 @@ function alreadyBootstrapped(e: unknown): boolean {
 }
 
 type NodeView =
-  | { mode: "normal"; stage: string; etcdMember: boolean }
+  | { mode: "normal"; stage: string; etcdMember: boolean; memberId: string; clusterIds: string[] }
   | { mode: "maintenance" }
   | { mode: "down"; error: string };
 
@@ -58,14 +58,20 @@ async function view(access: ClusterAccess, node: string, t: number): Promise<Nod
     c = await access.nodeClient(node);
     await nodeVersion(c, t);
     const stage = (await withTimeout(c.machineStatus(), t, "MachineStatus")).spec?.stage ?? "unknown";
-    let etcdMember = false;
+    let memberId = "0";
+    let clusterIds: string[] = [];
     try {
       const [s] = await withTimeout(c.etcdStatus(), t, "EtcdStatus");
-      etcdMember = !!s?.ok && (s.value.member_status?.member_id ?? "0") !== "0";
+      if (s?.ok) memberId = s.value.member_status?.member_id ?? "0";
+      if (memberId !== "0") {
+        // Which cluster the member is in: the old one or the one restored from the snapshot.
+        const [m] = await withTimeout(c.etcdMemberList(), t, "EtcdMemberList");
+        if (m?.ok) clusterIds = m.value.members.map((x) => x.id);
+      }
     } catch {
       // etcd not running: no member on this node
     }
-    return { mode: "normal", stage, etcdMember };
+    return { mode: "normal", stage, etcdMember: memberId !== "0", memberId, clusterIds };
   } catch (e) {
     const mtlsError = brief(e);
     const ic = access.insecureClient(node, access.readState().nodes[node]?.fingerprint);
@@ -134,6 +140,23 @@ export function etcdRestoreHandler(
       const [r] = await c.reset({ graceful: false, reboot: true, systemLabelsToWipe: ["EPHEMERAL"] });
       if (!r?.ok)
         throw new CairnError("etcd-restore", `${node} refused the reset: ${r?.error.message ?? "no reply"}`);
+    } finally {
+      c.close();
+    }
+  };
+  /** EtcdLeaveCluster: the member is removed and its etcd stops (until the next boot); false when it cannot leave. */
+  const leaveCluster = async (node: string, progress: (m: string) => void): Promise<boolean> => {
+    const c = await access.nodeClient(node);
+    try {
+      progress(
+        "leaving the old etcd cluster (its other members keep the data until the snapshot's member is up)",
+      );
+      const [r] = await withTimeout(c.etcdLeaveCluster(), 30_000, "EtcdLeaveCluster");
+      if (r && !r.ok) throw new Error(r.error.message);
+      return true;
+    } catch (e) {
+      progress(`cannot leave the old cluster (${brief(e)}); resetting it instead`);
+      return false;
     } finally {
       c.close();
     }
@@ -224,7 +247,30 @@ export function etcdRestoreHandler(
       return;
     }
     if (p.step === "prepare") {
-      const v = await view(access, p.node, t);
+      // A live member's data is replaced only when the user said so (--wipe), once per run.
+      const mayReplace = (): void => {
+        if (!p.wipe && !ctx.journal.get("reset"))
+          throw new CairnError(
+            "etcd-restore",
+            `${p.node} still has a live etcd member; restoring would replace that cluster's data`,
+            {
+              hint: "pass --wipe to replace the live etcd data on every control plane with the snapshot",
+            },
+          );
+        ctx.journal.note("reset", true);
+      };
+      const resetAndWait = async (): Promise<void> => {
+        await resetEphemeral(p.node, "resetting etcd (EPHEMERAL wiped, config kept)", ctx.progress);
+        // The reset has taken hold once the node left `running` or its member is gone: a quick reboot (the twin's)
+        // can come and go between two polls.
+        await waitFor(
+          ctx.signal,
+          ctx.progress,
+          p.node,
+          (x) => x.mode !== "normal" || x.stage !== "running" || !x.etcdMember,
+        );
+      };
+      let v = await view(access, p.node, t);
       if (v.mode === "maintenance") {
         const config = access.config(p.node);
         if (!config)
@@ -244,27 +290,39 @@ export function etcdRestoreHandler(
         } finally {
           ic.close();
         }
-      } else if (v.mode === "normal" && v.etcdMember) {
-        if (!p.wipe && !ctx.journal.get("reset"))
-          throw new CairnError(
-            "etcd-restore",
-            `${p.node} still has a live etcd member; restoring would replace that cluster's data`,
-            {
-              hint: "pass --wipe to reset etcd (EPHEMERAL) on every control plane and restore from the snapshot",
-            },
-          );
-        ctx.journal.note("reset", true);
-        await resetEphemeral(p.node, "resetting etcd (EPHEMERAL wiped, config kept)", ctx.progress);
-        // The reset has taken hold once the node left `running` or its member is gone: a quick reboot (the twin's)
-        // can come and go between two polls.
+        await waitFor(ctx.signal, ctx.progress, p.node, (x) => x.mode === "normal" && x.stage === "running");
+        v = await view(access, p.node, t);
+      } else if (v.mode === "down") {
+        ctx.progress(`unreachable (${v.error}); waiting for it`);
+      }
+      if (p.target) {
+        // After the restore: the snapshot's member is healthy, so the old cluster can go. A member of the restored
+        // cluster stays as it is (a rerun); a member of the old one is reset and joins the restored one.
+        const tv = await view(access, p.target, t);
+        const restoredId = tv.mode === "normal" ? tv.memberId : "0";
+        const restored = (x: NodeView): boolean =>
+          x.mode === "normal" && x.etcdMember && restoredId !== "0" && x.clusterIds.includes(restoredId);
+        if (restored(v)) return ctx.progress("a member of the restored cluster");
+        if (v.mode === "normal" && v.etcdMember) {
+          mayReplace();
+          await resetAndWait();
+        }
         await waitFor(
           ctx.signal,
           ctx.progress,
           p.node,
-          (x) => x.mode !== "normal" || x.stage !== "running" || !x.etcdMember,
+          (x) => x.mode === "normal" && x.stage === "running" && (!x.etcdMember || restored(x)),
         );
-      } else if (v.mode === "down") {
-        ctx.progress(`unreachable (${v.error}); waiting for it`);
+        return ctx.progress("running, joining the restored cluster");
+      }
+      // The control plane that bootstraps from the snapshot: it leaves the old cluster, whose other members keep
+      // running with the data until the snapshot's member is healthy. Only when leaving is impossible (no quorum,
+      // the last member) is it reset instead.
+      if (v.mode === "normal" && v.etcdMember) {
+        mayReplace();
+        if (await leaveCluster(p.node, ctx.progress))
+          await waitFor(ctx.signal, ctx.progress, p.node, (x) => x.mode !== "normal" || !x.etcdMember);
+        else await resetAndWait();
       }
       await waitFor(
         ctx.signal,
@@ -272,7 +330,7 @@ export function etcdRestoreHandler(
         p.node,
         (x) => x.mode === "normal" && x.stage === "running" && !x.etcdMember,
       );
-      ctx.progress("running, etcd empty (waiting for bootstrap)");
+      ctx.progress("running, etcd empty (waiting for the snapshot)");
       return;
     }
     // recover
@@ -294,9 +352,24 @@ export function etcdRestoreHandler(
         ctx.progress(`uploading ${data.length} bytes (EtcdRecover)`);
         const chunks: Buffer[] = [];
         for (let i = 0; i < data.length; i += 1 << 20) chunks.push(data.subarray(i, i + (1 << 20)));
-        const [u] = await c.etcdRecover(chunks);
-        if (u && !u.ok)
-          throw new CairnError("etcd-restore", `${p.node} refused the snapshot: ${u.error.message}`);
+        let refused: string | undefined;
+        try {
+          const [u] = await c.etcdRecover(chunks);
+          if (u && !u.ok) refused = u.error.message;
+        } catch (e) {
+          refused = e instanceof Error ? e.message : String(e);
+          if (!/etcd is running/i.test(refused)) throw e;
+        }
+        if (refused !== undefined) {
+          // Its etcd runs again: it joined the old cluster between prepare and now (a fresh machine meets the old
+          // members). It leaves it, and the upload is tried again.
+          if (!/etcd is running/i.test(refused) || attempt >= 3)
+            throw new CairnError("etcd-restore", `${p.node} refused the snapshot: ${refused}`);
+          if (!(await leaveCluster(p.node, ctx.progress)))
+            throw new CairnError("etcd-restore", `${p.node} refused the snapshot: ${refused}`);
+          await waitFor(ctx.signal, ctx.progress, p.node, (x) => x.mode === "normal" && !x.etcdMember);
+          continue;
+        }
         // Noted before the call: a resumed run knows a Bootstrap may be under way.
         ctx.journal.note("bootstrapped", true);
       } finally {

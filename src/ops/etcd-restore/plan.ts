@@ -1,6 +1,7 @@
-// The `cairn etcd restore` plan: the snapshot proven (and, with --wipe, the live data saved) before anything else,
-// every control plane prepared with an empty etcd, the snapshot uploaded to one and bootstrapped from, then the
-// others back as members. A snapshot that fails its check blocks the plan outright. Pure.
+// The `cairn etcd restore` plan: the snapshot proven (and, with --wipe, the live data saved) before anything else;
+// one control plane out of the old cluster with an empty etcd, the snapshot uploaded to it and bootstrapped from
+// until its member is healthy; only then the others reset and joined to it. A snapshot that fails its check blocks
+// the plan outright. Pure.
 import type { Action, Plan } from "../../engine/types.js";
 import type { Model } from "../../clusterspec/model.js";
 
@@ -48,23 +49,27 @@ export function planEtcdRestore(model: Model, options: RestoreOptions, snapshot?
     },
     timeoutMs,
   };
-  const prepares: Action[] = cps.map((cp) => ({
-    id: `etcd-restore:prepare:${cp}`,
-    kind: "etcd-restore",
-    node: cp,
-    title: `${cp}: configured and running with an empty etcd`,
-    dependsOn: [verify.id],
-    params: { step: "prepare", node: cp, wipe: options.wipe === true },
-    timeoutMs,
-  }));
-  const actions: Action[] = [verify, ...prepares];
+  const actions: Action[] = [verify];
   if (first) {
+    // The one that bootstraps first: it alone leaves the old cluster (or is reset when it cannot), so the others
+    // keep the data until the snapshot's member is healthy; only then are they reset and joined to it.
+    const prepareFirst = `etcd-restore:prepare:${first}`;
+    const recover = `etcd-restore:recover:${first}`;
     actions.push({
-      id: `etcd-restore:recover:${first}`,
+      id: prepareFirst,
       kind: "etcd-restore",
       node: first,
-      title: `${first}: upload the snapshot (EtcdRecover) and Bootstrap{recover_etcd}`,
-      dependsOn: prepares.map((a) => a.id),
+      title: `${first}: configured and running with an empty etcd (out of the old cluster)`,
+      dependsOn: [verify.id],
+      params: { step: "prepare", node: first, wipe: options.wipe === true },
+      timeoutMs,
+    });
+    actions.push({
+      id: recover,
+      kind: "etcd-restore",
+      node: first,
+      title: `${first}: upload the snapshot (EtcdRecover), Bootstrap{recover_etcd}, its member healthy`,
+      dependsOn: [prepareFirst],
       params: {
         step: "recover",
         node: first,
@@ -73,11 +78,22 @@ export function planEtcdRestore(model: Model, options: RestoreOptions, snapshot?
       },
       timeoutMs,
     });
-    actions.push({
+    const others: Action[] = cps
+      .filter((cp) => cp !== first)
+      .map((cp) => ({
+        id: `etcd-restore:prepare:${cp}`,
+        kind: "etcd-restore",
+        node: cp,
+        title: `${cp}: configured, out of the old cluster, joining the restored one`,
+        dependsOn: [recover],
+        params: { step: "prepare", node: cp, wipe: options.wipe === true, target: first },
+        timeoutMs,
+      }));
+    actions.push(...others, {
       id: "gate:etcd-restored",
       kind: "gate",
       title: `every control plane back in etcd (${cps.length} members)`,
-      dependsOn: [`etcd-restore:recover:${first}`],
+      dependsOn: [recover, ...others.map((a) => a.id)],
       params: { check: "etcd", controlPlanes: cps },
       timeoutMs,
     });
