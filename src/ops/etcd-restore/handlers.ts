@@ -298,8 +298,13 @@ export function etcdRestoreHandler(
       if (p.target) {
         // After the restore: the snapshot's member is healthy, so the old cluster can go. A member of the restored
         // cluster stays as it is (a rerun); a member of the old one is reset and joins the restored one.
-        const tv = await view(access, p.target, t);
-        const restoredId = tv.mode === "normal" ? tv.memberId : "0";
+        // Which cluster is the restored one is known from its member only: wait for it (a rerun may find the target
+        // rebooting), never guess and reset a member that already joined it.
+        let restoredId = "0";
+        await waitFor(ctx.signal, ctx.progress, p.target, (x) => {
+          if (x.mode === "normal" && x.etcdMember) restoredId = x.memberId;
+          return restoredId !== "0";
+        });
         const restored = (x: NodeView): boolean =>
           x.mode === "normal" && x.etcdMember && restoredId !== "0" && x.clusterIds.includes(restoredId);
         if (restored(v)) return ctx.progress("a member of the restored cluster");
