@@ -1,6 +1,6 @@
 // etcd snapshots through the Talos API: streamed to a 0600 temp file, fsynced, checked, then renamed into place, so
 // a half-written snapshot never carries the final name. The check: `etcdctl snapshot status` when etcdctl exists;
-// otherwise the file's own integrity data (bbolt magic, and the SHA-256 etcd appends to a snapshot).
+// before it, always, the structural proof that the file is a whole etcd bbolt database and the SHA-256 etcd appends.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
@@ -8,17 +8,19 @@ import { promisify } from "node:util";
 import { CairnError, UserError } from "../errors.js";
 import type { TalosClient } from "../talos/api/client.js";
 import type { ClusterAccess } from "./access.js";
+import { checkSnapshotStructure, type SnapshotStructure } from "./etcd-restore/snapshot-check.js";
 import { observeEtcd } from "./observe.js";
 import { brief } from "./support.js";
 
 const execFileP = promisify(execFile);
-const BOLT_MAGIC = 0xed0cdaed;
 
 export interface SnapshotCheck {
   ok: boolean;
   method: "etcdctl" | "builtin";
   size: number;
   sha256: string;
+  /** etcd's SHA-256 trailer: present and matching, present and wrong, or absent (a db file copied from a data dir). */
+  hash: SnapshotHash;
   /** From etcdctl snapshot status. */
   revision?: number;
   totalKeys?: number;
@@ -26,36 +28,48 @@ export interface SnapshotCheck {
   problem?: string;
 }
 
+export type SnapshotHash = "matches" | "mismatch" | "absent";
+
 export interface SnapshotResult extends SnapshotCheck {
   file: string;
   node: string;
 }
 
 /**
- * Checks a snapshot file. Built in: the bbolt meta page magic at offset 16 and, when the file carries the 32-byte
- * SHA-256 trailer etcd's Snapshot API appends, that it matches the rest.
+ * Checks a snapshot's bytes: the structural proof that it is a whole etcd bbolt database (never skipped), then
+ * etcd's SHA-256 trailer — required and matching unless `skipHashCheck` (a db file copied from a data dir has none).
  */
-export function checkSnapshotBytes(data: Buffer): { ok: boolean; problem?: string; hashTrailer: boolean } {
-  if (data.length < 4096)
+export function checkSnapshotBytes(
+  data: Buffer,
+  options: { skipHashCheck?: boolean } = {},
+): { ok: boolean; problem?: string; hash: SnapshotHash; structure: SnapshotStructure } {
+  const structure = checkSnapshotStructure(data);
+  const hash: SnapshotHash = !structure.hashTrailer
+    ? "absent"
+    : structure.hashMatches === false
+      ? "mismatch"
+      : structure.ok
+        ? "matches"
+        : "absent";
+  if (!structure.ok)
+    return { ok: false, problem: `not a usable etcd database: ${structure.problem}`, hash, structure };
+  if (options.skipHashCheck) return { ok: true, hash, structure };
+  if (hash === "mismatch")
     return {
       ok: false,
-      problem: `only ${data.length} bytes: too small for an etcd database`,
-      hashTrailer: false,
+      problem: "the SHA-256 etcd appended does not match the data (the file is corrupt)",
+      hash,
+      structure,
     };
-  if (data.readUInt32LE(16) !== BOLT_MAGIC)
-    return { ok: false, problem: "not a bbolt (etcd) database: bad magic", hashTrailer: false };
-  const trailer = data.length % 512 === 32;
-  if (trailer) {
-    const body = data.subarray(0, data.length - 32);
-    const want = data.subarray(data.length - 32);
-    if (!createHash("sha256").update(body).digest().equals(want))
-      return {
-        ok: false,
-        problem: "the SHA-256 etcd appended does not match the data (corrupt or truncated)",
-        hashTrailer: true,
-      };
-  }
-  return { ok: true, hashTrailer: trailer };
+  if (hash === "absent")
+    return {
+      ok: false,
+      problem:
+        "it has no SHA-256 trailer, so its integrity cannot be verified (a database file, not a snapshot taken through etcd's snapshot API)",
+      hash,
+      structure,
+    };
+  return { ok: true, hash, structure };
 }
 
 /** `etcdctl snapshot status -w json`, or undefined when etcdctl is not installed. */
@@ -83,12 +97,12 @@ async function etcdctlStatus(
 
 export async function checkSnapshotFile(
   file: string,
-  options: { etcdctl?: boolean } = {},
+  options: { etcdctl?: boolean; skipHashCheck?: boolean } = {},
 ): Promise<SnapshotCheck> {
   const data = readFileSync(file);
   const sha256 = createHash("sha256").update(data).digest("hex");
-  const builtin = checkSnapshotBytes(data);
-  const base = { size: data.length, sha256 };
+  const builtin = checkSnapshotBytes(data, options.skipHashCheck ? { skipHashCheck: true } : {});
+  const base = { size: data.length, sha256, hash: builtin.hash };
   if (!builtin.ok) return { ok: false, method: "builtin", ...base, problem: builtin.problem! };
   if (options.etcdctl !== false) {
     try {

@@ -337,7 +337,9 @@ const NORMAL: Record<string, (node: TwinNode) => Impl> = {
     unary<T.BootstrapRequest, T.Envelope<T.WithMetadata>>(`${MS}Bootstrap`, async (req) => {
       if (!node.isControlPlane || node.stage !== "running")
         throw new RpcError(grpc.status.FAILED_PRECONDITION, "bootstrap is not available yet");
-      if (node.hasEtcdData || node.bootstrapping || node.twin.clusterBootstrapped(node))
+      // Talos looks at the local data directory only. The twin also refuses a node still waiting to join a
+      // bootstrapped cluster (a split brain in Talos), but not one that left its cluster (EtcdLeaveCluster).
+      if (node.hasEtcdData || node.bootstrapping || (!node.etcdLeft && node.twin.clusterBootstrapped(node)))
         throw new RpcError(grpc.status.ALREADY_EXISTS, "etcd data directory is not empty");
       if (req.recover_etcd && !node.hasRecoverySnapshot())
         throw new RpcError(

@@ -486,6 +486,7 @@ export class TwinNode {
         mkdirSync(this.etcd.dataDir, { recursive: true, mode: 0o700 });
       }
       this.etcdHealthy = false;
+      this.etcdLeft = false;
       this.etcd.start(`${this.hostname}=${etcd.peerUrl(this.address)}`, "new");
       this.etcdMemberId = (await etcd.waitHealthy(this.address, 30_000)).memberId;
       this.etcdHealthy = true;

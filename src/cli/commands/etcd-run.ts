@@ -31,7 +31,7 @@ export async function runEtcdSnapshotCommand(
       io.out(
         r.method === "etcdctl"
           ? `  checked  etcdctl snapshot status: revision ${r.revision}, ${r.totalKeys} keys\n`
-          : "  checked  bbolt header and etcd's SHA-256 trailer (etcdctl not installed)\n",
+          : "  checked  etcd database structure and etcd's SHA-256 trailer (etcdctl not installed)\n",
       );
     }
     return 0;
@@ -47,12 +47,11 @@ export async function runEtcdRestoreCommand(
 ): Promise<number> {
   const { existsSync } = await import("node:fs");
   if (!existsSync(file)) throw new UserError(`${file}: no such snapshot file`);
+  // Before anything else, whatever the flags: the file must be a whole etcd database (the structural proof is
+  // never skipped), and its SHA-256 must match unless the user documented it as a copied db file.
   const { checkSnapshotFile } = await import("../../ops/etcd-snapshot.js");
-  const check = await checkSnapshotFile(file);
-  if (!check.ok && !opts.skipHashCheck)
-    throw new UserError(`${file} failed its integrity check: ${check.problem}`, {
-      hint: "pass --skip-hash-check only for a database file copied from a data dir",
-    });
+  const check = await checkSnapshotFile(file, opts.skipHashCheck ? { skipHashCheck: true } : {});
+  if (!check.ok) throw snapshotRefusal(file, check.problem ?? "unknown problem", check.hash);
   const { prepareEtcdRestore } = await import("../../ops/etcd-restore/run.js");
   const options = {
     file,
@@ -76,8 +75,21 @@ export async function runEtcdRestoreCommand(
       new CairnError("etcd-restore", `restore halted at ${result.failed?.id}: ${result.failed?.error}`, {
         hint: /live etcd member/.test(result.failed?.error ?? "")
           ? "nothing was reset; pass --wipe to replace the live etcd data on every control plane with the snapshot"
-          : "fix the cause and run the same command again: finished steps are not repeated",
+          : "fix the cause and run the same command again: finished steps are not repeated, a half-done recovery is " +
+            "cleaned and redone (with --wipe, the data etcd held before was saved first under backups/ in the " +
+            "cluster directory)",
       }),
+  });
+}
+
+/** The refusal for a snapshot that failed its check: what is wrong and what to do, nothing wiped. */
+function snapshotRefusal(file: string, problem: string, hash: "matches" | "mismatch" | "absent"): UserError {
+  return new UserError(`${file} cannot be restored: ${problem}`, {
+    hint:
+      "nothing was changed on the cluster. " +
+      (hash === "absent"
+        ? "Restore from a snapshot taken with `cairn etcd snapshot` (or `talosctl etcd snapshot`), which carries its hash; `cairn etcd restore --help` describes restoring a database file copied from a data dir"
+        : "Do not restore from this file: take a new snapshot with `cairn etcd snapshot` from a healthy control plane, or use another backup"),
   });
 }
 

@@ -15,8 +15,8 @@ export function registerEtcd(program: Command, io: Io): void {
     .option("-n, --node <name>", "control plane to take it from (default: a healthy follower)")
     .addHelpText(
       "after",
-      "\nThe snapshot is checked before it gets its name: `etcdctl snapshot status` when etcdctl is installed,\n" +
-        "otherwise the bbolt header and the SHA-256 etcd appends.\n\n" +
+      "\nThe snapshot is checked before it gets its name: its structure (a whole etcd bbolt database) and the\n" +
+        "SHA-256 etcd appends, then `etcdctl snapshot status` when etcdctl is installed.\n\n" +
         "Examples:\n  cairn etcd snapshot -f cairn.yaml --out backups/etcd.snapshot",
     )
     .action(async (opts: ClusterFlags & { out: string; node?: string }) => {
@@ -33,15 +33,25 @@ export function registerEtcd(program: Command, io: Io): void {
   )
     .option("--wipe", "reset etcd on control planes that still run a member (their data is replaced)")
     .option("-n, --node <name>", "control plane that bootstraps from the snapshot (default: the first)")
-    .option("--skip-hash-check", "the snapshot was copied from a data dir, not taken with `etcd snapshot`")
+    .option(
+      "--skip-hash-check",
+      "the file is a database copied from a data dir (no SHA-256 trailer); its structure is still proven",
+    )
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
     .addHelpText(
       "after",
-      "\nEvery control plane starts from an empty etcd: machines in maintenance mode get their config again;\n" +
-        "with --wipe, running ones are reset (EPHEMERAL only, config kept). The snapshot is uploaded to one\n" +
-        "control plane (EtcdRecover), Bootstrap{recover_etcd} starts etcd from it, and the others join.\n" +
-        "Workers are not touched; run `cairn apply` afterwards for any that were lost.\n\n" +
-        "Examples:\n  cairn etcd restore backups/etcd.snapshot -f cairn.yaml --wipe",
+      "\nBefore anything is changed, the file is proven to be a whole etcd database (page structure, both meta\n" +
+        "pages and their checksums, etcd's buckets) and its SHA-256 trailer must match; a file that fails is refused\n" +
+        "and no member is touched. With --wipe, the data the live members hold is first saved to a snapshot\n" +
+        "under the cluster directory's backups/. Every control plane then starts from an empty etcd: machines in\n" +
+        "maintenance mode get their config again; with --wipe, running ones are reset (EPHEMERAL only, config\n" +
+        "kept). The snapshot is uploaded to one control plane (EtcdRecover), Bootstrap{recover_etcd} starts etcd\n" +
+        "from it, and the others join. A restore that failed or was interrupted is finished by running the same\n" +
+        "command again. Workers are not touched; run `cairn apply` afterwards for any that were lost.\n\n" +
+        "A database file copied from a member's data dir has no SHA-256 trailer: restore it with\n" +
+        "--skip-hash-check (its structure is still proven).\n\n" +
+        "Examples:\n  cairn etcd restore backups/etcd.snapshot -f cairn.yaml --wipe\n" +
+        "  cairn etcd restore member/snap/db -f cairn.yaml --skip-hash-check",
     )
     .action(
       async (
