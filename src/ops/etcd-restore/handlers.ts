@@ -96,7 +96,7 @@ export interface RestoreHandlerOptions {
   settleMs?: number;
 }
 
-export function etcdRestoreHandler(
+function etcdRestoreHandler(
   access: ClusterAccess,
   options: RestoreHandlerOptions = {},
 ): ActionHandler {
