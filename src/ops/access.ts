@@ -186,6 +186,7 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
     async close() {
       for (const c of [...opened]) c.close();
       shared = undefined;
+      await target.close?.();
     },
   };
 }

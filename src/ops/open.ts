@@ -9,6 +9,8 @@ import type { Model } from "../clusterspec/model.js";
 import { UserError } from "../errors.js";
 import type { Artefact } from "../io/artefact.js";
 import { providerTarget } from "../providers/registry.js";
+import type { NodeBootImage } from "../providers/types.js";
+import { nodeInstallerImage } from "../render/machine-configs.js";
 import { KUBECONFIG_PATH, synthesize, TALOSCONFIG_PATH } from "../render/synthesize.js";
 import { readSecretsBundleFile, renderSecretsBundleFile } from "../talos/secrets/files.js";
 import { generateSecretsBundle } from "../talos/secrets/generate.js";
@@ -17,7 +19,7 @@ import { validateSecretsBundle, type BundleAuthorities } from "../talos/secrets/
 import { parseTalosconfig } from "../talos/talosconfig.js";
 import { createClusterAccess, type ClusterAccess, type StateStore, type TalosCredentials } from "./access.js";
 import { clusterPaths, type ClusterPaths } from "./paths.js";
-import { readState, updateState, type CairnState } from "./state.js";
+import { configHash, readState, updateState, type CairnState } from "./state.js";
 
 export interface LoadedCluster {
   file: string;
@@ -155,6 +157,28 @@ export function fileStateStore(paths: ClusterPaths, cluster: string, simulated: 
   };
 }
 
+/** Each node's machine config with its hash, from the synthesised artefacts (what providers seed first boots with). */
+function machineConfigs(artefacts: readonly Artefact[]): Map<string, { text: string; hash: string }> {
+  const out = new Map<string, { text: string; hash: string }>();
+  for (const a of artefacts)
+    if (a.kind === "machineconfig" && a.node) out.set(a.node, { text: a.content, hash: configHash(a.content) });
+  return out;
+}
+
+/** The Image Factory image a node boots: its schematic (as the renderer derives it), platform and format. */
+export function bootImageOf(model: Model, node: string): NodeBootImage | undefined {
+  const n = model.nodes.find((x) => x.name === node);
+  if (!n) return undefined;
+  return {
+    schematicId: nodeInstallerImage(model, n).id,
+    talosVersion: model.talosVersion,
+    platform: model.image.platform,
+    format: model.image.format,
+    secureBoot: n.schematic.secureBoot ?? false,
+    extensions: [...(n.schematic.extensions ?? [])],
+  };
+}
+
 /** A provider's own section of the state. */
 function providerSection(state: StateStore, type: string): { get(): unknown; set(v: unknown): void } {
   return {
@@ -193,6 +217,7 @@ export async function openCluster(
     newIdentity = identity.created !== undefined;
   }
   const type = simulated ? "twin" : model.spec.provider.type;
+  const configs = machineConfigs(artefacts);
   const target = providerTarget(
     {
       model,
@@ -200,6 +225,10 @@ export async function openCluster(
       known: () => state.read().nodes,
       dir: paths.dir,
       ...(options.twin ? { twin: options.twin } : {}),
+      ...(options.synthesize !== false ? { config: (node: string) => configs.get(node) } : {}),
+      bootImage: (node) => bootImageOf(model, node),
+      env: process.env,
+      specDir: dirname(resolve(loaded.file)),
     },
     { simulated },
   );

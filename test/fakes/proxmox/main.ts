@@ -1,7 +1,7 @@
 // The simulated Proxmox VE API as a process:
 //   node --import ./test/fakes/register.mjs test/fakes/proxmox/main.ts [--port 0] [--pve 8.4|9.1]
 //     [--nodes pve1,pve2] [--token-id root@pam!cairn] [--token-secret S] [--task-ms 200] [--import-content false]
-//     [--state-dir DIR] [--twin [--talos-version v1.11.5] [--reboot-ms 500] [--assign-addresses] [--apply-user-data]]
+//     [--storages name:type:content+content[:shared],…] [--state-dir DIR] [--twin [--talos-version v1.11.5] [--reboot-ms 500] [--assign-addresses] [--apply-user-data]]
 //     [--faults JSON]
 // It listens on https://127.0.0.1 (self-signed CA in DIR/ca.pem) and prints one JSON line on stdout:
 //   {"kind":"proxmox","simulated":true,"url":…,"fingerprint":…,"caFile":…,"tokenId":…,"tokenSecret":…,"pid":…}
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { loadPki } from "../common/dist.js";
 import { TwinHost, intArg, parseArgs } from "../common/fake.js";
 import { PveSchema } from "./schema.js";
-import { PveFake } from "./server.js";
+import { PveFake, parseStorages } from "./server.js";
 
 const args = parseArgs(process.argv.slice(2));
 const version = (args.pve ?? "8.4") as "8.4" | "9.1";
@@ -86,6 +86,7 @@ const fake = new PveFake({
   },
   twin,
   defaultTalosVersion: args["talos-version"] ?? "v1.13.9",
+  ...(args.storages ? { storages: parseStorages(args.storages) } : {}),
 });
 const faults = args.faults ?? process.env.CAIRN_FAKE_FAULTS;
 if (faults) fake.faults.add(JSON.parse(faults) as never[]);
