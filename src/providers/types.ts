@@ -10,7 +10,14 @@ import type { TaggedAttachment, VlanTagging } from "./tagging.js";
 /** What a provider's checks read of cairn.yaml. */
 export interface ProviderSpecView {
   provider: { type: string };
+  networks?: Readonly<Record<string, { cidr: string; carries: readonly string[] }>>;
   nodes: readonly ({ name: string; role: "controlplane" | "worker" } & Record<string, unknown>)[];
+}
+
+/** What a provider reads of the spec to name a default endpoint. */
+export interface ProviderEndpointView {
+  provider: { type: string };
+  networks: Readonly<Record<string, { cidr: string; carries: readonly string[] }>>;
 }
 
 /** What a provider reads of the resolved model. */
@@ -203,6 +210,11 @@ export interface ProviderDefinition {
   readonly vlanTagging: VlanTagging;
   /** Provider-specific checks of the spec (endpoint formats, unique VM ids, known locations). */
   checks(spec: ProviderSpecView): Finding[];
+  /**
+   * The Kubernetes endpoint's host when the spec names neither an endpoint nor a VIP, if the provider serves one
+   * (Hetzner: its load balancer's fixed private address); otherwise the first control plane is the endpoint.
+   */
+  endpointHost?(spec: ProviderEndpointView): string | undefined;
   /** The real machines of a cluster on this provider. */
   target(ctx: TargetContext): ProviderTarget;
 }

@@ -235,7 +235,8 @@ export class TwinHost {
     return this.twin?.status();
   }
 
-  private ensureAddress(address: string): string | undefined {
+  /** Makes `address` local (see assignAddresses); a reason when it cannot. */
+  ensureAddress(address: string): string | undefined {
     if (localAddresses().has(address)) return undefined;
     if (!this.options.assignAddresses)
       return `${address} is not an address of this host (inside a network namespace: ip addr add ${address}/32 dev lo, or start the fake with --assign-addresses)`;

@@ -64,6 +64,7 @@ const stop = async (): Promise<void> => {
   stopping = true;
   server.closeAllConnections();
   server.close();
+  fake.close();
   await twin.stop();
   process.exit(0);
 };
