@@ -75,9 +75,12 @@ export function ownsVolume(cluster: string, nodes: readonly string[], filename: 
 /** The file name of a volume id ("local:iso/x.iso" → "x.iso"). */
 export const volumeFile = (volid: string): string => volid.replace(/^[^:]+:(iso|import|images)\//, "");
 
-/** The HA group / rule id cairn uses for a node's VM. */
+/**
+ * The HA group / rule id cairn uses for a node's VM: a pve-configid, so letters, digits and underscores only (older
+ * pve-common refuses hyphens in these ids).
+ */
 export function haName(cluster: string, node: string): string {
-  return `cairn-${cluster}-${node}`.toLowerCase().replace(/[^a-z0-9_-]/g, "-");
+  return `cairn_${cluster}_${node}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
 }
 
 export async function observeProxmox(pve: ProxmoxClient, input: ObserveInput): Promise<PveObservation> {

@@ -162,11 +162,18 @@ export function proxmoxTarget(ctx: TargetContext): ProviderTarget {
       });
     }
     const vmDeletes = actions.map((a) => a.id);
-    const byVolid = new Map<string, string>();
-    for (const [key, vols] of Object.entries(pve.volumes))
-      for (const v of vols) if (!byVolid.has(v.volid)) byVolid.set(v.volid, key.split("/")[0]!);
+    // A node's own storage holds its own copy; a shared one (Ceph, NFS) one copy that every node sees.
     const perHost = new Map<string, string[]>();
-    for (const [volid, host] of byVolid) perHost.set(host, [...(perHost.get(host) ?? []), volid]);
+    const sharedSeen = new Set<string>();
+    for (const [key, vols] of Object.entries(pve.volumes)) {
+      const [host, storage] = key.split("/") as [string, string];
+      const shared = pve.storages[host]?.find((x) => x.storage === storage)?.shared ?? false;
+      for (const v of vols) {
+        if (shared && sharedSeen.has(v.volid)) continue;
+        sharedSeen.add(v.volid);
+        perHost.set(host, [...new Set([...(perHost.get(host) ?? []), v.volid])]);
+      }
+    }
     for (const [host, volumes] of perHost)
       actions.push({
         id: `proxmox-volume-delete:${host}`,

@@ -354,6 +354,7 @@ export class HcloudFake {
       return sendJson(res, 200, {
         boots: this.o.twin.boots,
         twin: this.o.twin.status(),
+        calls: this.o.twin.calls(),
         lbProxy: this.lbProxy.problems,
       });
     const rescue = /^\/_fake\/servers\/(\d+)\/rescue-exec$/.exec(p);

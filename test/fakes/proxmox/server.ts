@@ -286,7 +286,11 @@ export class PveFake {
       return sendJson(res, 200, { taskMs: this.taskMs });
     }
     if (method === "GET" && p === "/_fake/twin")
-      return sendJson(res, 200, { boots: this.o.twin.boots, twin: this.o.twin.status() });
+      return sendJson(res, 200, {
+        boots: this.o.twin.boots,
+        twin: this.o.twin.status(),
+        calls: this.o.twin.calls(),
+      });
     if (method === "POST" && p === "/_fake/stop") {
       sendJson(res, 200, { stopping: true });
       setTimeout(() => this.onStop?.(), 10);
