@@ -4,7 +4,19 @@
 // run() returns { figures: [{ label, value, unit?, target?, exact? }], notes?: string[], ok?: boolean }.
 // Options: quick (fewer repetitions), smoke (tiny sizes, for `npm test`: proves the benchmark runs, measures
 // nothing worth reading), seed/count (fuzz).
-export const BENCHMARKS = ["validate", "startup", "fuzz", "render", "twin", "upgrade", "bootstrap", "ui", "validate-large", "kube", "providers"];
+export const BENCHMARKS = [
+  "validate",
+  "startup",
+  "fuzz",
+  "render",
+  "twin",
+  "upgrade",
+  "bootstrap",
+  "ui",
+  "validate-large",
+  "kube",
+  "providers",
+];
 
 export function loadBenchmark(name) {
   return import(`./${name}.js`);

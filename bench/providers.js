@@ -9,7 +9,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { CLI, REPO_ROOT } from "./lib.js";
+
+/* global fetch */
 
 export const name = "providers";
 export const description =
@@ -19,7 +22,12 @@ function startFake(args) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", join(REPO_ROOT, "test/fakes/register.mjs"), join(REPO_ROOT, "test/fakes/hetzner/main.ts"), ...args],
+      [
+        "--import",
+        join(REPO_ROOT, "test/fakes/register.mjs"),
+        join(REPO_ROOT, "test/fakes/hetzner/main.ts"),
+        ...args,
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
@@ -82,7 +90,9 @@ async function provision(info, dir, cluster, cps, workers) {
   try {
     const prepared = await buildApply(access);
     if (prepared.plan.blockers.length) throw new Error(`plan refused: ${prepared.plan.blockers.join("; ")}`);
-    const actions = prepared.plan.actions.filter((a) => a.kind === "provision" || a.kind.startsWith("hetzner-"));
+    const actions = prepared.plan.actions.filter(
+      (a) => a.kind === "provision" || a.kind.startsWith("hetzner-"),
+    );
     const ids = new Set(actions.map((a) => a.id));
     const plan = {
       ...prepared.plan,
@@ -109,17 +119,26 @@ export async function run({ smoke } = {}) {
   const B = smoke ? 300 : 3000;
   const workers = smoke ? 3 : 20;
   const dir = mkdtempSync(join(tmpdir(), "cairn-bench-providers-"));
-  const { info, child } = await startFake(["--action-ms", "50", "--action-ms-json", JSON.stringify({ create_server: B })]);
+  const { info, child } = await startFake([
+    "--action-ms",
+    "50",
+    "--action-ms-json",
+    JSON.stringify({ create_server: B }),
+  ]);
   const saved = { endpoint: process.env.HCLOUD_ENDPOINT, token: process.env.HCLOUD_TOKEN };
   process.env.HCLOUD_ENDPOINT = info.endpoint;
   process.env.HCLOUD_TOKEN = info.token;
   try {
     // The Talos snapshot, once, through `cairn image hetzner --yes` and the fake's simulated rescue system.
     writeFileSync(join(dir, "image.yaml"), specText("img", 1, 0));
-    const img = spawnSync(process.execPath, [CLI, "image", "hetzner", "-f", join(dir, "image.yaml"), "--yes"], {
-      encoding: "utf8",
-      env: { ...process.env, CAIRN_SSH: join(REPO_ROOT, "test/fakes/hetzner/fake-ssh.mjs") },
-    });
+    const img = spawnSync(
+      process.execPath,
+      [CLI, "image", "hetzner", "-f", join(dir, "image.yaml"), "--yes"],
+      {
+        encoding: "utf8",
+        env: { ...process.env, CAIRN_SSH: join(REPO_ROOT, "test/fakes/hetzner/fake-ssh.mjs") },
+      },
+    );
     if (img.status !== 0) throw new Error(`cairn image hetzner failed: ${img.stderr}${img.stdout}`);
     const one = await provision(info, dir, "solo", 1, 0);
     const many = await provision(info, dir, "fleet", 3, workers);
@@ -129,10 +148,17 @@ export async function run({ smoke } = {}) {
     return {
       figures: [
         { label: `simulated create+boot per server (B)`, value: B, unit: "ms" },
-        { label: "provisioning 1 control plane (network, firewall, LB, 1 server)", value: one.ms, unit: "ms" },
+        {
+          label: "provisioning 1 control plane (network, firewall, LB, 1 server)",
+          value: one.ms,
+          unit: "ms",
+        },
         { label: `provisioning 3 + ${workers} servers`, value: many.ms, unit: "ms" },
         { label: `3 + ${workers} vs 1`, value: ratio, unit: "×", target: 1.25 },
-        { label: "API calls per node (1 server, incl. the cluster-wide resources)", value: round(one.calls / one.servers) },
+        {
+          label: "API calls per node (1 server, incl. the cluster-wide resources)",
+          value: round(one.calls / one.servers),
+        },
         { label: `API calls per node (${many.servers} servers)`, value: round(many.calls / many.servers) },
         { label: "requests answered 429 (rate limit)", value: limited, exact: true },
       ],

@@ -86,7 +86,9 @@ export async function runOperation<P extends PreparedOperation>(
       else io.out(cmd.nothingToDo(prepared, access));
       return 0;
     }
-    const confirmed = cmd.confirm ? await cmd.confirm(prepared, access) : flags.yes || (await ask(cmd.question));
+    const confirmed = cmd.confirm
+      ? await cmd.confirm(prepared, access)
+      : flags.yes || (await ask(cmd.question));
     if (!confirmed) {
       io.err("nothing was changed\n");
       return 1;

@@ -46,8 +46,7 @@ export async function detectDrift(
   access: ClusterAccess,
   options: { timeoutMs?: number; observed?: ProviderObservation } = {},
 ): Promise<DriftReport> {
-  const machines =
-    options.observed && access.target.drift ? access.target.drift(options.observed) : [];
+  const machines = options.observed && access.target.drift ? access.target.drift(options.observed) : [];
   const t = options.timeoutMs ?? 5000;
   const nodes = await Promise.all(
     access.model.nodes.map(async (n): Promise<NodeDrift> => {

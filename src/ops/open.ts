@@ -161,7 +161,8 @@ export function fileStateStore(paths: ClusterPaths, cluster: string, simulated: 
 function machineConfigs(artefacts: readonly Artefact[]): Map<string, { text: string; hash: string }> {
   const out = new Map<string, { text: string; hash: string }>();
   for (const a of artefacts)
-    if (a.kind === "machineconfig" && a.node) out.set(a.node, { text: a.content, hash: configHash(a.content) });
+    if (a.kind === "machineconfig" && a.node)
+      out.set(a.node, { text: a.content, hash: configHash(a.content) });
   return out;
 }
 

@@ -19,7 +19,11 @@ interface ModelView {
   nodes: { name: string; role: string; spec: Record<string, { host?: string; vmid?: number }> }[];
 }
 
-export async function plant(fake: FakeHandle, kind: "proxmox" | "hetzner", model: ModelView): Promise<Decoy[]> {
+export async function plant(
+  fake: FakeHandle,
+  kind: "proxmox" | "hetzner",
+  model: ModelView,
+): Promise<Decoy[]> {
   const c = model.name;
   const first = model.nodes[0]!;
   const out: Decoy[] = [];
@@ -34,7 +38,14 @@ export async function plant(fake: FakeHandle, kind: "proxmox" | "hetzner", model
     const disks = (await pve.storages(host)).find((s) => s.content.includes("images"))!.storage;
     const vm = async (vmid: number, tags: string): Promise<void> => {
       await pve.run(
-        pve.createVm(host, { vmid, name: first.name, memory: "512", tags, scsi0: `${disks}:1`, net0: "virtio,bridge=vmbr0" }),
+        pve.createVm(host, {
+          vmid,
+          name: first.name,
+          memory: "512",
+          tags,
+          scsi0: `${disks}:1`,
+          net0: "virtio,bridge=vmbr0",
+        }),
       );
       out.push({ kind: "vm", key: vmid, name: `${first.name} (${tags})` });
     };
@@ -50,8 +61,17 @@ export async function plant(fake: FakeHandle, kind: "proxmox" | "hetzner", model
     }
     pve.close();
   } else {
-    const hc = new HetznerClient({ token: fake.info.token!, endpoint: fake.info.endpoint, pollIntervalMs: 50 });
-    const s1 = await hc.createServer({ name: `${c}-api`, server_type: "cx23", image: "debian-12", location: "nbg1" });
+    const hc = new HetznerClient({
+      token: fake.info.token!,
+      endpoint: fake.info.endpoint,
+      pollIntervalMs: 50,
+    });
+    const s1 = await hc.createServer({
+      name: `${c}-api`,
+      server_type: "cx23",
+      image: "debian-12",
+      location: "nbg1",
+    });
     await hc.waitActions([s1.action, ...s1.next_actions]);
     out.push({ kind: "server", key: s1.server.id, name: s1.server.name });
     const s2 = await hc.createServer({

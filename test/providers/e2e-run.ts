@@ -33,7 +33,8 @@ export function expectCommonLife(r: Report, kills: number): void {
   expect(r.plan1.code, text(r.plan1)).toBe(2);
   expect(r.killed).toHaveLength(kills);
   // The kills land while apply works (the first ones at least), not only after it is done.
-  if (kills >= 3) expect(r.killed.filter((k: Report) => k.signal === "SIGKILL").length).toBeGreaterThanOrEqual(3);
+  if (kills >= 3)
+    expect(r.killed.filter((k: Report) => k.signal === "SIGKILL").length).toBeGreaterThanOrEqual(3);
   expect(r.apply.code, text(r.apply)).toBe(0);
   expect(r.healthJson?.ok, text(r.health)).toBe(true);
   const etcd = r.healthJson.checks.find((c: Report) => c.check === "etcd" && c.subject === "cluster");

@@ -4,7 +4,7 @@
 //   points, then run to completion → plan exits 0, diff finds no drift, health sees 3 etcd members → a worker
 //   removed from the spec → destroy → plan again. Prints one JSON report; provider-e2e tests assert on it.
 //   node --import test/fakes/register.mjs test/providers/e2e.scenario.ts <example> [kills]
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, spawnSync, execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,7 +75,11 @@ interface Run {
  * `cairn ARGS…` in the scenario's directory. `kill` SIGKILLs it at a random point of its work: `delayMs` after its
  * `events`-th progress line (a crash wherever that lands: mid-request, between a journal note and its effect, …).
  */
-function cairn(args: string[], kill?: { events: number; delayMs: number }, timeoutMs = 240_000): Promise<Run> {
+function cairn(
+  args: string[],
+  kill?: { events: number; delayMs: number },
+  timeoutMs = 240_000,
+): Promise<Run> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env });
@@ -140,7 +144,10 @@ try {
       ],
       { encoding: "utf8" },
     ),
-  ) as { name: string; nodes: { name: string; role: string; spec: Record<string, { host?: string; vmid?: number }> }[] };
+  ) as {
+    name: string;
+    nodes: { name: string; role: string; spec: Record<string, { host?: string; vmid?: number }> }[];
+  };
   report.cluster = model.name;
 
   // ---- decoys: resources with similar names that are not this cluster's ----------------------------------
@@ -173,6 +180,29 @@ try {
     report.healthJson = JSON.parse((await cairn(["health", "-f", spec, "--output", "json"])).out);
   } catch {
     report.healthJson = null;
+  }
+  if (seed.kind === "hetzner") {
+    // The cluster endpoint is the load balancer's private address: kubectl through it reaches a control plane.
+    const { kubectlBinary } = await import("../helpers/kubectl.js");
+    const home = mkdtempSync(join(tmpdir(), "cairn-e2e-kubectl-"));
+    const k = spawnSync(
+      kubectlBinary(),
+      [
+        "--kubeconfig",
+        join(dir, ".cairn", model.name, "kubeconfig"),
+        "get",
+        "nodes",
+        "-o",
+        "name",
+        "--request-timeout",
+        "20s",
+      ],
+      { encoding: "utf8", env: { ...process.env, HOME: home }, timeout: 60_000 },
+    );
+    report.kubectlViaLb = { code: k.status, out: k.stdout, err: k.stderr.slice(-1500) };
+    report.kubeconfigServer = /server: (\S+)/.exec(
+      readFileSync(join(dir, ".cairn", model.name, "kubeconfig"), "utf8"),
+    )?.[1];
   }
   report.plan2 = brief(await cairn(["plan", "-f", spec]));
   report.diff = brief(await cairn(["diff", "-f", spec]));
@@ -207,7 +237,9 @@ try {
   report.responseErrors = log.filter((e) => (e as { responseErrors?: unknown }).responseErrors);
   process.stdout.write(`${JSON.stringify(report)}\n`);
 } catch (e) {
-  process.stdout.write(`${JSON.stringify({ error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e), report })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e), report })}\n`,
+  );
   process.exitCode = 1;
 } finally {
   await fake?.stop();

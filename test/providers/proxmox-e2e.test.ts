@@ -14,13 +14,17 @@ interface Vm {
   status: string;
 }
 const vms = (s: Report): Vm[] => s.vms as Vm[];
-const owned = (s: Report, tag: string): Vm[] => vms(s).filter((v) => (v.config.tags ?? "").split(";").includes(tag));
+const owned = (s: Report, tag: string): Vm[] =>
+  vms(s).filter((v) => (v.config.tags ?? "").split(";").includes(tag));
 const volids = (s: Report): string[] => (s.volumes as { volid: string }[]).map((v) => v.volid);
 /** Volumes where they live: a node's own storage, or a shared one (one copy for every node). */
 const placed = (s: Report): string[] =>
   (s.volumes as { volid: string; node: string; storage: string }[]).map((v) => `${v.node}/${v.volid}`);
 
-function expectPveLife(r: Report, expected: { tag: string; vms: Record<number, string>; images: number; seeds: boolean }) {
+function expectPveLife(
+  r: Report,
+  expected: { tag: string; vms: Record<number, string>; images: number; seeds: boolean },
+) {
   expectCommonLife(r, KILLS);
   const mine = owned(r.afterApply, expected.tag);
   // One VM per node at its spec id, running, nothing duplicated.
@@ -37,7 +41,11 @@ function expectPveLife(r: Report, expected: { tag: string; vms: Record<number, s
   expect(mine.some((v) => Object.values(v.config).some((x) => /cidata/.test(x)))).toBe(false);
   // destroy: nothing of cairn's left; the decoys untouched.
   expect(owned(r.afterDestroy, expected.tag)).toEqual([]);
-  expect(volids(r.afterDestroy).filter((v) => new RegExp(`/cairn-${cluster}-(talos-v\\d|.*-cidata-[0-9a-f]{12})`).test(v))).toEqual([]);
+  expect(
+    volids(r.afterDestroy).filter((v) =>
+      new RegExp(`/cairn-${cluster}-(talos-v\\d|.*-cidata-[0-9a-f]{12})`).test(v),
+    ),
+  ).toEqual([]);
   for (const d of r.decoys as { kind: string; key: string | number }[]) {
     if (d.kind === "vm") {
       const before = vms(r.afterApply).find((v) => v.vmid === d.key);
@@ -56,8 +64,12 @@ describe("Proxmox VE end to end on the simulated PVE (unshare --net)", () => {
       "create VM 101 on pve-ms01-01: talos-k8s-01, 4 cores, 8 GiB, 64 GiB disk on local-lvm, NIC vmbr0, NIC vmbr0; start it",
     );
     expect(r.plan1.out).toContain("create VM 103 on pve-aimax-01: talos-k8s-03");
-    expect(r.plan1.out).toMatch(/download the Talos v1\.8\.3 nocloud disk image .* to local:import\/cairn-homelab-k8s-talos-v1\.8\.3-/);
-    expect(r.plan1.out).toContain("first boot: cidata CD-ROM local:iso/cairn-homelab-k8s-talos-k8s-01-cidata-");
+    expect(r.plan1.out).toMatch(
+      /download the Talos v1\.8\.3 nocloud disk image .* to local:import\/cairn-homelab-k8s-talos-v1\.8\.3-/,
+    );
+    expect(r.plan1.out).toContain(
+      "first boot: cidata CD-ROM local:iso/cairn-homelab-k8s-talos-k8s-01-cidata-",
+    );
     expectPveLife(r, {
       tag: "cairn-homelab-k8s",
       vms: { 101: "talos-k8s-01", 102: "talos-k8s-02", 103: "talos-k8s-03" },
@@ -91,13 +103,21 @@ describe("Proxmox VE end to end on the simulated PVE (unshare --net)", () => {
 
   it("seed 004: per-node META images on one host, 3 + 2; removing worker1 deletes exactly its VM", () => {
     const r = runScenario("proxmox-5node-vip-pools.yaml", KILLS);
-    expect(r.plan1.out).toContain("create VM 8200 on atlas: worker0, 4 cores, 16 GiB, 64 GiB disk on local-lvm, NIC vmbr0");
+    expect(r.plan1.out).toContain(
+      "create VM 8200 on atlas: worker0, 4 cores, 16 GiB, 64 GiB disk on local-lvm, NIC vmbr0",
+    );
     expect(r.plan1.out).toContain("first boot: the image's META key 10 holds the static addresses");
     // One image per node: each bakes the node's own addresses.
     expect(r.plan1.out.match(/ proxmox-image /g)).toHaveLength(5);
     expectPveLife(r, {
       tag: "cairn-test-cluster",
-      vms: { 8100: "controlplane0", 8101: "controlplane1", 8102: "controlplane2", 8200: "worker0", 8201: "worker1" },
+      vms: {
+        8100: "controlplane0",
+        8101: "controlplane1",
+        8102: "controlplane2",
+        8200: "worker0",
+        8201: "worker1",
+      },
       images: 5,
       seeds: false,
     });

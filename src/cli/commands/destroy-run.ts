@@ -29,7 +29,10 @@ async function askName(name: string): Promise<boolean> {
   }
 }
 
-export async function runDestroyCommand(opts: ClusterFlags & { yesDestroy?: string }, io: Io): Promise<number> {
+export async function runDestroyCommand(
+  opts: ClusterFlags & { yesDestroy?: string },
+  io: Io,
+): Promise<number> {
   return runOperation<PreparedDestroy>(io, {
     operation: "destroy",
     flags: { ...opts, yes: opts.yesDestroy !== undefined },
@@ -37,12 +40,13 @@ export async function runDestroyCommand(opts: ClusterFlags & { yesDestroy?: stri
     yesFlag: "--yes-destroy <cluster name>",
     prepare: async (access: ClusterAccess) => {
       if (opts.yesDestroy !== undefined && opts.yesDestroy !== access.model.name)
-        throw new UserError(`--yes-destroy names ${opts.yesDestroy}, but the spec's cluster is ${access.model.name}; nothing was changed`);
+        throw new UserError(
+          `--yes-destroy names ${opts.yesDestroy}, but the spec's cluster is ${access.model.name}; nothing was changed`,
+        );
       const { buildDestroy } = await import("../../ops/destroy/run.js");
       return buildDestroy(access);
     },
-    show: (p, access) =>
-      `${describePlan(p.plan, access.simulated)}machines: ${p.observed}\n${aside(p)}`,
+    show: (p, access) => `${describePlan(p.plan, access.simulated)}machines: ${p.observed}\n${aside(p)}`,
     refuse: (p) => refusePlan(p.plan, "destroy"),
     nothingToDo: (_p, access) => `nothing of ${access.model.name} to destroy at ${access.target.label}\n`,
     confirm: async (_p, access) => opts.yesDestroy !== undefined || askName(access.model.name),

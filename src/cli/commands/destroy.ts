@@ -7,7 +7,9 @@ export function registerDestroy(program: Command, io: Io): void {
   clusterOptions(
     program
       .command("destroy")
-      .description("Delete everything cairn made for the cluster at its provider (asks for the cluster's name)"),
+      .description(
+        "Delete everything cairn made for the cluster at its provider (asks for the cluster's name)",
+      ),
   )
     .option("--yes-destroy <name>", "do not ask: destroy the cluster of this name (it must match the spec's)")
     .addHelpText(

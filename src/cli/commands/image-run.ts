@@ -17,7 +17,14 @@ import {
 import type { HetznerPlacement, HetznerSection } from "../../providers/hetzner/schema.js";
 import { ed25519KeyPair } from "../../providers/hetzner/sshkey.js";
 import { parseOutputFormat, type Io } from "../output.js";
-import type { ImageFlags } from "./image.js";
+
+export interface ImageFlags {
+  file: string;
+  yes?: boolean;
+  location?: string;
+  serverType?: string;
+  output: string;
+}
 
 interface Need {
   schematic: string;
@@ -28,7 +35,12 @@ interface Need {
 
 function describeStep(s: RecipeStep): string[] {
   if (s.kind === "rescue-shell")
-    return [`${s.title}`, `    ssh root@${s.host} sh -s <<'EOF'`, ...s.script.split("\n").map((l) => `      ${l}`), "    EOF"];
+    return [
+      `${s.title}`,
+      `    ssh root@${s.host} sh -s <<'EOF'`,
+      ...s.script.split("\n").map((l) => `      ${l}`),
+      "    EOF",
+    ];
   const body = s.body === undefined ? "" : ` ${JSON.stringify(s.body)}`;
   return [`${s.title}`, `    ${s.method} ${s.path}${body}`];
 }
@@ -55,7 +67,11 @@ function rescueRunner(keyFile: string, knownHosts: string, env: NodeJS.ProcessEn
       const code = await new Promise<number>((resolve, reject) => {
         const child = spawn(ssh, args, { stdio: ["pipe", "inherit", "inherit"], env });
         child.once("error", (e) =>
-          reject(new UserError(`cannot run ${ssh}: ${e.message}`, { hint: "install openssh-client, or set CAIRN_SSH" })),
+          reject(
+            new UserError(`cannot run ${ssh}: ${e.message}`, {
+              hint: "install openssh-client, or set CAIRN_SSH",
+            }),
+          ),
         );
         child.once("exit", (c) => resolve(c ?? 1));
         child.stdin.end(script);
@@ -72,11 +88,17 @@ function rescueRunner(keyFile: string, knownHosts: string, env: NodeJS.ProcessEn
   };
 }
 
-export async function runImageHetzner(opts: ImageFlags, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runImageHetzner(
+  opts: ImageFlags,
+  io: Io,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const format = parseOutputFormat(opts.output);
   const { model } = loadCluster({ file: opts.file, simulated: false });
   if (model.spec.provider.type !== "hetzner")
-    throw new UserError(`${opts.file} is a ${model.spec.provider.type} cluster; \`cairn image hetzner\` makes Hetzner snapshots`);
+    throw new UserError(
+      `${opts.file} is a ${model.spec.provider.type} cluster; \`cairn image hetzner\` makes Hetzner snapshots`,
+    );
   const section = model.spec.provider as HetznerSection;
   const location = opts.location ?? section.location;
   const token = env[section.tokenEnv]?.trim();
@@ -92,7 +114,12 @@ export async function runImageHetzner(opts: ImageFlags, io: Io, env: NodeJS.Proc
     const type = (n.spec as { hetzner?: HetznerPlacement }).hetzner?.serverType ?? "";
     const arch = types.find((t) => t.name === type)?.architecture ?? (/^cax/.test(type) ? "arm" : "x86");
     const key = `${img.schematicId}/${img.talosVersion}/${arch}`;
-    const need = needs.get(key) ?? { schematic: img.schematicId, talosVersion: img.talosVersion, arch, nodes: [] };
+    const need = needs.get(key) ?? {
+      schematic: img.schematicId,
+      talosVersion: img.talosVersion,
+      arch,
+      nodes: [],
+    };
     need.nodes.push(n.name);
     needs.set(key, need);
   }
@@ -110,18 +137,27 @@ export async function runImageHetzner(opts: ImageFlags, io: Io, env: NodeJS.Proc
         ...(opts.serverType ? { serverType: opts.serverType } : {}),
         sshPublicKey: key?.publicKey ?? "<a throwaway ssh-ed25519 key cairn makes>",
       });
-      const existing = hc ? await findTalosSnapshot(hc, need.schematic, need.talosVersion, need.arch) : undefined;
+      const existing = hc
+        ? await findTalosSnapshot(hc, need.schematic, need.talosVersion, need.arch)
+        : undefined;
       const head = `Talos ${need.talosVersion} ${need.arch} snapshot for schematic ${need.schematic.slice(0, 12)}… (nodes ${need.nodes.join(", ")}), labels ${recipe.selector}`;
       if (existing) {
         results.push({ ...need, snapshot: existing.id, reused: true });
-        if (format === "text") io.out(`${head}\n  exists: snapshot ${existing.id} (${existing.description})\n`);
+        if (format === "text")
+          io.out(`${head}\n  exists: snapshot ${existing.id} (${existing.description})\n`);
         continue;
       }
       if (!opts.yes || !hc || !dir) {
         results.push({ ...need, snapshot: null, recipe: recipe.steps });
         if (format === "text")
           io.out(
-            [`${head}`, `  recipe (${hc ? `against ${hetznerEndpoint(env)}` : "not checked: no token"}), image ${recipe.imageUrl}:`, ...recipe.steps.flatMap((s, i) => describeStep(s).map((l, j) => (j === 0 ? `  ${i + 1}. ${l}` : `  ${l}`)))].join("\n") + "\n",
+            [
+              `${head}`,
+              `  recipe (${hc ? `against ${hetznerEndpoint(env)}` : "not checked: no token"}), image ${recipe.imageUrl}:`,
+              ...recipe.steps.flatMap((s, i) =>
+                describeStep(s).map((l, j) => (j === 0 ? `  ${i + 1}. ${l}` : `  ${l}`)),
+              ),
+            ].join("\n") + "\n",
           );
         continue;
       }

@@ -2,14 +2,7 @@
 // snapshot is made on a temporary server's rescue system; without --yes the recipe is printed, with --yes cairn runs it.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
-
-export interface ImageFlags {
-  file: string;
-  yes?: boolean;
-  location?: string;
-  serverType?: string;
-  output: string;
-}
+import type { ImageFlags } from "./image-run.js";
 
 export function registerImage(program: Command, io: Io): void {
   const image = program
@@ -21,7 +14,10 @@ export function registerImage(program: Command, io: Io): void {
       "Make the Talos snapshot the spec's Hetzner servers boot: print the rescue-system recipe, or run it with --yes",
     )
     .option("-f, --file <file>", "the cluster spec", "cairn.yaml")
-    .option("-y, --yes", "run the recipe through the API (creates a temporary server and SSH key, then deletes them)")
+    .option(
+      "-y, --yes",
+      "run the recipe through the API (creates a temporary server and SSH key, then deletes them)",
+    )
     .option("--location <location>", "where the temporary server runs (default: provider.location)")
     .option("--server-type <type>", "the temporary server's type (default: cx23 for x86, cax11 for arm)")
     .option("--output <format>", "text or json", "text")

@@ -292,7 +292,9 @@ export function mergeUpgrade(apply: readonly Action[], upgrade: readonly Action[
   const before = mine.filter((a) => !isChange(a));
   const changes = mine.filter(isChange).map((a) => ({ ...a, dependsOn: [...a.dependsOn] }));
   const tail = before.length ? [before[before.length - 1]!.id] : [];
-  const merged: Action[] = upgrade.map((a) => (a.dependsOn.length === 0 ? { ...a, dependsOn: [...tail] } : a));
+  const merged: Action[] = upgrade.map((a) =>
+    a.dependsOn.length === 0 ? { ...a, dependsOn: [...tail] } : a,
+  );
   const upgradeIds = merged.map((a) => a.id);
   const changeIds = new Set(changes.map((a) => a.id));
   for (const c of changes)

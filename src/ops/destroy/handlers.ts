@@ -15,7 +15,9 @@ export function destroyHandlers(access: ClusterAccess): ActionHandlers {
         if (s.providers) delete s.providers[access.target.type];
       });
       rmSync(access.paths.applied, { recursive: true, force: true });
-      ctx.progress(`cairn's record of ${access.model.name}'s machines is cleared; its secrets stay in ${access.paths.dir}`);
+      ctx.progress(
+        `cairn's record of ${access.model.name}'s machines is cleared; its secrets stay in ${access.paths.dir}`,
+      );
     },
   };
 }

@@ -37,7 +37,14 @@ export function checkHetzner(spec: ProviderSpecView): Finding[] {
     const sub = parseCidr(provider.subnet);
     const outer = parseCidr(net.cidr);
     if (typeof sub === "string")
-      out.push(error("provider.hetzner-subnet", ["provider", "subnet"], `"${provider.subnet}" is not a CIDR`, "e.g. 10.0.1.0/24"));
+      out.push(
+        error(
+          "provider.hetzner-subnet",
+          ["provider", "subnet"],
+          `"${provider.subnet}" is not a CIDR`,
+          "e.g. 10.0.1.0/24",
+        ),
+      );
     else if (typeof outer !== "string" && (sub.base < outer.base || cidrLast(sub) > cidrLast(outer)))
       out.push(
         error(

@@ -19,17 +19,26 @@ export interface HetznerHandlerContext {
 }
 
 const str = (v: unknown): string => String(v);
-const isCode = (e: unknown, ...codes: string[]): boolean => e instanceof HetznerApiError && codes.includes(e.apiCode);
+const isCode = (e: unknown, ...codes: string[]): boolean =>
+  e instanceof HetznerApiError && codes.includes(e.apiCode);
 const actionsOf = (answer: unknown): HAction[] => {
   const a = answer as { action?: HAction | null; actions?: HAction[]; next_actions?: HAction[] };
   return [...(a.action ? [a.action] : []), ...(a.actions ?? []), ...(a.next_actions ?? [])];
 };
 
-function mustOwn(cluster: string, what: string, x: { name: string; id: number; labels: Record<string, string> }): void {
+function mustOwn(
+  cluster: string,
+  what: string,
+  x: { name: string; id: number; labels: Record<string, string> },
+): void {
   if (x.labels?.[CLUSTER_LABEL] !== cluster)
-    throw new CairnError("apply", `${what} ${x.name} (${x.id}) exists but is not cairn's (no label ${CLUSTER_LABEL}=${cluster}): not touching it`, {
-      hint: "rename or delete it yourself, then run `cairn apply` again",
-    });
+    throw new CairnError(
+      "apply",
+      `${what} ${x.name} (${x.id}) exists but is not cairn's (no label ${CLUSTER_LABEL}=${cluster}): not touching it`,
+      {
+        hint: "rename or delete it yourself, then run `cairn apply` again",
+      },
+    );
 }
 
 async function network(hc: HetznerClient, name: string): Promise<{ id: number } | undefined> {
@@ -129,7 +138,11 @@ export function hetznerHandlers(h: HetznerHandlerContext): Record<string, Action
       return;
     }
     try {
-      const g = await hc.createPlacementGroup({ name: str(p.name), type: "spread", labels: ownedLabels(str(p.cluster)) });
+      const g = await hc.createPlacementGroup({
+        name: str(p.name),
+        type: "spread",
+        labels: ownedLabels(str(p.cluster)),
+      });
       ctx.progress(`placement group ${g.name} (${g.id}) created`);
     } catch (e) {
       if (!isCode(e, "uniqueness_error")) throw e;
@@ -141,7 +154,10 @@ export function hetznerHandlers(h: HetznerHandlerContext): Record<string, Action
     const p = action.params;
     const cluster = str(p.cluster);
     const net = await network(hc, str(p.network));
-    if (!net) throw new CairnError("apply", `network ${str(p.network)} is missing`, { hint: "run `cairn apply` again" });
+    if (!net)
+      throw new CairnError("apply", `network ${str(p.network)} is missing`, {
+        hint: "run `cairn apply` again",
+      });
     let lb = (await hc.loadBalancers({ name: str(p.name) }))[0];
     if (!lb) {
       ctx.journal.note("create", p.name);
@@ -164,7 +180,9 @@ export function hetznerHandlers(h: HetznerHandlerContext): Record<string, Action
     mustOwn(cluster, "load balancer", lb);
     if (!lb.private_net.some((x) => x.network === net.id)) {
       ctx.journal.note("attach", p.ip);
-      await hc.waitAction((await hc.loadBalancerAction(lb.id, "attach_to_network", { network: net.id, ip: str(p.ip) })).action);
+      await hc.waitAction(
+        (await hc.loadBalancerAction(lb.id, "attach_to_network", { network: net.id, ip: str(p.ip) })).action,
+      );
       ctx.progress(`load balancer attached to ${str(p.network)} at ${str(p.ip)}`);
     }
     const services = lb.services as { listen_port?: number }[];
@@ -183,10 +201,17 @@ export function hetznerHandlers(h: HetznerHandlerContext): Record<string, Action
         ).action,
       );
     const now = (await hc.loadBalancers({ name: str(p.name) }))[0];
-    ctx.progress(`load balancer ${str(p.name)}: ${now?.public_net.ipv4.ip ?? "no public IPv4"} and ${str(p.ip)}, TCP ${LB_PORTS.join(", ")} to ${str(p.selector)}`);
+    ctx.progress(
+      `load balancer ${str(p.name)}: ${now?.public_net.ipv4.ip ?? "no public IPv4"} and ${str(p.ip)}, TCP ${LB_PORTS.join(", ")} to ${str(p.selector)}`,
+    );
   };
 
-  const assignFloatingIp = async (hc: HetznerClient, name: string, serverId: number, ctx: ActionContext): Promise<void> => {
+  const assignFloatingIp = async (
+    hc: HetznerClient,
+    name: string,
+    serverId: number,
+    ctx: ActionContext,
+  ): Promise<void> => {
     const fip = (await hc.floatingIps({ name }))[0];
     if (!fip || fip.server === serverId) return;
     await hc.waitAction((await hc.floatingIpAction(fip.id, "assign", { server: serverId })).action);
@@ -257,16 +282,22 @@ export function hetznerHandlers(h: HetznerHandlerContext): Record<string, Action
         ctx.progress(`server ${str(p.name)} was created by an earlier run`);
       }
       server = (await serverByName(hc, str(p.name)))!;
-      if (!server) throw new CairnError("apply", `server ${str(p.name)} is missing right after it was created`);
+      if (!server)
+        throw new CairnError("apply", `server ${str(p.name)} is missing right after it was created`);
     }
     h.record(node, { id: server.id, ...(server.public_net.ipv4 ? { ipv4: server.public_net.ipv4.ip } : {}) });
     const net = await network(hc, str(p.network));
-    if (!net) throw new CairnError("apply", `network ${str(p.network)} is missing`, { hint: "run `cairn apply` again" });
+    if (!net)
+      throw new CairnError("apply", `network ${str(p.network)} is missing`, {
+        hint: "run `cairn apply` again",
+      });
     if (!server.private_net.some((x) => x.network === net.id)) {
       // A server must be off to be attached at a chosen address before its first boot reads its network.
       ctx.journal.note("attach", p.ip);
       try {
-        await hc.waitAction((await hc.serverAction(server.id, "attach_to_network", { network: net.id, ip: str(p.ip) })).action);
+        await hc.waitAction(
+          (await hc.serverAction(server.id, "attach_to_network", { network: net.id, ip: str(p.ip) })).action,
+        );
       } catch (e) {
         if (!isCode(e, "server_already_attached")) throw e;
       }
@@ -302,12 +333,17 @@ export function hetznerHandlers(h: HetznerHandlerContext): Record<string, Action
   };
 
   const labelsUpdate: ActionHandler = async (action, ctx) => {
-    await h.client().updateServer(Number(action.params.id), { labels: action.params.labels as Record<string, string> });
+    await h
+      .client()
+      .updateServer(Number(action.params.id), { labels: action.params.labels as Record<string, string> });
     ctx.progress("labels set");
   };
 
   /** Destroy: one owned resource by kind and id, tolerating one already gone. */
-  const gone = (fn: (hc: HetznerClient, p: Record<string, unknown>, ctx: ActionContext) => Promise<void>): ActionHandler =>
+  const gone =
+    (
+      fn: (hc: HetznerClient, p: Record<string, unknown>, ctx: ActionContext) => Promise<void>,
+    ): ActionHandler =>
     async (action, ctx) => {
       try {
         await fn(h.client(), action.params, ctx);

@@ -45,7 +45,8 @@ export async function detectPublicAddress(
     const res = await fetchFn(url, { signal: AbortSignal.timeout(5000) });
     const text = (await res.text()).trim();
     if (!res.ok) return { error: `${url} answered ${res.status}` };
-    if (!/^[0-9a-fA-F.:]+$/.test(text) || text.length > 45) return { error: `${url} did not answer with an address` };
+    if (!/^[0-9a-fA-F.:]+$/.test(text) || text.length > 45)
+      return { error: `${url} did not answer with an address` };
     return { ip: text };
   } catch (e) {
     return { error: `${url}: ${e instanceof Error ? e.message : String(e)}` };
@@ -56,25 +57,37 @@ export async function observeHetzner(
   hc: HetznerClient,
   input: { given: string[]; publicIpUrl: string; fetch?: typeof fetch },
 ): Promise<HetznerObservation> {
-  const [serverTypes, locations, snapshots, servers, networks, firewalls, placementGroups, loadBalancers, floatingIps] =
-    await Promise.all([
-      hc.serverTypes(),
-      hc.locations(),
-      hc.images({ type: "snapshot", label_selector: "os=talos" }),
-      hc.servers(),
-      hc.networks(),
-      hc.firewalls(),
-      hc.placementGroups(),
-      hc.loadBalancers(),
-      hc.floatingIps(),
-    ]);
+  const [
+    serverTypes,
+    locations,
+    snapshots,
+    servers,
+    networks,
+    firewalls,
+    placementGroups,
+    loadBalancers,
+    floatingIps,
+  ] = await Promise.all([
+    hc.serverTypes(),
+    hc.locations(),
+    hc.images({ type: "snapshot", label_selector: "os=talos" }),
+    hc.servers(),
+    hc.networks(),
+    hc.firewalls(),
+    hc.placementGroups(),
+    hc.loadBalancers(),
+    hc.floatingIps(),
+  ]);
   let operator: HetznerObservation["operator"];
   if (input.given.length) operator = { cidrs: input.given };
   else {
     const d = await detectPublicAddress(input.publicIpUrl, input.fetch);
     operator =
       "ip" in d
-        ? { cidrs: [`${d.ip}/${d.ip.includes(":") ? 128 : 32}`], detected: { ip: d.ip, via: input.publicIpUrl } }
+        ? {
+            cidrs: [`${d.ip}/${d.ip.includes(":") ? 128 : 32}`],
+            detected: { ip: d.ip, via: input.publicIpUrl },
+          }
         : { error: d.error, via: input.publicIpUrl };
   }
   return {

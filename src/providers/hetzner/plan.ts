@@ -73,12 +73,17 @@ export function lbMissing(
   const out: string[] = [];
   const attached = lb.private_net.find((p) => p.network === networkId);
   if (!attached) out.push(`attach it to the private network at ${lbIp}`);
-  else if (attached.ip !== lbIp) out.push(`its private address is ${attached.ip}, spec ${lbIp} (not changed)`);
+  else if (attached.ip !== lbIp)
+    out.push(`its private address is ${attached.ip}, spec ${lbIp} (not changed)`);
   const services = lb.services as { listen_port?: number }[];
   for (const port of LB_PORTS)
     if (!services.some((s) => s.listen_port === port)) out.push(`add the TCP service ${port}`);
   const targets = lb.targets as { type?: string; label_selector?: { selector?: string } }[];
-  if (!targets.some((t) => t.type === "label_selector" && t.label_selector?.selector === controlPlaneSelector(cluster)))
+  if (
+    !targets.some(
+      (t) => t.type === "label_selector" && t.label_selector?.selector === controlPlaneSelector(cluster),
+    )
+  )
     out.push(`target the control planes (${controlPlaneSelector(cluster)})`);
   return out;
 }
@@ -94,7 +99,11 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
   const joining = new Set(input.joining);
   const specNames = new Set(input.nodes.map((x) => x.name));
   const owned = <T extends { labels?: Record<string, string> | null }>(x: T): boolean => ownedBy(cluster, x);
-  const clash = (what: string, name: string, list: readonly { name: string; labels?: Record<string, string> | null }[]): boolean => {
+  const clash = (
+    what: string,
+    name: string,
+    list: readonly { name: string; labels?: Record<string, string> | null }[],
+  ): boolean => {
     const other = list.find((x) => x.name === name && !owned(x));
     if (other)
       blockers.push(
@@ -122,11 +131,15 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
     const zone = zoneOf.get(loc);
     if (zone === undefined) {
       const guess = closest(loc, [...zoneOf.keys()]);
-      blockers.push(`${who}: location ${loc} does not exist (Hetzner offers ${[...zoneOf.keys()].join(", ")})${guess ? `; did you mean ${guess}?` : ""}`);
+      blockers.push(
+        `${who}: location ${loc} does not exist (Hetzner offers ${[...zoneOf.keys()].join(", ")})${guess ? `; did you mean ${guess}?` : ""}`,
+      );
       return false;
     }
     if (zone !== section.networkZone) {
-      blockers.push(`${who}: location ${loc} is in network zone ${zone}, the private network's subnet is in ${section.networkZone}`);
+      blockers.push(
+        `${who}: location ${loc} is in network zone ${zone}, the private network's subnet is in ${section.networkZone}`,
+      );
       return false;
     }
     return true;
@@ -164,17 +177,28 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
       if (!inCidr(ip, network.subnet))
         blockers.push(`${node.name}'s address ${ip} is outside the cloud subnet ${network.subnet}`);
       if (ip === network.lbIp)
-        blockers.push(`${node.name}'s address ${ip} is the load balancer's (provider.loadBalancer.privateIp)`);
+        blockers.push(
+          `${node.name}'s address ${ip} is the load balancer's (provider.loadBalancer.privateIp)`,
+        );
     }
     const type = o.serverTypes.find((t) => t.name === placement.serverType);
     let arch: "x86" | "arm" = "x86";
     if (!type) {
-      const guess = closest(placement.serverType, o.serverTypes.map((t) => t.name));
-      blockers.push(`${node.name}: server type ${placement.serverType} does not exist${guess ? `; did you mean ${guess}?` : ""} (Hetzner's live catalogue)`);
+      const guess = closest(
+        placement.serverType,
+        o.serverTypes.map((t) => t.name),
+      );
+      blockers.push(
+        `${node.name}: server type ${placement.serverType} does not exist${guess ? `; did you mean ${guess}?` : ""} (Hetzner's live catalogue)`,
+      );
     } else {
       arch = type.architecture;
       if (type.deprecated) warnings.push(`${node.name}: server type ${type.name} is deprecated by Hetzner`);
-      if (checkLocation(location, node.name) && type.locations && !type.locations.some((l) => l.name === location))
+      if (
+        checkLocation(location, node.name) &&
+        type.locations &&
+        !type.locations.some((l) => l.name === location)
+      )
         blockers.push(
           `${node.name}: server type ${type.name} is not offered in ${location} (it is in ${type.locations.map((l) => l.name).join(", ") || "no location"})`,
         );
@@ -195,7 +219,9 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
   // ---- cluster-wide resources --------------------------------------------------------------------------------
   const net = o.networks.find((x) => x.name === n.network);
   const netClash = clash("network", n.network, o.networks);
-  const hasSubnet = net?.subnets.some((s) => s.ip_range === network.subnet && s.network_zone === section.networkZone);
+  const hasSubnet = net?.subnets.some(
+    (s) => s.ip_range === network.subnet && s.network_zone === section.networkZone,
+  );
   if (!netClash && (!net || !hasSubnet))
     before.push({
       id: "hetzner-network",
@@ -204,14 +230,22 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
         ? `add the cloud subnet ${network.subnet} (${section.networkZone}) to network ${n.network}`
         : `create the private network ${n.network} (${network.cidr}) with the cloud subnet ${network.subnet} in ${section.networkZone}`,
       dependsOn: [],
-      params: { name: n.network, ipRange: network.cidr, subnet: network.subnet, zone: section.networkZone, cluster },
+      params: {
+        name: n.network,
+        ipRange: network.cidr,
+        subnet: network.subnet,
+        zone: section.networkZone,
+        cluster,
+      },
       timeoutMs: 5 * 60_000,
     });
 
   const fw = o.firewalls.find((x) => x.name === n.firewall);
   const rules = firewallRules(talosFrom, kubeFrom);
   const fwClash = clash("firewall", n.firewall, o.firewalls);
-  const applied = (fw?.applied_to as { type?: string; label_selector?: { selector?: string } }[] | undefined)?.some(
+  const applied = (
+    fw?.applied_to as { type?: string; label_selector?: { selector?: string } }[] | undefined
+  )?.some(
     (t) => t.type === "label_selector" && t.label_selector?.selector === `cairn.dev/cluster=${cluster}`,
   );
   if (!fwClash && talosFrom.length && (!fw || !sameRules(fw.rules, rules) || !applied))
@@ -224,12 +258,16 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
       timeoutMs: 5 * 60_000,
       detail:
         "detected" in o.operator && o.operator.detected
-          ? [`your public address ${o.operator.detected.ip} (detected via ${o.operator.detected.via}); set provider.firewall.talosApiFrom to fix it`]
+          ? [
+              `your public address ${o.operator.detected.ip} (detected via ${o.operator.detected.via}); set provider.firewall.talosApiFrom to fix it`,
+            ]
           : ["the private network's traffic is not filtered by Hetzner firewalls"],
     });
 
   const neededGroups = new Set(
-    [...want.values()].filter((w) => joining.has(w.name) && !ownedServer(o, cluster, w.name)).map((w) => w.group),
+    [...want.values()]
+      .filter((w) => joining.has(w.name) && !ownedServer(o, cluster, w.name))
+      .map((w) => w.group),
   );
   for (const g of [...neededGroups].sort()) {
     if (clash("placement group", g, o.placementGroups)) continue;
@@ -279,7 +317,10 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
   if (section.floatingIp) {
     const fip = o.floatingIps.find((x) => x.name === n.floatingIp);
     const cpServer = firstCp ? ownedServer(o, cluster, firstCp) : undefined;
-    if (!clash("floating IP", n.floatingIp, o.floatingIps) && (!fip || (cpServer && fip.server !== cpServer.id)))
+    if (
+      !clash("floating IP", n.floatingIp, o.floatingIps) &&
+      (!fip || (cpServer && fip.server !== cpServer.id))
+    )
       before.push({
         id: "hetzner-floating-ip",
         kind: "hetzner-floating-ip",
@@ -287,7 +328,12 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
           ? `assign the floating IP ${fip.ip} (${n.floatingIp}) to ${firstCp}`
           : `reserve an IPv4 floating IP ${n.floatingIp} in ${section.location}${firstCp ? `, assigned to ${firstCp}` : ""}`,
         dependsOn: [],
-        params: { name: n.floatingIp, location: section.location, server: cpServer ? firstCp : null, cluster },
+        params: {
+          name: n.floatingIp,
+          location: section.location,
+          server: cpServer ? firstCp : null,
+          cluster,
+        },
         timeoutMs: 2 * 60_000,
       });
   }
@@ -298,21 +344,25 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
     const w = want.get(node.name);
     if (!w) continue;
     const server = ownedServer(o, cluster, node.name);
-    if (!server && o.servers.some((s) => s.name === node.name))
-      clash("server", node.name, o.servers);
+    if (!server && o.servers.some((s) => s.name === node.name)) clash("server", node.name, o.servers);
     if (!joining.has(node.name)) {
       if (server) {
         if (server.server_type.name !== w.serverType)
-          warnings.push(`${node.name} is a ${server.server_type.name}, the spec says ${w.serverType}: cairn does not change a server's type in place`);
+          warnings.push(
+            `${node.name} is a ${server.server_type.name}, the spec says ${w.serverType}: cairn does not change a server's type in place`,
+          );
         const ip = server.private_net.find((p) => p.network === net?.id)?.ip;
-        if (ip && ip !== w.ip) warnings.push(`${node.name} has private address ${ip}, the spec says ${w.ip} (not changed)`);
+        if (ip && ip !== w.ip)
+          warnings.push(`${node.name} has private address ${ip}, the spec says ${w.ip} (not changed)`);
         const labels = serverLabels(cluster, node.name, node.role);
         if (Object.entries(labels).some(([k, v]) => server.labels[k] !== v))
           before.push({
             id: `hetzner-server-labels:${node.name}`,
             kind: "hetzner-server-labels",
             node: node.name,
-            title: `label server ${node.name} (${server.id}) ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(", ")}`,
+            title: `label server ${node.name} (${server.id}) ${Object.entries(labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(", ")}`,
             dependsOn: [],
             params: { id: server.id, labels: { ...server.labels, ...labels } },
           });
@@ -364,7 +414,9 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
       timeoutMs: input.timeouts.provision,
       detail: [
         `created stopped with user_data = gzip+base64 of its machine config (${fmt(ud?.bytes ?? 0)} of ${fmt(USER_DATA_LIMIT)} bytes), attached to ${n.network} at ${w.ip}, then powered on`,
-        `labels ${Object.entries(serverLabels(cluster, node.name, node.role)).map(([k, v]) => `${k}=${v}`).join(", ")}`,
+        `labels ${Object.entries(serverLabels(cluster, node.name, node.role))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")}`,
       ],
     };
   }
@@ -372,7 +424,8 @@ export function planHetzner(input: HetznerPlanInput): ProviderPlan {
   // Servers cairn made for nodes neither in the spec nor in its record (an apply stopped before they joined).
   for (const s of o.servers.filter(owned)) {
     const node = s.labels[NODE_LABEL] ?? s.name;
-    if (specNames.has(node) || input.known.includes(node) || input.leaving.some((l) => l.name === node)) continue;
+    if (specNames.has(node) || input.known.includes(node) || input.leaving.some((l) => l.name === node))
+      continue;
     before.push({
       id: `hetzner-server-delete:${s.name}`,
       kind: "hetzner-server-delete",

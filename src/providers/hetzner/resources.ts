@@ -77,7 +77,11 @@ export function lbService(port: number): Record<string, unknown> {
  */
 export function placementGroups(
   cluster: string,
-  nodes: readonly { name: string; role: "controlplane" | "worker"; placement: HetznerPlacement | undefined }[],
+  nodes: readonly {
+    name: string;
+    role: "controlplane" | "worker";
+    placement: HetznerPlacement | undefined;
+  }[],
   servers: readonly Server[],
 ): { of: Record<string, string>; members: Record<string, string[]> } {
   const n = names(cluster);

@@ -7,7 +7,9 @@ export const hetznerSection = z.strictObject({
   tokenEnv: z
     .string()
     .default("HCLOUD_TOKEN")
-    .meta({ description: "Env var holding the Hetzner Cloud API token (HCLOUD_ENDPOINT overrides the API URL)." }),
+    .meta({
+      description: "Env var holding the Hetzner Cloud API token (HCLOUD_ENDPOINT overrides the API URL).",
+    }),
   location: z.string().default("nbg1"),
   networkZone: z.string().default("eu-central"),
   network: z.string().optional().meta({
@@ -19,13 +21,10 @@ export const hetznerSection = z.strictObject({
   }),
   firewall: z
     .strictObject({
-      talosApiFrom: z
-        .array(z.string())
-        .default([])
-        .meta({
-          description:
-            "CIDRs allowed to reach the Talos API (50000); empty: your current public address, detected and shown by plan.",
-        }),
+      talosApiFrom: z.array(z.string()).default([]).meta({
+        description:
+          "CIDRs allowed to reach the Talos API (50000); empty: your current public address, detected and shown by plan.",
+      }),
       kubernetesApiFrom: z
         .array(z.string())
         .default([])
@@ -38,7 +37,9 @@ export const hetznerSection = z.strictObject({
       type: z.string().default("lb11"),
       privateIp: address
         .optional()
-        .meta({ description: "Its address in the private network (default: the subnet's last host address)." }),
+        .meta({
+          description: "Its address in the private network (default: the subnet's last host address).",
+        }),
     })
     .default({ enabled: true, type: "lb11" })
     .meta({
@@ -49,18 +50,20 @@ export const hetznerSection = z.strictObject({
     .boolean()
     .default(false)
     .meta({ description: "Also reserve an IPv4 floating IP, assigned to the first control plane." }),
-  dial: z
-    .enum(["public", "private"])
-    .default("public")
-    .meta({
-      description:
-        "Which server address cairn dials for the Talos API: public (from outside, through the firewall) or private (from inside the network).",
-    }),
+  dial: z.enum(["public", "private"]).default("public").meta({
+    description:
+      "Which server address cairn dials for the Talos API: public (from outside, through the firewall) or private (from inside the network).",
+  }),
 });
 
 export const hetznerPlacement = z
   .strictObject({
-    serverType: z.string().meta({ description: "Hetzner server type, e.g. cx23, cpx32, cax21 (checked against the live catalogue at plan time)." }),
+    serverType: z
+      .string()
+      .meta({
+        description:
+          "Hetzner server type, e.g. cx23, cpx32, cax21 (checked against the live catalogue at plan time).",
+      }),
     location: z
       .string()
       .optional()

@@ -60,7 +60,9 @@ export function hetznerTarget(ctx: TargetContext): ProviderTarget {
       if (ownedBy(cluster, s) && s.public_net.ipv4) seen.set(s.name, s.public_net.ipv4.ip);
     const found = model.nodes.filter((n) => ownedServer(observed, cluster, n.name)).length;
     const owned = observed.servers.filter((s) => ownedBy(cluster, s)).length;
-    const lb = observed.loadBalancers.find((l) => l.name === names(cluster).loadBalancer && ownedBy(cluster, l));
+    const lb = observed.loadBalancers.find(
+      (l) => l.name === names(cluster).loadBalancer && ownedBy(cluster, l),
+    );
     const details: Details = { hc: observed };
     return {
       summary: `Hetzner Cloud at ${hetznerEndpoint(env)}: ${found} of ${model.nodes.length} servers of ${cluster} found (label cairn.dev/cluster=${cluster})${owned > found ? `, ${owned - found} more of cairn's` : ""}${lb ? `; load balancer ${lb.public_net.ipv4.ip ?? ""} / ${network?.lbIp ?? ""}` : ""}`,
@@ -111,7 +113,8 @@ export function hetznerTarget(ctx: TargetContext): ProviderTarget {
         continue;
       }
       const changes: string[] = [];
-      if (s.server_type.name !== p.serverType) changes.push(`server type: ${s.server_type.name}, spec ${p.serverType}`);
+      if (s.server_type.name !== p.serverType)
+        changes.push(`server type: ${s.server_type.name}, spec ${p.serverType}`);
       const loc = p.location ?? section.location;
       if (s.location.name !== loc) changes.push(`location: ${s.location.name}, spec ${loc}`);
       const want = (node.interfaces ?? []).find((i) => i.network === network?.key)?.address;
@@ -122,14 +125,23 @@ export function hetznerTarget(ctx: TargetContext): ProviderTarget {
     }
     const fw = hc.firewalls.find((x) => x.name === n.firewall && ownedBy(cluster, x));
     if ("cidrs" in hc.operator && fw) {
-      const kube = section.firewall.kubernetesApiFrom.length ? section.firewall.kubernetesApiFrom : hc.operator.cidrs;
+      const kube = section.firewall.kubernetesApiFrom.length
+        ? section.firewall.kubernetesApiFrom
+        : hc.operator.cidrs;
       if (!sameRules(fw.rules, firewallRules(hc.operator.cidrs, kube)))
-        out.push({ subject: `firewall ${fw.name}`, changes: ["rules differ from the spec's (Talos API and Kubernetes API from the operator's CIDRs)"] });
+        out.push({
+          subject: `firewall ${fw.name}`,
+          changes: ["rules differ from the spec's (Talos API and Kubernetes API from the operator's CIDRs)"],
+        });
     }
     if (network?.lbIp) {
       const lb = hc.loadBalancers.find((x) => x.name === n.loadBalancer && ownedBy(cluster, x));
       const missing = lbMissing(lb, cluster, net?.id, network.lbIp);
-      if (missing.length) out.push({ subject: `load balancer ${n.loadBalancer}`, changes: missing.map((m) => (m === "all" ? "missing" : m)) });
+      if (missing.length)
+        out.push({
+          subject: `load balancer ${n.loadBalancer}`,
+          changes: missing.map((m) => (m === "all" ? "missing" : m)),
+        });
     }
     return out;
   };
@@ -158,18 +170,36 @@ export function hetznerTarget(ctx: TargetContext): ProviderTarget {
       params: { id: x.id, name: x.name },
       timeoutMs: 5 * 60_000,
     });
-    const lbs = hc.loadBalancers.filter(mine).map((x) => one("hetzner-lb-delete", "load balancer", x, afterServers));
+    const lbs = hc.loadBalancers
+      .filter(mine)
+      .map((x) => one("hetzner-lb-delete", "load balancer", x, afterServers));
     actions.push(...lbs);
-    actions.push(...hc.floatingIps.filter(mine).map((x) => one("hetzner-fip-delete", "floating IP", x, afterServers)));
-    actions.push(...hc.firewalls.filter(mine).map((x) => one("hetzner-firewall-delete", "firewall", x, afterServers)));
-    actions.push(...hc.placementGroups.filter(mine).map((x) => one("hetzner-pg-delete", "placement group", x, afterServers)));
     actions.push(
-      ...hc.networks.filter(mine).map((x) => one("hetzner-network-delete", "network", x, [...afterServers, ...lbs.map((a) => a.id)])),
+      ...hc.floatingIps.filter(mine).map((x) => one("hetzner-fip-delete", "floating IP", x, afterServers)),
     );
-    const others = (what: string, list: readonly { name: string; id: number; labels?: Record<string, string> | null }[]) =>
+    actions.push(
+      ...hc.firewalls.filter(mine).map((x) => one("hetzner-firewall-delete", "firewall", x, afterServers)),
+    );
+    actions.push(
+      ...hc.placementGroups
+        .filter(mine)
+        .map((x) => one("hetzner-pg-delete", "placement group", x, afterServers)),
+    );
+    actions.push(
+      ...hc.networks
+        .filter(mine)
+        .map((x) => one("hetzner-network-delete", "network", x, [...afterServers, ...lbs.map((a) => a.id)])),
+    );
+    const others = (
+      what: string,
+      list: readonly { name: string; id: number; labels?: Record<string, string> | null }[],
+    ) =>
       list
         .filter((x) => !mine(x))
-        .map((x) => `${what} ${x.name} (${x.id}): ${x.labels?.["cairn.dev/cluster"] ? `cluster ${x.labels["cairn.dev/cluster"]}` : "no cairn.dev/cluster label"}`);
+        .map(
+          (x) =>
+            `${what} ${x.name} (${x.id}): ${x.labels?.["cairn.dev/cluster"] ? `cluster ${x.labels["cairn.dev/cluster"]}` : "no cairn.dev/cluster label"}`,
+        );
     return {
       actions,
       leftAlone: [
@@ -181,7 +211,8 @@ export function hetznerTarget(ctx: TargetContext): ProviderTarget {
         ...others("floating IP", hc.floatingIps),
       ],
       kept: hc.snapshots.map(
-        (s) => `Talos snapshot ${s.id} (${s.description}): images are shared by every cluster of the project; \`hcloud image delete ${s.id}\` removes it`,
+        (s) =>
+          `Talos snapshot ${s.id} (${s.description}): images are shared by every cluster of the project; \`hcloud image delete ${s.id}\` removes it`,
       ),
       blockers: [],
     };

@@ -26,9 +26,12 @@ export function proxmoxConnection(
   const secret = env[section.tokenSecretEnv]?.trim();
   const missing = [!tokenId && section.tokenIdEnv, !secret && section.tokenSecretEnv].filter(Boolean);
   if (missing.length)
-    throw new UserError(`the Proxmox API token is not set: ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} empty`, {
-      hint: `create a token (Datacenter → Permissions → API Tokens, see docs/providers.md for its privileges) and export ${section.tokenIdEnv}=user@realm!name and ${section.tokenSecretEnv}=<secret>`,
-    });
+    throw new UserError(
+      `the Proxmox API token is not set: ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} empty`,
+      {
+        hint: `create a token (Datacenter → Permissions → API Tokens, see docs/providers.md for its privileges) and export ${section.tokenIdEnv}=user@realm!name and ${section.tokenSecretEnv}=<secret>`,
+      },
+    );
   const endpoint = env.CAIRN_PROXMOX_ENDPOINT?.trim() || section.endpoint;
   const fingerprint = env.CAIRN_PROXMOX_FINGERPRINT?.trim() || section.fingerprint;
   const caFile = env.CAIRN_PROXMOX_CA_FILE?.trim() || section.caFile;
@@ -39,9 +42,12 @@ export function proxmoxConnection(
     try {
       trust.caPem = readFileSync(path, "utf8");
     } catch (e) {
-      throw new UserError(`the Proxmox CA file ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
-        hint: "copy /etc/pve/pve-root-ca.pem from any PVE node (provider.caFile is relative to cairn.yaml)",
-      });
+      throw new UserError(
+        `the Proxmox CA file ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        {
+          hint: "copy /etc/pve/pve-root-ca.pem from any PVE node (provider.caFile is relative to cairn.yaml)",
+        },
+      );
     }
     labels.push(`CA ${caFile}`);
   }

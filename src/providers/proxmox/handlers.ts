@@ -46,7 +46,12 @@ async function configOf(
 }
 
 /** A file in a storage: downloaded or uploaded once; a second try that PVE refuses because it exists is success. */
-async function haveVolume(pve: ProxmoxClient, host: string, storage: string, volid: string): Promise<boolean> {
+async function haveVolume(
+  pve: ProxmoxClient,
+  host: string,
+  storage: string,
+  volid: string,
+): Promise<boolean> {
   return (await pve.storageContent(host, storage)).some((v) => v.volid === volid);
 }
 
@@ -155,7 +160,12 @@ async function removeHa(
   if (p.haGroup) await gone(pve.deleteHaGroup(str(p.haGroup)));
 }
 
-async function deleteVolumes(pve: ProxmoxClient, host: string, volumes: readonly string[], ctx: ActionContext) {
+async function deleteVolumes(
+  pve: ProxmoxClient,
+  host: string,
+  volumes: readonly string[],
+  ctx: ActionContext,
+) {
   for (const volid of volumes) {
     const storage = volid.split(":")[0]!;
     try {
@@ -168,14 +178,27 @@ async function deleteVolumes(pve: ProxmoxClient, host: string, volumes: readonly
 }
 
 /** Stop, destroy with purge (disks, HA, backup jobs, replication), then the seeds: whatever is left of it. */
-export async function deleteVm(pve: ProxmoxClient, p: Record<string, unknown>, ctx: ActionContext, pollMs: number) {
+export async function deleteVm(
+  pve: ProxmoxClient,
+  p: Record<string, unknown>,
+  ctx: ActionContext,
+  pollMs: number,
+) {
   const host = str(p.host);
   const vmid = Number(p.vmid);
   await removeHa(pve, p, ctx);
   const config = await settled(pve, host, vmid, ctx, pollMs);
   if (config) {
-    if (!normaliseTags(config.tags ?? "").split(";").includes(str(p.tag ?? "")) && p.tag)
-      throw new CairnError("apply", `VM ${vmid} on ${host} no longer carries cairn's tag ${str(p.tag)}: not deleting it`);
+    if (
+      !normaliseTags(config.tags ?? "")
+        .split(";")
+        .includes(str(p.tag ?? "")) &&
+      p.tag
+    )
+      throw new CairnError(
+        "apply",
+        `VM ${vmid} on ${host} no longer carries cairn's tag ${str(p.tag)}: not deleting it`,
+      );
     const status = await pve.vmStatus(host, vmid);
     if (status.status === "running") {
       ctx.journal.note("stop", vmid);
@@ -200,15 +223,32 @@ export function proxmoxHandlers(h: ProxmoxHandlerContext): Record<string, Action
     const node = str(p.node);
     const host = str(p.host);
     const vmid = Number(p.vmid);
-    const image = p.image as { volid: string; storage: string; filename: string; url: string; content: string };
+    const image = p.image as {
+      volid: string;
+      storage: string;
+      filename: string;
+      url: string;
+      content: string;
+    };
     const cidata = p.cidata as { storage: string; filename: string; volid: string } | null;
     if (ctx.startedBefore)
-      ctx.progress(`resuming ${node}: an interrupted run got as far as ${JSON.stringify(ctx.journal.get("step") ?? "the start")}`);
+      ctx.progress(
+        `resuming ${node}: an interrupted run got as far as ${JSON.stringify(ctx.journal.get("step") ?? "the start")}`,
+      );
     let config = await settled(pve, host, vmid, ctx, h.pollMs);
-    if (config && !normaliseTags(config.tags ?? "").split(";").includes(str(p.tag)))
-      throw new CairnError("apply", `VM ${vmid} on ${host} exists but is not cairn's (no tag ${str(p.tag)}): cairn never touches it`, {
-        hint: "give the node another vmid in the spec, or remove that VM yourself",
-      });
+    if (
+      config &&
+      !normaliseTags(config.tags ?? "")
+        .split(";")
+        .includes(str(p.tag))
+    )
+      throw new CairnError(
+        "apply",
+        `VM ${vmid} on ${host} exists but is not cairn's (no tag ${str(p.tag)}): cairn never touches it`,
+        {
+          hint: "give the node another vmid in the spec, or remove that VM yourself",
+        },
+      );
     if (!config) {
       if (!(await haveVolume(pve, host, image.storage, image.volid)))
         await ensureImage(pve, { host, ...image }, ctx);
@@ -224,7 +264,12 @@ export function proxmoxHandlers(h: ProxmoxHandlerContext): Record<string, Action
           ctx.journal.note("step", "upload-seed");
           try {
             await pve.run(
-              pve.upload(host, cidata.storage, { content: "iso", filename: cidata.filename, data: seed.iso, sha256: seed.sha256 }),
+              pve.upload(host, cidata.storage, {
+                content: "iso",
+                filename: cidata.filename,
+                data: seed.iso,
+                sha256: seed.sha256,
+              }),
             );
           } catch (e) {
             if (!(refusedOverride(e) && (await haveVolume(pve, host, cidata.storage, cidata.volid)))) throw e;
@@ -241,7 +286,11 @@ export function proxmoxHandlers(h: ProxmoxHandlerContext): Record<string, Action
         if (!(e instanceof ProxmoxApiError && e.alreadyExists)) throw e;
       }
       config = await settled(pve, host, vmid, ctx, h.pollMs);
-      if (!config) throw new CairnError("apply", `VM ${vmid} on ${host} is missing right after its create task succeeded`);
+      if (!config)
+        throw new CairnError(
+          "apply",
+          `VM ${vmid} on ${host} is missing right after its create task succeeded`,
+        );
       ctx.progress(`created VM ${vmid} on ${host}`);
     }
     h.record(node, { vmid, host });
@@ -263,7 +312,8 @@ export function proxmoxHandlers(h: ProxmoxHandlerContext): Record<string, Action
       }
       ctx.progress(`started VM ${vmid}`);
     }
-    if (p.ha) await ensureHa(pve, p.ha as { sid: string; name: string; nodes: string; kind: "group" | "rule" }, ctx);
+    if (p.ha)
+      await ensureHa(pve, p.ha as { sid: string; name: string; nodes: string; kind: "group" | "rule" }, ctx);
   };
 
   const update: ActionHandler = async (action, ctx) => {
@@ -272,13 +322,17 @@ export function proxmoxHandlers(h: ProxmoxHandlerContext): Record<string, Action
     const host = str(p.host);
     const vmid = Number(p.vmid);
     const config = await settled(pve, host, vmid, ctx, h.pollMs);
-    if (!config) throw new CairnError("apply", `VM ${vmid} on ${host} is gone`, { hint: "run `cairn apply` again" });
+    if (!config)
+      throw new CairnError("apply", `VM ${vmid} on ${host} is gone`, { hint: "run `cairn apply` again" });
     const set: Record<string, string> = { ...(p.set as Record<string, string>) };
     if (p.tags) set.tags = str(p.tags);
     const remove = (p.remove as string[]) ?? [];
     if (Object.keys(set).length || remove.length) {
       await pve.waitTask(
-        await pve.updateVmConfig(host, vmid, { ...set, ...(remove.length ? { delete: remove.join(",") } : {}) }),
+        await pve.updateVmConfig(host, vmid, {
+          ...set,
+          ...(remove.length ? { delete: remove.join(",") } : {}),
+        }),
       );
       ctx.progress(`VM ${vmid}: ${[...Object.keys(set), ...remove.map((r) => `-${r}`)].join(", ")} updated`);
     }
@@ -286,10 +340,20 @@ export function proxmoxHandlers(h: ProxmoxHandlerContext): Record<string, Action
       await pve.waitTask(await pve.resizeDisk(host, vmid, "scsi0", str(p.resize)));
       ctx.progress(`VM ${vmid}: scsi0 grown to ${str(p.resize)}`);
     }
-    const ha = p.ha as ({ change: "add" | "remove"; sid: string; name: string; nodes: string; kind: "group" | "rule" }) | null;
+    const ha = p.ha as {
+      change: "add" | "remove";
+      sid: string;
+      name: string;
+      nodes: string;
+      kind: "group" | "rule";
+    } | null;
     if (ha?.change === "add") await ensureHa(pve, ha, ctx);
     if (ha?.change === "remove")
-      await removeHa(pve, { ha: ha.sid, ...(ha.kind === "group" ? { haGroup: ha.name } : { haRule: ha.name }) }, ctx);
+      await removeHa(
+        pve,
+        { ha: ha.sid, ...(ha.kind === "group" ? { haGroup: ha.name } : { haRule: ha.name }) },
+        ctx,
+      );
   };
 
   const seedRemove: ActionHandler = async (action, ctx) => {
@@ -299,14 +363,27 @@ export function proxmoxHandlers(h: ProxmoxHandlerContext): Record<string, Action
     const vmid = Number(p.vmid);
     const config = await configOf(pve, host, vmid);
     const drives = Object.entries(config ?? {})
-      .filter(([k, v]) => /^(ide|sata|scsi)\d+$/.test(k) && /media=cdrom/.test(v) && /-cidata-[0-9a-f]{12}\.iso/.test(v))
+      .filter(
+        ([k, v]) =>
+          /^(ide|sata|scsi)\d+$/.test(k) && /media=cdrom/.test(v) && /-cidata-[0-9a-f]{12}\.iso/.test(v),
+      )
       .map(([k, v]) => ({ key: k, volid: parseDrive(v).file ?? "" }));
     if (drives.length) {
-      ctx.journal.note("detach", drives.map((d) => d.key));
-      await pve.waitTask(await pve.updateVmConfig(host, vmid, { delete: drives.map((d) => d.key).join(",") }));
+      ctx.journal.note(
+        "detach",
+        drives.map((d) => d.key),
+      );
+      await pve.waitTask(
+        await pve.updateVmConfig(host, vmid, { delete: drives.map((d) => d.key).join(",") }),
+      );
       ctx.progress(`detached ${drives.map((d) => `${d.key} (${d.volid})`).join(", ")} from VM ${vmid}`);
     }
-    await deleteVolumes(pve, host, [...new Set([...((p.volumes as string[]) ?? []), ...drives.map((d) => d.volid)])], ctx);
+    await deleteVolumes(
+      pve,
+      host,
+      [...new Set([...((p.volumes as string[]) ?? []), ...drives.map((d) => d.volid)])],
+      ctx,
+    );
   };
 
   const remove: ActionHandler = async (action, ctx) => {

@@ -66,7 +66,11 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  */
 export function ownsVolume(cluster: string, nodes: readonly string[], filename: string): boolean {
   const c = escape(cluster);
-  if (new RegExp(`^cairn-${c}-talos-v\\d+\\.\\d+\\.\\d+[^-]*-[0-9a-f]{12}-[a-z]+-(amd64|arm64)(-secureboot)?\\.(qcow2|raw|iso)$`).test(filename))
+  if (
+    new RegExp(
+      `^cairn-${c}-talos-v\\d+\\.\\d+\\.\\d+[^-]*-[0-9a-f]{12}-[a-z]+-(amd64|arm64)(-secureboot)?\\.(qcow2|raw|iso)$`,
+    ).test(filename)
+  )
     return true;
   const m = new RegExp(`^cairn-${c}-(.+)-cidata-[0-9a-f]{12}\\.iso$`).exec(filename);
   return m !== null && nodes.includes(m[1]!);

@@ -82,7 +82,9 @@ export function haParams(
 
 function seedVolumes(observed: PveObservation, cluster: string, node: string, host: string): string[] {
   const out: string[] = [];
-  const re = new RegExp(`^cairn-${cluster.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(.+)-cidata-[0-9a-f]{12}\\.iso$`);
+  const re = new RegExp(
+    `^cairn-${cluster.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(.+)-cidata-[0-9a-f]{12}\\.iso$`,
+  );
   for (const [key, vols] of Object.entries(observed.volumes)) {
     if (!key.startsWith(`${host}/`)) continue;
     for (const v of vols) if (re.exec(volumeFile(v.volid))?.[1] === node) out.push(v.volid);
@@ -253,7 +255,13 @@ export function planProxmox(input: ProxmoxPlanInput): ProviderPlan {
           vmid: d.vmid,
           diskGiB: d.diskGiB,
           create: createParams(d),
-          image: { volid: d.image.volid, storage: d.image.storage, filename: d.image.filename, url: d.image.url, content: d.image.content },
+          image: {
+            volid: d.image.volid,
+            storage: d.image.storage,
+            filename: d.image.filename,
+            url: d.image.url,
+            content: d.image.content,
+          },
           cidata: d.cidata ?? null,
           ha,
           tag: d.tags[0],
@@ -287,11 +295,17 @@ export function planProxmox(input: ProxmoxPlanInput): ProviderPlan {
             remove: drift.remove,
             resize: drift.resize ?? null,
             tags: drift.tags ?? null,
-            ha: haChange ? { change: haChange, ...(ha ?? haParams(cluster, d, hosts, observed.version.major)) } : null,
+            ha: haChange
+              ? { change: haChange, ...(ha ?? haParams(cluster, d, hosts, observed.version.major)) }
+              : null,
           },
           timeoutMs: input.timeouts.provision,
-          detail: Object.keys(drift.set).some((k) => /^(cores|memory|sockets|cpu|machine|bios|net\d+)$/.test(k))
-            ? ["hardware changes of a running VM are pending in PVE until the VM restarts (cairn does not restart it)"]
+          detail: Object.keys(drift.set).some((k) =>
+            /^(cores|memory|sockets|cpu|machine|bios|net\d+)$/.test(k),
+          )
+            ? [
+                "hardware changes of a running VM are pending in PVE until the VM restarts (cairn does not restart it)",
+              ]
             : [],
         });
     }

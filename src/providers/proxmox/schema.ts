@@ -37,13 +37,10 @@ export const proxmoxSection = z.strictObject({
     .string()
     .default("host")
     .meta({ description: "CPU type (host; x86-64-v2-AES if VMs must live-migrate between CPU models)." }),
-  ha: z
-    .boolean()
-    .default(false)
-    .meta({
-      description:
-        "Make every VM an HA resource (restarted on another node when its host fails); a node's proxmox.ha overrides it.",
-    }),
+  ha: z.boolean().default(false).meta({
+    description:
+      "Make every VM an HA resource (restarted on another node when its host fails); a node's proxmox.ha overrides it.",
+  }),
 });
 
 export const proxmoxPlacement = z

@@ -3,7 +3,13 @@
 // VLAN itself (tagging: node), the address sits on a netplan `vlans:` entry over the trunk NIC. Pure.
 import { nodeVlanTag } from "../tagging.js";
 import type { ProviderInterface } from "../types.js";
-import { buildCidata, cidataFilename, deterministicMac, type Cidata, type NocloudInterface } from "./nocloud.js";
+import {
+  buildCidata,
+  cidataFilename,
+  deterministicMac,
+  type Cidata,
+  type NocloudInterface,
+} from "./nocloud.js";
 
 export interface SeedNode {
   name: string;

@@ -31,7 +31,8 @@ export function proxmoxTarget(ctx: TargetContext): ProviderTarget {
   const section = model.spec.provider as unknown as ProxmoxSection;
   const env = ctx.env ?? process.env;
   const byName = new Map(model.nodes.map((n) => [n.name, n]));
-  const address = (node: string): string | undefined => byName.get(node)?.address ?? ctx.known()[node]?.address;
+  const address = (node: string): string | undefined =>
+    byName.get(node)?.address ?? ctx.known()[node]?.address;
   let client: ProxmoxClient | undefined;
   let label = "";
   const connect = (): ProxmoxClient => {
@@ -113,7 +114,8 @@ export function proxmoxTarget(ctx: TargetContext): ProviderTarget {
       if (!p || !image) continue;
       const vm = ownedVm(pve, n.name);
       if (!vm) {
-        if (ctx.known()[n.name]) out.push({ subject: n.name, changes: [`VM ${p.vmid} on ${p.host} is missing`] });
+        if (ctx.known()[n.name])
+          out.push({ subject: n.name, changes: [`VM ${p.vmid} on ${p.host} is missing`] });
         continue;
       }
       const d = desiredVm({
@@ -128,8 +130,10 @@ export function proxmoxTarget(ctx: TargetContext): ProviderTarget {
       });
       const changes = vmDrift(d, vm.config).changes;
       const ha = pve.ha.resources.some((r) => r.sid === `vm:${vm.vmid}`);
-      if (d.ha !== ha) changes.push(`HA resource: ${ha ? "present" : "missing"}, spec ${d.ha ? "wants one" : "wants none"}`);
-      if (vm.host !== p.host) changes.push(`runs on ${vm.host}, spec places it on ${p.host} (an HA move; not changed)`);
+      if (d.ha !== ha)
+        changes.push(`HA resource: ${ha ? "present" : "missing"}, spec ${d.ha ? "wants one" : "wants none"}`);
+      if (vm.host !== p.host)
+        changes.push(`runs on ${vm.host}, spec places it on ${p.host} (an HA move; not changed)`);
       if (changes.length) out.push({ subject: `${n.name} (VM ${vm.vmid})`, changes });
     }
     return out;
@@ -141,7 +145,12 @@ export function proxmoxTarget(ctx: TargetContext): ProviderTarget {
     for (const vm of pve.vms) {
       const name = vm.name ?? `vm${vm.vmid}`;
       const sid = `vm:${vm.vmid}`;
-      const ha = haParams(model.name, { node: name, vmid: vm.vmid, host: vm.host } as never, [], pve.version.major);
+      const ha = haParams(
+        model.name,
+        { node: name, vmid: vm.vmid, host: vm.host } as never,
+        [],
+        pve.version.major,
+      );
       actions.push({
         id: `proxmox-vm-delete:${name}`,
         kind: "proxmox-vm-delete",
@@ -206,7 +215,9 @@ export function proxmoxTarget(ctx: TargetContext): ProviderTarget {
         (v) =>
           `VM ${v.vmid} (${v.name ?? "no name"}) on ${v.host}: ${v.tags ? `tags ${v.tags}` : "no tags"}, not ${clusterTag(model.name)}`,
       ),
-      ...[...new Set(Object.values(pve.otherVolumes).flat())].map((v) => `volume ${v}: not named for ${model.name}`),
+      ...[...new Set(Object.values(pve.otherVolumes).flat())].map(
+        (v) => `volume ${v}: not named for ${model.name}`,
+      ),
     ];
     return { actions, leftAlone, kept: [], blockers: [] };
   };

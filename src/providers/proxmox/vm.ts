@@ -112,15 +112,13 @@ export function desiredImage(
 export function desiredVm(input: DesiredVmInput): DesiredVm {
   const { cluster, node, section, placement, image } = input;
   const bridge = placement.bridge ?? section.bridge;
-  const nics = node.interfaces.map(
-    (i, index): DesiredNic => ({
-      index,
-      bridge,
-      tag: hypervisorVlanTag(i),
-      mac: deterministicMac(`${cluster}/${node.name}/${index}`),
-      mtu: i.mtu,
-    }),
-  );
+  const nics = node.interfaces.map((i, index): DesiredNic => ({
+    index,
+    bridge,
+    tag: hypervisorVlanTag(i),
+    mac: deterministicMac(`${cluster}/${node.name}/${index}`),
+    mtu: i.mtu,
+  }));
   const ipconfig: Record<string, string> = {};
   if (input.networkMeta)
     node.interfaces.forEach((i, index) => {

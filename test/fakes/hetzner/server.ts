@@ -1228,7 +1228,9 @@ export class HcloudFake {
       const servers =
         t.type === "label_selector"
           ? [...this.servers.values()].filter((x) =>
-              compileSelector(String((t.label_selector as Obj).selector))(x.obj.labels as Record<string, string>),
+              compileSelector(String((t.label_selector as Obj).selector))(
+                x.obj.labels as Record<string, string>,
+              ),
             )
           : t.type === "server"
             ? [this.servers.get(Number((t.server as Obj).id))].filter((x): x is ServerState => !!x)

@@ -102,7 +102,8 @@ export function parseStorages(text: string): Record<string, StorageDef> {
   const out: Record<string, StorageDef> = {};
   for (const item of text.split(",").filter((x) => x)) {
     const [name, type, content, shared] = item.split(":");
-    if (!name || !type || !content) throw new Error(`--storages: "${item}" is not name:type:content[:shared]`);
+    if (!name || !type || !content)
+      throw new Error(`--storages: "${item}" is not name:type:content[:shared]`);
     const list = content.split("+");
     out[name] = {
       type,
