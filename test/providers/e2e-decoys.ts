@@ -106,3 +106,29 @@ export async function plant(
   }
   return out;
 }
+
+/** Changes one of cairn's machines behind its back: a VM's cores, or the firewall's rules. */
+export async function drift(fake: FakeHandle, kind: "proxmox" | "hetzner", model: ModelView): Promise<string> {
+  const first = model.nodes[0]!;
+  if (kind === "proxmox") {
+    const pve = new ProxmoxClient({
+      endpoint: fake.info.url,
+      token: { id: fake.info.tokenId!, secret: fake.info.tokenSecret! },
+      trust: { fingerprint: fake.info.fingerprint! },
+    });
+    const { host, vmid } = first.spec.proxmox!;
+    await pve.waitTask(await pve.updateVmConfig(host!, vmid!, { cores: 2 }));
+    pve.close();
+    return `VM ${vmid} cores → 2`;
+  }
+  const hc = new HetznerClient({ token: fake.info.token!, endpoint: fake.info.endpoint, pollIntervalMs: 50 });
+  const fw = (await hc.firewalls({ name: model.name }))[0]!;
+  await hc.waitActions(
+    (
+      await hc.firewallAction(fw.id, "set_rules", {
+        rules: [{ direction: "in", protocol: "tcp", port: "22", source_ips: ["0.0.0.0/0"] }],
+      })
+    ).actions,
+  );
+  return `firewall ${fw.name}: ssh from anywhere`;
+}

@@ -22,11 +22,18 @@ interface Seed {
   fakeArgs: string[];
   /** The worker removed from the spec, when the example has workers. */
   removeWorker?: string;
+  /** A change to the copied spec before anything runs. */
+  edit?: (text: string) => string;
+  /** Change a machine behind cairn's back after apply: diff and plan must see it, apply must put it back. */
+  drift?: boolean;
 }
 const SEEDS: Record<string, Seed> = {
   "homelab-proxmox-vlans.yaml": {
     kind: "proxmox",
     fakeArgs: ["--pve", "8.4", "--nodes", "pve-ms01-01,pve-ms01-02,pve-aimax-01"],
+    // Not in the seed: HA, to rehearse PVE 8's HA groups (002 rehearses 9's rules).
+    edit: (t) => t.replace("  bridge: vmbr0\n", "  bridge: vmbr0\n  ha: true\n"),
+    drift: true,
   },
   "platform-cilium-gateway.yaml": {
     kind: "proxmox",
@@ -44,7 +51,7 @@ const SEEDS: Record<string, Seed> = {
     fakeArgs: ["--pve", "8.4", "--nodes", "atlas"],
     removeWorker: "worker1",
   },
-  "hetzner-oxide.yaml": { kind: "hetzner", fakeArgs: [], removeWorker: "worker-2" },
+  "hetzner-oxide.yaml": { kind: "hetzner", fakeArgs: [], removeWorker: "worker-2", drift: true },
 };
 const seed = SEEDS[example];
 if (!seed) throw new Error(`no scenario for ${example}`);
@@ -60,6 +67,7 @@ const random = (): number => {
 const dir = mkdtempSync(join(tmpdir(), "cairn-e2e-"));
 const spec = join(dir, "cairn.yaml");
 copyFileSync(join(ROOT, "examples", example), spec);
+if (seed.edit) writeFileSync(spec, seed.edit(readFileSync(spec, "utf8")));
 const report: Record<string, unknown> = { example, rngSeed, dir };
 const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_TWIN_REBOOT_MS: "200" };
 
@@ -208,6 +216,18 @@ try {
   report.diff = brief(await cairn(["diff", "-f", spec]));
   report.afterApply = await f.state();
   report.twin = await f.admin("GET", "/_fake/twin");
+
+  // ---- drift behind cairn's back ------------------------------------------------------------------------------
+  if (seed.drift) {
+    report.drift = await (await import("./e2e-decoys.js")).drift(f, seed.kind, model);
+    const d = await cairn(["diff", "-f", spec]);
+    report.driftDiff = { ...brief(d), out: d.out };
+    const p = await cairn(["plan", "-f", spec]);
+    report.driftPlan = { ...brief(p), out: p.out };
+    report.driftApply = brief(await cairn(["apply", "-f", spec, "--yes"]));
+    report.driftPlanAfter = brief(await cairn(["plan", "-f", spec]));
+    report.driftDiffAfter = brief(await cairn(["diff", "-f", spec]));
+  }
 
   // ---- a worker leaves the spec -----------------------------------------------------------------------------
   if (seed.removeWorker) {

@@ -79,6 +79,14 @@ describe("Hetzner Cloud end to end on the simulated API (unshare --net)", () => 
     expect(s.ssh_keys).toEqual([]);
     expect(s.servers.filter((x: Report) => /^cairn-image-/.test(x.name))).toEqual([]);
 
+    // The firewall changed behind cairn's back: diff shows it, plan updates it, apply puts the rules back.
+    expect(r.driftDiff.code).toBe(2);
+    expect(r.driftDiff.out).toContain("firewall oxide: the machine drifted");
+    expect(r.driftPlan.out).toContain("update the firewall oxide: in tcp 50000 from 203.0.113.10/32");
+    expect(r.driftApply.code, r.driftApply.tail).toBe(0);
+    expect(r.driftPlanAfter.code).toBe(0);
+    expect(r.driftDiffAfter.code).toBe(0);
+
     // The worker that left the spec: exactly its server deleted.
     expect(r.removalPlan.out).toMatch(/delete server worker-2 \(\d+, cpx42 in nbg1\)/);
     expect(r.removal.code).toBe(0);

@@ -70,6 +70,25 @@ describe("Proxmox VE end to end on the simulated PVE (unshare --net)", () => {
     expect(r.plan1.out).toContain(
       "first boot: cidata CD-ROM local:iso/cairn-homelab-k8s-talos-k8s-01-cidata-",
     );
+    // HA on PVE 8: a group per VM preferring its own host.
+    expect(r.afterApply.haGroups.map((g: Report) => [g.group, g.nodes]).sort()).toEqual([
+      ["cairn_homelab_k8s_talos_k8s_01", "pve-ms01-01:2,pve-ms01-02:1,pve-aimax-01:1"],
+      ["cairn_homelab_k8s_talos_k8s_02", "pve-ms01-02:2,pve-ms01-01:1,pve-aimax-01:1"],
+      ["cairn_homelab_k8s_talos_k8s_03", "pve-aimax-01:2,pve-ms01-01:1,pve-ms01-02:1"],
+    ]);
+    expect(r.afterApply.ha.map((x: Report) => [x.sid, x.group]).sort()).toEqual([
+      ["vm:101", "cairn_homelab_k8s_talos_k8s_01"],
+      ["vm:102", "cairn_homelab_k8s_talos_k8s_02"],
+      ["vm:103", "cairn_homelab_k8s_talos_k8s_03"],
+    ]);
+    // A VM changed behind cairn's back: diff shows it in PVE's terms, plan updates it, apply puts it back.
+    expect(r.driftDiff.code).toBe(2);
+    expect(r.driftDiff.out).toContain("talos-k8s-01 (VM 101): the machine drifted\n  cores: VM has 2, spec 4");
+    expect(r.driftPlan.code).toBe(2);
+    expect(r.driftPlan.out).toContain("update VM 101 on pve-ms01-01 (talos-k8s-01): cores: VM has 2, spec 4");
+    expect(r.driftApply.code, r.driftApply.tail).toBe(0);
+    expect(r.driftPlanAfter.code).toBe(0);
+    expect(r.driftDiffAfter.code).toBe(0);
     expectPveLife(r, {
       tag: "cairn-homelab-k8s",
       vms: { 101: "talos-k8s-01", 102: "talos-k8s-02", 103: "talos-k8s-03" },
