@@ -41,7 +41,10 @@ export async function run({ smoke } = {}) {
   const R = smoke ? 200 : 2000;
   const dir = mkdtempSync(join(tmpdir(), "cairn-bench-bootstrap-"));
   const file = join(dir, "cairn.yaml");
-  writeFileSync(file, specText(smoke ? 1 : 3, smoke ? 1 : 2, "v1.12.11").replace("bench-upgrade", "bench-bootstrap"));
+  writeFileSync(
+    file,
+    specText(smoke ? 1 : 3, smoke ? 1 : 2, "v1.12.11").replace("bench-upgrade", "bench-bootstrap"),
+  );
   const clusterDir = join(dir, ".cairn", "bench-bootstrap");
   try {
     const r = await runCli(

@@ -15,6 +15,7 @@ export const BENCHMARKS = [
   "ui",
   "validate-large",
   "kube",
+  "platform",
   "providers",
 ];
 

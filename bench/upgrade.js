@@ -65,10 +65,13 @@ export async function bootstrappedTwin({ cps, workers, subnet, talos, contract, 
     const st = await daemon.status(stateDir);
     const addr = new Map(st.nodes.map((n) => [n.name, n.address]));
     const ca = goldenCa();
-    const issued = await issueTalosClientCertificate(loadCertificateAuthority(ca.crt, ca.key, "golden OS CA"), {
-      now: new Date(),
-      roles: ["os:admin"],
-    });
+    const issued = await issueTalosClientCertificate(
+      loadCertificateAuthority(ca.crt, ca.key, "golden OS CA"),
+      {
+        now: new Date(),
+        roles: ["os:admin"],
+      },
+    );
     const admin = { cert: issued.certPem, key: nodeCompatibleKeyPem(issued.keyPem) };
     const configs = {
       controlplane: readFileSync(join(GOLDEN, `v${contract}/base-controlplane.yaml`)),
@@ -193,7 +196,11 @@ export async function run(options = {}) {
     };
     return {
       figures: [
-        { label: `rolling upgrade ${cps}+${workers} (R=${R} ms, max-unavailable ${maxUnavailable})`, value: ms, unit: "ms" },
+        {
+          label: `rolling upgrade ${cps}+${workers} (R=${R} ms, max-unavailable ${maxUnavailable})`,
+          value: ms,
+          unit: "ms",
+        },
         { label: `policy floor ${cps}R + ⌈${workers}/${maxUnavailable}⌉R`, value: floor, unit: "ms" },
         { label: "ratio to floor", value: ms / floor, unit: "×", target: 1.15 },
         { label: "pre-flight (observe every node + etcd)", value: firstStart - t0, unit: "ms" },

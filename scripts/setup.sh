@@ -21,8 +21,6 @@ command -v isoinfo >/dev/null 2>&1 || missing+=(genisoimage)
 # rehearse.sh give twin nodes their spec addresses inside a network namespace with `ip`.
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
-# The tests unpack kubectl from its npm package's layer.zip.
-command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]} from Debian" >&2
   SUDO=""

@@ -5,6 +5,7 @@
 export const ERROR_CODES = {
   // input
   user: "bad input: a file, a flag, an argument",
+  internal: "a bug in cairn (exit 70): it made something invalid and refused to use it",
   // the cluster's own files and records
   state: "the state file cannot be used (corrupt, newer schema, another cluster, real vs simulated)",
   journal: "the journal cannot be written",
@@ -36,6 +37,9 @@ export const ERROR_CODES = {
   // the Talos API boundary
   "talos.unreachable": "no Talos endpoint answered",
   "talos.certificate": "TLS with the node failed (certificate, fingerprint)",
+  "talos.client-certificate-refused":
+    "the node refused cairn's client certificate (talosconfig of another CA, or expired)",
+  "talos.closed": "a Talos API call was abandoned because its client was closed",
   "talos.permission-denied": "the client certificate lacks the role for the call",
   "talos.maintenance-mode": "the call needs a node out of maintenance mode, or in it",
   "talos.version-mismatch": "the node's Talos version does not support the call",

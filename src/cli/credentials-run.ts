@@ -6,9 +6,34 @@ import { UserError } from "../errors.js";
 import { readSecretsBundleFile, writeSecretFile } from "../talos/secrets/files.js";
 import { buildTalosconfig } from "../talos/talosconfig.js";
 import { buildAdminKubeconfig, mergeKubeconfig } from "../talos/kubeconfig.js";
-import type { KubeconfigFlags, TalosconfigFlags } from "./commands/credentials.js";
 import { parseDurationMs } from "./duration.js";
 import type { Io } from "./output.js";
+
+export interface TalosconfigFlags {
+  file: string;
+  secrets?: string;
+  cluster?: string;
+  endpoint: string[];
+  node: string[];
+  role: string[];
+  ttl: string;
+  out: string;
+  force?: boolean;
+  ageIdentity?: string;
+}
+
+export interface KubeconfigFlags {
+  file: string;
+  secrets?: string;
+  cluster?: string;
+  endpoint?: string;
+  ttl: string;
+  merge?: boolean;
+  out?: string;
+  force?: boolean;
+  ageIdentity?: string;
+  twin?: boolean;
+}
 
 function identity(opts: { ageIdentity?: string }) {
   return opts.ageIdentity ? { identityFile: opts.ageIdentity } : {};

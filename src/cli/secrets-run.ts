@@ -51,7 +51,7 @@ export async function runSecretsDecrypt(
     "secrets bundle",
     opts.ageIdentity ? { identityFile: opts.ageIdentity } : {},
   );
-  validateSecretsBundle(parseSecretsBundle(text), file);
+  validateSecretsBundle(parseSecretsBundle(text, file), file);
   emit(opts.output, text, opts.force, io, "decrypted secrets bundle");
 }
 

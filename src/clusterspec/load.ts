@@ -7,8 +7,9 @@
 // fast reading cannot be trusted (aliases, which the yaml package bounds; anything js-yaml refuses).
 import { readFileSync } from "node:fs";
 import { load as loadYamlData, CORE_SCHEMA } from "js-yaml";
-import { LineCounter, parseAllDocuments } from "yaml";
+import { LineCounter } from "yaml";
 import { UserError } from "../errors.js";
+import { parseYamlDocuments, yamlDocumentToJS, YamlInputError, YAML_LIMITS } from "../io/yaml.js";
 import { clusterSpecSchema, type ClusterSpec } from "./schema.js";
 import { formatPath, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { hasErrors, type Finding } from "../findings.js";
@@ -33,15 +34,31 @@ export interface LoadResult {
 /** A YAML alias (`*name`) somewhere in the text; an over-approximation is fine, it only costs speed. */
 const ALIAS = /(?:^|[\s[{,:-])\*[^\s\]},]/m;
 
-/** The spec as plain data, or undefined when only the positioned reading may judge the text. */
+/**
+ * The spec as plain data, or undefined when only the positioned reading may judge the text: it alone enforces
+ * io/yaml.ts's limits, so anything near one (size, a `__proto__`, aliases, deep nesting) goes there.
+ */
 function quickData(text: string): unknown {
-  if (ALIAS.test(text)) return undefined;
+  if (text.length > YAML_LIMITS.maxBytes || ALIAS.test(text) || text.includes("__proto__")) return undefined;
   try {
     const data = loadYamlData(text, { schema: CORE_SCHEMA, json: false });
-    return data !== null && typeof data === "object" && !Array.isArray(data) ? data : undefined;
+    if (data === null || typeof data !== "object" || Array.isArray(data)) return undefined;
+    return depthWithin(data, YAML_LIMITS.maxDepth) ? data : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Whether plain data nests at most `max` collections deep (iterative: the data may be deep). */
+function depthWithin(data: object, max: number): boolean {
+  const stack: [unknown, number][] = [[data, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d > max) return false;
+    for (const child of Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, d + 1]);
+  }
+  return true;
 }
 
 export function loadSpecText(text: string, file: string): LoadResult {
@@ -76,7 +93,8 @@ function lazyLocator(text: string, file: string): LoadResult["locate"] {
     if (findings.length === 0) return [];
     if (!locate) {
       const lines = new LineCounter();
-      const doc = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false })[0];
+      // The text passed the quick reading, so it is within io/yaml.ts's limits.
+      const doc = parseYamlDocuments(text, file, { lineCounter: lines })[0];
       const map = doc && !Array.isArray(doc) ? new SourceMap(doc, lines) : undefined;
       locate = (f) => locateWith(map, file, f);
     }
@@ -101,8 +119,16 @@ function locateWith(map: SourceMap | undefined, file: string, f: Finding): Diagn
 function loadWithPositions(text: string, file: string): LoadResult {
   const lines = new LineCounter();
   const diagnostics: Diagnostic[] = [];
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [];
+  let list;
+  try {
+    list = parseYamlDocuments(text, file, { lineCounter: lines });
+  } catch (e) {
+    // A breached limit (size, depth, aliases) or a __proto__ key: one located error, nothing else is read.
+    if (!(e instanceof YamlInputError)) throw e;
+    return done(undefined, undefined, [limitDiagnostic(e, file)], (findings) =>
+      findings.map((f) => locateWith(undefined, file, f)),
+    );
+  }
   const at = (offset: number) => lines.linePos(offset);
 
   const yamlProblems = list.flatMap((d) => [...d.errors, ...d.warnings]);
@@ -150,7 +176,7 @@ function loadWithPositions(text: string, file: string): LoadResult {
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 1000 });
+    data = yamlDocumentToJS(doc);
   } catch (e) {
     diagnostics.push({
       ...locate({ severity: "error", code: "yaml.syntax", path: [], message: (e as Error).message }),
@@ -178,6 +204,20 @@ function loadWithPositions(text: string, file: string): LoadResult {
   const { spec, model, findings } = analyse(parsed.data);
   diagnostics.push(...findings.map(locate));
   return done(spec, model, diagnostics, (fs) => fs.map(locate));
+}
+
+function limitDiagnostic(e: YamlInputError, file: string): Diagnostic {
+  const reserved = e.path.at(-1) === "__proto__";
+  return {
+    severity: "error",
+    code: reserved ? "schema.reserved-name" : "yaml.limit",
+    file,
+    path: e.path.length ? formatPath(e.path) : "(yaml)",
+    line: e.position?.line ?? 1,
+    column: e.position?.column ?? 1,
+    message: e.reason,
+    hint: e.hint ?? null,
+  };
 }
 
 function done(

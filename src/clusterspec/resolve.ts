@@ -62,7 +62,11 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
         mtu: i.mtu ?? net.mtu,
         dhcp: i.dhcp ?? (dhcpOnly || net.dhcp),
         link,
-        vip: n.role === "controlplane" && vip && vip.network === i.network ? vip.address : undefined,
+        // A kube-vip VIP is held by the kube-vip add-on, not by Talos.
+        vip:
+          n.role === "controlplane" && vip && vipSpec?.type !== "kube-vip" && vip.network === i.network
+            ? vip.address
+            : undefined,
         planned: addressPlan.planned[index]![k]!,
       };
     });

@@ -3,6 +3,7 @@
 // (CIDR overlaps, addresses inside networks, version windows) live in ./checks so all of them report at once.
 import { z } from "zod";
 import { address, cidr, dnsLabel } from "../fields.js";
+import { addonsSchema } from "../addons/schema.js";
 import { placementFields, providerSchema } from "../providers/schema.js";
 import { VLAN_TAGGINGS } from "../providers/tagging.js";
 
@@ -26,6 +27,15 @@ const configPatch = z
     description:
       "A Talos machine-config patch: an inline strategic-merge patch (object), an RFC 6902 JSON patch (list of operations), or @file relative to cairn.yaml.",
   });
+
+/**
+ * Objects keyed by names the user chose become prototype-free once parsed, so looking up a name that is not
+ * defined ("constructor", "toString") finds nothing instead of an Object.prototype method. `__proto__` itself
+ * never gets here: the YAML reader refuses it as a key (src/io/yaml.ts).
+ */
+function byName<T extends Record<string, unknown>>(record: T): T {
+  return Object.assign(Object.create(null) as T, record);
+}
 
 export const NETWORK_ROLES = ["management", "pods", "storage", "loadBalancers"] as const;
 
@@ -195,168 +205,6 @@ const nodeSchema = z
   })
   .meta({ description: "A machine in the cluster." });
 
-// ---- platform add-ons (rendering comes later; the spec expresses the seeds' choices) ----
-
-const poolSchema = z.strictObject({
-  name: dnsLabel("pool name"),
-  network: z
-    .string()
-    .optional()
-    .meta({ description: "Network the pool lives in; defaults to the one that contains it." }),
-  addresses: z
-    .array(z.string())
-    .min(1)
-    .meta({ description: "Ranges a.b.c.d-a.b.c.e, single addresses, or CIDRs." }),
-  autoAssign: z.boolean().default(true),
-});
-
-const cniSchema = z.strictObject({
-  type: z.enum(["cilium", "flannel", "none"]).default("flannel"),
-  version: z.string().optional(),
-  kubeProxyReplacement: z.boolean().default(false),
-  routing: z.enum(["tunnel", "native"]).default("tunnel"),
-  nativeRoutingCIDR: z.string().optional(),
-  masquerade: z.boolean().default(true),
-  loadBalancerMode: z.enum(["snat", "dsr"]).default("snat"),
-  hubble: z.boolean().default(false),
-  gatewayAPI: z.boolean().default(false).meta({ description: "Cilium's Gateway API implementation." }),
-  l2Announcements: z.boolean().default(false),
-  encryption: z.enum(["none", "wireguard", "ipsec"]).default("none"),
-  mutualAuth: z.boolean().default(false),
-  hostLegacyRouting: z.boolean().default(false),
-  values: z
-    .record(z.string(), z.unknown())
-    .default({})
-    .meta({ description: "Extra Helm values, merged last." }),
-});
-
-const loadBalancerSchema = z.strictObject({
-  type: z.enum(["metallb", "cilium", "kube-vip", "hcloud"]),
-  mode: z.enum(["l2", "bgp"]).default("l2"),
-  interfaces: z.array(z.string()).default([]).meta({ description: "Announce only on these links (L2)." }),
-  pools: z.array(poolSchema).default([]),
-});
-
-const ingressSchema = z.strictObject({
-  type: z.enum(["gateway-api", "traefik", "nginx"]),
-  className: z.string().optional(),
-  replicas: z.number().int().min(1).default(2),
-  loadBalancerIP: z.string().optional(),
-  pool: z.string().optional().meta({ description: "Load-balancer pool the ingress address comes from." }),
-  domain: z
-    .string()
-    .optional()
-    .meta({ description: "Wildcard domain routed to the ingress, e.g. apps.example.com." }),
-});
-
-const issuerSchema = z.strictObject({
-  name: dnsLabel("issuer name"),
-  type: z.enum(["acme", "selfSigned", "ca", "step"]),
-  email: z.string().optional(),
-  server: z.string().optional(),
-  solver: z.enum(["http01", "dns01"]).optional(),
-  dnsProvider: z.string().optional().meta({ description: "e.g. powerdns, cloudflare, route53." }),
-  url: z.string().optional().meta({ description: "step-ca URL for type step." }),
-});
-
-const storageSchema = z.strictObject({
-  type: z.enum([
-    "rook-ceph",
-    "ceph-csi",
-    "longhorn",
-    "local-path",
-    "nfs",
-    "hcloud-csi",
-    "proxmox-csi",
-    "democratic-csi",
-  ]),
-  network: z
-    .string()
-    .optional()
-    .meta({ description: "Dedicated storage network (a network that carries storage)." }),
-  defaultClass: z.boolean().default(true),
-  nfs: z.strictObject({ server: z.string(), path: z.string() }).optional(),
-  ceph: z
-    .strictObject({
-      clusterID: z.string().meta({ description: "fsid of the external Ceph cluster." }),
-      monitors: z.array(z.string()).min(1).meta({ description: "Monitor addresses, host:port." }),
-      pool: z.string().meta({ description: "RBD pool the StorageClass provisions images in." }),
-    })
-    .optional()
-    .meta({
-      description: "An external Ceph cluster (e.g. Proxmox's) consumed through ceph-csi (type ceph-csi).",
-    }),
-});
-
-const observabilitySchema = z.strictObject({
-  prometheus: z.boolean().default(false),
-  grafana: z.boolean().default(false),
-  loki: z.boolean().default(false),
-  otel: z
-    .strictObject({
-      endpoint: z.string().meta({ description: "OTLP endpoint of an external collector/gateway." }),
-    })
-    .optional(),
-  retention: z.string().default("15d"),
-});
-
-const addonsSchema = z
-  .strictObject({
-    cni: cniSchema.optional(),
-    loadBalancer: loadBalancerSchema.optional(),
-    ingress: ingressSchema.optional(),
-    certManager: z.strictObject({ issuers: z.array(issuerSchema).default([]) }).optional(),
-    storage: storageSchema.optional(),
-    observability: observabilitySchema.optional(),
-    serverless: z
-      .strictObject({
-        knative: z.strictObject({
-          serving: z.boolean().default(true),
-          eventing: z.boolean().default(false),
-          domain: z.string().optional(),
-          scaleToZero: z.boolean().default(true),
-        }),
-      })
-      .optional(),
-    policy: z
-      .strictObject({
-        gatekeeper: z.strictObject({
-          requiredLabels: z.array(z.string()).default([]),
-          enforcement: z.enum(["deny", "warn", "dryrun"]).default("deny"),
-        }),
-      })
-      .optional(),
-    gitops: z
-      .strictObject({
-        flux: z.strictObject({
-          url: z.string(),
-          branch: z.string().default("main"),
-          path: z.string().default("clusters/main"),
-        }),
-      })
-      .optional(),
-    secrets: z
-      .strictObject({
-        sealedSecrets: z.boolean().default(false),
-        externalSecrets: z.strictObject({ provider: z.string() }).optional(),
-      })
-      .optional(),
-    dns: z
-      .strictObject({ type: z.enum(["powerdns", "external-dns"]), address: z.string().optional() })
-      .optional(),
-    etcdBackup: z
-      .strictObject({
-        schedule: z.string().default("0 */6 * * *"),
-        s3: z.strictObject({
-          endpoint: z.string(),
-          bucket: z.string(),
-          region: z.string().default("us-east-1"),
-        }),
-      })
-      .optional(),
-  })
-  .meta({ description: "Platform add-ons cairn installs and keeps in the GitOps tree." });
-
 const tenantSchema = z.strictObject({
   name: dnsLabel("tenant name"),
   namespaces: z
@@ -473,7 +321,8 @@ export const clusterSpecSchema = z
       .default({ extraSANs: [] }),
     networks: z
       .record(z.string(), networkSchema)
-      .meta({ description: "Named networks, e.g. mgmt, pods, ceph." }),
+      .meta({ description: "Named networks, e.g. mgmt, pods, ceph." })
+      .transform(byName),
     nameservers: z.array(address).default([]),
     ntp: z.array(z.string()).default([]),
     provider: providerSchema,
@@ -494,6 +343,6 @@ export type InterfaceSpec = NodeSpec["interfaces"][number];
 export type NetworkSpec = ClusterSpec["networks"][string];
 export type ProviderSpec = ClusterSpec["provider"];
 export type SchematicSpec = z.output<typeof schematicSchema>;
-export type PoolSpec = z.output<typeof poolSchema>;
+export type { PoolSpec } from "../addons/shared-sections.js";
 export type InstallDiskSpec = z.output<typeof installDiskSchema>;
 export type ConfigPatchSpec = z.output<typeof configPatch>;

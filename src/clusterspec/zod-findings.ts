@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import { error, type Finding, type FieldPath } from "../findings.js";
 import { closest } from "../suggest.js";
+import { describeValue, isSecretFieldName } from "../redact.js";
 
 type AnySchema = z.core.$ZodType;
 
@@ -76,12 +77,10 @@ function literalOf(s: AnySchema | undefined): unknown {
   return def.type === "literal" ? def.values?.[0] : undefined;
 }
 
-function typeName(v: unknown): string {
-  if (v === null || v === undefined) return "nothing";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return `the string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
-  return `the ${typeof v} ${String(v)}`;
+/** What was found, for messages: never a value that looks like key material or sits in a secret field. */
+function typeName(v: unknown, path: readonly (string | number)[] = []): string {
+  const last = path.at(-1);
+  return describeValue(v, typeof last === "string" && isSecretFieldName(last));
 }
 
 const expectedName: Record<string, string> = {
@@ -143,7 +142,7 @@ export function zodIssuesToFindings(
           );
         } else {
           const exp = expectedName[issue.expected] ?? issue.expected;
-          out.push(error("schema.type", path, `expected ${exp}, found ${typeName(actual)}`));
+          out.push(error("schema.type", path, `expected ${exp}, found ${typeName(actual, path)}`));
         }
         break;
       }
@@ -156,7 +155,7 @@ export function zodIssuesToFindings(
             "schema.enum",
             path,
             issue.message.startsWith("Invalid")
-              ? `must be one of ${vals.join(", ")}, found ${typeName(actual)}`
+              ? `must be one of ${vals.join(", ")}, found ${typeName(actual, path)}`
               : issue.message,
             guess ? `did you mean "${guess}"?` : undefined,
           ),
@@ -175,7 +174,7 @@ export function zodIssuesToFindings(
               path,
               actual === undefined
                 ? `required field "${disc}" is missing (one of ${opts.join(", ")})`
-                : `must be one of ${opts.map((o) => `"${o}"`).join(", ")}, found ${typeName(actual)}`,
+                : `must be one of ${opts.map((o) => `"${o}"`).join(", ")}, found ${typeName(actual, path)}`,
               guess ? `did you mean "${guess}"?` : undefined,
             ),
           );
@@ -184,7 +183,7 @@ export function zodIssuesToFindings(
             error(
               "schema.type",
               path,
-              `found ${typeName(valueAt(data, path))}, which matches none of the accepted forms`,
+              `found ${typeName(valueAt(data, path), path)}, which matches none of the accepted forms`,
             ),
           );
         }

@@ -37,3 +37,9 @@ export const WRITE_ORDER: readonly ArtefactKind[] = [
 export function nodeConfigPath(node: string): string {
   return `nodes/${node}.yaml`;
 }
+
+/**
+ * Folders cairn owns entirely: after a write they hold exactly the artefacts given for them, so a file an earlier
+ * render wrote there and the spec no longer gives is removed (the GitOps tree after an add-on left the spec).
+ */
+export const OWNED_TREES: readonly string[] = ["gitops"];

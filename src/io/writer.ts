@@ -1,11 +1,11 @@
 // The one writer: artefacts go on disk here and nowhere else, atomically (temp file, fsync, rename), with their
 // mode, secrets first, and only by a command that holds the cluster's lock (the lock is the proof it is asked for).
 // A file that already holds an artefact's exact bytes is left alone, so rendering twice changes nothing on disk.
-import { existsSync, linkSync, readFileSync, unlinkSync } from "node:fs";
+import { existsSync, linkSync, readdirSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { Lock } from "../engine/lock.js";
 import { CairnError } from "../errors.js";
-import { WRITE_ORDER, type Artefact, type ArtefactKind } from "./artefact.js";
+import { OWNED_TREES, WRITE_ORDER, type Artefact, type ArtefactKind } from "./artefact.js";
 import { writeFileAtomic } from "./files.js";
 
 export interface WrittenArtefact {
@@ -53,7 +53,24 @@ export function writeArtefacts(dir: string, artefacts: readonly Artefact[], lock
       ...(a.note && changed ? { note: a.note } : {}),
     });
   }
+  const wanted = new Set(ordered.map((a) => artefactPath(base, a)));
+  for (const tree of OWNED_TREES) pruneTree(join(base, tree), wanted);
   return out;
+}
+
+/** Removes the YAML files under `dir` that are not `wanted`, and the folders left empty; true when `dir` is empty. */
+function pruneTree(dir: string, wanted: ReadonlySet<string>): boolean {
+  if (!existsSync(dir)) return true;
+  let empty = true;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (pruneTree(p, wanted)) rmSync(p, { recursive: true });
+      else empty = false;
+    } else if (!wanted.has(p) && /\.ya?ml$/.test(e.name)) unlinkSync(p);
+    else empty = false;
+  }
+  return empty;
 }
 
 /** Atomic and never over an existing file: written beside it, then hard-linked into place (fails if it exists). */

@@ -1,6 +1,6 @@
 // The credentials cairn's admin kubeconfig carries (src/talos/kubeconfig.ts renders it): server, CA and client
 // certificate of one context. Only embedded data is supported — cairn writes nothing else.
-import { parse } from "yaml";
+import { parseYaml } from "../io/yaml.js";
 import { KubeconfigError } from "./errors.js";
 
 export interface KubeCredentials {
@@ -27,7 +27,7 @@ const decode = (v: unknown, what: string): string => {
 export function readKubeconfig(text: string, source = "kubeconfig", contextName?: string): KubeCredentials {
   let doc: Record<string, unknown>;
   try {
-    doc = (parse(text) ?? {}) as Record<string, unknown>;
+    doc = (parseYaml(text, source) ?? {}) as Record<string, unknown>;
   } catch (e) {
     throw new KubeconfigError(`${source} is not valid YAML: ${(e as Error).message}`);
   }

@@ -160,3 +160,44 @@ export function describeAddressError(text: string): string {
     return `"${text}" has a prefix length; write the address alone (the network gives the prefix)`;
   return `"${text}" is not an IPv4 or IPv6 address`;
 }
+
+/**
+ * Every pair [i, j] (i < j) of ranges that share an address, ordered by j then i. A sweep in start order keeps the
+ * ranges still open at each start, so the cost is O(n log n) plus one step per pair found, where comparing every
+ * pair is quadratic (the spec checks met 10,000 networks this way).
+ */
+export function overlappingPairs(
+  ranges: readonly ({ family: Family; start: bigint; end: bigint } | undefined)[],
+): [number, number][] {
+  const items: { index: number; family: Family; start: bigint; end: bigint }[] = [];
+  ranges.forEach((r, index) => {
+    if (r) items.push({ index, family: r.family, start: r.start, end: r.end });
+  });
+  items.sort((a, b) =>
+    a.family !== b.family
+      ? a.family - b.family
+      : a.start !== b.start
+        ? a.start < b.start
+          ? -1
+          : 1
+        : a.index - b.index,
+  );
+  const pairs: [number, number][] = [];
+  let open: typeof items = [];
+  for (const c of items) {
+    // What is still open started at or before c and ends at or after c's start: it overlaps c.
+    open = open.filter((o) => o.family === c.family && o.end >= c.start);
+    for (const o of open) pairs.push(o.index < c.index ? [o.index, c.index] : [c.index, o.index]);
+    open.push(c);
+  }
+  return pairs.sort((x, y) => x[1] - y[1] || x[0] - y[0]);
+}
+
+/** For each range, the lowest index of an earlier range it overlaps (undefined when none or when it is absent). */
+export function firstEarlierOverlap(
+  ranges: readonly ({ family: Family; start: bigint; end: bigint } | undefined)[],
+): (number | undefined)[] {
+  const first: (number | undefined)[] = ranges.map(() => undefined);
+  for (const [i, j] of overlappingPairs(ranges)) if (first[j] === undefined || i < first[j]!) first[j] = i;
+  return first;
+}

@@ -1,35 +1,19 @@
 // Redacted, line-per-field diffs of Talos machine configs, and the apply mode Talos will choose for a change.
 // Configs carry the cluster's keys and tokens, so every value under a sensitive key (and anything that looks like
 // PEM or a long base64 blob) is replaced by <redacted> before it can reach a terminal, a log or JSON output.
-import { parseAllDocuments } from "yaml";
+import { parseYamlDocuments, yamlDocumentToJS } from "../io/yaml.js";
+import { isSecretFieldName, looksSecret } from "../redact.js";
 
 export const REDACTED = "<redacted>";
 
-/** Field names whose values are secret material (case-insensitive). `certSANs` are addresses, not secrets. */
+/**
+ * Field names whose values a diff hides: secret ones (src/redact.ts), and certificates, which are not secret but
+ * are opaque blobs that would only bury the change (case-insensitive).
+ */
 export function isSensitiveKey(key: string): boolean {
   const k = key.toLowerCase();
   if (k === "certsans" || k === "certsan" || k === "keyusage") return false;
-  return (
-    k === "key" ||
-    k === "crt" ||
-    k === "ca" ||
-    k.endsWith("key") ||
-    k.startsWith("key") ||
-    k.includes("secret") ||
-    k.includes("token") ||
-    k.includes("password") ||
-    k.includes("passphrase") ||
-    k.includes("privatekey") ||
-    k.endsWith("crt") ||
-    k.endsWith("cert") ||
-    k === "bootstraptoken" ||
-    k === "auth" ||
-    k === "identitytoken"
-  );
-}
-
-function looksSecret(v: string): boolean {
-  return v.includes("-----BEGIN") || (v.length >= 40 && /^[A-Za-z0-9+/=_-]+$/.test(v) && !v.includes("/"));
+  return isSecretFieldName(k) || k === "crt" || k.endsWith("crt") || k.endsWith("cert");
 }
 
 /** Flattens a value to `path: scalar` lines, redacting whole subtrees under sensitive keys. */
@@ -56,8 +40,9 @@ function flatten(value: unknown, path: string, out: Map<string, string>, redacte
 /** Each document of a multi-document config under a stable name: "v1alpha1", "HostnameConfig", "Layer2VIPConfig/10.0.0.5". */
 function documents(text: string): Map<string, unknown> {
   const docs = new Map<string, unknown>();
-  for (const d of parseAllDocuments(text)) {
-    const js = (d as { toJS(): unknown }).toJS() as Record<string, unknown> | null;
+  for (const d of parseYamlDocuments(text, "the machine config")) {
+    if (d.errors.length) continue;
+    const js = yamlDocumentToJS(d) as Record<string, unknown> | null;
     if (!js || typeof js !== "object") continue;
     const kind =
       typeof js.kind === "string" ? js.kind : typeof js.version === "string" ? js.version : "document";

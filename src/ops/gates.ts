@@ -34,7 +34,7 @@ export function gateHandler(
         return;
       }
       const why = blockers[0]!;
-      if (why !== last) ctx.progress((last = `waiting: ${why}`));
+      if (why !== last) ctx.progress(`waiting: ${(last = why)}`);
       await sleep(pollMs, ctx.signal);
     }
   };

@@ -3,7 +3,7 @@
 // kubeconfig client certificates and of the cluster CAs (a warning inside 30 days, a failure once expired).
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { parseYaml } from "../io/yaml.js";
 import { normaliseTalosVersion } from "../talos/versions.js";
 import type { ClusterAccess } from "./access.js";
 import { etcdPreflight } from "./etcd-health.js";
@@ -98,7 +98,7 @@ export function credentialCerts(paths: { talosconfig?: string; kubeconfig?: stri
       return;
     }
     try {
-      take((parse(text) ?? {}) as Record<string, unknown>);
+      take((parseYaml(text, path) ?? {}) as Record<string, unknown>);
     } catch (e) {
       notes.push({
         check: "expiry",

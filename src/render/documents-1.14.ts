@@ -3,9 +3,12 @@
 // module moves each v1alpha1 fact into the document 1.14 reads it from — install into UnattendedInstallConfig,
 // labels and taints into KubeNodeConfig, kernel modules into KernelModuleConfig, pod/service subnets into
 // KubeNetworkConfig, component arguments into KubeAPIServerConfig/KubeControllerManagerConfig, a disabled kube-proxy
-// into KubeProxyConfig. The result is a strategic merge patch onto the generated documents.
+// into KubeProxyConfig; and the add-ons' patches likewise — no built-in CNI removes KubeFlannelCNIConfig, inline
+// manifests become KubeInlineManifestConfig documents, Talos API access KubeTalosAPIAccessConfig. The result is a
+// strategic merge patch onto the generated documents.
 import type { ModelNode } from "../clusterspec/model.js";
 import { UserError } from "../errors.js";
+import { trimManifestStart } from "../talos/config/encode.js";
 import type { NodeConfigParts } from "./node-patch.js";
 
 type Doc = Record<string, unknown>;
@@ -74,12 +77,14 @@ const isEmpty = (o: Doc) => Object.keys(o).length === 0;
  * one this module does not know is a bug, reported as such rather than dropped.
  */
 export function nodeDocuments114(node: ModelNode, parts: NodeConfigParts, installerImage: string): Doc[] {
-  const machine = { ...((parts.v1alpha1.machine ?? {}) as Doc) };
-  const cluster = { ...((parts.v1alpha1.cluster ?? {}) as Doc) };
+  // A deep copy: the rewrite takes fields out, and the parts (add-on patches among them) are shared by every node.
+  const v1 = structuredClone(parts.v1alpha1);
+  const machine = (v1.machine ?? {}) as Doc;
+  const cluster = (v1.cluster ?? {}) as Doc;
   const out: Doc[] = [];
 
-  const install = (take(machine, "install") ?? {}) as Doc;
-  if (typeof node.installDisk !== "string") {
+  const install = take(machine, "install") as Doc | undefined;
+  if (install && typeof node.installDisk !== "string") {
     // The generator writes the document only for a disk path; a selector becomes a CEL disk selector.
     out.push(
       doc("UnattendedInstallConfig", {
@@ -89,8 +94,10 @@ export function nodeDocuments114(node: ModelNode, parts: NodeConfigParts, instal
     );
     delete install.diskSelector;
   }
-  delete install.disk;
-  if (!isEmpty(install)) unmapped(node, "machine.install", install);
+  if (install) {
+    delete install.disk;
+    if (!isEmpty(install)) unmapped(node, "machine.install", install);
+  }
 
   const nodeDoc: Doc = {};
   const labels = take(machine, "nodeLabels");
@@ -109,6 +116,22 @@ export function nodeDocuments114(node: ModelNode, parts: NodeConfigParts, instal
   const etcd = take(cluster, "etcd");
   if (etcd) out.push({ version: "v1alpha1", cluster: { etcd } });
 
+  const features = take(machine, "features") as Doc | undefined;
+  if (features) {
+    // Talos API access from Kubernetes (the etcd backup's role): KubeTalosAPIAccessConfig in 1.14.
+    const access = take(features, "kubernetesTalosAPIAccess") as Doc | undefined;
+    if (access?.enabled === true)
+      out.push(
+        doc("KubeTalosAPIAccessConfig", {
+          ...(access.allowedRoles ? { allowedRoles: access.allowedRoles } : {}),
+          ...(access.allowedKubernetesNamespaces
+            ? { allowedKubernetesNamespaces: access.allowedKubernetesNamespaces }
+            : {}),
+        }),
+      );
+    if (!isEmpty(features)) unmapped(node, "machine.features", features);
+  }
+
   const kernel = (take(machine, "kernel") ?? {}) as { modules?: { name: string }[] };
   for (const m of kernel.modules ?? []) out.push(doc("KernelModuleConfig", { name: m.name }));
 
@@ -119,7 +142,15 @@ export function nodeDocuments114(node: ModelNode, parts: NodeConfigParts, instal
     if (v) subnets[key] = v;
   }
   if (!isEmpty(subnets)) out.push(doc("KubeNetworkConfig", subnets));
+  const cni = take(network, "cni") as { name?: string } | undefined;
+  // No built-in CNI (an add-on installs one): the generated Flannel document goes.
+  if (cni?.name === "none") out.push({ ...doc("KubeFlannelCNIConfig"), $patch: "delete" });
+  else if (cni) unmapped(node, "cluster.network.cni", cni);
   if (!isEmpty(network)) unmapped(node, "cluster.network", network);
+
+  const manifests = take(cluster, "inlineManifests") as { name: string; contents: string }[] | undefined;
+  for (const m of manifests ?? [])
+    out.push(doc("KubeInlineManifestConfig", { name: m.name, manifest: trimManifestStart(m.contents) }));
 
   const component = (key: string, kind: string) => {
     const part = take(cluster, key) as Doc | undefined;

@@ -4,6 +4,7 @@
 import { generateMachineConfig, type GenerateOptions } from "../talos/config/generate.js";
 import { encodeConfigDocuments } from "../talos/config/encode.js";
 import { validateTalosDocuments, formatTalosValidationErrors } from "../talos/config/validate.js";
+import { pemFieldProblems } from "../talos/config/pem-fields.js";
 import {
   applyPatches,
   applyStrategicMerge,
@@ -25,6 +26,7 @@ import { nodeConfigParts } from "./node-patch.js";
 import { nodeDocuments114 } from "./documents-1.14.js";
 import { v1alpha1Conflicts } from "../talos/config/conflicts.js";
 import { compareMinor, contractFor, kubernetesSupported, talosMinor } from "../talos/versions.js";
+import { addonTalosPatches } from "../addons/index.js";
 
 export interface RenderedNodeConfig {
   node: string;
@@ -97,7 +99,6 @@ export function baseNodeDocuments(
 ): { docs: ConfigDocument[]; schematicId: string; installerImage: string } {
   const spec = model.spec;
   const { id, image } = nodeInstallerImage(model, node);
-  const cni = spec.addons.cni;
   const options: GenerateOptions = {
     installDisk: typeof node.installDisk === "string" ? node.installDisk : "",
     installImage: image,
@@ -106,7 +107,6 @@ export function baseNodeDocuments(
     additionalSANs: [...model.certSANs],
     clusterDiscovery: spec.talos.clusterDiscovery,
     ...(spec.talos.kubespan ? { kubeSpan: true } : {}),
-    ...(cni && cni.type !== "flannel" ? { cni: { name: "none" } } : {}),
     ...(Object.keys(node.spec.sysctls).length ? { sysctls: { ...node.spec.sysctls } } : {}),
   };
   let docs: ConfigDocument[] = generateMachineConfig(
@@ -124,14 +124,22 @@ export function baseNodeDocuments(
   dedupeCertSANs(docs[0]!);
   const parts = nodeConfigParts(model, node);
   const multidocKubernetes = compareMinor(model.contract, "1.14") >= 0;
+  // The add-ons' Talos patches (CNI, kube-proxy, inline manifests, …) come after the node's facts and before the
+  // user's patches; on 1.14 they too move into the documents that carry those settings.
+  const addonPatches = addonTalosPatches(model, node);
   if (parts.documents.some((d) => d.kind === "HostnameConfig"))
     docs = docs.filter((d) => d.kind !== "HostnameConfig");
   if (multidocKubernetes) {
     // 1.14 reads the node's facts from documents: merge them onto the generated ones (ResolverConfig, KubeNodeConfig…).
     const nodeDocs = nodeDocuments114(node, parts, image) as ConfigDocument[];
     docs = strategicMerge(docs, strategicPatch(nodeDocs));
+    for (const p of addonPatches) {
+      const addonDocs = nodeDocuments114(node, { v1alpha1: p, documents: [] }, image) as ConfigDocument[];
+      docs = strategicMerge(docs, strategicPatch(addonDocs));
+    }
   } else {
     docs[0] = applyStrategicMerge(docs[0]!, parts.v1alpha1 as ConfigDocument);
+    for (const p of addonPatches) docs[0] = applyStrategicMerge(docs[0]!, p as ConfigDocument);
     docs.push(...(parts.documents as ConfigDocument[]));
   }
   return { docs, schematicId: id, installerImage: image };
@@ -159,7 +167,7 @@ export function renderNodeConfig(
 
   // Nothing leaves cairn that Talos would reject: validate every document against the contract's schema. The
   // documents are validated as data (the encoder writes exactly them), which spares re-parsing 1,000 configs.
-  const errors = validateTalosDocuments(docs, model.contract);
+  const errors = [...validateTalosDocuments(docs, model.contract), ...pemFieldProblems(docs, model.contract)];
   const conflicts = compareMinor(model.contract, "1.14") >= 0 ? v1alpha1Conflicts(docs) : [];
   if (conflicts.length) {
     throw new UserError(

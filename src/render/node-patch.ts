@@ -197,12 +197,11 @@ export function nodeConfigParts(model: Model, node: ModelNode): NodeConfigParts 
     if (node.role === "controlplane") cluster.etcd = { advertisedSubnets: [...mgmtSubnets] };
   }
 
-  // Cert SANs, sysctls, CNI, DNS domain and scheduling go through the generator's own options (render.ts), as
+  // Cert SANs, sysctls, DNS domain and scheduling go through the generator's own options (machine-configs.ts), as
   // talosctl's flags do; this patch carries only what the generator has no option for.
   // Cluster-wide facts: only control planes carry the API server, controller manager and proxy settings.
   const k8s = spec.kubernetes;
   cluster.network = { podSubnets: [...k8s.podSubnets], serviceSubnets: [...k8s.serviceSubnets] };
-  const cni = spec.addons.cni;
   if (node.role === "controlplane") {
     const extraArgs: Record<string, string> = { ...k8s.apiServerExtraArgs };
     if (k8s.oidc) {
@@ -216,7 +215,6 @@ export function nodeConfigParts(model: Model, node: ModelNode): NodeConfigParts 
     if (Object.keys(apiServer).length) cluster.apiServer = apiServer;
     if (k8s.podBlocks)
       cluster.controllerManager = { extraArgs: { "node-cidr-mask-size": String(k8s.podBlocks.size) } };
-    if (cni?.kubeProxyReplacement) cluster.proxy = { disabled: true };
   }
 
   return { v1alpha1: { machine, cluster }, documents };

@@ -7,7 +7,8 @@
 // Inline patches are located in cairn.yaml (down to the offending field when the patch spells it out), @file
 // patches at the line of their file; a failing RFC 6902 operation is named by index, op and path.
 import { isAbsolute, relative, resolve, dirname } from "node:path";
-import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { LineCounter, type Document } from "yaml";
+import { parseYamlDocuments } from "../io/yaml.js";
 import { error, type FieldPath, type Finding } from "../findings.js";
 import type { Model, ModelNode } from "../clusterspec/model.js";
 import type { ConfigPatchSpec } from "../clusterspec/schema.js";
@@ -43,25 +44,17 @@ export function checkPatches(model: Model, specFile: string, readFile: ReadFile)
     if (typeof patch !== "string" || !patch.startsWith("@")) return undefined;
     const name = patch.slice(1);
     if (!files.has(name)) {
-      let text: string | undefined;
-      try {
-        text = readFile(name);
-      } catch {
-        text = undefined;
-      }
       const lines = new LineCounter();
       const abs = isAbsolute(name) ? name : resolve(specDir, name);
       const rel = relative(process.cwd(), abs);
-      files.set(
-        name,
-        text === undefined
-          ? undefined
-          : {
-              display: rel.startsWith("..") ? abs : rel,
-              docs: parseAllDocuments(text, { lineCounter: lines }) as Document[],
-              lines,
-            },
-      );
+      let docs: Document[] | undefined;
+      try {
+        docs = parseYamlDocuments(readFile(name), name, { lineCounter: lines });
+      } catch {
+        // Unreadable, or past the YAML limits: rendering the patch reports that; here it has no positions.
+        docs = undefined;
+      }
+      files.set(name, docs && { display: rel.startsWith("..") ? abs : rel, docs, lines });
     }
     return files.get(name);
   };

@@ -10,6 +10,7 @@ import type { SecretsBundle } from "../talos/secrets/bundle.js";
 import type { BundleAuthorities } from "../talos/secrets/validate.js";
 import { buildTalosconfig, parseTalosconfig } from "../talos/talosconfig.js";
 import { nodeConfigPath, SECRET_MODE, type Artefact } from "../io/artefact.js";
+import { gitopsTree } from "../gitops/index.js";
 import { renderMachineConfigs } from "./machine-configs.js";
 
 export interface SynthesisInput {
@@ -33,6 +34,7 @@ export interface SynthesisInput {
 export const RENEW_WITHIN_MS = 30 * 24 * 3600 * 1000;
 
 export const TALOSCONFIG_PATH = "talosconfig";
+export const GITOPS_DIR = "gitops";
 export const KUBECONFIG_PATH = "kubeconfig";
 
 /** Every artefact of the cluster, in write order (secrets first). Throws a UserError before returning if a config is invalid. */
@@ -92,6 +94,16 @@ export async function synthesize(input: SynthesisInput): Promise<Artefact[]> {
       note: `admin certificate valid until ${k.cert.notAfter.toISOString()}`,
     });
   }
+
+  // The platform add-ons as a Flux tree: plain files meant to be committed (no secret in them).
+  for (const f of gitopsTree(model).files)
+    out.push({
+      path: `${GITOPS_DIR}/${f.path}`,
+      content: f.content,
+      mode: 0o644,
+      sensitive: false,
+      kind: "gitops",
+    });
   return out;
 }
 

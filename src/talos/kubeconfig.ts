@@ -1,7 +1,8 @@
 // An admin kubeconfig made offline from the Kubernetes CA, the same document a control-plane node streams back
 // for `talosctl kubeconfig` (research/talos.md §2; pkg/kubeconfig/generate.go renders it from a fixed template, so
 // the layout below is that template's). Also merging into an existing kubeconfig without losing other entries.
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { stringify as stringifyYaml } from "yaml";
+import { parseYaml } from "../io/yaml.js";
 import { UserError } from "../errors.js";
 import { base64ToPem, DAY_MS, issueCertificate, parseCertificate, pemToBase64 } from "./pki/index.js";
 import type { CertificateAuthority, CertificateInfo, RandomSource } from "./pki/index.js";
@@ -108,12 +109,7 @@ type Kubeconfig = Record<string, unknown> & {
 const LISTS = ["clusters", "users", "contexts"] as const;
 
 function parseKubeconfig(text: string, source: string): Kubeconfig {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new UserError(`${source} is not valid YAML: ${(e as Error).message}`, { cause: e });
-  }
+  const doc = parseYaml(text, source);
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== "object" || Array.isArray(doc))
     throw new UserError(`${source} is not a kubeconfig (not a mapping)`);

@@ -1,7 +1,7 @@
 // talosctl's client configuration (research/talos.md §2, §5): one context per cluster holding endpoints, nodes, the
 // Talos CA and an admin-style client certificate signed by the OS CA. Building is pure (clock and randomness come
 // in); parsing turns a talosconfig into PEMs ready for node:crypto / grpc-js.
-import { parse as parseYaml } from "yaml";
+import { parseYaml } from "../io/yaml.js";
 import { UserError } from "../errors.js";
 import {
   base64ToPem,
@@ -148,12 +148,7 @@ export function parseTalosconfig(
   contextName?: string,
   source = "talosconfig",
 ): TalosconfigContext {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new UserError(`${source} is not valid YAML: ${(e as Error).message}`, { cause: e });
-  }
+  const doc = parseYaml(text, source);
   if (typeof doc !== "object" || doc === null || Array.isArray(doc))
     throw new UserError(`${source} is not a talosconfig (expected a mapping with context and contexts)`);
   const root = doc as { context?: unknown; contexts?: unknown };

@@ -77,8 +77,8 @@ export const TALOS_MINORS: readonly TalosMinor[] = [
 ];
 
 /** The config contracts cairn generates, oldest first. */
-export const CONTRACTS = TALOS_MINORS.map((m) => m.minor);
 export type Contract = "1.8" | "1.9" | "1.10" | "1.11" | "1.12" | "1.13" | "1.14";
+export const CONTRACTS = TALOS_MINORS.map((m) => m.minor as Contract);
 export const DEFAULT_TALOS_VERSION = "v1.13.9";
 
 export interface SemVer {

@@ -1,5 +1,5 @@
 // What a twin node reads from an applied machine config: just the facts its simulated services need.
-import { parseAllDocuments } from "yaml";
+import { parseYamlStream } from "../io/yaml.js";
 import { contractFor, compareMinor } from "../talos/versions.js";
 import { validateTalosDocuments, formatTalosValidationErrors } from "../talos/config/validate.js";
 
@@ -46,7 +46,12 @@ export function readAppliedConfig(text: string, talosVersion: string): AppliedCo
     if (errors.length > 0)
       throw new ConfigRejected(`failed to parse config: ${formatTalosValidationErrors(errors)}`);
   }
-  const docs = parseAllDocuments(text).map((d) => obj(d.toJS()));
+  let docs: Obj[];
+  try {
+    docs = parseYamlStream(text, "machine config").map(obj);
+  } catch (e) {
+    throw new ConfigRejected(`failed to parse config: ${(e as Error).message}`);
+  }
   const main = docs.find((d) => d.version === "v1alpha1");
   if (!main)
     throw new ConfigRejected("failed to parse config: the v1alpha1 machine config document is missing");

@@ -11,7 +11,7 @@ import { ConfigRejected, readAppliedConfig } from "./config.js";
 import { findType, buildResources, simulatedServices } from "./cosi.js";
 import * as etcd from "./etcd.js";
 import { adminKubeconfig, packKubeconfig } from "./kubeconfig.js";
-import type { NodeMode, TwinNode } from "./node.js";
+import type { CallContext, NodeMode, TwinNode } from "./node.js";
 import { isAllowed } from "./rbac.js";
 
 export class RpcError extends Error {
@@ -20,16 +20,6 @@ export class RpcError extends Error {
     super(message);
     this.code = code;
   }
-}
-
-export interface CallContext {
-  node: TwinNode;
-  mode: NodeMode;
-  path: string;
-  roles: ReadonlySet<string>;
-  metadata: grpc.Metadata;
-  cancelled: Promise<void>;
-  isCancelled(): boolean;
 }
 
 export type Impl =

@@ -9,7 +9,6 @@ import { maintenanceIdentity, issueServerCert, type CertKeyPem } from "./certs.j
 import type { AppliedConfig } from "./config.js";
 import * as etcd from "./etcd.js";
 import type { Fault } from "./faults.js";
-import type { Twin } from "./twin.js";
 
 export type Stage =
   | "maintenance"
@@ -23,6 +22,56 @@ export type Stage =
   | "stopped";
 
 export type NodeMode = "maintenance" | "normal";
+
+/** What a call on a node carries: the node, its mode, the method, the caller's roles and metadata. */
+export interface CallContext {
+  node: TwinNode;
+  mode: NodeMode;
+  path: string;
+  roles: ReadonlySet<string>;
+  metadata: grpc.Metadata;
+  cancelled: Promise<void>;
+  isCancelled(): boolean;
+}
+
+/**
+ * The fleet a node belongs to (the Twin): what a node, its API handlers and the simulated Kubernetes ask of the
+ * other nodes — declared here, so the node does not depend on the fleet's implementation.
+ */
+export interface Fleet {
+  readonly nodes: readonly TwinNode[];
+  readonly stateDir: string;
+  readonly rebootMs: number;
+  readonly prefixLength: number;
+  serve(node: TwinNode, mode: NodeMode): Promise<grpc.Server>;
+  logError(node: TwinNode, e: unknown): void;
+  trustdCaKey(caCrt: string): string | undefined;
+  etcdPeers(node: TwinNode): TwinNode[];
+  controlPlaneUp(node: TwinNode): boolean;
+  clusterBootstrapped(node: TwinNode): boolean;
+  discoveryMembers(node: TwinNode): TwinNode[];
+  nameForPeer(peerUrl: string | undefined): string;
+  memberRemoved(id: string): void;
+  etcdProblem(node: TwinNode): string | undefined;
+  readinessProblem(node: TwinNode): string | undefined;
+  reconcileSoon(): void;
+  forwardUnary(from: TwinNode, target: string, path: string, req: Buffer, ctx: CallContext): Promise<Buffer>;
+  forwardStream(
+    from: TwinNode,
+    target: string,
+    path: string,
+    req: Buffer,
+    ctx: CallContext,
+    send: (b: Buffer) => void,
+  ): Promise<void>;
+  forwardClientStream(
+    from: TwinNode,
+    target: string,
+    path: string,
+    reqs: Buffer[],
+    ctx: CallContext,
+  ): Promise<Buffer>;
+}
 
 export interface CallRecord {
   at: string;
@@ -61,7 +110,7 @@ export class TwinNode {
   readonly name: string;
   readonly address: string;
   readonly plannedRole: "controlplane" | "worker";
-  readonly twin: Twin;
+  readonly twin: Fleet;
   readonly nodeId = randomBytes(16).toString("base64url").slice(0, 22);
   readonly log: CallRecord[] = [];
   readonly etcd: etcd.EtcdProcess;
@@ -99,7 +148,7 @@ export class TwinNode {
   private healWaiters: (() => void)[] = [];
 
   constructor(
-    twin: Twin,
+    twin: Fleet,
     name: string,
     address: string,
     plannedRole: "controlplane" | "worker",

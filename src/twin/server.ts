@@ -7,8 +7,8 @@ import type { Server as NetServer } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { talosRoot, SERVICES } from "../talos/api/messages.js";
 import { clientIdentity } from "./certs.js";
-import { implementation, RpcError, type CallContext, type Impl } from "./handlers.js";
-import type { TwinNode, NodeMode } from "./node.js";
+import { implementation, RpcError, type Impl } from "./handlers.js";
+import type { CallContext, TwinNode, NodeMode } from "./node.js";
 import { ALL_ROLES, parseRoles } from "./rbac.js";
 import { appendStreamMetadata, appendUnaryMetadata, streamErrorMessage, unaryErrorReply } from "./wire.js";
 

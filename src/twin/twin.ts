@@ -2,7 +2,7 @@
 // address), with a real etcd member per bootstrapped control plane. It plays the parts of the fleet no single node
 // owns: trustd for workers, discovery, etcd joins, and apid's forwarding between nodes.
 import * as grpc from "@grpc/grpc-js";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import ipaddr from "ipaddr.js";
@@ -10,8 +10,8 @@ import { UserError } from "../errors.js";
 import { DEFAULT_TALOS_VERSION, parseVersion } from "../talos/versions.js";
 import * as etcd from "./etcd.js";
 import type { Fault } from "./faults.js";
-import { RpcError, type CallContext } from "./handlers.js";
-import { TwinNode, type NodeStatus } from "./node.js";
+import { RpcError } from "./handlers.js";
+import { TwinNode, type CallContext, type Fleet, type NodeStatus } from "./node.js";
 import { ALL_ROLES } from "./rbac.js";
 import { TwinKube, type KubeEndpointStatus } from "./kube/cluster.js";
 import { runClientStream, runStream, runUnary, startNodeServer } from "./server.js";
@@ -82,7 +82,7 @@ export function planAddresses(subnet: string, count: number): { addresses: strin
   return { addresses, prefixLength: prefix };
 }
 
-export class Twin {
+export class Twin implements Fleet {
   readonly nodes: TwinNode[] = [];
   readonly stateDir: string;
   readonly rebootMs: number;
@@ -97,6 +97,8 @@ export class Twin {
   private reconcileQueued = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** A state directory the twin made itself is scratch space: stop() removes it. One it was given is the caller's. */
+  private readonly ownsStateDir: boolean;
 
   constructor(options: TwinOptions = {}) {
     const controlplanes = options.controlplanes ?? (options.dynamic ? 0 : 1);
@@ -112,6 +114,7 @@ export class Twin {
     this.subnet = options.subnet ?? "127.0.100.0/24";
     const { addresses, prefixLength } = planAddresses(this.subnet, controlplanes + workers);
     this.prefixLength = prefixLength;
+    this.ownsStateDir = options.stateDir === undefined;
     this.stateDir = resolve(options.stateDir ?? mkdtempSync(join(tmpdir(), "cairn-twin-")));
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     this.rebootMs = options.rebootMs ?? 1000;
@@ -242,6 +245,7 @@ export class Twin {
     if (this.timer) clearInterval(this.timer);
     await this.kube.stop();
     await Promise.all(this.nodes.map((n) => n.destroy()));
+    if (this.ownsStateDir) rmSync(this.stateDir, { recursive: true, force: true });
   }
 
   /** Synchronous last resort for process exit: no etcd member may outlive the twin. */

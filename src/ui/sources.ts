@@ -9,7 +9,7 @@
 //   ClusterAccess             the twin's slots (its provider record), paths, target.observe(), close()
 //   src/twin/daemon.ts        status(twinDir)                  → the twin's faults per slot
 import { existsSync, readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { parseYaml } from "../io/yaml.js";
 import { UserError } from "../errors.js";
 import type { ClusterAccess } from "../ops/access.js";
 import type { TwinRecord } from "../providers/twin/target.js";
@@ -142,7 +142,7 @@ export function secretStrings(paths: readonly string[]): string[] {
     try {
       const text = readFileSync(p, "utf8");
       if (/^-----BEGIN AGE ENCRYPTED FILE-----|^age-encryption\.org/m.test(text)) continue;
-      visit(parse(text), undefined);
+      visit(parseYaml(text, p), undefined);
     } catch {
       // unreadable: nothing to guard from it
     }

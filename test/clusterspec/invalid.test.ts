@@ -88,6 +88,22 @@ const CASES: [string, string, string, number][] = [
   ["addons-storage-network-role", "addons.storage-network-role", "addons.storage.network", 51],
   ["addons-storage-unknown-network", "addons.unknown-network", "addons.storage.network", 51],
   ["addons-ingress-unknown-pool", "addons.unknown-pool", "addons.ingress.pool", 51],
+  [
+    "addons-flannel-kube-proxy-replacement",
+    "addons.flannel-kube-proxy-replacement",
+    "addons.cni.kubeProxyReplacement",
+    51,
+  ],
+  ["addons-cni-cilium-only", "addons.cni-cilium-only", "addons.cni.hubble", 51],
+  ["addons-metallb-with-cilium-l2", "addons.metallb-with-cilium-lb", "addons.cni.l2Announcements", 52],
+  ["addons-cilium-lb-without-cilium", "addons.cilium-lb-without-cilium", "addons.loadBalancer.type", 50],
+  ["addons-gateway-without-cilium", "addons.gateway-api-without-cilium", "addons.ingress.type", 53],
+  ["addons-ingress-tls-wildcard", "addons.ingress-tls-wildcard", "addons.ingress.tls.issuer", 57],
+  ["addons-cilium-version", "addons.cilium-version", "addons.cni.version", 51],
+  ["addons-cilium-dsr-tunnel", "addons.cilium-dsr", "addons.cni.loadBalancerMode", 52],
+  ["addons-flux-scp-url", "addons.flux-url", "addons.gitops.flux.url", 51],
+  ["addons-issuer-missing-provider", "addons.issuer-missing", "addons.certManager.issuers[0].solver", 53],
+  ["addons-issuer-field", "addons.issuer-field", "addons.certManager.issuers[0].url", 54],
   ["tenant-duplicate-name", "tenant.duplicate-name", "tenants[1].name", 50],
   ["tenant-duplicate-namespace", "tenant.duplicate-namespace", "tenants[1].namespaces[0]", 52],
   ["provider-static-with-proxmox", "provider.wrong-placement", "nodes[0].proxmox", 34],
@@ -130,6 +146,7 @@ describe("invalid fixtures", () => {
   });
 
   it.each([
+    "addons-flannel-kube-proxy-replacement",
     "net-overlap-networks",
     "vip-in-pool",
     "podblock-exhausted",

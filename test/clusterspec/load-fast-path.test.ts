@@ -39,6 +39,7 @@ describe("loader fast path", () => {
       Array.from({ length: 1200 }, (_, i) => `  - { name: t${i}, quota: *a }\n`).join("");
     const r = loadSpecText(bomb, "bomb.yaml");
     expect(r.ok).toBe(false);
-    expect(r.diagnostics[0]!.code).toBe("yaml.syntax");
+    expect(r.diagnostics[0]!.code).toBe("yaml.limit");
+    expect(r.diagnostics[0]!.message).toMatch(/alias/);
   });
 });

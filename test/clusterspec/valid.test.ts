@@ -11,7 +11,17 @@ const FILES = readdirSync(DIR).filter((f) => f.endsWith(".yaml"));
 
 // Warnings each valid fixture is expected to produce (code@path); all others produce none.
 const WARNINGS: Record<string, string[]> = {
-  "homelab-vlans.yaml": ["pool.in-pod-subnet@addons.loadBalancer.pools[0].addresses[0]"],
+  "homelab-vlans.yaml": [
+    "pool.in-pod-subnet@addons.loadBalancer.pools[0].addresses[0]",
+    "addons.no-gitops@addons",
+  ],
+  "auto-addresses.yaml": ["addons.no-gitops@addons"],
+  "dual-stack.yaml": ["addons.no-gitops@addons", "addons.cilium-kubernetes-untested@addons.cni.type"],
+  "hetzner.yaml": [
+    "addons.no-gitops@addons",
+    "addons.not-rendered@addons.loadBalancer.type",
+    "addons.not-rendered@addons.storage",
+  ],
   "static-even.yaml": ["topology.even-controlplanes@nodes", "node.no-management@nodes[1].interfaces"],
 };
 

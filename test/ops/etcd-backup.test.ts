@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, test } from "vitest";
-import { BACKUP_SECRET, renderEtcdBackup } from "../../src/ops/etcd-backup.js";
+import { BACKUP_SECRET, renderEtcdBackup } from "../../src/addons/etcd-backup/render.js";
 import { checkSnapshotBytes, checkSnapshotFile } from "../../src/ops/etcd-snapshot.js";
 import { readShared } from "../helpers/shared.js";
 import { model } from "./upgrade-helpers.js";
@@ -25,18 +25,15 @@ function schema(file: string): object {
   return s;
 }
 
-describe("renderEtcdBackup", () => {
-  test("nothing without addons.etcdBackup", () => {
-    expect(renderEtcdBackup(model(1, 0))).toBeUndefined();
-  });
-
+describe("the etcd-backup add-on", () => {
   test("a CronJob whose job validates against the v1.32 Job schema; no credentials rendered", () => {
-    const r = renderEtcdBackup(model(3, 1, "v1.12.11", BACKUP))!;
-    expect(r.objects.map((o) => `${o.apiVersion}/${o.kind}`)).toEqual([
+    const r = renderEtcdBackup(model(3, 1, "v1.12.11", BACKUP));
+    const objects = r.objects.map((o) => o.object);
+    expect(objects.map((o) => `${o.apiVersion}/${o.kind}`)).toEqual([
       "talos.dev/v1alpha1/ServiceAccount",
       "batch/v1/CronJob",
     ]);
-    const cron = r.objects[1]! as unknown as {
+    const cron = objects[1]! as unknown as {
       metadata: { namespace: string };
       spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { metadata: object; spec: object } };
     };
@@ -67,12 +64,13 @@ describe("renderEtcdBackup", () => {
     // A broken template is caught by the same schema (the check is not vacuous).
     expect(validate({ ...job, spec: { ...job.spec, parallelism: "two" } })).toBe(false);
 
-    const text = JSON.stringify(r.objects);
+    const text = JSON.stringify(objects);
     expect(text).toContain('"value":"https://s3.example.net"');
     expect(text).toContain('"value":"cluster-backups"');
     expect(text).toContain(`"secretKeyRef":{"name":"${BACKUP_SECRET}","key":"secretAccessKey"}`);
     expect(text).not.toMatch(/-----BEGIN|PRIVATE KEY/);
-    expect(r.controlPlanePatch).toEqual({
+    expect(r.talosPatches.map((p) => p.roles)).toEqual([["controlplane"]]);
+    expect(r.talosPatches[0]!.patch).toEqual({
       machine: {
         features: {
           kubernetesTalosAPIAccess: {
@@ -87,10 +85,10 @@ describe("renderEtcdBackup", () => {
   });
 
   test("the ServiceAccount's ObjectMeta validates against the core ServiceAccount schema's metadata", () => {
-    const r = renderEtcdBackup(model(1, 0, "v1.12.11", BACKUP))!;
+    const r = renderEtcdBackup(model(1, 0, "v1.12.11", BACKUP));
     const ajv = new Ajv({ strict: false });
     const sa = schema("serviceaccount-v1.json") as { properties: { metadata: object } };
-    expect(ajv.validate(sa.properties.metadata, r.objects[0]!.metadata)).toBe(true);
+    expect(ajv.validate(sa.properties.metadata, r.objects[0]!.object.metadata)).toBe(true);
   });
 });
 

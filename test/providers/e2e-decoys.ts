@@ -108,7 +108,11 @@ export async function plant(
 }
 
 /** Changes one of cairn's machines behind its back: a VM's cores, or the firewall's rules. */
-export async function drift(fake: FakeHandle, kind: "proxmox" | "hetzner", model: ModelView): Promise<string> {
+export async function drift(
+  fake: FakeHandle,
+  kind: "proxmox" | "hetzner",
+  model: ModelView,
+): Promise<string> {
   const first = model.nodes[0]!;
   if (kind === "proxmox") {
     const pve = new ProxmoxClient({

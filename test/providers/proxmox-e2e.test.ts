@@ -83,7 +83,9 @@ describe("Proxmox VE end to end on the simulated PVE (unshare --net)", () => {
     ]);
     // A VM changed behind cairn's back: diff shows it in PVE's terms, plan updates it, apply puts it back.
     expect(r.driftDiff.code).toBe(2);
-    expect(r.driftDiff.out).toContain("talos-k8s-01 (VM 101): the machine drifted\n  cores: VM has 2, spec 4");
+    expect(r.driftDiff.out).toContain(
+      "talos-k8s-01 (VM 101): the machine drifted\n  cores: VM has 2, spec 4",
+    );
     expect(r.driftPlan.code).toBe(2);
     expect(r.driftPlan.out).toContain("update VM 101 on pve-ms01-01 (talos-k8s-01): cores: VM has 2, spec 4");
     expect(r.driftApply.code, r.driftApply.tail).toBe(0);

@@ -6,7 +6,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TalosApiError, TalosNodeError, TalosPermissionDeniedError } from "../../src/talos/api/errors.js";
+import {
+  TalosClientCertificateRefusedError,
+  TalosNodeError,
+  TalosPermissionDeniedError,
+} from "../../src/talos/api/errors.js";
 import type { TalosconfigContext } from "../../src/talos/talosconfig.js";
 import { startTwin, type Twin } from "../../src/twin/twin.js";
 import {
@@ -84,9 +88,9 @@ describe.sequential("access to a configured twin", () => {
         () => undefined,
         (e: unknown) => e,
       );
-      // The handshake is torn down by the node; today the client can only call that unreachable.
-      expect(err).toBeInstanceOf(TalosApiError);
-      expect(err).not.toBeInstanceOf(TalosNodeError);
+      // The node tears the connection down right after the handshake: a refusal, not an unreachable node.
+      expect(err).toBeInstanceOf(TalosClientCertificateRefusedError);
+      expect((err as Error).message).toMatch(/refused cairn's client certificate/);
     } finally {
       c.close();
     }
@@ -102,7 +106,7 @@ describe.sequential("access to a configured twin", () => {
         () => undefined,
         (e: unknown) => e,
       );
-      expect(err).toBeInstanceOf(TalosApiError);
+      expect(err).toBeInstanceOf(TalosClientCertificateRefusedError);
     } finally {
       c.close();
     }

@@ -1,37 +1,12 @@
 // `cairn talosconfig` and `cairn kubeconfig`: client credentials made offline from the secrets bundle's CAs.
 // Cluster facts come from cairn.yaml unless given as flags; the work lives in ../credentials-run.ts.
 import type { Command } from "commander";
+import type { KubeconfigFlags, TalosconfigFlags } from "../credentials-run.js";
 import type { Io } from "../output.js";
 import { collect, deprecatedAlias } from "../flags.js";
 
 const IDENTITY_HELP =
   "age identity file for an encrypted bundle (default: $CAIRN_AGE_IDENTITY_FILE / $CAIRN_AGE_IDENTITY)";
-
-export interface TalosconfigFlags {
-  file: string;
-  secrets?: string;
-  cluster?: string;
-  endpoint: string[];
-  node: string[];
-  role: string[];
-  ttl: string;
-  out: string;
-  force?: boolean;
-  ageIdentity?: string;
-}
-
-export interface KubeconfigFlags {
-  file: string;
-  secrets?: string;
-  cluster?: string;
-  endpoint?: string;
-  ttl: string;
-  merge?: boolean;
-  out?: string;
-  force?: boolean;
-  ageIdentity?: string;
-  twin?: boolean;
-}
 
 const SECRETS_HELP =
   "secrets bundle, plain or age-encrypted (default: .cairn/<cluster>/secrets.yaml beside the spec, where render and apply keep it)";

@@ -83,17 +83,18 @@ export async function runEtcdRestoreCommand(
 
 export async function runBackupManifestCommand(opts: { file: string }, io: Io): Promise<number> {
   const { requireModel } = await import("../../clusterspec/load.js");
-  const { renderEtcdBackup } = await import("../../ops/etcd-backup.js");
+  const { renderEtcdBackup } = await import("../../addons/etcd-backup/render.js");
   const { model } = requireModel(opts.file);
-  const r = renderEtcdBackup(model);
-  if (!r)
+  if (!model.spec.addons.etcdBackup)
     throw new UserError(`${opts.file} has no addons.etcdBackup`, {
       hint: "add addons.etcdBackup with an s3 endpoint and bucket",
     });
-  io.out(r.objects.map((o) => stringify(o)).join("---\n"));
+  const r = renderEtcdBackup(model);
+  io.out(r.objects.map((o) => stringify(o.object)).join("---\n"));
   for (const n of r.notes) io.err(`note: ${n}\n`);
-  io.err(
-    `note: control planes need this config patch:\n${stringify(r.controlPlanePatch).replace(/^/gm, "  ")}`,
-  );
+  for (const p of r.talosPatches)
+    io.err(
+      `note: cairn's ${p.roles.join(" and ")} configs carry this patch (${p.reason}):\n${stringify(p.patch).replace(/^/gm, "  ")}`,
+    );
   return 0;
 }

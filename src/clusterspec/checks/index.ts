@@ -13,6 +13,7 @@ import { checkPodBlocks } from "./podblocks.js";
 import { checkAddons, checkTenants } from "./addons.js";
 import { checkExtensions } from "./extensions.js";
 import { checkImage } from "./image.js";
+import { checkAddons as checkAddonRegistry } from "../../addons/index.js";
 
 export type Check = (spec: ClusterSpec) => Finding[];
 
@@ -26,6 +27,8 @@ export const checks: Check[] = [
   checkPools,
   checkPodBlocks,
   checkAddons,
+  // Each add-on's own rules, through the add-on registry.
+  checkAddonRegistry,
   checkTenants,
   checkExtensions,
   checkImage,

@@ -3,12 +3,12 @@
 // routing setup of seed 000).
 import {
   broadcastOf,
-  cidrsOverlap,
   parseCidr,
   parseIp,
   parseRange,
   rangeWithin,
   cidrAsRange,
+  overlappingPairs,
 } from "../../net/ip.js";
 import type { Cidr } from "../../net/ip.js";
 import { error, type FieldPath, type Finding } from "../../findings.js";
@@ -228,7 +228,7 @@ export function checkNetworks(spec: ClusterSpec): Finding[] {
         ),
       );
 
-  // Pairwise overlaps among networks, pod subnets and service subnets (a handful of entries, so O(k²) is fine).
+  // Overlaps among networks, pod subnets and service subnets, each pair once, reported at the later entry.
   const spaces: Space[] = [];
   for (const n of facts.networks.values())
     if (n.cidr)
@@ -257,27 +257,24 @@ export function checkNetworks(spec: ClusterSpec): Finding[] {
         kind: "service",
         carriesPods: false,
       });
-  for (let j = 1; j < spaces.length; j++) {
-    for (let i = 0; i < j; i++) {
-      const a = spaces[i]!;
-      const b = spaces[j]!;
-      if (!cidrsOverlap(a.cidr, b.cidr)) continue;
-      const aIn = rangeWithin(cidrAsRange(a.cidr), cidrAsRange(b.cidr));
-      const bIn = rangeWithin(cidrAsRange(b.cidr), cidrAsRange(a.cidr));
-      // Native pod routing: the pod subnet may be (part of) a network that carries pods, or contain it.
-      const podsOnPodNetwork =
-        (b.kind === "pod" && a.kind === "network" && a.carriesPods) ||
-        (a.kind === "pod" && b.kind === "network" && b.carriesPods);
-      if (podsOnPodNetwork && (aIn || bIn)) continue;
-      const relation =
-        aIn && bIn ? "is the same range as" : bIn ? "lies inside" : aIn ? "contains" : "overlaps";
-      const hint = podsOnPodNetwork
-        ? "a pod subnet may equal, contain or lie inside a network that carries pods, but not partly overlap it"
-        : b.kind === "pod" && a.kind === "network"
-          ? `add "pods" to the carries list of that network if pods really live on it, or move the pod subnet`
-          : "give every network, pod subnet and service subnet its own address range";
-      out.push(error("net.overlap", b.path, `${b.what} ${relation} ${a.what}`, hint));
-    }
+  for (const [i, j] of overlappingPairs(spaces.map((s) => cidrAsRange(s.cidr)))) {
+    const a = spaces[i]!;
+    const b = spaces[j]!;
+    const aIn = rangeWithin(cidrAsRange(a.cidr), cidrAsRange(b.cidr));
+    const bIn = rangeWithin(cidrAsRange(b.cidr), cidrAsRange(a.cidr));
+    // Native pod routing: the pod subnet may be (part of) a network that carries pods, or contain it.
+    const podsOnPodNetwork =
+      (b.kind === "pod" && a.kind === "network" && a.carriesPods) ||
+      (a.kind === "pod" && b.kind === "network" && b.carriesPods);
+    if (podsOnPodNetwork && (aIn || bIn)) continue;
+    const relation =
+      aIn && bIn ? "is the same range as" : bIn ? "lies inside" : aIn ? "contains" : "overlaps";
+    const hint = podsOnPodNetwork
+      ? "a pod subnet may equal, contain or lie inside a network that carries pods, but not partly overlap it"
+      : b.kind === "pod" && a.kind === "network"
+        ? `add "pods" to the carries list of that network if pods really live on it, or move the pod subnet`
+        : "give every network, pod subnet and service subnet its own address range";
+    out.push(error("net.overlap", b.path, `${b.what} ${relation} ${a.what}`, hint));
   }
 
   spec.nameservers.forEach((s, i) => {

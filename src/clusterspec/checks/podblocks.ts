@@ -1,7 +1,7 @@
 // Per-node pod blocks: the block size fits the first pod subnet, explicit blocks are aligned CIDRs inside a pod
 // subnet that do not overlap, and there are enough blocks for every node (the planner's own verdict, so the check
 // and the resolver can never disagree).
-import { parseCidr, type Cidr } from "../../net/ip.js";
+import { cidrAsRange, firstEarlierOverlap, parseCidr, type Cidr } from "../../net/ip.js";
 import { error, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { planPodBlocks } from "../ipplan.js";
@@ -41,7 +41,9 @@ export function checkPodBlocks(spec: ClusterSpec): Finding[] {
     }
   }
 
-  const blocks: { node: number; cidr: Cidr }[] = [];
+  // Blocks that parse and lie in a pod subnet, in node order; each overlap is reported once, against the first
+  // earlier block it overlaps (found by one sweep, not by comparing every pair).
+  const blocks: { node: number; cidr: Cidr; path: (string | number)[] }[] = [];
   spec.nodes.forEach((n, i) => {
     if (n.podBlock === undefined) return;
     const path = ["nodes", i, "podBlock"];
@@ -76,19 +78,21 @@ export function checkPodBlocks(spec: ClusterSpec): Finding[] {
       );
       return;
     }
-    for (const b of blocks)
-      if (b.cidr.family === c.family && b.cidr.base <= lastOf(c) && c.base <= lastOf(b.cidr)) {
-        out.push(
-          error(
-            "podblock.overlap",
-            path,
-            `pod block ${c.text} of node "${n.name}" overlaps ${b.cidr.text} of node "${spec.nodes[b.node]!.name}"`,
-            "give every node its own block",
-          ),
-        );
-        break;
-      }
-    blocks.push({ node: i, cidr: c });
+    blocks.push({ node: i, cidr: c, path });
+  });
+  const earlier = firstEarlierOverlap(blocks.map((b) => cidrAsRange(b.cidr)));
+  blocks.forEach((b, k) => {
+    const o = earlier[k];
+    if (o === undefined) return;
+    const other = blocks[o]!;
+    out.push(
+      error(
+        "podblock.overlap",
+        b.path,
+        `pod block ${b.cidr.text} of node "${spec.nodes[b.node]!.name}" overlaps ${other.cidr.text} of node "${spec.nodes[other.node]!.name}"`,
+        "give every node its own block",
+      ),
+    );
   });
 
   if (size !== undefined && sizeOk && first) out.push(...planPodBlocks(spec).findings);

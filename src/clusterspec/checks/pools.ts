@@ -2,7 +2,7 @@
 // overlap with each other, service subnets or pod space that nodes use. A pool inside a pod subnet is tolerated
 // (with a warning) only when nodes get per-node pod blocks and the pool sits in space no node's block uses: cairn
 // then never carves a block there (seed 000 puts its pool in the fourth /26 of a /24 shared by three nodes).
-import { parseIp, parseRange, type Cidr, type IpRange } from "../../net/ip.js";
+import { firstEarlierOverlap, parseIp, parseRange, type Cidr, type IpRange } from "../../net/ip.js";
 import { error, warning, type Finding } from "../../findings.js";
 import type { ClusterSpec } from "../schema.js";
 import { closest } from "../../suggest.js";
@@ -66,8 +66,9 @@ export function checkPools(spec: ClusterSpec): Finding[] {
     if (typeof c !== "string") assigned.push({ node: spec.nodes[i]!.name, cidr: c });
   });
 
-  const seen: { pool: string; range: IpRange }[] = [];
-  for (const e of facts.poolEntries) {
+  // Each entry that overlaps an earlier one is reported once, against the first of them (one sweep over all).
+  const earlier = firstEarlierOverlap(facts.poolEntries.map((e) => e.range));
+  for (const [k, e] of facts.poolEntries.entries()) {
     const p = pools[e.poolIndex]!;
     if (!e.range) {
       const r = parseRange(e.text);
@@ -132,19 +133,16 @@ export function checkPools(spec: ClusterSpec): Finding[] {
             ),
           );
 
-    for (const o of seen)
-      if (o.range.family === r.family && o.range.start <= r.end && r.start <= o.range.end) {
-        out.push(
-          error(
-            "pool.overlap",
-            e.path,
-            `pool "${e.pool}" range ${text} overlaps pool "${o.pool}" (${rangeText(o.range)})`,
-            "give every pool its own addresses",
-          ),
-        );
-        break;
-      }
-    seen.push({ pool: e.pool, range: r });
+    const o = earlier[k] === undefined ? undefined : facts.poolEntries[earlier[k]!];
+    if (o?.range)
+      out.push(
+        error(
+          "pool.overlap",
+          e.path,
+          `pool "${e.pool}" range ${text} overlaps pool "${o.pool}" (${rangeText(o.range)})`,
+          "give every pool its own addresses",
+        ),
+      );
 
     for (const s of facts.serviceSubnets)
       if (s.cidr && touches(r, s.cidr))

@@ -70,7 +70,7 @@ export function etcdRestoreHandler(
           : v.mode === "down"
             ? `down (${v.error})`
             : "maintenance";
-      if (why !== last) progress((last = `waiting: ${why}`));
+      if (why !== last) progress(`waiting: ${(last = why)}`);
       await sleep(pollMs, signal);
     }
   };
@@ -125,7 +125,14 @@ export function etcdRestoreHandler(
         } finally {
           c.close();
         }
-        await waitFor(ctx.signal, ctx.progress, p.node, (x) => x.mode !== "normal" || x.stage !== "running");
+        // The reset has taken hold once the node left `running` or its member is gone: a quick reboot (the twin's)
+        // can come and go between two polls.
+        await waitFor(
+          ctx.signal,
+          ctx.progress,
+          p.node,
+          (x) => x.mode !== "normal" || x.stage !== "running" || !x.etcdMember,
+        );
       } else if (v.mode === "down") {
         ctx.progress(`unreachable (${v.error}); waiting for it`);
       }

@@ -6,6 +6,9 @@ import { requireModel } from "../../clusterspec/load.js";
 import { formatDiagnosticText } from "../../clusterspec/diagnostics.js";
 import { acquireLock } from "../../engine/lock.js";
 import { writeArtefacts, type WrittenArtefact } from "../../io/writer.js";
+import { gitopsReport, type GitopsReport } from "../../gitops/report.js";
+import { gitopsTree } from "../../gitops/index.js";
+import { GITOPS_DIR } from "../../render/synthesize.js";
 import { desiredArtefacts, readIdentity } from "../open.js";
 import { clusterDir } from "../paths.js";
 
@@ -24,7 +27,10 @@ export interface RenderReport {
   cluster: string;
   talosVersion: string;
   contract: string;
+  /** Secrets, configs and credentials (the GitOps tree is reported in `gitops`). */
   artefacts: WrittenArtefact[];
+  /** The platform add-ons' GitOps tree, written to <out>/gitops. */
+  gitops: GitopsReport;
   warnings: string[];
 }
 
@@ -42,11 +48,17 @@ export async function runRender(options: RenderOptions): Promise<RenderReport> {
       now,
     });
     const artefacts = await desiredArtefacts({ file: options.file, model }, out, identity, now);
+    const written = writeArtefacts(out, artefacts, lock);
     return {
       cluster: model.name,
       talosVersion: model.talosVersion,
       contract: model.contract,
-      artefacts: writeArtefacts(out, artefacts, lock),
+      artefacts: written.filter((w) => w.kind !== "gitops"),
+      gitops: gitopsReport(
+        gitopsTree(model),
+        join(out, GITOPS_DIR),
+        written.filter((w) => w.kind === "gitops"),
+      ),
       warnings: warnings.map(formatDiagnosticText),
     };
   } finally {

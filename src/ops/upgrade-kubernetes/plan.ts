@@ -2,7 +2,8 @@
 // (kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy) on every control plane first, one node at a
 // time, then the kubelets (control planes one at a time, workers in a group). Each step edits the images in the
 // node's running machine config and applies it without a reboot. Pure planning here; effects in the handler.
-import { parseAllDocuments, type Document } from "yaml";
+import type { Document } from "yaml";
+import { parseYamlDocuments } from "../../io/yaml.js";
 import type { Action, Plan } from "../../engine/types.js";
 import type { Model } from "../../clusterspec/model.js";
 import {
@@ -63,7 +64,7 @@ function v1alpha1(docs: Document[]): Document | undefined {
 
 /** Kubernetes component versions in a machine config (tags of the images it names). */
 export function componentVersions(configText: string): Partial<Record<K8sComponent, string>> {
-  const doc = v1alpha1(parseAllDocuments(configText) as Document[]);
+  const doc = v1alpha1(parseYamlDocuments(configText, "the machine config"));
   const out: Partial<Record<K8sComponent, string>> = {};
   if (!doc) return out;
   for (const [c, path] of Object.entries(PATHS) as [K8sComponent, string[]][]) {
@@ -82,7 +83,7 @@ export function setComponentVersions(
   components: readonly K8sComponent[],
   version: string,
 ): string {
-  const docs = parseAllDocuments(configText) as Document[];
+  const docs: Document[] = parseYamlDocuments(configText, "the machine config");
   const doc = v1alpha1(docs);
   if (!doc) throw new Error("the machine config has no v1alpha1 document");
   for (const c of components) {

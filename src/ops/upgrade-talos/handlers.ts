@@ -137,7 +137,8 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
       }
       ctx.journal.note("reboot", new Date().toISOString());
       const [rb] = await client.reboot("DEFAULT");
-      if (rb && !rb.ok) throw new UpgradeRejectedError(p.node, `reboot after the install: ${rb.error.message}`);
+      if (rb && !rb.ok)
+        throw new UpgradeRejectedError(p.node, `reboot after the install: ${rb.error.message}`);
     };
     try {
       let sent = (ctx.journal.get("sent") ?? undefined) as Sent | undefined;
@@ -165,7 +166,9 @@ export function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOpt
         ctx.progress(`upgrading ${now.version} → ${to}`);
         await send(sent);
       } else {
-        ctx.progress(`resuming the upgrade started earlier (${sent.from} → ${to}): asking ${p.node} how far it got`);
+        ctx.progress(
+          `resuming the upgrade started earlier (${sent.from} → ${to}): asking ${p.node} how far it got`,
+        );
       }
 
       // Wait for the reboot: a new boot ID (or, without one, having seen the node go down), then ready. A node that

@@ -4,12 +4,9 @@ import { address } from "../../fields.js";
 
 export const hetznerSection = z.strictObject({
   type: z.literal("hetzner"),
-  tokenEnv: z
-    .string()
-    .default("HCLOUD_TOKEN")
-    .meta({
-      description: "Env var holding the Hetzner Cloud API token (HCLOUD_ENDPOINT overrides the API URL).",
-    }),
+  tokenEnv: z.string().default("HCLOUD_TOKEN").meta({
+    description: "Env var holding the Hetzner Cloud API token (HCLOUD_ENDPOINT overrides the API URL).",
+  }),
   location: z.string().default("nbg1"),
   networkZone: z.string().default("eu-central"),
   network: z.string().optional().meta({
@@ -35,11 +32,9 @@ export const hetznerSection = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       type: z.string().default("lb11"),
-      privateIp: address
-        .optional()
-        .meta({
-          description: "Its address in the private network (default: the subnet's last host address).",
-        }),
+      privateIp: address.optional().meta({
+        description: "Its address in the private network (default: the subnet's last host address).",
+      }),
     })
     .default({ enabled: true, type: "lb11" })
     .meta({
@@ -58,12 +53,10 @@ export const hetznerSection = z.strictObject({
 
 export const hetznerPlacement = z
   .strictObject({
-    serverType: z
-      .string()
-      .meta({
-        description:
-          "Hetzner server type, e.g. cx23, cpx32, cax21 (checked against the live catalogue at plan time).",
-      }),
+    serverType: z.string().meta({
+      description:
+        "Hetzner server type, e.g. cx23, cpx32, cax21 (checked against the live catalogue at plan time).",
+    }),
     location: z
       .string()
       .optional()

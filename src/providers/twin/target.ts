@@ -295,7 +295,14 @@ export function twinTarget(ctx: TargetContext): ProviderTarget {
     prepare: async (observed) => {
       if (!observed.fresh) return [];
       const had = Object.keys(record().slots).length > 0 || record().daemon !== undefined;
-      ctx.state.set({ slots: {} });
+      // A daemon that runs but is not the recorded one (a cairn killed between starting it and recording it, or a
+      // twin started by hand) is recorded now: no twin-up is planned for it, and the next run must know it.
+      const d = observed.details as TwinObservationDetails | undefined;
+      ctx.state.set(
+        d?.running && d.daemon && d.status
+          ? { daemon: { ...d.daemon, subnet: d.status.subnet }, slots: {} }
+          : { slots: {} },
+      );
       return had
         ? [
             "the twin was stopped or restarted since the last run: its machines start over, and so does cairn's record of them",

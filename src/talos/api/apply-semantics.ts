@@ -7,9 +7,12 @@
 //   change that needs a boot to take effect must be followed by an explicit Reboot call.
 // - maintenance: ≤1.12 serves only AUTO/REBOOT/TRY (NO_REBOOT/STAGED are Unimplemented); 1.13+ serves it from
 //   apid and maps REBOOT to NO_REBOOT. The node installs and boots its config in every case.
-import { parseAllDocuments } from "yaml";
+import { parseYamlDocuments, yamlDocumentToJS } from "../../io/yaml.js";
+
 import { compareMinor, minorOf, parseVersion } from "../versions.js";
-import type { ApplyModeName } from "./client.js";
+
+/** ApplyConfiguration modes by their talosctl names. */
+export type ApplyModeName = "auto" | "no-reboot" | "reboot" | "staged" | "try";
 
 export interface ApplySemantics {
   /** "1.13" */
@@ -73,8 +76,9 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function v1alpha1Of(text: string): Obj {
-  for (const d of parseAllDocuments(text)) {
-    const v: unknown = d.toJS({ maxAliasCount: -1 });
+  for (const d of parseYamlDocuments(text, "the machine config")) {
+    if (d.errors.length) continue;
+    const v: unknown = yamlDocumentToJS(d);
     if (isObj(v) && v.kind === undefined && v.version !== undefined) return v;
   }
   return {};

@@ -31,6 +31,7 @@ import {
 } from "./resources.js";
 import { perNode, type NodeResult } from "./results.js";
 import { applyStep, type ApplyStep } from "./apply-semantics.js";
+import { looksSecret, redactSecrets } from "../../redact.js";
 import { extractFromTarGz } from "./tar.js";
 import type { TlsMode } from "./credentials.js";
 import { TalosTransport, type Targeting, type TransportOptions } from "./transport.js";
@@ -45,7 +46,8 @@ export interface ConnectOptions extends Omit<TransportOptions, "tls" | "endpoint
   endpoints: readonly string[];
 }
 
-export type ApplyModeName = "auto" | "no-reboot" | "reboot" | "staged" | "try";
+export type { ApplyModeName } from "./apply-semantics.js";
+import type { ApplyModeName } from "./apply-semantics.js";
 
 const APPLY_MODES: Record<ApplyModeName, T.ApplyMode> = {
   auto: "AUTO",
@@ -216,6 +218,20 @@ async function* mergeStreams<X>(
   }
 }
 
+/**
+ * The secret values of a machine config's text, read without parsing it (it may not parse): values of fields named
+ * like keys, tokens and secrets, and anything that looks like key material.
+ */
+function configSecrets(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(
+    /^\s*(?:- )?([A-Za-z]*(?:[Kk]ey|[Tt]oken|[Ss]ecret|[Pp]assword)[A-Za-z]*):[ \t]*["']?([^"'\s#]{6,})/gm,
+  ))
+    out.add(m[2]!);
+  for (const m of text.matchAll(/[A-Za-z0-9+/=_.-]{20,}/g)) if (looksSecret(m[0])) out.add(m[0]);
+  return [...out];
+}
+
 export class TalosClient {
   readonly transport: TalosTransport;
 
@@ -274,10 +290,34 @@ export class TalosClient {
     return this.unaryPerNode(methods.version, {}, nodes, true);
   }
 
-  applyConfiguration(
+  /**
+   * Applies a machine config. A node's error about the config may quote it (Talos' validation messages do), and the
+   * config holds the node's keys and tokens: those are redacted from every error this returns or throws.
+   */
+  async applyConfiguration(
     config: Uint8Array | string,
     options: ApplyOptions = {},
     nodes?: readonly string[],
+  ): Promise<NodeResult<T.ApplyConfiguration>[]> {
+    const secrets = configSecrets(typeof config === "string" ? config : Buffer.from(config).toString("utf8"));
+    const scrub = (e: Error): void => {
+      e.message = redactSecrets(e.message, secrets);
+    };
+    let results: NodeResult<T.ApplyConfiguration>[];
+    try {
+      results = await this.applyConfigurationRaw(config, options, nodes);
+    } catch (e) {
+      if (e instanceof Error) scrub(e);
+      throw e;
+    }
+    for (const r of results) if (!r.ok) scrub(r.error);
+    return results;
+  }
+
+  private applyConfigurationRaw(
+    config: Uint8Array | string,
+    options: ApplyOptions,
+    nodes: readonly string[] | undefined,
   ): Promise<NodeResult<T.ApplyConfiguration>[]> {
     const request: T.ApplyConfigurationRequest = {
       data: typeof config === "string" ? Buffer.from(config, "utf8") : config,

@@ -9,6 +9,7 @@ import {
   connect as tlsConnect,
   createSecureContext,
   type SecureContext,
+  type TLSSocket,
 } from "node:tls";
 import { CallCredentials, ChannelCredentials } from "@grpc/grpc-js";
 import type { ChannelOptions } from "@grpc/grpc-js";
@@ -35,6 +36,73 @@ export class FingerprintMismatch extends Error {
     super(`server certificate fingerprint ${observed} does not match the expected ${expected}`);
     this.name = "FingerprintMismatch";
   }
+}
+
+/**
+ * The node refused cairn's client certificate: it answered the handshake with one of the TLS alerts a server sends
+ * about the peer's certificate. In TLS 1.3 that alert arrives after the client already considers the handshake
+ * done, so grpc-js only sees a dropped connection; the connector catches it on the TLS socket itself.
+ */
+export class ClientCertificateRefused extends Error {
+  /** How the refusal showed: the TLS alert, or the node hanging up before its first HTTP/2 frame. */
+  readonly detail: string;
+
+  constructor(alert: string | undefined, options: { cause?: unknown } = {}) {
+    const detail = alert
+      ? `TLS alert: ${alert}`
+      : "it closed the connection right after the TLS handshake, before saying anything";
+    super(`the node refused the client certificate (${detail})`, options);
+    this.name = "ClientCertificateRefused";
+    this.detail = detail;
+  }
+}
+
+/** How long to wait for the node's first bytes after an mTLS handshake (HTTP/2 servers send SETTINGS at once). */
+const FIRST_WORD_MS = 1500;
+
+/**
+ * Resolves when the peer has sent application data (left unread in the socket for grpc-js), has said nothing for
+ * `waitMs`, or has hung up ("closed") or failed (the error).
+ */
+function firstWord(socket: TLSSocket, waitMs: number): Promise<"data" | "quiet" | "closed" | Error> {
+  return new Promise((resolve) => {
+    const done = (r: "data" | "quiet" | "closed" | Error): void => {
+      socket.off("readable", onReadable);
+      socket.off("end", onEnd);
+      socket.off("close", onEnd);
+      socket.off("error", onError);
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const onReadable = (): void => {
+      const chunk: unknown = socket.read();
+      if (chunk === null) return;
+      socket.unshift(chunk as Buffer);
+      done("data");
+    };
+    const onEnd = (): void => done("closed");
+    const onError = (e: Error): void => done(e);
+    const timer = setTimeout(() => done("quiet"), waitMs);
+    timer.unref();
+    socket.on("readable", onReadable);
+    socket.once("end", onEnd);
+    socket.once("close", onEnd);
+    socket.once("error", onError);
+  });
+}
+
+// OpenSSL's reason codes (Node's `ERR_SSL_<reason>`) for alerts received from the peer about our certificate:
+// bad_certificate, unsupported_certificate, certificate_revoked, certificate_expired, certificate_unknown,
+// unknown_ca, access_denied, decrypt_error (a certificate whose key does not match) and certificate_required.
+const CLIENT_CERTIFICATE_ALERT =
+  /^ERR_SSL_(SSLV3_ALERT_(BAD_CERTIFICATE|UNSUPPORTED_CERTIFICATE|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|CERTIFICATE_UNKNOWN)|TLSV1_ALERT_(UNKNOWN_CA|ACCESS_DENIED|DECRYPT_ERROR)|TLSV13_ALERT_CERTIFICATE_REQUIRED)$/;
+
+/** The alert's name ("tlsv1 alert unknown ca") when `e` is the peer refusing our client certificate. */
+function clientCertificateAlert(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const { code, reason } = e as { code?: unknown; reason?: unknown };
+  if (typeof code !== "string" || !CLIENT_CERTIFICATE_ALERT.test(code)) return undefined;
+  return typeof reason === "string" && reason ? reason : code.slice("ERR_SSL_".length).toLowerCase();
 }
 
 function hostOf(target: GrpcUri): string {
@@ -65,10 +133,15 @@ class TalosConnector implements SecureConnector {
         // Verified against the IP or DNS SANs of the endpoint as dialled; Node's checker handles both.
         checkServerIdentity: (_name, cert) => checkServerIdentity(this.host, cert),
       });
+      const refused = (error: Error): Error => {
+        const alert = tlsMode.mode === "mtls" ? clientCertificateAlert(error) : undefined;
+        return alert ? new ClientCertificateRefused(alert, { cause: error }) : error;
+      };
       const fail = (error: Error): void => {
-        observer?.failure(this.endpoint, error);
+        const e = refused(error);
+        observer?.failure(this.endpoint, e);
         tlsSocket.destroy();
-        reject(error);
+        reject(e);
       };
       tlsSocket.once("error", fail);
       tlsSocket.once("secureConnect", () => {
@@ -84,6 +157,21 @@ class TalosConnector implements SecureConnector {
             return fail(new FingerprintMismatch(tlsMode.fingerprint, observed));
         } else if (!tlsSocket.authorized) {
           return fail(tlsSocket.authorizationError ?? new Error("server certificate not authorized"));
+        } else {
+          // TLS 1.3: the node judges our certificate only after our side of the handshake is done. A refusal is
+          // an alert (Go's crypto/tls, as apid) or a plain hang-up (Node's TLS server, as the twin), which grpc-js
+          // would report as a dropped connection; so wait for the node's first word before handing the socket on.
+          void firstWord(tlsSocket, FIRST_WORD_MS).then((word) => {
+            if (word === "closed") return fail(new ClientCertificateRefused(undefined));
+            if (word instanceof Error) return fail(refused(word));
+            // Later alerts (a renegotiated check) still reach the transport's failure record.
+            tlsSocket.on("error", (error: Error) => {
+              const e = refused(error);
+              if (e instanceof ClientCertificateRefused) observer?.failure(this.endpoint, e);
+            });
+            resolve({ socket: tlsSocket, secure: true });
+          });
+          return;
         }
         resolve({ socket: tlsSocket, secure: true });
       });

@@ -67,6 +67,38 @@ export class TalosCertificateError extends TalosApiError {
   }
 }
 
+/**
+ * The node tore down the TLS handshake with an alert about cairn's client certificate (unknown CA, bad or expired
+ * certificate): the talosconfig is not one this node trusts. Retrying cannot help.
+ */
+export class TalosClientCertificateRefusedError extends TalosApiError {
+  /** How the refusal showed, e.g. "TLS alert: tlsv1 alert unknown ca". */
+  readonly detail: string;
+
+  constructor(endpoint: string, detail: string) {
+    super(
+      "talos.client-certificate-refused",
+      `${endpoint} refused cairn's client certificate (${detail})`,
+      { endpoint },
+      {
+        hint:
+          "check that the talosconfig belongs to this cluster: its CA must be the cluster's Talos CA (machine.ca) " +
+          "and its client certificate must be current (`cairn talosconfig` issues a new one from the secrets)",
+      },
+    );
+    this.name = "TalosClientCertificateRefusedError";
+    this.detail = detail;
+  }
+}
+
+/** The client was closed while the call was pending (or before it started): the caller gave up on it. */
+export class TalosClientClosedError extends TalosApiError {
+  constructor(method: string) {
+    super("talos.closed", `${method} was abandoned: the Talos client was closed`);
+    this.name = "TalosClientClosedError";
+  }
+}
+
 /** The client certificate's roles do not allow the call. */
 export class TalosPermissionDeniedError extends TalosApiError {
   constructor(method: string, message: string, details: TalosErrorDetails = {}) {

@@ -1,6 +1,6 @@
 // COSI resource types cairn reads, with their default namespaces and the short names `talosctl get` accepts.
 // Specs are read from yaml_spec (Talos fills it next to proto_spec), so no per-resource protos are needed.
-import { parseAllDocuments } from "yaml";
+import { parseYamlStream } from "../../io/yaml.js";
 import type { Resource } from "./types.js";
 
 export interface ResourceType {
@@ -79,11 +79,10 @@ export interface ParsedResource<S = unknown> {
  * A resource's yaml_spec: one document for most types, but a machine config (MachineConfigs) is the whole
  * multi-document config text, which comes back as a list of documents.
  */
-function parseSpec(yaml: string): unknown {
+function parseSpec(yaml: string, what: string): unknown {
   if (yaml === "") return null;
-  const docs = [...parseAllDocuments(yaml)];
-  for (const d of docs) if (d.errors.length) throw d.errors[0];
-  const values = docs.map((d) => d.toJS() as unknown);
+  // The node's text is input like any other: read within the YAML limits.
+  const values = parseYamlStream(yaml, what);
   return values.length === 1 ? values[0] : values;
 }
 
@@ -97,7 +96,7 @@ export function parseResource<S = unknown>(r: Resource): ParsedResource<S> {
     version: md?.version ?? "",
     phase: md?.phase ?? "",
     labels: md?.labels ?? {},
-    spec: parseSpec(yaml) as S,
+    spec: parseSpec(yaml, `${md?.type ?? "resource"} ${md?.id ?? ""} from the node`.trim()) as S,
     yaml,
   };
 }

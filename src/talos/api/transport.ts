@@ -1,7 +1,10 @@
 // The gRPC layer under the Talos client: one grpc-js channel per endpoint, failover across endpoints, connect-then-
 // call, retries with backoff on UNAVAILABLE, node targeting metadata, and mapping of gRPC failures to typed errors.
+// Closing the transport ends everything it started: calls in flight are cancelled, connection waits and backoff
+// sleeps end, so a caller that has its answer (a verdict, a timeout) never waits for a hung node's deadline.
 import { Client, connectivityState, Metadata, status as Status, type ServiceError } from "@grpc/grpc-js";
 import {
+  ClientCertificateRefused,
   FingerprintMismatch,
   TalosChannelCredentials,
   type HandshakeObserver,
@@ -11,6 +14,8 @@ import {
   TalosApiError,
   TalosCallError,
   TalosCertificateError,
+  TalosClientCertificateRefusedError,
+  TalosClientClosedError,
   TalosMaintenanceModeError,
   TalosPermissionDeniedError,
   TalosTimeoutError,
@@ -103,6 +108,9 @@ export class TalosTransport implements HandshakeObserver {
   private readonly fingerprints = new Map<string, string>();
   /** The endpoint that last worked is tried first. */
   private preferred = 0;
+  private closed = false;
+  /** How to end each call in flight, connection wait and backoff sleep; run by close(). */
+  private readonly pending = new Set<() => void>();
 
   constructor(options: TransportOptions) {
     if (options.endpoints.length === 0) throw new TypeError("TalosTransport needs at least one endpoint");
@@ -128,9 +136,38 @@ export class TalosTransport implements HandshakeObserver {
     return this.fingerprints;
   }
 
+  /**
+   * Ends the transport: every pending call is cancelled (its promise rejects with TalosClientClosedError), and the
+   * channels close, so nothing of this client keeps the process alive. grpc-js' own close leaves started calls
+   * running until their deadline, which is why the calls are tracked here.
+   */
   close(): void {
+    this.closed = true;
+    for (const end of [...this.pending]) end();
+    this.pending.clear();
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Registers how to end something in flight; returns its deregistration. */
+  private track(end: () => void): () => void {
+    this.pending.add(end);
+    return () => void this.pending.delete(end);
+  }
+
+  /** Runs `cancel` when the signal aborts; returns the listener's removal (long-lived signals must not pile up). */
+  private onAbort(signal: AbortSignal | undefined, cancel: () => void): () => void {
+    if (!signal) return () => undefined;
+    if (signal.aborted) {
+      cancel();
+      return () => undefined;
+    }
+    signal.addEventListener("abort", cancel, { once: true });
+    return () => signal.removeEventListener("abort", cancel);
   }
 
   private client(endpoint: string): Client {
@@ -157,16 +194,26 @@ export class TalosTransport implements HandshakeObserver {
     const deadline = Date.now() + (this.options.connectTimeoutMs ?? 10_000);
     this.lastFailure.delete(endpoint);
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (f: () => void): void => {
+        if (settled) return;
+        settled = true;
+        untrack();
+        f();
+      };
+      const untrack = this.track(() => settle(() => reject(new ConnectFailure(endpoint, undefined))));
       const check = (): void => {
-        if (signal?.aborted) return reject(signal.reason);
+        if (settled) return;
+        if (signal?.aborted) return settle(() => reject(signal.reason));
         const state = channel.getConnectivityState(true);
-        if (state === connectivityState.READY) return resolve(client);
+        if (state === connectivityState.READY) return settle(() => resolve(client));
         if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN)
-          return reject(new ConnectFailure(endpoint, this.lastFailure.get(endpoint)));
+          return settle(() => reject(new ConnectFailure(endpoint, this.lastFailure.get(endpoint))));
         if (Date.now() >= deadline)
-          return reject(new ConnectFailure(endpoint, new Error("connection timed out")));
+          return settle(() => reject(new ConnectFailure(endpoint, new Error("connection timed out"))));
         channel.watchConnectivityState(state, deadline, (err) => {
-          if (err) return reject(new ConnectFailure(endpoint, new Error("connection timed out")));
+          if (err)
+            return settle(() => reject(new ConnectFailure(endpoint, new Error("connection timed out"))));
           check();
         });
       };
@@ -174,8 +221,21 @@ export class TalosTransport implements HandshakeObserver {
     });
   }
 
+  /** Backoff between rounds; close() ends it early. */
   private sleep(ms: number): Promise<void> {
-    return this.options.sleep ? this.options.sleep(ms) : new Promise((r) => setTimeout(r, ms));
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const untrack = this.track(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      const done = (): void => {
+        untrack();
+        resolve();
+      };
+      if (this.options.sleep) void this.options.sleep(ms).then(done, done);
+      else timer = setTimeout(done, ms);
+    });
   }
 
   private order(): string[] {
@@ -195,17 +255,22 @@ export class TalosTransport implements HandshakeObserver {
   ): Promise<R> {
     let lastError: unknown;
     let delay = this.retry.initialDelayMs;
+    const closed = (): TalosClientClosedError => new TalosClientClosedError(method.path);
     for (let attempt = 0; attempt < this.retry.attempts; attempt++) {
       if (attempt > 0) {
         await this.sleep(delay);
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
       }
       for (const endpoint of this.order()) {
+        if (this.closed) throw closed();
         let client: Client;
         try {
           client = await this.connect(endpoint, opts.signal);
         } catch (e) {
+          if (this.closed) throw closed();
           if (!(e instanceof ConnectFailure)) throw e;
+          if (e.reason instanceof ClientCertificateRefused)
+            throw new TalosClientCertificateRefusedError(endpoint, e.reason.detail);
           // A wrong certificate will not fix itself by retrying.
           if (e.reason instanceof FingerprintMismatch)
             throw new TalosCertificateError(
@@ -233,6 +298,15 @@ export class TalosTransport implements HandshakeObserver {
           this.preferred = this.endpoints.indexOf(endpoint);
           return result;
         } catch (e) {
+          if (this.closed) throw closed();
+          // TLS 1.3 reports a refused client certificate after the handshake: the call sees a dropped connection.
+          const refusal = this.lastFailure.get(endpoint);
+          if (
+            refusal instanceof ClientCertificateRefused &&
+            isServiceError(e) &&
+            e.code === Status.UNAVAILABLE
+          )
+            throw new TalosClientCertificateRefusedError(endpoint, refusal.detail);
           if (isServiceError(e) && e.code === Status.UNAVAILABLE && opts.idempotent) {
             lastError = e;
             continue;
@@ -258,6 +332,7 @@ export class TalosTransport implements HandshakeObserver {
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs ?? 60_000;
     return this.withEndpoint(method as MethodDef<unknown, unknown>, opts, (client) => {
       return new Promise<Res>((resolve, reject) => {
+        let release = (): void => undefined;
         const call = client.makeUnaryRequest<Input<Req>, Res>(
           method.path,
           (v) => method.request.encode(v),
@@ -265,9 +340,19 @@ export class TalosTransport implements HandshakeObserver {
           request,
           targetingMetadata(targeting),
           this.callOptions(timeoutMs),
-          (err, value) => (err ? reject(err) : resolve(value as Res)),
+          (err, value) => {
+            release();
+            if (err) reject(err);
+            else resolve(value as Res);
+          },
         );
-        opts.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+        const cancel = (): void => call.cancel();
+        const untrack = this.track(cancel);
+        const unlisten = this.onAbort(opts.signal, cancel);
+        release = () => {
+          untrack();
+          unlisten();
+        };
       });
     });
   }
@@ -286,7 +371,8 @@ export class TalosTransport implements HandshakeObserver {
       first: IteratorResult<Res>;
       iterator: AsyncIterator<Res>;
       endpoint: string;
-      cancel: () => void;
+      /** Cancels the call and drops its registrations. */
+      end: () => void;
     };
     const started = await this.withEndpoint<Started>(
       method as MethodDef<unknown, unknown>,
@@ -301,10 +387,21 @@ export class TalosTransport implements HandshakeObserver {
           this.callOptions(opts.timeoutMs),
         );
         const cancel = (): void => call.cancel();
-        opts.signal?.addEventListener("abort", cancel, { once: true });
-        const iterator = (call as AsyncIterable<Res>)[Symbol.asyncIterator]();
-        const first = await iterator.next();
-        return { first, iterator, endpoint, cancel };
+        const untrack = this.track(cancel);
+        const unlisten = this.onAbort(opts.signal, cancel);
+        const end = (): void => {
+          untrack();
+          unlisten();
+          cancel();
+        };
+        try {
+          const iterator = (call as AsyncIterable<Res>)[Symbol.asyncIterator]();
+          const first = await iterator.next();
+          return { first, iterator, endpoint, end };
+        } catch (e) {
+          end();
+          throw e;
+        }
       },
     );
     const { iterator, endpoint } = started;
@@ -316,9 +413,10 @@ export class TalosTransport implements HandshakeObserver {
       }
     } catch (e) {
       if (opts.signal?.aborted) return;
+      if (this.closed) throw new TalosClientClosedError(method.path);
       throw mapError(e, method as MethodDef<unknown, unknown>, endpoint, opts.timeoutMs ?? 0);
     } finally {
-      started.cancel();
+      started.end();
     }
   }
 
@@ -331,15 +429,26 @@ export class TalosTransport implements HandshakeObserver {
   ): Promise<Res> {
     return this.withEndpoint(method as MethodDef<unknown, unknown>, opts, (client) => {
       return new Promise<Res>((resolve, reject) => {
+        let release = (): void => undefined;
         const call = client.makeClientStreamRequest<Input<Req>, Res>(
           method.path,
           (v) => method.request.encode(v),
           (b) => method.response.decode(b),
           targetingMetadata(targeting),
           this.callOptions(opts.timeoutMs),
-          (err, value) => (err ? reject(err) : resolve(value as Res)),
+          (err, value) => {
+            release();
+            if (err) reject(err);
+            else resolve(value as Res);
+          },
         );
-        opts.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+        const cancel = (): void => call.cancel();
+        const untrack = this.track(cancel);
+        const unlisten = this.onAbort(opts.signal, cancel);
+        release = () => {
+          untrack();
+          unlisten();
+        };
         void (async () => {
           try {
             for await (const chunk of requests) {

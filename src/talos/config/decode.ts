@@ -6,7 +6,7 @@
 // Everything else is what the `yaml` package gives. The Go shapes come from go-types.generated.ts, as the encoder's.
 import { isMap, isScalar, isSeq, Scalar, visit, type Document, type Node } from "yaml";
 import { GO_STRUCTS } from "./go-types.generated.js";
-import { shapeOf, structForDocument } from "./encode.js";
+import { shapeOf, structForDocument, trimManifestStart } from "./encode.js";
 import type { Contract } from "../versions.js";
 
 type Value = unknown;
@@ -47,7 +47,7 @@ function decodeNode(node: Node | null | undefined, type: string | undefined): Va
   if (type === INLINE_MANIFESTS && isSeq(node)) {
     return node.items.map((item) => {
       const m = decodeNode(item as Node, "v1alpha1.ClusterInlineManifest") as Record<string, unknown> | null;
-      if (m && typeof m.contents === "string") m.contents = m.contents.replace(/^[\t\n\v\f\r]+/, "");
+      if (m && typeof m.contents === "string") m.contents = trimManifestStart(m.contents);
       return m;
     });
   }

@@ -110,9 +110,33 @@ function structIsZero(name: string, value: Record<string, unknown>): boolean {
   return Object.keys(value).every((k) => known.has(k));
 }
 
+/**
+ * What Talos' own decoding changes before a config is encoded again (a config Talos loads and writes back):
+ * ClusterInlineManifests.UnmarshalYAML strips leading tabs and line breaks from each manifest's contents, so a
+ * patch's `contents: |` with a blank first line comes out without it (configpatcher testdata apply/strategic4.yaml
+ * → expected_manifests.yaml).
+ */
+/** ClusterInlineManifests.UnmarshalYAML: a manifest's contents lose their leading tabs and line breaks. */
+export function trimManifestStart(contents: string): string {
+  return contents.replace(/^[\t\n\v\f\r]+/, "");
+}
+
+const DECODE_HOOKS: Record<string, (value: unknown) => unknown> = {
+  "v1alpha1.ClusterInlineManifests": (value) =>
+    Array.isArray(value)
+      ? value.map((m) =>
+          isPlainObject(m) && typeof m.contents === "string"
+            ? { ...m, contents: trimManifestStart(m.contents) }
+            : m,
+        )
+      : value,
+};
+
 /** Converts a JS value to the GoValue the encoder prints for a field of Go type `type`. */
 export function toGoValue(value: unknown, type: string, contract?: Contract): GoValue {
   if (value === undefined) return zeroOf(type, contract);
+  const hook = DECODE_HOOKS[type];
+  if (hook) value = hook(value);
   const s = shapeOf(type);
   switch (s.k) {
     case "ptr":

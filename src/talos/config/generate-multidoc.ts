@@ -4,7 +4,7 @@
 // security_profile,registry}.go at v1.14.0-rc.1; the stability goldens prove the output. The v1alpha1 document
 // keeps only the machine identity (type, token, CA, SANs), the bootstrap token and etcd's CA.
 import type { ConfigDocument } from "./encode.js";
-import type { GenerateInput, MachineType } from "./generate.js";
+import type { GenerateInput, MachineType } from "./generate-shared.js";
 import {
   APISERVER_IMAGE,
   CONTROLLER_MANAGER_IMAGE,

@@ -1,6 +1,8 @@
 // Facts and helpers both config generators share (generate.ts for the v1alpha1-centred contracts up to 1.13,
 // generate-multidoc.ts for 1.14+): image names and defaults from pkg/machinery/constants, endpoint parsing as Go's
 // net/url does it, and the registry documents that have been separate documents since 1.12.
+import type { SecretsBundle } from "../secrets/bundle.js";
+import type { Contract } from "../versions.js";
 import type { ConfigDocument } from "./encode.js";
 
 // Image names in pkg/machinery/constants.
@@ -69,4 +71,59 @@ export function registryMirrorDocuments(o: RegistryOptions): ConfigDocument[] {
     const [bk, bn] = key(b);
     return ak < bk ? -1 : ak > bk ? 1 : an < bn ? -1 : an > bn ? 1 : 0;
   });
+}
+
+// ---- the generator's input (talosctl gen config's flags and generate.Option) ----
+
+export type MachineType = "init" | "controlplane" | "worker";
+
+export interface CNIConfig {
+  name: string;
+  urls?: string[];
+}
+
+/** generate.Option equivalents. Absent means Talos' default. */
+export interface GenerateOptions {
+  debug?: boolean;
+  /** install.disk; absent or "" leaves it out (talosctl's CLI passes /dev/sda). */
+  installDisk?: string;
+  /** install.image; absent or "" leaves it out (talosctl's CLI passes ghcr.io/siderolabs/installer:<tag>). */
+  installImage?: string;
+  installExtraKernelArgs?: string[];
+  sysctls?: Record<string, string>;
+  /** host → mirror endpoints (WithRegistryMirror appends, so repeated hosts accumulate). */
+  registryMirrors?: Record<string, string[]>;
+  /** host → CA certificate (PEM text) */
+  registryCACerts?: Record<string, string>;
+  registryInsecureSkipVerify?: string[];
+  /** default "cluster.local" */
+  dnsDomain?: string;
+  cni?: CNIConfig;
+  /**
+   * WithCustomCNIUrl: a CNI installed from this manifest URL instead of Flannel. Up to 1.13 it is
+   * `cluster.network.cni {name: custom, urls: [url]}`; from 1.14 a KubeExternalManifestConfig named custom-cni.
+   */
+  customCNIURL?: string;
+  allowSchedulingOnControlPlanes?: boolean;
+  localAPIServerPort?: number;
+  /** go to machine.certSANs and cluster.apiServer.certSANs */
+  additionalSANs?: string[];
+  /** cluster discovery; default enabled */
+  clusterDiscovery?: boolean;
+  /** KubePrism port; 0 disables it. Default: 7445 when the contract enables KubePrism. */
+  kubePrismPort?: number;
+  hostDNSForwardKubeDNSToHost?: boolean;
+  /** KubeSpan on/off; absent leaves KubeSpan unconfigured. */
+  kubeSpan?: boolean;
+}
+
+export interface GenerateInput {
+  clusterName: string;
+  /** Control plane endpoint URL, e.g. https://cp.example.com:6443 */
+  endpoint: string;
+  /** Kubernetes version without "v" ("1.28.0"); "" leaves the component images out as Talos does. */
+  kubernetesVersion: string;
+  secrets: SecretsBundle;
+  contract: Contract;
+  options?: GenerateOptions;
 }

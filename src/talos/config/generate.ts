@@ -5,7 +5,6 @@
 // Documents are plain objects keyed by the YAML field names. Zero values may be left in (e.g. `disk: ""`): the
 // encoder applies Go's omitempty rules, so the generator only decides what Talos' generator decides.
 import { UserError } from "../../errors.js";
-import type { SecretsBundle } from "../secrets/bundle.js";
 import { compareMinor } from "../versions.js";
 import type { Contract } from "../versions.js";
 import type { ConfigDocument as PatchableDocument, ConfigValue } from "../patch/index.js";
@@ -31,58 +30,8 @@ import {
 
 export { endpointHostname } from "./generate-shared.js";
 
-export type MachineType = "init" | "controlplane" | "worker";
-
-export interface CNIConfig {
-  name: string;
-  urls?: string[];
-}
-
-/** generate.Option equivalents. Absent means Talos' default. */
-export interface GenerateOptions {
-  debug?: boolean;
-  /** install.disk; absent or "" leaves it out (talosctl's CLI passes /dev/sda). */
-  installDisk?: string;
-  /** install.image; absent or "" leaves it out (talosctl's CLI passes ghcr.io/siderolabs/installer:<tag>). */
-  installImage?: string;
-  installExtraKernelArgs?: string[];
-  sysctls?: Record<string, string>;
-  /** host → mirror endpoints (WithRegistryMirror appends, so repeated hosts accumulate). */
-  registryMirrors?: Record<string, string[]>;
-  /** host → CA certificate (PEM text) */
-  registryCACerts?: Record<string, string>;
-  registryInsecureSkipVerify?: string[];
-  /** default "cluster.local" */
-  dnsDomain?: string;
-  cni?: CNIConfig;
-  /**
-   * WithCustomCNIUrl: a CNI installed from this manifest URL instead of Flannel. Up to 1.13 it is
-   * `cluster.network.cni {name: custom, urls: [url]}`; from 1.14 a KubeExternalManifestConfig named custom-cni.
-   */
-  customCNIURL?: string;
-  allowSchedulingOnControlPlanes?: boolean;
-  localAPIServerPort?: number;
-  /** go to machine.certSANs and cluster.apiServer.certSANs */
-  additionalSANs?: string[];
-  /** cluster discovery; default enabled */
-  clusterDiscovery?: boolean;
-  /** KubePrism port; 0 disables it. Default: 7445 when the contract enables KubePrism. */
-  kubePrismPort?: number;
-  hostDNSForwardKubeDNSToHost?: boolean;
-  /** KubeSpan on/off; absent leaves KubeSpan unconfigured. */
-  kubeSpan?: boolean;
-}
-
-export interface GenerateInput {
-  clusterName: string;
-  /** Control plane endpoint URL, e.g. https://cp.example.com:6443 */
-  endpoint: string;
-  /** Kubernetes version without "v" ("1.28.0"); "" leaves the component images out as Talos does. */
-  kubernetesVersion: string;
-  secrets: SecretsBundle;
-  contract: Contract;
-  options?: GenerateOptions;
-}
+export type { CNIConfig, GenerateInput, GenerateOptions, MachineType } from "./generate-shared.js";
+import type { GenerateInput, GenerateOptions, MachineType } from "./generate-shared.js";
 
 /** The VersionContract switches that differ between the supported contracts (all older ones are on for 1.8+). */
 export function contractFeatures(contract: Contract) {

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { parseAllDocuments } from "yaml";
+import { parseYamlDocuments, yamlDocumentToJS, YamlInputError } from "../../io/yaml.js";
 import type { Contract } from "../versions.js";
 import { GO_STRUCTS } from "./go-types.generated.js";
 
@@ -29,12 +29,13 @@ export interface TalosValidationError {
 export const V1ALPHA1_KIND = "v1alpha1";
 
 // Kinds whose schema `kind` enum differs from the kind Go registers (schema quirks): Go's name is what Talos
-// accepts, so the document is checked against the schema entry under the schema's spelling.
-const KIND_ALIASES: Record<string, string> = {
-  KubeSpanEndpointsConfig: "KubeSpanEndpoints",
+// accepts, so the document is checked against the schema entry under the schema's spelling. A Map, since the kind
+// comes from the user's document ("toString" must not find Object.prototype's).
+const KIND_ALIASES = new Map<string, string>([
+  ["KubeSpanEndpointsConfig", "KubeSpanEndpoints"],
   // 1.14: pkg/machinery/config/types/runtime/unattended_install.go registers UnattendedInstallConfig
-  UnattendedInstallConfig: "UnattendedInstall",
-};
+  ["UnattendedInstallConfig", "UnattendedInstall"],
+]);
 
 interface ContractSchema {
   schema: Record<string, unknown>;
@@ -113,13 +114,13 @@ function validatorFor(entry: ContractSchema, defName: string): ValidateFunction 
 
 /** The Go struct (schema `$defs` name, e.g. "network.HostnameConfigV1Alpha1") of a document kind, if known. */
 export function documentStruct(contract: Contract, kind: string): string | undefined {
-  return getSchema(contract).kinds.get(KIND_ALIASES[kind] ?? kind);
+  return getSchema(contract).kinds.get(KIND_ALIASES.get(kind) ?? kind);
 }
 
 /** Document kinds the contract's schema knows, sorted (v1alpha1 included). */
 export function knownKinds(contract: Contract): string[] {
   const kinds = [...getSchema(contract).kinds.keys()];
-  for (const [alias, target] of Object.entries(KIND_ALIASES)) if (kinds.includes(target)) kinds.push(alias);
+  for (const [alias, target] of KIND_ALIASES) if (kinds.includes(target)) kinds.push(alias);
   return kinds.sort();
 }
 
@@ -127,17 +128,31 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Splits YAML text into documents; YAML syntax errors are reported as validation errors of that document. */
+/**
+ * Splits YAML text into documents; YAML syntax errors, and a breach of the YAML limits, are reported as validation
+ * errors (of that document, or of the whole text).
+ */
 function parseDocuments(text: string): { docs: unknown[]; errors: TalosValidationError[] } {
   const docs: unknown[] = [];
   const errors: TalosValidationError[] = [];
-  parseAllDocuments(text).forEach((doc, index) => {
-    if ("errors" in doc && doc.errors.length > 0) {
+  let parsed;
+  try {
+    parsed = parseYamlDocuments(text, "machine config");
+  } catch (e) {
+    if (!(e instanceof YamlInputError)) throw e;
+    const where = e.position ? ` (line ${e.position.line}, column ${e.position.column})` : "";
+    return {
+      docs: [],
+      errors: [{ document: 0, kind: undefined, path: "", message: `YAML: ${e.reason}${where}` }],
+    };
+  }
+  parsed.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
       errors.push({ document: index, kind: undefined, path: "", message: `YAML: ${doc.errors[0]!.message}` });
       docs.push(undefined);
       return;
     }
-    docs.push(doc.toJS({ maxAliasCount: 100 }));
+    docs.push(yamlDocumentToJS(doc));
   });
   return { docs, errors };
 }
@@ -169,7 +184,7 @@ export function validateTalosDocuments(
     let subject: Record<string, unknown> = doc;
     if (typeof doc.kind === "string") {
       kind = doc.kind;
-      const alias = KIND_ALIASES[kind];
+      const alias = KIND_ALIASES.get(kind);
       if (alias) subject = { ...doc, kind: alias };
     } else if (doc.kind === undefined && doc.version !== undefined) {
       kind = V1ALPHA1_KIND;
@@ -183,7 +198,7 @@ export function validateTalosDocuments(
       });
       return;
     }
-    const defName = entry.kinds.get(KIND_ALIASES[kind] ?? kind);
+    const defName = entry.kinds.get(KIND_ALIASES.get(kind) ?? kind);
     if (!defName) {
       errors.push({
         document: index,

@@ -142,7 +142,7 @@ export function applyDeleteSelector(doc: ConfigDocument, s: DeleteSelector): voi
     if (!isObject(node)) throw fail("lookup failed");
     const parentPath = walked.join(".");
     walked.push(seg);
-    if (!(seg in node)) {
+    if (!Object.hasOwn(node, seg)) {
       // An absent struct field is zeroed without complaint; an absent map key is a lookup failure.
       if (last && !isMapPath(s.kind, parentPath)) return;
       throw fail("lookup failed");

@@ -23,10 +23,16 @@ export class JsonPatchError extends Error {}
 export function parsePointer(pointer: string): string[] {
   if (pointer === "") return [];
   if (!pointer.startsWith("/")) throw new JsonPatchError(`invalid JSON pointer ${JSON.stringify(pointer)}`);
-  return pointer
+  const tokens = pointer
     .slice(1)
     .split("/")
     .map((t) => t.replaceAll("~1", "/").replaceAll("~0", "~"));
+  // No Talos config has such a field, and on a JavaScript object the name would reach the prototype.
+  if (tokens.includes("__proto__"))
+    throw new JsonPatchError(
+      `JSON pointer ${JSON.stringify(pointer)} names __proto__, which no config holds`,
+    );
+  return tokens;
 }
 
 function arrayIndex(token: string, length: number, forAdd: boolean, pointer: string): number {

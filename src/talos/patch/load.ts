@@ -2,8 +2,8 @@
 // then: a strategic merge patch if the text loads as config documents, else a JSON patch written as JSON, else a
 // JSON patch written as a YAML list. Adjacent JSON patches are joined into one.
 import { readFileSync } from "node:fs";
-import { parseAllDocuments, parseDocument } from "yaml";
 import { UserError } from "../../errors.js";
+import { parseYamlDocuments, yamlDocumentToJS } from "../../io/yaml.js";
 import { isObject, type ConfigDocument, type ConfigValue } from "./document.js";
 import { extractDeletes } from "./delete.js";
 import { strategicPatch, strategicMerge, type StrategicMergePatch } from "./strategic.js";
@@ -19,10 +19,11 @@ class NotStrategic extends Error {}
 
 // Talos' configloader with patch deletes allowed and validation off (configpatcher/load.go at v1.14.0-rc.1): every
 // document must be a mapping with a known shape; the same document may appear more than once and merges in order.
-function loadStrategic(text: string): StrategicMergePatch {
+// The text is read within the YAML limits (size, depth, aliases); a breach is the user's error, never "not strategic".
+function loadStrategic(text: string, source: string): StrategicMergePatch {
   const docs: ConfigDocument[] = [];
   let selectors = 0;
-  for (const parsed of parseAllDocuments(text)) {
+  for (const parsed of parseYamlDocuments(text, source)) {
     if (parsed.errors.length > 0) throw new NotStrategic(`decode error: ${parsed.errors[0]?.message ?? ""}`);
     // Talos decodes a strategic patch into the config structs, so it reads it as it reads a config.
     const value = decodeConfigDocument(parsed) as ConfigValue;
@@ -61,11 +62,14 @@ function toOperations(list: unknown[], what: string): JsonPatchOperation[] {
   });
 }
 
-/** Parses one patch's text: strategic merge first, then a JSON patch as JSON, then as a YAML list. */
-export function parsePatch(text: string): Patch {
+/**
+ * Parses one patch's text: strategic merge first, then a JSON patch as JSON, then as a YAML list. `source` names
+ * the patch in errors (its file, or "inline patch").
+ */
+export function parsePatch(text: string, source = "inline patch"): Patch {
   let strategicError: string;
   try {
-    return loadStrategic(text);
+    return loadStrategic(text, source);
   } catch (e) {
     if (!(e instanceof NotStrategic)) throw e;
     strategicError = e.message;
@@ -80,9 +84,10 @@ export function parsePatch(text: string): Patch {
     jsonError = e instanceof Error ? e.message : String(e);
   }
 
-  // yaml.Unmarshal reads the first document only, and an empty text is an empty patch.
-  const first = parseDocument(text);
-  const list = first.errors.length === 0 ? (first.toJS({ maxAliasCount: -1 }) as unknown) : undefined;
+  // yaml.Unmarshal reads the first document only, and an empty text is an empty patch. JSON is YAML, so the
+  // strategic attempt above already held this text to the YAML limits.
+  const first = parseYamlDocuments(text, source)[0];
+  const list = first && first.errors.length === 0 ? yamlDocumentToJS(first) : undefined;
   if (list === null || (Array.isArray(list) && list.every((x) => x === null || isObject(x))))
     return { type: "json6902", operations: list === null ? [] : toOperations(list, "JSON patch") };
 
@@ -113,7 +118,7 @@ export function loadPatch(arg: string, readFile: ReadFile = readUtf8): Patch {
       });
     }
   }
-  return parsePatch(text);
+  return parsePatch(text, path ?? "inline patch");
 }
 
 /** Loads `--patch` arguments in order, joining JSON patches that follow each other into one. */

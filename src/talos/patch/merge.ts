@@ -2,6 +2,7 @@
 // mappings merge key by key, lists append, a right-hand null, "" or 0 keeps the left value (Go zero values), false
 // does not (Talos always merges bools; every v1alpha1 bool is a pointer), and the departures in rules.ts apply.
 import { UserError } from "../../errors.js";
+import { describeValue, isSecretPath } from "../../redact.js";
 import { clone, isObject, type ConfigDocument, type ConfigObject, type ConfigValue } from "./document.js";
 import { ruleAt, type KeyMatcher, type MergeRule } from "./rules.js";
 
@@ -10,15 +11,15 @@ export function mergeDocument(left: ConfigDocument, right: ConfigDocument, kind:
   return mergeValue(left, right, kind, "") as ConfigDocument;
 }
 
-function describe(v: ConfigValue | undefined): string {
-  if (Array.isArray(v)) return "a list";
-  if (isObject(v)) return "a mapping";
-  return `the ${typeof v} ${JSON.stringify(typeof v === "bigint" ? String(v) : v)}`;
+// The config being patched holds the cluster's keys and tokens: values are described, never shown, at secret
+// fields (machine.ca.key, machine.token, …) or when they look like key material.
+function describe(v: ConfigValue | undefined, path: string): string {
+  return describeValue(typeof v === "bigint" ? String(v) : v, isSecretPath(path));
 }
 
 function mismatch(path: string, left: ConfigValue, right: ConfigValue): UserError {
   return new UserError(
-    `merge type mismatch at ${path === "" ? "the document root" : `'${path}'`}: the config has ${describe(left)}, the patch has ${describe(right)}`,
+    `merge type mismatch at ${path === "" ? "the document root" : `'${path}'`}: the config has ${describe(left, path)}, the patch has ${describe(right, path)}`,
     { hint: "a strategic merge patch must have the same shape as the config it patches" },
   );
 }
@@ -46,7 +47,9 @@ function mergeValue(
     if (rule?.type === "args") return { ...left, ...clone(right) };
     const out: ConfigObject = { ...left };
     for (const [key, value] of Object.entries(right)) {
-      const merged = mergeValue(left[key], value, kind, path === "" ? key : `${path}.${key}`);
+      // Own keys only: a patch key such as "toString" must not find Object.prototype's method in the config.
+      const current = Object.hasOwn(left, key) ? left[key] : undefined;
+      const merged = mergeValue(current, value, kind, path === "" ? key : `${path}.${key}`);
       if (merged !== undefined) out[key] = merged;
     }
     return out;

@@ -66,8 +66,10 @@ const RULES: Record<string, Record<string, MergeRule>> = {
   KubeProxyConfig: { extraArgs: ARGS },
 };
 
+// Kinds and paths come from user documents: look them up as own keys only ("toString" is not a rule).
 export function ruleAt(kind: string, path: string): MergeRule | undefined {
-  return RULES[kind]?.[path];
+  const rules = Object.hasOwn(RULES, kind) ? RULES[kind] : undefined;
+  return rules && Object.hasOwn(rules, path) ? rules[path] : undefined;
 }
 
 // Map-typed fields of v1alpha1 (Go maps, not structs): deleting a missing key there is a lookup failure, as in
@@ -105,5 +107,5 @@ const MAP_PATHS: Record<string, ReadonlySet<string>> = {
 };
 
 export function isMapPath(kind: string, path: string): boolean {
-  return MAP_PATHS[kind]?.has(path) ?? false;
+  return Object.hasOwn(MAP_PATHS, kind) ? MAP_PATHS[kind]!.has(path) : false;
 }

@@ -2,7 +2,8 @@
 // factory's decoder does), re-encode canonically (go-yaml of the Go struct: field order, omitempty, 4-space indent,
 // `customization` always present) and hash: the schematic ID is the hex SHA-256 of that canonical text.
 import { createHash } from "node:crypto";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, type Node } from "yaml";
+import { parseYamlDocuments } from "../../io/yaml.js";
 import { UserError } from "../../errors.js";
 import { goStruct, marshalGoYaml, type GoValue } from "../yaml/goyaml.js";
 
@@ -72,10 +73,12 @@ function invalid(message: string): UserError {
 }
 
 /** Parses schematic YAML (or JSON) with the factory's strictness; returns plain data in canonical shape. */
-export function parseSchematic(text: string): Schematic {
+export function parseSchematic(text: string, source = "schematic"): Schematic {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const docs = parseYamlDocuments(text, source, { lineCounter: lines });
+  const doc = docs[0]!;
   if (doc.errors.length > 0) throw invalid(doc.errors[0]?.message ?? "bad YAML");
+  if (docs.length > 1) throw invalid("it holds more than one YAML document");
   const at = (node: Node | null | undefined): string =>
     node?.range ? `line ${lines.linePos(node.range[0]).line}: ` : "";
 

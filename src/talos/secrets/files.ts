@@ -67,7 +67,7 @@ export async function readSecretsBundleFile(
   options: AgeIdentityOptions = {},
 ): Promise<{ bundle: SecretsBundle; authorities: BundleAuthorities; encrypted: boolean }> {
   const { text, encrypted } = await readMaybeEncrypted(path, "secrets bundle", options);
-  const bundle = parseSecretsBundle(text);
+  const bundle = parseSecretsBundle(text, path);
   return { bundle, authorities: validateSecretsBundle(bundle, path), encrypted };
 }
 

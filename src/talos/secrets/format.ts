@@ -1,8 +1,9 @@
 // talosctl's secrets.yaml: `yaml.Marshal` (go-yaml v3) of the Go secrets.Bundle, keys being the lowercased Go field
 // names in declaration order (research/talos.md §1). Parsing checks shapes and types only; validateSecretsBundle
 // (validate.ts) applies talosctl's Validate() rules on top.
-import { parseDocument } from "yaml";
+import { LineCounter } from "yaml";
 import { UserError } from "../../errors.js";
+import { parseYamlDocuments, yamlDocumentToJS } from "../../io/yaml.js";
 import { goStruct, marshalGoYaml } from "../yaml/goyaml.js";
 import type { CertAndKey, SecretsBundle } from "./bundle.js";
 
@@ -12,19 +13,33 @@ function isObject(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** What a value is, never what it holds: every field of a bundle is secret. */
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object" && v !== null) return "a mapping";
+  return `a ${typeof v}`;
+}
+
 /**
  * Parses secrets.yaml text. Missing values become "" so validation can list them together; a value of the wrong
- * type, or a section that is not a mapping, is a UserError naming the file and the field. Unknown keys are ignored
- * as go-yaml's non-strict Unmarshal ignores them.
+ * type, or a section that is not a mapping, is a UserError naming the file and the field (never the value). Unknown
+ * keys are ignored as go-yaml's non-strict Unmarshal ignores them. The text is read within the YAML limits.
  */
 export function parseSecretsBundle(text: string, source = "secrets bundle"): SecretsBundle {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const hint =
+    "a secrets bundle is the secrets.yaml written by `talosctl gen secrets` or `cairn talos gen secrets`";
+  const lines = new LineCounter();
+  const docs = parseYamlDocuments(text, source, { lineCounter: lines });
+  const doc = docs[0]!;
   if (doc.errors.length > 0) {
-    throw new UserError(`${source}: not valid YAML: ${doc.errors[0]!.message}`, {
-      hint: "a secrets bundle is the secrets.yaml written by `talosctl gen secrets` or `cairn talos gen secrets`",
-    });
+    // The yaml package's message names the problem and quotes no source text (the file is all keys).
+    const e = doc.errors[0]!;
+    const { line, col } = lines.linePos(e.pos[0]);
+    throw new UserError(`${source}:${line}:${col}: not valid YAML: ${e.message}`, { hint });
   }
-  const root: unknown = doc.toJS();
+  if (docs.length > 1)
+    throw new UserError(`${source}: holds ${docs.length} YAML documents, expected one`, { hint });
+  const root: unknown = yamlDocumentToJS(doc);
   if (!isObject(root)) {
     throw new UserError(`${source}: expected a mapping with cluster, secrets, trustdinfo and certs`, {
       hint: "a secrets bundle is the secrets.yaml written by `talosctl gen secrets` or `cairn talos gen secrets`",
@@ -39,8 +54,7 @@ export function parseSecretsBundle(text: string, source = "secrets bundle"): Sec
   const str = (parent: Obj, key: string, path: string): string => {
     const v = parent[key];
     if (v === undefined || v === null) return "";
-    if (typeof v !== "string")
-      throw new UserError(`${source}: ${path} must be a string, got ${JSON.stringify(v)}`);
+    if (typeof v !== "string") throw new UserError(`${source}: ${path} must be a string, not ${kindOf(v)}`);
     return v;
   };
   const cluster = section(root, "cluster", "cluster");

@@ -18,6 +18,8 @@
 // - Arrays are sequences (`[]` when empty); an empty map or struct prints `{}`.
 // - `goRaw(text)` emits a pre-rendered plain scalar verbatim (for values a Go type marshals itself).
 
+import { UserError } from "../../errors.js";
+
 const STRUCT = Symbol("goStruct");
 const FLOAT = Symbol("goFloat");
 const RAW = Symbol("goRaw");
@@ -472,7 +474,13 @@ class Emitter {
       for (const key of keys) {
         this.writeIndent();
         if (analyze(key).multiline || [...key].length > 128) {
-          throw new Error(`go-yaml encoder: map key ${JSON.stringify(key.slice(0, 40))} needs a complex key`);
+          // go-yaml would need an explicit "? key" here, which this encoder does not write (no Talos config
+          // field has such a key). Such a key comes from a patch, so it is the user's to fix, not a crash.
+          throw new UserError(
+            `cannot write the config key ${JSON.stringify(key.slice(0, 40))}${key.length > 40 ? "…" : ""}: ` +
+              "a key with a line break or more than 128 characters is not a Talos config key",
+            { hint: "check the patches for a mangled key (a stray newline or control character)" },
+          );
         }
         this.string(key, "map", true);
         this.writeIndicator(":", false, false, false);

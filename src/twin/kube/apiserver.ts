@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { randomBytes } from "node:crypto";
-import { parse as parseYaml } from "yaml";
+import { parseYaml } from "../../io/yaml.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from "./patch.js";
 import { recordUpdate, serverSideApply } from "./apply.js";
 import { ANONYMOUS, authorize, type Identity } from "./authz.js";
@@ -186,7 +186,7 @@ export class KubeApiServer {
     }
     const text = await this.body(req);
     try {
-      if (type.includes("yaml")) return parseYaml(text) as unknown;
+      if (type.includes("yaml")) return parseYaml(text, "the request body") as unknown;
       return JSON.parse(text) as unknown;
     } catch (e) {
       throw badRequest(
@@ -798,7 +798,7 @@ export class KubeApiServer {
     const text = await this.body(ctx.req);
     let patch: unknown;
     try {
-      patch = contentType === "application/apply-patch+yaml" ? parseYaml(text) : JSON.parse(text);
+      patch = contentType === "application/apply-patch+yaml" ? parseYaml(text, "the patch") : JSON.parse(text);
     } catch (e) {
       throw badRequest(`error decoding patch: ${(e as Error).message}`);
     }

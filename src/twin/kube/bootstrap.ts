@@ -1,7 +1,7 @@
 // The objects a Talos control plane creates in a new cluster (its bootstrap manifests: the system namespaces,
 // the kubernetes Service, CoreDNS, kube-proxy and — with the default CNI — Flannel), followed by the config's
 // inline manifests. Simulated images; the shapes are what readiness checks look at.
-import { parseAllDocuments } from "yaml";
+import { parseYamlDocuments } from "../../io/yaml.js";
 import { isCniDaemonSetName } from "../../kube/cni.js";
 import type { KubeFacts } from "./facts.js";
 import { firstServiceIp } from "./facts.js";
@@ -121,7 +121,7 @@ export function inlineManifestObjects(f: KubeFacts): { objects: Obj[]; errors: s
   const objects: Obj[] = [];
   const errors: string[] = [];
   for (const m of f.inlineManifests) {
-    for (const doc of parseAllDocuments(m.contents)) {
+    for (const doc of parseYamlDocuments(m.contents, `inline manifest ${m.name}`)) {
       if (doc.errors.length) {
         errors.push(`inline manifest ${m.name}: ${doc.errors[0]!.message}`);
         continue;

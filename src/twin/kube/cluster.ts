@@ -4,8 +4,7 @@
 // image pull failure) live here too. The twin calls start(), stop(), fault() and status(); everything else follows
 // the nodes' state, polled — so the node state machine needs no hooks.
 import { isIP } from "node:net";
-import type { TwinNode } from "../node.js";
-import type { Twin } from "../twin.js";
+import type { Fleet, TwinNode } from "../node.js";
 import {
   DAY_MS,
   issueCertificate,
@@ -44,7 +43,7 @@ interface Served {
 }
 
 export class TwinKube {
-  private readonly twin: Twin;
+  private readonly twin: Fleet;
   private readonly servers = new Map<TwinNode, Served>();
   private readonly controllers = new Map<
     string,
@@ -58,7 +57,7 @@ export class TwinKube {
   private ticking = false;
   private stopped = false;
 
-  constructor(twin: Twin, options: TwinKubeOptions = {}) {
+  constructor(twin: Fleet, options: TwinKubeOptions = {}) {
     this.twin = twin;
     const envDelay = Number(process.env.CAIRN_TWIN_POD_START_MS);
     this.startDelayMs = options.startDelayMs ?? (Number.isFinite(envDelay) && envDelay > 0 ? envDelay : 300);

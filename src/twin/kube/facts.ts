@@ -1,7 +1,7 @@
 // What the simulated Kubernetes of a twin node reads from its machine config: API port and serving names, the
 // Kubernetes CA, versions from the component images, the CNI and add-on switches Talos' bootstrap manifests
 // follow, inline manifests, and the kubelet's node labels and taints.
-import { parseAllDocuments } from "yaml";
+import { parseYamlDocuments, yamlDocumentToJS } from "../../io/yaml.js";
 
 type Obj = Record<string, unknown>;
 const o = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
@@ -37,7 +37,7 @@ export interface KubeFacts {
 const tag = (image: unknown): string | undefined => /:v?(\d+\.\d+\.\d+[^@]*)/.exec(String(image ?? ""))?.[1];
 
 export function readKubeFacts(configText: string): KubeFacts {
-  const docs = parseAllDocuments(configText).map((d) => o(d.toJS()));
+  const docs = parseYamlDocuments(configText, "the machine config").map((d) => o(d.errors.length ? {} : yamlDocumentToJS(d)));
   const main = docs.find((d) => d.version === "v1alpha1") ?? {};
   const machine = o(main.machine);
   const cluster = o(main.cluster);

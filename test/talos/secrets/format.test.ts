@@ -30,12 +30,12 @@ describe("secrets.yaml format", () => {
 
   it("names the file and field on type errors", () => {
     expect(() => parseSecretsBundle("cluster:\n    id: 5\n", "my.yaml")).toThrow(
-      new UserError("my.yaml: cluster.id must be a string, got 5"),
+      new UserError("my.yaml: cluster.id must be a string, not a number"),
     );
     expect(() => parseSecretsBundle("certs:\n    os: [a]\n", "my.yaml")).toThrow(
       /my.yaml: certs.os must be a mapping/,
     );
     expect(() => parseSecretsBundle("- a\n", "my.yaml")).toThrow(UserError);
-    expect(() => parseSecretsBundle("a: [\n", "my.yaml")).toThrow(/my.yaml: not valid YAML/);
+    expect(() => parseSecretsBundle("a: [\n", "my.yaml")).toThrow(/my.yaml:2:1: not valid YAML/);
   });
 });

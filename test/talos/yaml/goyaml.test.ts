@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { UserError } from "../../../src/errors.js";
 import {
   formatGoFloat,
   goFloat,
@@ -136,5 +137,17 @@ describe("go-yaml helpers", () => {
     expect(resolvesToNonString("2001-13-01")).toBe(false);
     expect(resolvesToNonString("99999999999999999999")).toBe(true);
     expect(resolvesToNonString("v1.28.0")).toBe(false);
+  });
+});
+
+describe("keys go-yaml would write as explicit '? key'", () => {
+  // Found by the CLI fuzz run (issue 9): a patch with a key holding a line break made machineconfig patch exit 70.
+  it.each([
+    ["a line break", "ap\niVersion"],
+    ["a carriage return", "sourc\r&a"],
+    ["129 characters", "k".repeat(129)],
+  ])("a key with %s is the user's error, not a crash", (_what, key) => {
+    expect(() => marshalGoYaml({ machine: { [key]: 1 } })).toThrow(UserError);
+    expect(() => marshalGoYaml({ machine: { [key]: 1 } })).toThrow(/is not a Talos config key/);
   });
 });

@@ -27,7 +27,33 @@ import {
   talosMinor,
 } from "../../../talos/versions.js";
 import type { Contract } from "../../../talos/versions.js";
-import type { GenConfigFlags } from "./gen-config.js";
+
+export interface GenConfigFlags {
+  withSecrets?: string;
+  ageIdentity?: string;
+  talosVersion?: string;
+  kubernetesVersion?: string;
+  additionalSans: string[];
+  installDisk: string;
+  installImage?: string;
+  dnsDomain: string;
+  registryMirror: string[];
+  configPatch: string[];
+  configPatchControlPlane: string[];
+  configPatchWorker: string[];
+  withKubespan: boolean;
+  withClusterDiscovery: boolean;
+  withDocs: boolean;
+  withExamples: boolean;
+  allowSchedulingOnControlPlanes: boolean;
+  localApiServerPort?: number;
+  sysctl: string[];
+  installExtraKernelArgs: string[];
+  customCniUrl?: string;
+  outputTypes: string[];
+  output?: string;
+  force: boolean;
+}
 
 const OUTPUT_TYPES = ["controlplane", "worker", "talosconfig"] as const;
 type OutputType = (typeof OUTPUT_TYPES)[number];

@@ -1,6 +1,7 @@
 // `cairn talos gen-config`: talosctl's `gen config` (without docs/examples comments), byte-identical output.
 import type { Command } from "commander";
 import type { Io } from "../../output.js";
+import type { GenConfigFlags } from "./gen-config-run.js";
 import { InvalidArgumentError } from "commander";
 import { collect, commaList as list, parseBool } from "../../flags.js";
 
@@ -9,33 +10,6 @@ function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || n < 1 || n > 65535)
     throw new InvalidArgumentError(`expected a TCP port (1–65535), not "${value}"`);
   return n;
-}
-
-export interface GenConfigFlags {
-  withSecrets?: string;
-  ageIdentity?: string;
-  talosVersion?: string;
-  kubernetesVersion?: string;
-  additionalSans: string[];
-  installDisk: string;
-  installImage?: string;
-  dnsDomain: string;
-  registryMirror: string[];
-  configPatch: string[];
-  configPatchControlPlane: string[];
-  configPatchWorker: string[];
-  withKubespan: boolean;
-  withClusterDiscovery: boolean;
-  withDocs: boolean;
-  withExamples: boolean;
-  allowSchedulingOnControlPlanes: boolean;
-  localApiServerPort?: number;
-  sysctl: string[];
-  installExtraKernelArgs: string[];
-  customCniUrl?: string;
-  outputTypes: string[];
-  output?: string;
-  force: boolean;
 }
 
 export function registerGenConfig(parent: Command, io: Io): void {

@@ -1,8 +1,8 @@
 // The effectful half of `cairn talos machineconfig patch`: read the config and patch files, patch, write.
 import { readFileSync } from "node:fs";
-import { parseAllDocuments } from "yaml";
 import { UserError } from "../../../errors.js";
-import { writeFileAtomic } from "../../../io/files.js";
+import { SECRET_FILE_MODE, writeFileAtomic } from "../../../io/files.js";
+import { parseYamlDocuments } from "../../../io/yaml.js";
 import type { Io } from "../../output.js";
 import { applyPatches, loadPatches, type ConfigDocument } from "../../../talos/patch/index.js";
 import { encodeConfigDocuments } from "../../../talos/config/encode.js";
@@ -23,10 +23,13 @@ function readText(path: string, what: string): string {
   }
 }
 
-/** Parses a machine config into one plain object per YAML document (null documents are skipped, as Talos does). */
+/**
+ * Parses a machine config into one plain object per YAML document (null documents are skipped, as Talos does),
+ * within the YAML limits; errors quote no source text, since a machine config holds keys.
+ */
 export function parseConfigDocuments(text: string, source: string): ConfigDocument[] {
   const docs: ConfigDocument[] = [];
-  for (const parsed of parseAllDocuments(text)) {
+  for (const parsed of parseYamlDocuments(text, source)) {
     const error = parsed.errors[0];
     if (error) throw new UserError(`${source}: invalid YAML: ${error.message}`);
     // Read through the Go config structs, as talosctl's config loader does: "1.0" under a string field stays "1.0".
@@ -58,5 +61,5 @@ export function runMachineconfigPatch(file: string, opts: MachineconfigPatchOpti
       : encodeConfigDocuments(applyPatches(parseConfigDocuments(text, file), patches), contract);
   if (opts.output === undefined)
     io.out(`${out}\n`); // talosctl prints the config followed by a newline
-  else writeFileAtomic(opts.output, out);
+  else writeFileAtomic(opts.output, out, { mode: SECRET_FILE_MODE }); // a machine config holds the node's keys
 }

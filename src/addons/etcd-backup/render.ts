@@ -1,37 +1,21 @@
-// Scheduled etcd backups as Kubernetes objects for the add-on output: a CronJob running siderolabs' talos-backup
-// (an EtcdSnapshot through the Talos API from inside the cluster, uploaded to S3), the Talos ServiceAccount that
-// grants it the os:etcd:backup role, and the control-plane config patch that lets pods reach the Talos API.
-// Pure: the model in, objects out. Credentials are never rendered: the CronJob reads them from a Secret the user
-// creates (named in the result), so no key ever lands in the GitOps tree.
-import type { Model } from "../clusterspec/model.js";
+// Scheduled etcd backups (moved here from ops/etcd-backup.ts): a CronJob running talos-backup (an EtcdSnapshot
+// through the Talos API from inside the cluster, age-encrypted, uploaded to S3), the Talos ServiceAccount that
+// grants it the os:etcd:backup role, and the control-plane patch that lets pods reach the Talos API with that role.
+// Credentials are never rendered: the CronJob reads them from a Secret the user creates (named in the notes).
+import { emptyOutput, type AddonContext, type AddonOutput, type K8sObject } from "../types.js";
+import { TALOS_BACKUP_IMAGE } from "./versions.js";
 
-export const TALOS_BACKUP_IMAGE = "ghcr.io/siderolabs/talos-backup:v0.1.0-beta.3";
 export const BACKUP_NAMESPACE = "kube-system";
 export const BACKUP_SECRET = "etcd-backup-s3";
 
-export type K8sObject = Record<string, unknown> & {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-};
-
-export interface EtcdBackupRender {
-  objects: K8sObject[];
-  /** Strategic-merge patch every control plane needs (Talos API access from Kubernetes for the backup role). */
-  controlPlanePatch: Record<string, unknown>;
-  /** What the user must provide (the Secret's keys), one line each. */
-  notes: string[];
-}
-
 const LABELS = { "app.kubernetes.io/name": "talos-backup", "app.kubernetes.io/managed-by": "cairn" };
 
-/** undefined when `addons.etcdBackup` is not set. */
-export function renderEtcdBackup(model: Model): EtcdBackupRender | undefined {
-  const b = model.spec.addons.etcdBackup;
-  if (!b) return undefined;
-  const secretEnv = (name: string, key: string, optional = false): Record<string, unknown> => ({
+export function renderEtcdBackup(ctx: AddonContext): AddonOutput {
+  const out = emptyOutput();
+  const b = ctx.spec.addons.etcdBackup!;
+  const secretEnv = (name: string, key: string): Record<string, unknown> => ({
     name,
-    valueFrom: { secretKeyRef: { name: BACKUP_SECRET, key, ...(optional ? { optional: true } : {}) } },
+    valueFrom: { secretKeyRef: { name: BACKUP_SECRET, key } },
   });
   const cronJob: K8sObject = {
     apiVersion: "batch/v1",
@@ -71,8 +55,8 @@ export function renderEtcdBackup(model: Model): EtcdBackupRender | undefined {
                     { name: "AWS_REGION", value: b.s3.region },
                     { name: "CUSTOM_S3_ENDPOINT", value: b.s3.endpoint },
                     { name: "BUCKET", value: b.s3.bucket },
-                    { name: "CLUSTER_NAME", value: model.name },
-                    { name: "S3_PREFIX", value: `etcd/${model.name}` },
+                    { name: "CLUSTER_NAME", value: ctx.name },
+                    { name: "S3_PREFIX", value: `etcd/${ctx.name}` },
                     { name: "USE_PATH_STYLE", value: "true" },
                   ],
                   securityContext: {
@@ -108,9 +92,11 @@ export function renderEtcdBackup(model: Model): EtcdBackupRender | undefined {
     metadata: { name: "talos-backup-secrets", namespace: BACKUP_NAMESPACE, labels: { ...LABELS } },
     spec: { roles: ["os:etcd:backup"] },
   };
-  return {
-    objects: [talosServiceAccount, cronJob],
-    controlPlanePatch: {
+  out.objects.push({ layer: "configs", object: talosServiceAccount }, { layer: "configs", object: cronJob });
+  out.talosPatches.push({
+    roles: ["controlplane"],
+    reason: "etcd backups: pods in kube-system may reach the Talos API with the os:etcd:backup role",
+    patch: {
       machine: {
         features: {
           kubernetesTalosAPIAccess: {
@@ -121,9 +107,10 @@ export function renderEtcdBackup(model: Model): EtcdBackupRender | undefined {
         },
       },
     },
-    notes: [
-      `create the Secret ${BACKUP_NAMESPACE}/${BACKUP_SECRET} with keys accessKeyId, secretAccessKey and ageRecipient (an age X25519 public key)`,
-      `backups go to s3://${b.s3.bucket}/etcd/${model.name}/ at ${b.s3.endpoint} on "${b.schedule}"`,
-    ],
-  };
+  });
+  out.notes.push(
+    `create the Secret ${BACKUP_NAMESPACE}/${BACKUP_SECRET} with keys accessKeyId, secretAccessKey and ageRecipient (an age X25519 public key)`,
+    `backups go to s3://${b.s3.bucket}/etcd/${ctx.name}/ at ${b.s3.endpoint} on "${b.schedule}"`,
+  );
+  return out;
 }
