@@ -5,7 +5,7 @@
 //   removed from the spec → destroy → plan again. Prints one JSON report; provider-e2e tests assert on it.
 //   node --import test/fakes/register.mjs test/providers/e2e.scenario.ts <example> [kills]
 import { spawn, spawnSync, execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,7 +64,9 @@ const random = (): number => {
   return state / 2 ** 31;
 };
 
+// The scenario's directory (spec, .cairn state) is removed at the end unless CAIRN_E2E_KEEP=1 keeps it to look at.
 const dir = mkdtempSync(join(tmpdir(), "cairn-e2e-"));
+const scratch = [dir];
 const spec = join(dir, "cairn.yaml");
 copyFileSync(join(ROOT, "examples", example), spec);
 if (seed.edit) writeFileSync(spec, seed.edit(readFileSync(spec, "utf8")));
@@ -193,6 +195,7 @@ try {
     // The cluster endpoint is the load balancer's private address: kubectl through it reaches a control plane.
     const { kubectlBinary } = await import("../helpers/kubectl.js");
     const home = mkdtempSync(join(tmpdir(), "cairn-e2e-kubectl-"));
+    scratch.push(home);
     const k = spawnSync(
       kubectlBinary(),
       [
@@ -263,4 +266,6 @@ try {
   process.exitCode = 1;
 } finally {
   await fake?.stop();
+  if (process.env.CAIRN_E2E_KEEP !== "1")
+    for (const d of scratch) rmSync(d, { recursive: true, force: true });
 }

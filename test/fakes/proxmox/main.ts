@@ -9,7 +9,7 @@
 // /_fake/unchecked-formats; POST /_fake/faults {rules:[…]}, DELETE /_fake/faults, POST /_fake/config {taskMs},
 // POST /_fake/stop. SIGTERM stops it and every twin node it booted.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +27,8 @@ const schemaFile = join(
   args["reference-dir"] ?? reference,
   version === "8.4" ? "apidoc.json" : "apidoc-pve9.json",
 );
+// A state directory the fake made itself is removed when it exits (a given one is the caller's to keep).
+const ownStateDir = args["state-dir"] === undefined;
 const stateDir = args["state-dir"] ?? mkdtempSync(join(tmpdir(), "cairn-fake-pve-"));
 mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 const nodes = (args.nodes ?? "pve1").split(",").filter((n) => n);
@@ -64,7 +66,10 @@ const twin = new TwinHost({
   applyUserData: args["apply-user-data"] === "true",
 });
 await twin.start();
-process.on("exit", () => twin.killSync());
+process.on("exit", () => {
+  twin.killSync();
+  if (ownStateDir) rmSync(stateDir, { recursive: true, force: true });
+});
 
 const token = {
   id: args["token-id"] ?? "root@pam!cairn",

@@ -2,7 +2,7 @@
 // groups of at most 10, the live catalogue checks, the Talos snapshot, the user_data limit, names taken by resources
 // cairn does not own, firewall rules kept in line, and the throwaway SSH key OpenSSH reads back.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -271,7 +271,12 @@ describe("the throwaway SSH key", () => {
     const k = ed25519KeyPair("cairn-test");
     const dir = mkdtempSync(join(tmpdir(), "cairn-sshkey-"));
     writeFileSync(join(dir, "key"), k.privateKey, { mode: 0o600 });
-    const pub = execFileSync("ssh-keygen", ["-y", "-f", join(dir, "key")], { encoding: "utf8" }).trim();
+    let pub: string;
+    try {
+      pub = execFileSync("ssh-keygen", ["-y", "-f", join(dir, "key")], { encoding: "utf8" }).trim();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(pub.split(" ").slice(0, 2).join(" ")).toBe(k.publicKey.split(" ").slice(0, 2).join(" "));
     expect(k.publicKey).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} cairn-test$/);
   });

@@ -2,7 +2,7 @@
 // contact shows the node's certificate fingerprint and how to pin it; a wrong pin is refused; neither sends a single
 // request (the token never leaves); the cluster CA or the right pin works. A missing token names its variables.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +17,10 @@ beforeAll(async () => {
   copyFileSync(join(REPO_ROOT, "examples/homelab-proxmox-vlans.yaml"), spec);
   fake = await startFake("proxmox", ["--nodes", "pve-ms01-01,pve-ms01-02,pve-aimax-01", "--task-ms", "20"]);
 }, 60_000);
-afterAll(async () => fake?.stop());
+afterAll(async () => {
+  await fake?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function plan(env: Record<string, string>) {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/cairn.js"), "plan", "-f", spec], {
