@@ -51,7 +51,14 @@ const SEEDS: Record<string, Seed> = {
     fakeArgs: ["--pve", "8.4", "--nodes", "atlas"],
     removeWorker: "worker1",
   },
-  "hetzner-oxide.yaml": { kind: "hetzner", fakeArgs: [], removeWorker: "worker-2", drift: true },
+  "hetzner-oxide.yaml": {
+    kind: "hetzner",
+    fakeArgs: [],
+    removeWorker: "worker-2",
+    drift: true,
+    // Not in the seed: the optional floating IP, to rehearse reserving and assigning it (and destroy removing it).
+    edit: (t) => t.replace("  networkZone: eu-central\n", "  networkZone: eu-central\n  floatingIp: true\n"),
+  },
 };
 const seed = SEEDS[example];
 if (!seed) throw new Error(`no scenario for ${example}`);

@@ -33,6 +33,7 @@ describe("Hetzner Cloud end to end on the simulated API (unshare --net)", () => 
       /create server control-plane-1: cpx32 in nbg1, Talos snapshot \d+, private IP 10\.0\.1\.1 on oxide, placement group oxide-cp/,
     );
     expect(out).toMatch(/user_data = gzip\+base64 of its machine config \([\d,]+ of 32,768 bytes\)/);
+    expect(out).toContain("reserve an IPv4 floating IP oxide-api in nbg1, assigned to control-plane-1");
     expectCommonLife(r, KILLS);
 
     // The endpoint is the load balancer (10.0.1.254); the simulated one forwards to a control plane's API server.
@@ -75,6 +76,10 @@ describe("Hetzner Cloud end to end on the simulated API (unshare --net)", () => 
         use_private_ip: true,
       },
     ]);
+    // One floating IP however often apply was killed, on the first control plane.
+    const fips = mine(s.floating_ips);
+    expect(fips.map((x) => [x.name, x.type, x.home_location?.name])).toEqual([["oxide-api", "ipv4", "nbg1"]]);
+    expect(fips[0]!.server).toBe(servers.find((x) => x.name === "control-plane-1")!.id);
     expect(s.images.filter((i: Report) => i.labels?.os === "talos")).toHaveLength(1);
     expect(s.ssh_keys).toEqual([]);
     expect(s.servers.filter((x: Report) => /^cairn-image-/.test(x.name))).toEqual([]);

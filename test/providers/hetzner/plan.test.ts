@@ -1,6 +1,7 @@
 // The Hetzner provider's pure half: the load balancer's fixed private address as the default endpoint, placement
 // groups of at most 10, the live catalogue checks, the Talos snapshot, the user_data limit, names taken by resources
-// cairn does not own, firewall rules kept in line, and the throwaway SSH key OpenSSH reads back.
+// cairn does not own, firewall rules kept in line, the optional floating IP, and the throwaway SSH key OpenSSH reads
+// back.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { loadSpecText } from "../../../src/clusterspec/load.js";
 import type { Model } from "../../../src/clusterspec/model.js";
 import { bootImageOf } from "../../../src/ops/open.js";
-import type { Image, Server, ServerType } from "../../../src/providers/hetzner/client.js";
+import type { FloatingIp, Image, Server, ServerType } from "../../../src/providers/hetzner/client.js";
 import { imageLabels } from "../../../src/providers/hetzner/image-recipe.js";
 import { privateNetwork } from "../../../src/providers/hetzner/network.js";
 import type { HetznerObservation } from "../../../src/providers/hetzner/observe.js";
@@ -263,6 +264,73 @@ describe("the Hetzner plan", () => {
     expect(p.blockers[0]).toBe(
       "cannot detect your public address for the firewall (offline); set provider.firewall.talosApiFrom (and kubernetesApiFrom) to your CIDRs",
     );
+  });
+});
+
+describe("the optional floating IP", () => {
+  const withFip = () => model(1, "  floatingIp: true");
+  const fip = (over: Partial<FloatingIp>): FloatingIp => ({
+    id: 4,
+    name: "lab-api",
+    ip: "203.0.113.77",
+    type: "ipv4",
+    server: null,
+    labels: { "cairn.dev/cluster": "lab" },
+    home_location: { id: 1, name: "fsn1", network_zone: "eu-central", city: "", country: "" },
+    ...over,
+  });
+  // The first control plane as the API shows it once made (only the fields the plan reads matter here).
+  const cp = {
+    id: 42,
+    name: "cp-1",
+    status: "running",
+    labels: { "cairn.dev/cluster": "lab", "cairn.dev/node": "cp-1", "cairn.dev/role": "controlplane" },
+    server_type: { name: "cx23", architecture: "x86" },
+    image: { id: 77 },
+    private_net: [{ network: 1, ip: "10.0.1.1" }],
+    public_net: { ipv4: { ip: "198.51.100.9" }, floating_ips: [] },
+    placement_group: { name: "lab-controlplane" },
+    datacenter: { location: { name: "fsn1" } },
+  } as unknown as Server;
+  const fipAction = (p: ReturnType<typeof planHetzner>) =>
+    p.before.find((a) => a.id === "hetzner-floating-ip");
+
+  it("is off unless asked", () => {
+    expect(fipAction(planHetzner(input(model(1))))).toBeUndefined();
+    expect(planHetzner(input(model(1))).provision["cp-1"]!.params.floatingIp).toBeNull();
+  });
+
+  it("is reserved in the location and assigned to the first control plane once it exists", () => {
+    const m = withFip();
+    const p = planHetzner(input(m));
+    expect(p.blockers).toEqual([]);
+    expect(fipAction(p)).toMatchObject({
+      title: "reserve an IPv4 floating IP lab-api in fsn1, assigned to cp-1",
+      params: { name: "lab-api", location: "fsn1", server: null, cluster: "lab" },
+    });
+    // The server is not there yet: its provisioning assigns the address once it is made.
+    expect(p.provision["cp-1"]!.params.floatingIp).toBe("lab-api");
+    expect(p.provision["w-1"]!.params.floatingIp).toBeNull();
+  });
+
+  it("one of cairn's on the first control plane needs nothing; elsewhere it is assigned back", () => {
+    const m = withFip();
+    const at = (server: number | null) =>
+      planHetzner(input(m, { observed: observation(m, { servers: [cp], floatingIps: [fip({ server })] }) }));
+    expect(fipAction(at(42))).toBeUndefined();
+    expect(fipAction(at(null))).toMatchObject({
+      title: "assign the floating IP 203.0.113.77 (lab-api) to cp-1",
+      params: { server: "cp-1" },
+    });
+  });
+
+  it("one of the same name that is not cairn's stops the plan and is never touched", () => {
+    const m = withFip();
+    const p = planHetzner(input(m, { observed: observation(m, { floatingIps: [fip({ labels: {} })] }) }));
+    expect(p.blockers).toContain(
+      "a floating IP named lab-api exists in the project but is not cairn's (no label cairn.dev/cluster=lab): cairn never touches it; rename or delete it, or rename the cluster",
+    );
+    expect(fipAction(p)).toBeUndefined();
   });
 });
 
