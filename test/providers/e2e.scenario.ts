@@ -19,6 +19,8 @@ const kills = Number(process.argv[3] ?? 10);
 
 interface Seed {
   kind: "proxmox" | "hetzner";
+  /** The example the scenario copies, when the scenario's name is not the example's file name. */
+  file?: string;
   fakeArgs: string[];
   /** The worker removed from the spec, when the example has workers. */
   removeWorker?: string;
@@ -44,6 +46,20 @@ const SEEDS: Record<string, Seed> = {
       "trinity,neo,niobe,oracle",
       "--storages",
       "local:dir:iso+vztmpl+backup,ceph-vm-disks:rbd:images+rootdir:shared,cephfs:cephfs:iso+import+vztmpl:shared",
+    ],
+  },
+  // Seed 000 where PVE cannot import a disk image (no `import` content on the storage): the Talos ISO as a CD-ROM
+  // and an empty disk Talos installs itself to, the cidata seed as ever.
+  "iso-boot:homelab-proxmox-vlans.yaml": {
+    kind: "proxmox",
+    file: "homelab-proxmox-vlans.yaml",
+    fakeArgs: [
+      "--pve",
+      "8.4",
+      "--nodes",
+      "pve-ms01-01,pve-ms01-02,pve-aimax-01",
+      "--import-content",
+      "false",
     ],
   },
   "proxmox-5node-vip-pools.yaml": {
@@ -75,7 +91,7 @@ const random = (): number => {
 const dir = mkdtempSync(join(tmpdir(), "cairn-e2e-"));
 const scratch = [dir];
 const spec = join(dir, "cairn.yaml");
-copyFileSync(join(ROOT, "examples", example), spec);
+copyFileSync(join(ROOT, "examples", seed.file ?? example), spec);
 if (seed.edit) writeFileSync(spec, seed.edit(readFileSync(spec, "utf8")));
 const report: Record<string, unknown> = { example, rngSeed, dir };
 const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_TWIN_REBOOT_MS: "200" };

@@ -2,6 +2,7 @@
 // seeds 000 (VLAN homelab), 002 (PVE HA + Ceph) and 004 (per-node META images, 3 + 2): plan lists the VMs in PVE's
 // terms, apply killed at 10 random points then rerun ends healthy with no duplicate VM or volume, plan exits 0,
 // removing a worker deletes exactly its VM, destroy leaves nothing of cairn's and every decoy untouched.
+// Seed 000 once more where the storage has no import content: the ISO fallback's VMs, downloads and life (3 kills).
 import { describe, expect, it } from "vitest";
 import { expectCommonLife, runScenario, type Report } from "./e2e-run.js";
 
@@ -120,6 +121,41 @@ describe("Proxmox VE end to end on the simulated PVE (unshare --net)", () => {
       images: 1,
       seeds: true,
     });
+  }, 900_000);
+
+  it("seed 000 where PVE cannot import: the Talos ISO and an empty disk Talos installs itself to", () => {
+    // Fewer kills than the seeds' own runs: this variant proves the boot path, the seeds prove the resumption.
+    const kills = Math.min(KILLS, 3);
+    const r = runScenario("iso-boot:homelab-proxmox-vlans.yaml", kills);
+    expect(r.plan1.out).toContain(
+      "talos-k8s-01: storage local on pve-ms01-01 has no import content enabled; cairn boots the Talos ISO and lets Talos install itself",
+    );
+    expect(r.plan1.out).toMatch(
+      /download the Talos v1\.8\.3 nocloud ISO .* to local:iso\/cairn-homelab-k8s-talos-v1\.8\.3-[0-9a-f]{12}-nocloud-amd64\.iso on pve-ms01-01/,
+    );
+    expect(r.plan1.out).toContain("boot disk: empty 64 GiB; Talos installs itself from local:iso/");
+    const mine = owned(r.afterApply, "cairn-homelab-k8s");
+    for (const v of mine) {
+      expect(v.config.ide0, v.config.name).toMatch(
+        /^local:iso\/cairn-homelab-k8s-talos-v1\.8\.3-[0-9a-f]{12}-nocloud-amd64\.iso,media=cdrom/,
+      );
+      expect(v.config.boot).toBe("order=scsi0;ide0");
+      expect(v.config.scsi0).toMatch(/^local-lvm:vm-\d+-disk-\d+,.*size=64G/);
+    }
+    // No disk image was imported: the ISO only, one copy per host (local is per node).
+    const isos = placed(r.afterApply).filter((v) => /\/cairn-homelab-k8s-talos-v/.test(v));
+    const iso = /local:iso\/cairn-homelab-k8s-talos-v1\.8\.3-[0-9a-f]{12}-nocloud-amd64\.iso$/.exec(
+      isos[0] ?? "",
+    )?.[0];
+    expect(iso, isos.join(", ")).toBeDefined();
+    expect(isos.sort()).toEqual(["pve-aimax-01", "pve-ms01-01", "pve-ms01-02"].map((h) => `${h}/${iso}`));
+    expectCommonLife(r, kills);
+    expect(owned(r.afterDestroy, "cairn-homelab-k8s")).toEqual([]);
+    // Nothing of cairn's (the decoy named like a seed, without its content hash, is not cairn's and stays).
+    expect(
+      volids(r.afterDestroy).filter((v) => /\/cairn-homelab-k8s-(talos-v\d|.*-cidata-[0-9a-f]{12})/.test(v)),
+    ).toEqual([]);
+    expect(volids(r.afterDestroy)).toContain("local:iso/cairn-homelab-k8s-talos-k8s-01-cidata.iso");
   }, 900_000);
 
   it("seed 004: per-node META images on one host, 3 + 2; removing worker1 deletes exactly its VM", () => {
