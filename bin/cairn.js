@@ -25,5 +25,14 @@ for (const stream of [process.stdout, process.stderr]) {
     throw e;
   });
 }
+// @grpc/grpc-js sets the TLS server name to the target's host even when it is an IP address (Talos nodes are
+// dialled by address); Node then warns DEP0123 on every run. cairn checks the node's certificate itself
+// (src/talos/api/credentials.ts), so this one warning says nothing to the user; every other warning still prints.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const code = typeof rest[0] === "object" ? rest[0]?.code : rest[1];
+  if (code === "DEP0123") return;
+  emitWarning(warning, ...rest);
+};
 const { main } = await import("../dist/cli/main.js");
 process.exitCode = await main(process.argv);

@@ -36,9 +36,14 @@ export interface OperationCommand<P extends PreparedOperation> {
   yesFlag?: string;
   /** A confirmation of the operation's own instead of y/N (destroy asks for the cluster's name). */
   confirm?(prepared: P, access: ClusterAccess): Promise<boolean>;
+  /**
+   * After a successful run, or when there was nothing to do, still under the lock (e.g. bring cairn.yaml up to a
+   * version an `upgrade --to` moved the cluster to). `interactive`: cairn may ask on this terminal.
+   */
+  finish?(prepared: P, access: ClusterAccess, interactive: boolean): Promise<void>;
 }
 
-async function ask(question: string): Promise<boolean> {
+export async function ask(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
@@ -84,6 +89,7 @@ export async function runOperation<P extends PreparedOperation>(
     if (prepared.plan.actions.length === 0) {
       if (format === "json") io.out(`${JSON.stringify({ type: "done", ok: true, actions: 0 })}\n`);
       else io.out(cmd.nothingToDo(prepared, access));
+      await cmd.finish?.(prepared, access, interactive && !flags.yes);
       return 0;
     }
     const confirmed = cmd.confirm
@@ -101,6 +107,7 @@ export async function runOperation<P extends PreparedOperation>(
         `${cmd.operation} interrupted; run the same command again to continue where it stopped`,
       );
     if (!result.ok) throw cmd.failed(result, prepared, access);
+    await cmd.finish?.(prepared, access, interactive && !flags.yes);
     return 0;
   } finally {
     lock?.release();

@@ -80,7 +80,14 @@ export function createDisplay(io: Io, options: DisplayOptions): Display {
         ];
       case "action-done":
         running.delete(e.id);
-        return [`${paint(green, "✓")} ${e.title} ${paint(dim, `(${formatMs(e.ms)})`)}`];
+        // A partial success leads with what was not done: the title alone would claim the whole step.
+        if (e.partial)
+          return [
+            `${paint(yellow, "!")} ${e.title}: ${e.outcome ?? "partly done"} ${paint(dim, `(${formatMs(e.ms)})`)}`,
+          ];
+        return [
+          `${paint(green, "✓")} ${e.title}${e.outcome ? `: ${e.outcome}` : ""} ${paint(dim, `(${formatMs(e.ms)})`)}`,
+        ];
       case "action-failed":
         running.delete(e.id);
         return [`${paint(red, "✗")} ${e.title}: ${e.error}`];

@@ -56,7 +56,8 @@ function depthWithin(data: object, max: number): boolean {
     const [v, d] = stack.pop()!;
     if (v === null || typeof v !== "object") continue;
     if (d > max) return false;
-    for (const child of Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, d + 1]);
+    for (const child of Object.values(v))
+      if (child !== null && typeof child === "object") stack.push([child, d + 1]);
   }
   return true;
 }

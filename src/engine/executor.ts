@@ -154,6 +154,7 @@ export function executePlan(
   const skipped: string[] = [];
   const inGroup = new Map<string, number>();
   const notes = new Map<string, Map<string, unknown>>();
+  const outcomes: Record<string, { message: string; partial: boolean }> = {};
   for (const [id, n] of Object.entries(opts.notes)) notes.set(id, new Map(Object.entries(n)));
   let running = 0;
   let failed: { id: string; error: string; hint?: string } | undefined;
@@ -218,6 +219,7 @@ export function executePlan(
         interrupted,
         resumed,
       };
+      if (Object.keys(outcomes).length > 0) result.outcomes = outcomes;
       if (failed) result.failed = failed;
       if (journalError !== undefined) result.journalError = journalError;
       resolve(result);
@@ -296,10 +298,18 @@ export function executePlan(
           if (!record(() => opts.recorder.start(a.id, attempt)))
             return { kind: "abandoned", reason: "journal not writable" };
           opts.emit({ type: "action-start", id: a.id, title: a.title, attempt });
+          delete outcomes[a.id];
           await runWithTimeout(a, handler, attempt);
           const ms = opts.now() - t0;
           record(() => opts.recorder.done(a.id, ms)); // if this fails the action did happen; the run halts
-          opts.emit({ type: "action-done", id: a.id, title: a.title, ms });
+          const said = outcomes[a.id];
+          opts.emit({
+            type: "action-done",
+            id: a.id,
+            title: a.title,
+            ms,
+            ...(said ? { outcome: said.message, ...(said.partial ? { partial: true } : {}) } : {}),
+          });
           return { kind: "done" };
         } catch (e) {
           error = e;
@@ -348,6 +358,7 @@ export function executePlan(
         attempt,
         startedBefore: opts.startedBefore?.has(a.id) === true,
         progress: (message) => opts.emit({ type: "action-progress", id: a.id, message }),
+        outcome: (message, o) => void (outcomes[a.id] = { message, partial: o?.partial === true }),
         journal: {
           note: (key, value) => {
             const v = value === undefined ? null : value;

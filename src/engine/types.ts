@@ -44,7 +44,16 @@ export type EngineEvent =
   | { type: "action-start"; id: string; title: string; attempt: number }
   | { type: "action-progress"; id: string; message: string }
   | { type: "action-retry"; id: string; attempt: number; error: string; delayMs: number }
-  | { type: "action-done"; id: string; title: string; ms: number }
+  | {
+      type: "action-done";
+      id: string;
+      title: string;
+      ms: number;
+      /** What the action actually did, when its title alone would overstate it (see ActionContext.outcome). */
+      outcome?: string;
+      /** The action succeeded but left part of its title undone (a dead node skipped, nothing reset). */
+      partial?: boolean;
+    }
   | { type: "action-failed"; id: string; title: string; error: string }
   | { type: "action-skipped"; id: string; reason: string; title?: string }
   | { type: "halt"; reason: string }
@@ -62,6 +71,12 @@ export interface ActionContext {
   signal: AbortSignal;
   /** One line for the display ("waiting for etcd quorum: 2/3 members"). */
   progress(message: string): void;
+  /**
+   * What the action did, in one line, shown with its success instead of letting the title speak for it: a step
+   * that skipped its work ("not reset: the node is unreachable") reports so, with `partial`, and the user reads
+   * what was and was not done. The last call wins.
+   */
+  outcome(message: string, options?: { partial?: boolean }): void;
   /** 1 on the first try, 2 on the first retry, … (counted per process). */
   attempt: number;
   /**
@@ -125,4 +140,6 @@ export interface RunResult {
   interrupted: boolean;
   /** Actions done in an earlier, interrupted run of the same plan, not run again. */
   resumed: string[];
+  /** The outcomes handlers reported (ActionContext.outcome), by action id. */
+  outcomes?: Record<string, { message: string; partial: boolean }>;
 }

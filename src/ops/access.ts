@@ -42,6 +42,16 @@ export interface ClusterAccess {
   newIdentity: boolean;
   /** The machine config the spec gives a node, with its hash (secret material: never print it). */
   config(node: string): { text: string; hash: string } | undefined;
+  /**
+   * The config the spec gives a node when it runs another Talos release and/or Kubernetes version: rendered with
+   * the cluster's secrets for that release's contract (a node converted after crossing it, an upgrade that keeps
+   * the Kubernetes the cluster runs). The spec's own versions give exactly `config(node)`. Undefined when this
+   * access has no identity to render with; a spec that does not render for that release throws its UserError.
+   */
+  renderConfig(
+    node: string,
+    versions: { talosVersion?: string; kubernetesVersion?: string },
+  ): { text: string; hash: string } | undefined;
   /** The address cairn dials for a node's Talos API. */
   addressOf(node: string): string;
   /** Where the node answers in maintenance mode. */
@@ -83,7 +93,11 @@ export interface AccessParts {
   notices?: string[];
   /** Client timeouts (tests shorten them). */
   connectTimeoutMs?: number;
+  /** Renders a node's config for other versions (see ClusterAccess.renderConfig); absent: it cannot. */
+  render?: (node: string, versions: { talosVersion: string; kubernetesVersion: string }) => string;
 }
+
+const sameVersion = (a: string, b: string): boolean => a.replace(/^v/, "") === b.replace(/^v/, "");
 
 /** Binds the parts of an opened cluster into the one access type every operation uses. */
 export function createClusterAccess(parts: AccessParts): ClusterAccess {
@@ -124,6 +138,7 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
     };
     return c;
   };
+  const rendered = new Map<string, { text: string; hash: string } | undefined>();
   let shared: TalosClient | undefined;
   let lock: Lock | undefined;
   return {
@@ -134,6 +149,18 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
     artefacts: parts.artefacts,
     newIdentity: parts.newIdentity ?? false,
     config: (node) => configs.get(node),
+    renderConfig(node, versions) {
+      const talosVersion = versions.talosVersion ?? model.talosVersion;
+      const kubernetesVersion = versions.kubernetesVersion ?? model.kubernetesVersion;
+      if (sameVersion(talosVersion, model.talosVersion) && kubernetesVersion === model.kubernetesVersion)
+        return configs.get(node);
+      const key = `${node}@${talosVersion}/${kubernetesVersion}`;
+      if (!rendered.has(key)) {
+        const text = parts.render?.(node, { talosVersion, kubernetesVersion });
+        rendered.set(key, text === undefined ? undefined : { text, hash: configHash(text) });
+      }
+      return rendered.get(key);
+    },
     addressOf,
     maintenanceAddressOf,
     async client() {

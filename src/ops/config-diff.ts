@@ -3,6 +3,8 @@
 // PEM or a long base64 blob) is replaced by <redacted> before it can reach a terminal, a log or JSON output.
 import { parseYamlDocuments, yamlDocumentToJS } from "../io/yaml.js";
 import { isSecretFieldName, looksSecret } from "../redact.js";
+import { applySemantics } from "../talos/api/apply-semantics.js";
+import { DEFAULT_TALOS_VERSION } from "../talos/versions.js";
 
 export const REDACTED = "<redacted>";
 
@@ -113,48 +115,37 @@ export function formatChanges(changes: ConfigChange[], max = 40): string[] {
   return lines;
 }
 
-/**
- * Fields of the v1alpha1 document Talos applies without a reboot (Runtime.CanApplyImmediate, Talos ≥1.8): a change
- * confined to these, or to any other document kind, is applied live in AUTO mode; anything else reboots.
- */
-const LIVE_PREFIXES = [
-  "debug",
-  "cluster",
-  "machine.ca",
-  "machine.acceptedCAs",
-  "machine.time",
-  "machine.certSANs",
-  "machine.install",
-  "machine.network",
-  "machine.sysfs",
-  "machine.sysctls",
-  "machine.logging",
-  "machine.controlPlane",
-  "machine.kubelet",
-  "machine.kernel",
-  "machine.registries",
-  "machine.pods",
-  "machine.seccompProfiles",
-  "machine.nodeAnnotations",
-  "machine.nodeLabels",
-  "machine.nodeTaints",
-  "machine.features.kubernetesTalosAPIAccess",
-  "machine.features.kubePrism",
-  "machine.features.hostDNS",
-  "machine.features.imageCache",
-  "machine.features.nodeAddressSortAlgorithm",
-];
-
-function isLive(c: ConfigChange): boolean {
+function isLive(c: ConfigChange, liveFields: readonly string[]): boolean {
   if (c.document !== "v1alpha1") return true;
-  return LIVE_PREFIXES.some((p) => c.path === p || c.path.startsWith(`${p}.`) || c.path.startsWith(`${p}[`));
+  return liveFields.some((p) => c.path === p || c.path.startsWith(`${p}.`) || c.path.startsWith(`${p}[`));
 }
 
-export type PredictedMode = "no-reboot" | "reboot" | "none";
+/**
+ * - "no-reboot": every change applies live;
+ * - "reboot": AUTO reboots the node (≤ 1.13, a v1alpha1 field outside the release's live list changed);
+ * - "no-reboot-then-reboot": 1.14 applies everything live (REBOOT is refused outside maintenance mode), and cairn
+ *   reboots the node explicitly afterwards so the change takes effect.
+ */
+export type PredictedMode = "no-reboot" | "reboot" | "no-reboot-then-reboot" | "none";
 
-/** What AUTO will do on the node for these changes (the node decides; cairn reports what it chose). */
-export function predictApplyMode(changes: ConfigChange[]): { mode: PredictedMode; rebootBecause: string[] } {
+/** How a predicted mode reads in a plan. */
+export function describeMode(mode: PredictedMode | string): string {
+  return mode === "no-reboot-then-reboot" ? "no-reboot, then reboot" : mode;
+}
+
+/**
+ * What applying these changes will do on a node running `talosVersion` (the node decides in AUTO; cairn reports
+ * what it chose). The live fields are the release's own (talos/api/apply-semantics.ts).
+ */
+export function predictApplyMode(
+  changes: ConfigChange[],
+  talosVersion: string,
+): { mode: PredictedMode; rebootBecause: string[] } {
   if (changes.length === 0) return { mode: "none", rebootBecause: [] };
-  const blocking = changes.filter((c) => !isLive(c)).map((c) => `${c.document} ${c.path}`);
-  return { mode: blocking.length ? "reboot" : "no-reboot", rebootBecause: blocking };
+  const semantics = applySemantics(talosVersion) ?? applySemantics(DEFAULT_TALOS_VERSION)!;
+  const blocking = changes
+    .filter((c) => !isLive(c, semantics.liveFields))
+    .map((c) => `${c.document} ${c.path}`);
+  if (blocking.length === 0) return { mode: "no-reboot", rebootBecause: [] };
+  return { mode: semantics.autoMayReboot ? "reboot" : "no-reboot-then-reboot", rebootBecause: blocking };
 }

@@ -10,7 +10,7 @@ import { UserError } from "../errors.js";
 import type { Artefact } from "../io/artefact.js";
 import { providerTarget } from "../providers/registry.js";
 import type { NodeBootImage } from "../providers/types.js";
-import { nodeInstallerImage } from "../render/machine-configs.js";
+import { modelAtTalosVersion, nodeInstallerImage, renderNodeConfig } from "../render/machine-configs.js";
 import { KUBECONFIG_PATH, synthesize, TALOSCONFIG_PATH } from "../render/synthesize.js";
 import { readSecretsBundleFile, renderSecretsBundleFile } from "../talos/secrets/files.js";
 import { generateSecretsBundle } from "../talos/secrets/generate.js";
@@ -18,6 +18,7 @@ import type { SecretsBundle } from "../talos/secrets/bundle.js";
 import { validateSecretsBundle, type BundleAuthorities } from "../talos/secrets/validate.js";
 import { parseTalosconfig } from "../talos/talosconfig.js";
 import { createClusterAccess, type ClusterAccess, type StateStore, type TalosCredentials } from "./access.js";
+import { pinKubernetes, recordedKubernetes } from "./kubernetes-pin.js";
 import { clusterPaths, type ClusterPaths } from "./paths.js";
 import { configHash, readState, updateState, type CairnState } from "./state.js";
 
@@ -205,17 +206,27 @@ export async function openCluster(
   loaded: LoadedCluster,
   options: OpenOptions & Pick<ClusterOptions, "twin"> = {},
 ): Promise<ClusterAccess> {
-  const { model, paths, simulated } = loaded;
+  const { paths, simulated } = loaded;
   const now = options.now ?? new Date();
-  const state = fileStateStore(paths, model.name, simulated);
-  // Fail early on a state file this cairn cannot use (newer schema, other cluster, real vs simulated).
-  state.read();
+  const state = fileStateStore(paths, loaded.model.name, simulated);
+  // Fails early on a state file this cairn cannot use (newer schema, other cluster, real vs simulated). A spec that
+  // leaves kubernetes.version out keeps the Kubernetes the cluster runs, not the Talos release's default.
+  const pinned = pinKubernetes(loaded.model, recordedKubernetes(state.read(), paths.applied));
+  const model = pinned.model;
   let artefacts: Artefact[] = [];
   let newIdentity = !existsSync(resolve(options.secrets ?? paths.secrets));
+  let render: ((node: string, v: { talosVersion: string; kubernetesVersion: string }) => string) | undefined;
   if (options.synthesize !== false) {
     const identity = await readIdentity(model, paths.dir, options);
-    artefacts = await desiredArtefacts(loaded, paths.dir, identity, now);
+    artefacts = await desiredArtefacts({ file: loaded.file, model }, paths.dir, identity, now);
     newIdentity = identity.created !== undefined;
+    const readFile = patchReader(loaded.file);
+    render = (node, v) => {
+      const at = modelAtTalosVersion({ ...model, kubernetesVersion: v.kubernetesVersion }, v.talosVersion);
+      const n = at.nodes.find((x) => x.name === node);
+      if (!n) throw new UserError(`node ${node} is not in the spec`);
+      return renderNodeConfig(at, identity.bundle, n, readFile).text;
+    };
   }
   const type = simulated ? "twin" : model.spec.provider.type;
   const configs = machineConfigs(artefacts);
@@ -249,5 +260,7 @@ export async function openCluster(
     newIdentity,
     credentials,
     state,
+    ...(pinned.notice ? { notices: [pinned.notice] } : {}),
+    ...(render ? { render } : {}),
   });
 }

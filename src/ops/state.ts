@@ -34,6 +34,11 @@ export interface NodeState {
   fingerprint?: string;
   /** The apply mode the node chose for the last config change ("no-reboot", "reboot", …). */
   lastApplyMode?: string;
+  /**
+   * Why a leaving node was removed without a reset (unreachable, --force): the machine was not wiped and still
+   * holds the cluster's config, which the steps after the reset say instead of claiming a clean removal.
+   */
+  notReset?: string;
   updatedAt?: string;
 }
 

@@ -424,6 +424,37 @@ describe("runPlan: events and context", () => {
     expect(seen).toEqual(["plan", "action-start", "waiting for quorum 2/3", "action-done", "done"]);
   });
 
+  it("carries a handler's outcome on its action-done event and in the result; a retry starts without one", async () => {
+    const events: { type: string; outcome?: string; partial?: boolean }[] = [];
+    let tries = 0;
+    const handlers: Record<string, ActionHandler> = {
+      gate: async (a, ctx) => {
+        if (a.id === "skip") ctx.outcome("not reset: the node is unreachable", { partial: true });
+        if (a.id === "flaky") {
+          tries++;
+          if (tries === 1) {
+            ctx.outcome("half way");
+            throw new TransientError("unavailable");
+          }
+        }
+      },
+    };
+    const r = await runPlan(
+      plan([action("skip"), action("flaky"), action("plain")]),
+      handlers,
+      opts({ onEvent: (e) => void events.push(e as (typeof events)[number]) }),
+    );
+    expect(r.ok).toBe(true);
+    expect(r.outcomes).toEqual({ skip: { message: "not reset: the node is unreachable", partial: true } });
+    const done = events.filter((e) => e.type === "action-done") as { id?: string; outcome?: string }[];
+    expect(done.find((e) => e.id === "skip")).toMatchObject({
+      outcome: "not reset: the node is unreachable",
+      partial: true,
+    });
+    expect(done.find((e) => e.id === "flaky")).not.toHaveProperty("outcome");
+    expect(done.find((e) => e.id === "plain")).not.toHaveProperty("outcome");
+  });
+
   it("journals every step, fsynced line by line", async () => {
     await runPlan(plan([action("a"), action("b", ["a"])]), { gate: async () => undefined }, opts());
     const lines = readFileSync(t.journalPath, "utf8").trimEnd().split("\n");

@@ -67,6 +67,33 @@ describe("progress display", () => {
     });
   });
 
+  it("shows what an action did: an outcome after its title, a partial success marked and never as ✓", () => {
+    const io = sink();
+    const show = createDisplay(io, { format: "text", tty: false, now: () => at });
+    show({
+      type: "action-done",
+      id: "r",
+      title: "reset cp-3 gracefully",
+      ms: 40,
+      outcome: "not reset: cp-3 is unreachable (--force)",
+      partial: true,
+    });
+    show({
+      type: "action-done",
+      id: "d",
+      title: "release cp-3's twin slot",
+      ms: 5,
+      outcome: "its machine was not reset",
+    });
+    expect(io.text()).toBe(
+      [
+        "[12:01:03] ! reset cp-3 gracefully: not reset: cp-3 is unreachable (--force) (40ms)",
+        "[12:01:03] ✓ release cp-3's twin slot: its machine was not reset (5ms)",
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("on a terminal redraws the running tasks in place and stops its spinner when done", () => {
     const io = sink();
     let clock = at;

@@ -35,3 +35,16 @@ export function twinDown(stateDir: string): void {
   if (stateDir)
     spawnSync(process.execPath, [BIN, "twin", "down", "--state-dir", stateDir], { timeout: 30_000 });
 }
+
+/**
+ * `cairn plan` and `cairn diff` on the same cluster must agree (issue 10 item 11): plan has nothing to do exactly
+ * when diff finds no drift. `args` are the cluster flags both take (-f, --twin, --dir …).
+ */
+export function planAndDiff(
+  cairn: (args: string[], timeoutMs?: number) => CliResult,
+  args: string[],
+): { plan: CliResult; diff: CliResult; agree: boolean } {
+  const plan = cairn(["plan", ...args]);
+  const diff = cairn(["diff", ...args]);
+  return { plan, diff, agree: (plan.code === 0) === (diff.code === 0) };
+}

@@ -1,6 +1,7 @@
 // Pure parts of apply: redacted config diffs, the apply mode Talos' AUTO will choose, and the quorum guard.
 import { describe, expect, it } from "vitest";
 import {
+  describeMode,
   diffConfigs,
   formatChanges,
   isSensitiveKey,
@@ -61,17 +62,36 @@ describe("config diff", () => {
 
   it("predicts no-reboot for live fields and other documents, reboot otherwise (CanApplyImmediate)", () => {
     const labels = diffConfigs(base, base.replace("zone: a", "zone: b"));
-    expect(predictApplyMode(labels).mode).toBe("no-reboot");
+    expect(predictApplyMode(labels, "v1.12.11").mode).toBe("no-reboot");
     const image = diffConfigs(base, base.replace("v1.12.1", "v1.12.2"));
-    expect(predictApplyMode(image).mode).toBe("no-reboot");
+    expect(predictApplyMode(image, "v1.12.11").mode).toBe("no-reboot");
     const hostname = diffConfigs(base, base.replace("hostname: w1", "hostname: w2"));
-    expect(predictApplyMode(hostname).mode).toBe("no-reboot");
+    expect(predictApplyMode(hostname, "v1.12.11").mode).toBe("no-reboot");
     const disk = diffConfigs(base, base.replace("type: worker", "type: worker\n  features: { rbac: true }"));
-    expect(predictApplyMode(disk)).toEqual({
+    expect(predictApplyMode(disk, "v1.12.11")).toEqual({
       mode: "reboot",
       rebootBecause: ["v1alpha1 machine.features.rbac"],
     });
-    expect(predictApplyMode([]).mode).toBe("none");
+    expect(predictApplyMode([], "v1.12.11").mode).toBe("none");
+  });
+
+  it("predicts per Talos release: 1.14 applies live, then cairn reboots; 1.8 lacks 1.9's live fields", () => {
+    const rbac = diffConfigs(base, base.replace("type: worker", "type: worker\n  features: { rbac: true }"));
+    // 1.14 refuses REBOOT outside maintenance mode: NO_REBOOT, then an explicit Reboot for a boot-time field.
+    expect(predictApplyMode(rbac, "v1.14.0")).toEqual({
+      mode: "no-reboot-then-reboot",
+      rebootBecause: ["v1alpha1 machine.features.rbac"],
+    });
+    expect(describeMode(predictApplyMode(rbac, "v1.14.0").mode)).toBe("no-reboot, then reboot");
+    const labels = diffConfigs(base, base.replace("zone: a", "zone: b"));
+    expect(predictApplyMode(labels, "v1.14.0").mode).toBe("no-reboot");
+    // The image cache became a live field in 1.9 (Runtime.CanApplyImmediate's list at each tag).
+    const cache = diffConfigs(
+      base,
+      base.replace("type: worker", "type: worker\n  features: { imageCache: { localEnabled: true } }"),
+    );
+    expect(predictApplyMode(cache, "v1.9.6").mode).toBe("no-reboot");
+    expect(predictApplyMode(cache, "v1.8.3").mode).toBe("reboot");
   });
 });
 

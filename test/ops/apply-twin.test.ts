@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/shared.js";
-import { BIN, twinCli, twinDown, twinEnv } from "../helpers/twin-cli.js";
+import { BIN, planAndDiff, twinCli, twinDown, twinEnv } from "../helpers/twin-cli.js";
 
 const SUBNET = "127.0.211.0/24";
 const dir = mkdtempSync(join(tmpdir(), "cairn-apply-"));
@@ -37,9 +37,10 @@ describe("cairn apply --twin (3 control planes + 2 workers)", () => {
     expect(Object.values(state.nodes).every((n) => (n as { stage: string }).stage === "running")).toBe(true);
     // Secrets never reach the output.
     expect(a.out + a.err).not.toMatch(/BEGIN|PRIVATE KEY/);
-    const p = cairn(["plan", "-f", spec, "--twin"]);
+    const { plan: p, diff, agree } = planAndDiff(cairn, ["-f", spec, "--twin"]);
     expect(p.code, p.out + p.err).toBe(0);
     expect(p.out).toMatch(/nothing to do/);
+    expect(agree, diff.out + diff.err).toBe(true);
   }, 120_000);
 
   it("a Talos version change plans one upgrade per node, control planes first (exit 2)", () => {
@@ -94,8 +95,9 @@ describe("cairn apply --twin (3 control planes + 2 workers)", () => {
     expect(second.err).toMatch(/another cairn apply \(pid \d+ on host .*\) is running on this cluster/);
     const code = await new Promise<number>((r) => first.on("exit", (c) => r(c ?? -1)));
     expect(code, out).toBe(0);
-    const p = cairn(["plan", "-f", changed, "--twin", "--dir", clusterDir]);
+    const { plan: p, diff, agree } = planAndDiff(cairn, ["-f", changed, "--twin", "--dir", clusterDir]);
     expect(p.code, p.out).toBe(0);
+    expect(agree, diff.out + diff.err).toBe(true);
   }, 120_000);
 
   it("removing one of three control planes without a replacement is refused, nothing changes", () => {

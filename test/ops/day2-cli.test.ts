@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/shared.js";
-import { twinCli, twinDown } from "../helpers/twin-cli.js";
+import { planAndDiff, twinCli, twinDown } from "../helpers/twin-cli.js";
 
 const SUBNET = "127.0.217.0/24";
 const dir = mkdtempSync(join(tmpdir(), "cairn-day2-"));
@@ -45,9 +45,10 @@ describe("day-2 commands on the twin (single node)", () => {
   });
 
   it("diff is clean after apply, then shows a spec change redacted, with exit 2", () => {
-    const clean = cairn(["diff", "-f", spec, "--twin"]);
+    const { plan, diff: clean, agree } = planAndDiff(cairn, ["-f", spec, "--twin"]);
     expect(clean.code, clean.out + clean.err).toBe(0);
     expect(clean.out).toMatch(/solo: in sync/);
+    expect(agree, plan.out).toBe(true);
     const changed = join(dir, "changed.yaml");
     writeFileSync(
       changed,
@@ -64,13 +65,41 @@ describe("day-2 commands on the twin (single node)", () => {
   it("upgrade talos: --dry-run shows the plan and changes nothing; the real run upgrades and reports per node", () => {
     const dry = cairn(["upgrade", "talos", "--to", "v1.13.9", "-f", spec, "--twin", "--dry-run"]);
     expect(dry.code, dry.out + dry.err).toBe(0);
-    expect(dry.out).toMatch(/upgrade talos — SIMULATED on the twin: 2 action\(s\)/);
+    // The upgrade, the node's config for its new release (a new contract), the wait, the etcd gate.
+    expect(dry.out).toMatch(/upgrade talos — SIMULATED on the twin: 4 action\(s\)/);
     expect(dry.out).toMatch(/upgrade solo v1\.12\.11 → v1\.13\.9/);
+    expect(dry.out).toMatch(/convert solo's config to the Talos 1\.13 contract, once it runs v1\.13\.9/);
     expect(cairn(["status", "-f", spec, "--twin"]).out).toMatch(/solo .* v1\.12\.11/);
     const up = cairn(["upgrade", "talos", "--to", "v1.13.9", "-f", spec, "--twin", "--yes"]);
     expect(up.code, up.out + up.err).toBe(0);
     expect(up.out).toMatch(/solo +upgraded/);
     expect(cairn(["status", "-f", spec, "--twin"]).out).toMatch(/solo .* v1\.13\.9/);
+    // cairn.yaml was left behind: said so, with the line to change; plan refuses to move the node back.
+    expect(up.err).toMatch(
+      /cairn\.yaml:\d+ still says talos\.version: v1\.12\.11, but the cluster now runs v1\.13\.9/,
+    );
+    const behind = planAndDiff(cairn, ["-f", spec, "--twin"]);
+    expect(behind.plan.code).toBe(1);
+    expect(behind.plan.out).toMatch(/set `talos\.version: v1\.13\.9` in cairn\.yaml/);
+    expect(behind.agree, behind.diff.out).toBe(true);
+    // --update-spec brings the spec up (nothing left to upgrade): that value only, the rest of the file as it was.
+    const before = readFileSync(spec, "utf8");
+    const fix = cairn([
+      "upgrade",
+      "talos",
+      "--to",
+      "v1.13.9",
+      "-f",
+      spec,
+      "--twin",
+      "--yes",
+      "--update-spec",
+    ]);
+    expect(fix.code, fix.out + fix.err).toBe(0);
+    expect(readFileSync(spec, "utf8")).toBe(before.replace("version: v1.12.11", "version: v1.13.9"));
+    const clean = planAndDiff(cairn, ["-f", spec, "--twin"]);
+    expect(clean.plan.code, clean.plan.out + clean.plan.err).toBe(0);
+    expect(clean.diff.code, clean.diff.out + clean.diff.err).toBe(0);
     // Without --yes off a terminal: refused before anything happens.
     const noYes = cairn(["upgrade", "talos", "--to", "v1.13.9", "-f", spec, "--twin"]);
     expect(noYes.code).toBe(1);

@@ -95,6 +95,13 @@ describe(`apply killed with SIGKILL at ${ROUNDS} random points of a 3+2 bootstra
         encoding: "utf8",
       });
       expect(p.status, p.stdout + p.stderr).toBe(0);
+      // …and `cairn diff` agrees: no drift either (issue 10 item 11).
+      const d = spawnSync(process.execPath, [BIN, "diff", "-f", spec, "--twin"], {
+        cwd,
+        env,
+        encoding: "utf8",
+      });
+      expect(d.status, d.stdout + d.stderr).toBe(0);
       twinDown(twinDir);
       twinDir = "";
     }

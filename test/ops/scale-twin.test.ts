@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/shared.js";
-import { twinCli, twinDown } from "../helpers/twin-cli.js";
+import { planAndDiff, twinCli, twinDown } from "../helpers/twin-cli.js";
 
 const SUBNET = "127.0.230.0/24";
 const dir = mkdtempSync(join(tmpdir(), "cairn-scale-"));
@@ -121,6 +121,13 @@ function writeSpec(name: string, text: string): string {
   return f;
 }
 
+/** After a change: nothing left to plan, and `cairn diff` agrees that nothing drifted. */
+function expectClean(file: string): void {
+  const { plan, diff, agree } = planAndDiff(cairn, ["-f", file, "--twin", "--dir", clusterDir]);
+  expect(plan.code, plan.out + plan.err).toBe(0);
+  expect(agree, diff.out + diff.err).toBe(true);
+}
+
 const nodesOf = (p: PlanJson): Set<string> =>
   new Set(p.actions.map((a) => a.node).filter((n): n is string => n !== undefined));
 
@@ -138,6 +145,7 @@ afterAll(() => {
 
 describe("scaling on the twin (3 control planes + 2 workers, one spare slot of each)", () => {
   let plus = "";
+  let deadWorkerSlot = "";
 
   it("scale up: a third worker is provisioned (no-op on the twin), configured and joined", () => {
     plus = writeSpec("plus-worker.yaml", withNode(baseText(), "worker2", "worker", 8202, "10.0.2.3"));
@@ -156,7 +164,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     const row = status(plus).find((r) => r.name === "worker2");
     expect(row).toMatchObject({ role: "worker", reachable: true, stage: "running", ready: true });
     expect(state().nodes.worker2?.stage).toBe("running");
-    expect(onTwin("plan", plus).code).toBe(0);
+    expectClean(plus);
   }, 120_000);
 
   it("scale down: the worker is reset gracefully, its slot released, nothing else touched", () => {
@@ -182,7 +190,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     expect(state().providers.twin.slots.worker2).toBeUndefined();
     // The other five still run.
     expect(status(base).every((r) => r.stage === "running" && r.ready === true)).toBe(true);
-    expect(onTwin("plan", base).code).toBe(0);
+    expectClean(base);
   }, 120_000);
 
   let three = "";
@@ -239,7 +247,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
       "controlplane3",
     ]);
     expect(rows.filter((x) => x.etcd === "leader")).toHaveLength(1);
-    expect(onTwin("plan", three).code).toBe(0);
+    expectClean(three);
   }, 180_000);
 
   it("a crashed control plane: refused without --force; with it, its etcd member is removed by ID", () => {
@@ -268,6 +276,13 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     expect(forced.code, forced.err + forced.out).toBe(0);
     expect(forced.out).toMatch(/controlplane2 is unreachable; skipping the reset \(--force\)/);
     expect(forced.out).toMatch(/removed etcd member [0-9a-f]+ \(controlplane2\)/);
+    // What was and was not done (issue 10 item 13): no "✓ reset", no "slot is free" for a machine never wiped.
+    expect(forced.out).toMatch(
+      /! reset controlplane2 gracefully .*: not reset: controlplane2 is unreachable/,
+    );
+    expect(forced.out).not.toMatch(/✓ reset controlplane2/);
+    expect(forced.out).toMatch(/! release controlplane2's twin slot .*never reset/);
+    expect(forced.out).not.toMatch(/controlplane2's twin slot .*is free again/);
     const members = etcdMembers(cp1);
     expect(members.map((m) => m.hostname).sort()).toEqual(["controlplane1", "controlplane3"]);
     // Both remaining members answer, are voters, and one of them leads.
@@ -282,7 +297,7 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     expect(rows.every((r) => r.reachable && r.ready === true)).toBe(true);
     expect(rows.filter((r) => r.etcd === "leader")).toHaveLength(1);
     expect(state().nodes.controlplane2).toBeUndefined();
-    expect(onTwin("plan", smaller).code).toBe(0);
+    expectClean(smaller);
     last = smaller;
   }, 180_000);
 
@@ -298,8 +313,49 @@ describe("scaling on the twin (3 control planes + 2 workers, one spare slot of e
     const forced = onTwin("apply", smaller, "--yes", "--force");
     expect(forced.code, forced.err + forced.out).toBe(0);
     expect(forced.out).toMatch(/worker1 is unreachable; skipping the reset \(--force\)/);
+    expect(forced.out).toMatch(/! reset worker1 gracefully .*: not reset: worker1 is unreachable/);
     expect(state().nodes.worker1).toBeUndefined();
     expect(status(smaller).map((r) => r.name)).toEqual(["controlplane1", "controlplane3", "worker0"]);
-    expect(onTwin("plan", smaller).code).toBe(0);
+    expectClean(smaller);
+    deadWorkerSlot = dead.slot;
+    last = smaller;
+  }, 120_000);
+
+  it("a node added after a --force removal gets a machine waiting in maintenance mode, not the dead one", () => {
+    const back = writeSpec(
+      "worker-back.yaml",
+      withNode(readFileSync(last, "utf8"), "worker9", "worker", 8209, "10.0.2.9"),
+    );
+    const a = onTwin("apply", back, "--yes", "--timeout", "2m");
+    expect(a.code, a.err + a.out).toBe(0);
+    expect(state().providers.twin.slots.worker9!.slot).not.toBe(deadWorkerSlot);
+    expectClean(back);
+    last = back;
+  }, 120_000);
+
+  it("apply --timeout bounds each wait: a node whose machine never answers fails in seconds, not 10 minutes", () => {
+    // Every free slot made unusable (the clean ones crash too): the new node gets the dead worker's slot, and its
+    // maintenance-mode apply can only wait.
+    const used = new Set(Object.values(state().providers.twin.slots).map((x) => x.slot));
+    for (const n of twinNodes().filter((x) => !used.has(x.name) && x.mode === "maintenance")) {
+      const f = cairn(["twin", "fault", n.name, "crash", "--state-dir", twinDir], 30_000);
+      expect(f.code, f.err + f.out).toBe(0);
+    }
+    const more = writeSpec(
+      "worker-dead-slot.yaml",
+      withNode(readFileSync(last, "utf8"), "worker10", "worker", 8210, "10.0.2.10"),
+    );
+    const t0 = Date.now();
+    const a = onTwin("apply", more, "--yes", "--timeout", "3s");
+    expect(a.code).toBe(1);
+    expect(a.err + a.out).toMatch(/apply worker config to worker10 .*timed out after 3\.0s/);
+    expect(a.out).toMatch(
+      /warning: worker10 gets twin slot \S+, whose simulated machine is not waiting in maintenance mode/,
+    );
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(state().providers.twin.slots.worker10!.slot).toBe(deadWorkerSlot);
+    expect(onTwin("apply", more, "--timeout", "soon").err).toMatch(
+      /--timeout "soon" is not a positive duration/,
+    );
   }, 120_000);
 });

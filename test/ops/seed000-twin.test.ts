@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/shared.js";
-import { twinCli, twinDown } from "../helpers/twin-cli.js";
+import { planAndDiff, twinCli, twinDown } from "../helpers/twin-cli.js";
 
 const SUBNET = "127.0.232.0/24";
 const dir = mkdtempSync(join(tmpdir(), "cairn-seed000-"));
@@ -27,8 +27,9 @@ describe("seed 000 (homelab-proxmox-vlans) on the twin", () => {
   it("apply, then plan exits 0; a Talos version change plans one upgrade per node (exit 2)", () => {
     const a = cairn(["apply", "-f", spec, "--twin", "--yes"]);
     expect(a.code, a.out + a.err).toBe(0);
-    const p = cairn(["plan", "-f", spec, "--twin"]);
+    const { plan: p, diff, agree } = planAndDiff(cairn, ["-f", spec, "--twin"]);
     expect(p.code, p.out + p.err).toBe(0);
+    expect(agree, diff.out + diff.err).toBe(true);
 
     const text = readFileSync(spec, "utf8");
     const from = /^ {2}version: (v1\.[89]\.\d+)/m.exec(text)?.[1];

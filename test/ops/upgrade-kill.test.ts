@@ -122,6 +122,12 @@ async function killedChain(
   expect(got).toEqual(keys);
   const plan = cli(["upgrade", "talos", "--to", to, "-f", spec, "--twin", "--dry-run"]);
   expect(plan.stdout).toMatch(/: 0 action\(s\)/);
+  // cairn.yaml still names the old release: plan refuses to move the nodes back and diff reports the drift.
+  const p = cli(["plan", "-f", spec, "--twin"]);
+  const d = cli(["diff", "-f", spec, "--twin"]);
+  expect(p.status, p.stdout + p.stderr).toBe(1);
+  expect(p.stdout).toContain(`set \`talos.version: ${to}\` in cairn.yaml`);
+  expect(d.status, d.stdout + d.stderr).toBe(2);
 }
 
 describe("an upgrade killed at every journal record completes", () => {

@@ -2,22 +2,20 @@
 // spec-driven upgrades, scaling), then where the cluster's credentials are.
 import { CairnError } from "../../errors.js";
 import type { PreparedApply } from "../../ops/apply/run.js";
-import type { ClusterFlags } from "../cluster.js";
 import { refusePlan, runOperation } from "../operation.js";
 import type { Io } from "../output.js";
 import { applyPlanText } from "./plan-run.js";
+import { applyOptionsFrom, type ApplyFlags } from "./plan.js";
 
-export async function runApplyCommand(
-  opts: ClusterFlags & { yes?: boolean; force?: boolean },
-  io: Io,
-): Promise<number> {
+export async function runApplyCommand(opts: ApplyFlags & { yes?: boolean }, io: Io): Promise<number> {
+  const options = await applyOptionsFrom(opts);
   return runOperation<PreparedApply>(io, {
     operation: "apply",
     flags: opts,
     question: "Apply these changes?",
     prepare: async (access) => {
       const { buildApply } = await import("../../ops/apply/run.js");
-      return buildApply(access, { force: opts.force === true });
+      return buildApply(access, options);
     },
     show: (p, access) => applyPlanText(p.plan, access, p.observed),
     refuse: (p) => refusePlan(p.plan, "apply"),

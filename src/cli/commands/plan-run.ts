@@ -1,15 +1,17 @@
 // `cairn plan` behind the command: open the cluster (reading only), build the apply plan, print it. No lock is
 // taken and nothing is written or started: with no twin running, the plan is what apply would do to a fresh one.
 import { formatPlan, planJson } from "../../ops/plan-view.js";
-import { openFromFlags, type ClusterFlags } from "../cluster.js";
+import { openFromFlags } from "../cluster.js";
 import { parseOutputFormat, type Io } from "../output.js";
+import { applyOptionsFrom, type ApplyFlags } from "./plan.js";
 
-export async function runPlanCommand(opts: ClusterFlags & { force?: boolean }, io: Io): Promise<number> {
+export async function runPlanCommand(opts: ApplyFlags, io: Io): Promise<number> {
   const format = parseOutputFormat(opts.output);
+  const options = await applyOptionsFrom(opts);
   const access = await openFromFlags(opts);
   try {
     const { buildApply } = await import("../../ops/apply/run.js");
-    const prepared = await buildApply(access, { force: opts.force === true });
+    const prepared = await buildApply(access, options);
     const { plan } = prepared;
     if (format === "json") io.out(`${JSON.stringify(planJson(plan, access, prepared.observed), null, 2)}\n`);
     else io.out(applyPlanText(prepared.plan, access, prepared.observed));

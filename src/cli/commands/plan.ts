@@ -2,13 +2,45 @@
 import type { Command } from "commander";
 import type { Io } from "../output.js";
 import { clusterOptions, type ClusterFlags } from "../cluster.js";
+import type { ApplyOptions } from "../../ops/apply/run.js";
 
-/** plan and apply: the cluster flags and --force. */
+/** plan and apply: the cluster flags, --force, the downgrade flags and --timeout. */
 export function applyOptions(c: Command): Command {
-  return clusterOptions(c).option(
-    "--force",
-    "allow removals that lower etcd's fault tolerance, and remove dead nodes (etcd member removed by ID)",
-  );
+  return clusterOptions(c)
+    .option(
+      "--force",
+      "allow removals that lower etcd's fault tolerance, and remove dead nodes (etcd member removed by ID)",
+    )
+    .option(
+      "--allow-talos-downgrade",
+      "let a talos.version older than what the nodes run move them back (refused otherwise)",
+    )
+    .option(
+      "--allow-kubernetes-downgrade",
+      "let a kubernetes.version older than what the nodes run move them back (refused otherwise)",
+    )
+    .option(
+      "--timeout <duration>",
+      "how long each wait may take: a node answering or booting, etcd, the API server, the health gate (default 2–15m per step)",
+    );
+}
+
+export interface ApplyFlags extends ClusterFlags {
+  force?: boolean;
+  allowTalosDowngrade?: boolean;
+  allowKubernetesDowngrade?: boolean;
+  timeout?: string;
+}
+
+/** The apply options the flags ask for. */
+export async function applyOptionsFrom(opts: ApplyFlags): Promise<ApplyOptions> {
+  const { parseDurationMs } = await import("../duration.js");
+  return {
+    force: opts.force === true,
+    ...(opts.allowTalosDowngrade ? { allowTalosDowngrade: true } : {}),
+    ...(opts.allowKubernetesDowngrade ? { allowKubernetesDowngrade: true } : {}),
+    ...(opts.timeout ? { waitTimeoutMs: parseDurationMs(opts.timeout, "--timeout") } : {}),
+  };
 }
 
 export function registerPlan(program: Command, io: Io): void {
@@ -23,9 +55,11 @@ export function registerPlan(program: Command, io: Io): void {
       "after",
       "\nExit codes: 0 nothing pending, 2 changes pending, 1 error (or a refused change).\n\n" +
         "Examples:\n  cairn plan -f cairn.yaml\n  cairn plan -f examples/homelab-proxmox-vlans.yaml --twin\n" +
-        "  cairn plan -f cairn.yaml --output json | jq '.actions[].title'",
+        "  cairn plan -f cairn.yaml --output json | jq '.actions[].title'\n" +
+        "\nA plan never moves Talos or Kubernetes backwards: when cairn.yaml names an older release than the nodes\n" +
+        "run, it refuses and names the spec change to make (or pass --allow-talos-downgrade / --allow-kubernetes-downgrade).",
     )
-    .action(async (opts: ClusterFlags & { force?: boolean }) => {
+    .action(async (opts: ApplyFlags) => {
       const { runPlanCommand } = await import("./plan-run.js");
       process.exitCode = await runPlanCommand(opts, io);
     });

@@ -14,6 +14,8 @@ export interface UpgradeFlags extends ClusterFlags {
   yes?: boolean;
   dryRun?: boolean;
   nodeTimeout?: string;
+  allowDowngrade?: boolean;
+  updateSpec?: boolean;
 }
 
 export async function runUpgradeTalosCommand(opts: UpgradeFlags, io: Io): Promise<number> {
@@ -31,7 +33,23 @@ export async function runUpgradeTalosCommand(opts: UpgradeFlags, io: Io): Promis
         ...(opts.to ? { to: opts.to } : {}),
         maxUnavailable: opts.maxUnavailable,
         nodeTimeoutMs,
+        ...(opts.allowDowngrade ? { allowDowngrade: true } : {}),
       }),
+    // An explicit --to leaves cairn.yaml behind the cluster: bring it up (or say how), or plan will refuse.
+    ...(opts.to
+      ? {
+          finish: async (p: PreparedTalosUpgrade, _access: unknown, interactive: boolean) => {
+            const { settleSpecVersion } = await import("../spec-update.js");
+            await settleSpecVersion(io, {
+              file: opts.file,
+              field: ["talos", "version"],
+              to: p.to,
+              update: opts.updateSpec === true,
+              interactive,
+            });
+          },
+        }
+      : {}),
     show: (p, access) => describePlan(p.plan, access.simulated),
     dryRun: (p, access, format) =>
       format === "json"
@@ -64,7 +82,7 @@ export async function runUpgradeTalosCommand(opts: UpgradeFlags, io: Io): Promis
 }
 
 export async function runUpgradeKubernetesCommand(opts: UpgradeFlags, io: Io): Promise<number> {
-  const { prepareKubernetesUpgrade, refuseBlockedKubernetesUpgrade } =
+  const { prepareKubernetesUpgrade, refuseBlockedKubernetesUpgrade, settleKubernetesRecord } =
     await import("../../ops/upgrade-kubernetes/run.js");
   return runOperation<PreparedOperation & { to: string }>(io, {
     operation: "upgrade kubernetes",
@@ -72,7 +90,27 @@ export async function runUpgradeKubernetesCommand(opts: UpgradeFlags, io: Io): P
     question: "Upgrade these nodes?",
     writeArtefacts: false,
     prepare: (access) =>
-      prepareKubernetesUpgrade(access, { to: opts.to!, maxUnavailable: opts.maxUnavailable }),
+      prepareKubernetesUpgrade(access, {
+        to: opts.to!,
+        maxUnavailable: opts.maxUnavailable,
+        ...(opts.allowDowngrade ? { allowDowngrade: true } : {}),
+      }),
+    finish: async (p, access, interactive) => {
+      // The record is what an unpinned cairn.yaml keeps from now on; a pinned one should name the new version.
+      settleKubernetesRecord(access, p.to);
+      const { settleSpecVersion } = await import("../spec-update.js");
+      const pinned = await settleSpecVersion(io, {
+        file: opts.file,
+        field: ["kubernetes", "version"],
+        to: p.to,
+        update: opts.updateSpec === true,
+        interactive,
+      });
+      if (!pinned)
+        io.err(
+          `note: cairn.yaml does not pin kubernetes.version: cairn recorded Kubernetes ${p.to} for this cluster and keeps it\n`,
+        );
+    },
     show: (p, access) => describePlan(p.plan, access.simulated),
     dryRun: (p, access, format) =>
       format === "json"
@@ -82,8 +120,7 @@ export async function runUpgradeKubernetesCommand(opts: UpgradeFlags, io: Io): P
     nothingToDo: (p) => `every node already runs Kubernetes ${p.to}\n`,
     report: (p, result, access, format) => {
       if (format !== "text" || !result.ok) return "";
-      const warnings = p.plan.warnings.map((w) => `warning: ${w}\n`).join("");
-      return `Kubernetes ${p.to} on every node${access.simulated ? " (SIMULATED on the twin: config changes only)" : ""}\n${warnings}`;
+      return `Kubernetes ${p.to} on every node${access.simulated ? " (SIMULATED on the twin: config changes only)" : ""}\n`;
     },
     failed: (result) =>
       new CairnError(

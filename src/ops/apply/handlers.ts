@@ -18,12 +18,20 @@ export function applyHandlers(access: ClusterAccess): ActionHandlers {
   const provider = access.target.handlers();
   const deprovision: ActionHandler = async (action, ctx) => {
     const node = String(action.params.node);
+    // Read before the record goes: a node removed without a reset (--force on a dead node) was never wiped.
+    const notReset = access.readState().nodes[node]?.notReset;
     await provider.deprovision?.(action, ctx);
     access.updateState((s) => {
       delete s.nodes[node];
     });
     rmSync(appliedConfigPath(access.paths.applied, node), { force: true });
-    if (!provider.deprovision)
+    if (notReset !== undefined)
+      ctx.outcome(
+        `${node} forgotten${provider.deprovision ? " and its machine released" : ""}${access.simulated ? " (simulated)" : ""}, but it was never reset (${notReset}): ` +
+          "if it comes back it still holds the cluster's config — reset or reinstall it before reusing it",
+        { partial: true },
+      );
+    else if (!provider.deprovision)
       ctx.progress(`${node} forgotten; the ${access.target.label} machine stays in maintenance mode`);
   };
   return {

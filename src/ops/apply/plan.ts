@@ -1,13 +1,22 @@
-// The `cairn apply` plan: pure (model + state + desired/applied configs + the provider's part → Plan). It brings
-// new machines from maintenance mode into the cluster (bootstrap of a new cluster included), applies config
-// changes with the least disruptive mode, one control plane at a time, and removes nodes that left the spec
-// behind a quorum guard.
+// The `cairn apply` plan: pure (model + state + desired configs + what the nodes report + the provider's part →
+// Plan). It brings new machines from maintenance mode into the cluster (bootstrap of a new cluster included),
+// applies config changes with the least disruptive mode, one control plane at a time, and removes nodes that left
+// the spec behind a quorum guard.
 import type { Action, Plan } from "../../engine/types.js";
 import type { Model, ModelNode } from "../../clusterspec/model.js";
 import type { ProviderPlan } from "../../providers/types.js";
 import { configHash, type CairnState } from "../state.js";
-import { diffConfigs, formatChanges, predictApplyMode } from "../config-diff.js";
+import {
+  describeMode,
+  diffConfigs,
+  formatChanges,
+  predictApplyMode,
+  type ConfigChange,
+} from "../config-diff.js";
+import { reportOf, type Reported } from "../observe-configs.js";
+import { withKubernetesAt } from "../upgrade-kubernetes/images.js";
 import { planScale, type ScaleOptions } from "../scale/plan.js";
+import { isConfigChange } from "../plan-weave.js";
 
 export interface ApplyPlanInput {
   model: Model;
@@ -15,8 +24,10 @@ export interface ApplyPlanInput {
   state: CairnState;
   /** Node → desired config text (secret; only hashes and redacted diffs reach the plan). */
   configs: Record<string, string>;
-  /** Node → config the node last accepted, when cairn applied one. */
+  /** Node → config the node last accepted, when cairn applied one (the hint for a node that does not answer). */
   applied: Record<string, string | undefined>;
+  /** What each running node reports now (its config and Talos version); the plan compares the spec with it. */
+  reported?: Reported;
   simulated: boolean;
   /** The provider's actions for the nodes that join and leave (see `membership`). */
   provider: ProviderPlan;
@@ -192,23 +203,48 @@ export function buildApplyPlan(input: ApplyPlanInput): Plan {
   }
 
   // ---- config changes on running nodes: control planes one at a time, then workers one at a time -------------
-  const changed = model.nodes.filter((n) => {
+  // Decided from what each node reports (the config it runs), as `cairn diff` compares; cairn's record of the
+  // last applied config is only the fallback for a node that did not answer. The Kubernetes images are left out:
+  // a Kubernetes change goes through the Kubernetes upgrade path (its ordering), never as a plain config change.
+  const reported = input.reported ?? {};
+  const changed: { node: ModelNode; changes: ConfigChange[]; known: boolean; observed: boolean }[] = [];
+  for (const n of model.nodes) {
     const st = state.nodes[n.name];
-    return st?.stage === "running" && st.appliedConfigHash !== configHash(rendered[n.name] ?? "");
-  });
+    if (st?.stage !== "running") continue;
+    const desired = rendered[n.name] ?? "";
+    const report = reportOf(reported, n.name);
+    if (report) {
+      const changes = diffConfigs(withKubernetesAt(report.config, model.kubernetesVersion), desired);
+      if (changes.length) changed.push({ node: n, changes, known: true, observed: true });
+      continue;
+    }
+    const down = reported[n.name];
+    if (down && "unreachable" in down)
+      warnings.push(
+        `${n.name} did not answer (${down.unreachable}): its config is compared with the one cairn last applied`,
+      );
+    if (st.appliedConfigHash === configHash(desired)) continue;
+    const before = applied[n.name];
+    changed.push({
+      node: n,
+      changes: diffConfigs(before, desired),
+      known: before !== undefined,
+      observed: false,
+    });
+  }
   let previous: string | undefined = etcdGate;
-  for (const n of [
-    ...changed.filter((x) => x.role === "controlplane"),
-    ...changed.filter((x) => x.role === "worker"),
+  for (const { node: n, changes, known, observed } of [
+    ...changed.filter((x) => x.node.role === "controlplane"),
+    ...changed.filter((x) => x.node.role === "worker"),
   ]) {
-    const changes = diffConfigs(applied[n.name], rendered[n.name] ?? "");
-    const predicted = predictApplyMode(changes);
-    const known = applied[n.name] !== undefined;
+    const predicted = predictApplyMode(changes, model.talosVersion);
+    const expected = describeMode(predicted.mode);
+    const because = predicted.rebootBecause;
     const apply = add({
       id: `apply-config:${n.name}`,
       kind: "apply-config",
       node: n.name,
-      title: `apply config change to ${n.name} (mode auto${known ? `, expected ${predicted.mode}` : ""})${sim}`,
+      title: `apply config change to ${n.name} (mode auto${known ? `, expected ${expected}` : ""})${sim}`,
       dependsOn: previous ? [previous] : [],
       params: {
         node: n.name,
@@ -221,10 +257,15 @@ export function buildApplyPlan(input: ApplyPlanInput): Plan {
       group: { name: n.role === "controlplane" ? "controlplanes" : "workers", limit: 1 },
       detail: known
         ? [
-            `apply mode: auto → ${predicted.mode === "reboot" ? `reboot (${predicted.rebootBecause.slice(0, 3).join(", ")}${predicted.rebootBecause.length > 3 ? ", …" : ""})` : "no-reboot (every changed field is applied live)"}`,
+            `apply mode: auto → ${
+              predicted.mode === "no-reboot"
+                ? "no-reboot (every changed field is applied live)"
+                : `${expected} (${because.slice(0, 3).join(", ")}${because.length > 3 ? ", …" : ""})`
+            }`,
+            ...(observed ? [] : ["compared with the config cairn last applied (the node did not answer)"]),
             ...formatChanges(changes),
           ]
-        : ["the config it runs was not applied by this cairn state; the node decides the mode (auto)"],
+        : ["the node did not answer and cairn has no record of its config; the node decides the mode (auto)"],
     });
     previous = add({
       id: `wait-ready:${n.name}`,
@@ -280,14 +321,14 @@ export function healthGate(model: Model, simulated: boolean): Action {
 }
 
 /**
- * A spec-driven rolling upgrade merged into an apply plan: after the apply's own prerequisites, before its config
- * changes (a version change may change the config contract: a node gets its new config after its upgrade, never
- * before — the old Talos would reject documents it does not know), and the health gate last, after everything.
+ * Spec-driven version changes (a rolling Talos upgrade, a Kubernetes upgrade) merged into an apply plan: after the
+ * apply's own prerequisites, before its remaining config changes (a version change may change the config contract:
+ * a node gets its new config after its upgrade, never before — the old Talos would reject documents it does not
+ * know), and the health gate last, after everything.
  */
 export function mergeUpgrade(apply: readonly Action[], upgrade: readonly Action[], gate: Action): Action[] {
   const health = apply.find((a) => a.id === "health-gate") ?? gate;
-  const isChange = (a: Action): boolean =>
-    (a.kind === "apply-config" && a.params.maintenance === false) || a.id.startsWith("wait-ready:");
+  const isChange = isConfigChange;
   const mine = apply.filter((a) => a.id !== "health-gate");
   const before = mine.filter((a) => !isChange(a));
   const changes = mine.filter(isChange).map((a) => ({ ...a, dependsOn: [...a.dependsOn] }));

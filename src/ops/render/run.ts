@@ -1,6 +1,7 @@
 // `cairn render`: the cluster's artefacts synthesised and put on disk through the one writer, under the output
 // directory's lock. Secrets are created once and then only ever reused; client credentials are reused while
 // valid, so rendering twice changes no byte. Every config is rendered and validated before the first file is written.
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { requireModel } from "../../clusterspec/load.js";
 import { formatDiagnosticText } from "../../clusterspec/diagnostics.js";
@@ -10,7 +11,20 @@ import { gitopsReport, type GitopsReport } from "../../gitops/report.js";
 import { gitopsTree } from "../../gitops/index.js";
 import { GITOPS_DIR } from "../../render/synthesize.js";
 import { desiredArtefacts, readIdentity } from "../open.js";
+import { pinKubernetes, recordedKubernetes } from "../kubernetes-pin.js";
 import { clusterDir } from "../paths.js";
+import { readState } from "../state.js";
+
+/** The real cluster's Kubernetes record in an output directory, when it holds the cluster's state. */
+function recordedOf(out: string, cluster: string): string | undefined {
+  const path = join(out, "state.json");
+  if (!existsSync(path)) return undefined;
+  try {
+    return recordedKubernetes(readState(path, cluster, false), join(out, "applied"));
+  } catch {
+    return undefined; // another cluster's (or an unreadable) record says nothing about this one
+  }
+}
 
 export interface RenderOptions {
   file: string;
@@ -36,8 +50,12 @@ export interface RenderReport {
 
 export async function runRender(options: RenderOptions): Promise<RenderReport> {
   const now = options.now ?? new Date();
-  const { model, warnings } = requireModel(options.file);
-  const out = resolve(options.out ?? clusterDir(options.file, model.name));
+  const loaded = requireModel(options.file);
+  const out = resolve(options.out ?? clusterDir(options.file, loaded.model.name));
+  // The configs `apply` would write: an unpinned Kubernetes stays at the version the cluster runs (its record).
+  const pinned = pinKubernetes(loaded.model, recordedOf(out, loaded.model.name));
+  const model = pinned.model;
+  const warnings = loaded.warnings;
   const lock = acquireLock(join(out, "lock"), { operation: "render" });
   try {
     const identity = await readIdentity(model, out, {
@@ -59,7 +77,7 @@ export async function runRender(options: RenderOptions): Promise<RenderReport> {
         join(out, GITOPS_DIR),
         written.filter((w) => w.kind === "gitops"),
       ),
-      warnings: warnings.map(formatDiagnosticText),
+      warnings: [...warnings.map(formatDiagnosticText), ...(pinned.notice ? [`note: ${pinned.notice}`] : [])],
     };
   } finally {
     lock.release();

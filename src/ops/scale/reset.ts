@@ -17,6 +17,7 @@ export function resetHandler(access: ClusterAccess): ActionHandler {
     const v = await viewNode(access, node, "secure");
     if (v.mode === "maintenance") {
       ctx.progress(`${node} is already in maintenance mode (reset earlier)`);
+      ctx.outcome("already in maintenance mode (reset earlier)");
       return;
     }
     if (v.mode === "unreachable") {
@@ -33,6 +34,14 @@ export function resetHandler(access: ClusterAccess): ActionHandler {
           },
         );
       ctx.progress(`${node} is unreachable; skipping the reset (--force)`);
+      access.updateState((s) => {
+        const prev = s.nodes[node];
+        if (prev) s.nodes[node] = { ...prev, notReset: v.reason };
+      });
+      ctx.outcome(
+        `not reset: ${node} is unreachable (${v.reason}); removed without a reset (--force), so it was not wiped and still holds the cluster's config`,
+        { partial: true },
+      );
       return;
     }
     const c = await access.nodeClient(node);
@@ -51,5 +60,8 @@ export function resetHandler(access: ClusterAccess): ActionHandler {
         : { done: true, value: undefined };
     });
     ctx.progress(`${node} left the cluster`);
+    ctx.outcome(
+      `reset: ${action.params.role === "controlplane" ? "left etcd, " : ""}wiped, back in maintenance mode`,
+    );
   };
 }

@@ -2,8 +2,6 @@
 // (kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy) on every control plane first, one node at a
 // time, then the kubelets (control planes one at a time, workers in a group). Each step edits the images in the
 // node's running machine config and applies it without a reboot. Pure planning here; effects in the handler.
-import type { Document } from "yaml";
-import { parseYamlDocuments } from "../../io/yaml.js";
 import type { Action, Plan } from "../../engine/types.js";
 import type { Model } from "../../clusterspec/model.js";
 import {
@@ -14,32 +12,20 @@ import {
   talosMinor,
 } from "../../talos/versions.js";
 import { parseMaxUnavailable } from "../support.js";
+import { acrossMinors, downgradeRefusal, newer, newest } from "../version-guard.js";
+import type { K8sComponent } from "./images.js";
 
 export const KUBERNETES_OPERATION = "upgrade kubernetes";
 
-export type K8sComponent = "apiServer" | "controllerManager" | "scheduler" | "proxy" | "kubelet";
+export type { K8sComponent } from "./images.js";
+export { componentVersions, setComponentVersions } from "./images.js";
+
 export const CONTROL_PLANE_COMPONENTS: readonly K8sComponent[] = [
   "apiServer",
   "controllerManager",
   "scheduler",
   "proxy",
 ];
-
-const PATHS: Record<K8sComponent, string[]> = {
-  apiServer: ["cluster", "apiServer", "image"],
-  controllerManager: ["cluster", "controllerManager", "image"],
-  scheduler: ["cluster", "scheduler", "image"],
-  proxy: ["cluster", "proxy", "image"],
-  kubelet: ["machine", "kubelet", "image"],
-};
-
-const DEFAULT_IMAGES: Record<K8sComponent, string> = {
-  apiServer: "registry.k8s.io/kube-apiserver",
-  controllerManager: "registry.k8s.io/kube-controller-manager",
-  scheduler: "registry.k8s.io/kube-scheduler",
-  proxy: "registry.k8s.io/kube-proxy",
-  kubelet: "ghcr.io/siderolabs/kubelet",
-};
 
 export interface ObservedK8sNode {
   name: string;
@@ -50,59 +36,18 @@ export interface ObservedK8sNode {
   error?: string;
 }
 
-function tagOf(image: unknown): string | undefined {
-  if (typeof image !== "string") return undefined;
-  const name = image.split("@")[0]!;
-  const colon = name.lastIndexOf(":");
-  if (colon < 0 || colon < name.lastIndexOf("/")) return undefined;
-  return name.slice(colon + 1).replace(/^v/, "");
-}
-
-function v1alpha1(docs: Document[]): Document | undefined {
-  return docs.find((d) => d.get("version") === "v1alpha1");
-}
-
-/** Kubernetes component versions in a machine config (tags of the images it names). */
-export function componentVersions(configText: string): Partial<Record<K8sComponent, string>> {
-  const doc = v1alpha1(parseYamlDocuments(configText, "the machine config"));
-  const out: Partial<Record<K8sComponent, string>> = {};
-  if (!doc) return out;
-  for (const [c, path] of Object.entries(PATHS) as [K8sComponent, string[]][]) {
-    const t = tagOf(doc.getIn(path));
-    if (t) out[c] = t;
-  }
-  return out;
-}
-
-/**
- * The config with the given components' images moved to `version`, everything else byte-for-byte as it was
- * (YAML documents edited in place). A component without an image gets the upstream default repository.
- */
-export function setComponentVersions(
-  configText: string,
-  components: readonly K8sComponent[],
-  version: string,
-): string {
-  const docs: Document[] = parseYamlDocuments(configText, "the machine config");
-  const doc = v1alpha1(docs);
-  if (!doc) throw new Error("the machine config has no v1alpha1 document");
-  for (const c of components) {
-    const path = PATHS[c];
-    if (c !== "kubelet" && !doc.hasIn(["cluster"])) continue;
-    const current = doc.getIn(path);
-    const repo =
-      typeof current === "string" && current.lastIndexOf(":") > current.lastIndexOf("/")
-        ? current.slice(0, current.lastIndexOf(":"))
-        : DEFAULT_IMAGES[c];
-    doc.setIn(path, `${repo}:v${version}`);
-  }
-  return docs.map((d) => d.toString()).join("---\n");
-}
-
 export interface KubernetesUpgradeOptions {
   to: string;
   maxUnavailable?: string | number;
   nodeTimeoutMs?: number;
+  /** Move components that run a newer patch back to `to` (refused otherwise: a plan never downgrades). */
+  allowDowngrade?: boolean;
+  /** The flag that allows a downgrade, named in the refusal (default --allow-downgrade). */
+  downgradeFlag?: string;
+  /** The Talos release the nodes run when this plan runs (after a Talos upgrade merged before it). */
+  talosVersion?: string;
+  /** The target comes from cairn.yaml (apply), not from `--to`: a refusal names the spec change. */
+  fromSpec?: boolean;
 }
 
 export function planKubernetesUpgrade(
@@ -132,9 +77,9 @@ export function planKubernetesUpgrade(
       blockers.push(`node ${n.name} is unreachable${o?.error ? `: ${o.error}` : ""}`);
       continue;
     }
-    const talos = o.talosVersion ? talosMinor(o.talosVersion) : undefined;
-    if (!talos)
-      blockers.push(`node ${n.name} runs Talos ${o.talosVersion ?? "(unknown)"}, which cairn does not know`);
+    const runs = options.talosVersion ?? o.talosVersion;
+    const talos = runs ? talosMinor(runs) : undefined;
+    if (!talos) blockers.push(`node ${n.name} runs Talos ${runs ?? "(unknown)"}, which cairn does not know`);
     else if (!kubernetesSupported(talos, to))
       blockers.push(
         `Kubernetes ${to} is outside Talos ${talos.minor}'s window on ${n.name} (${talos.kubernetesMin}–${talos.kubernetesMax})`,
@@ -151,12 +96,31 @@ export function planKubernetesUpgrade(
   if (oldest) {
     const d = compareMinor(minorOf(tv), minorOf(oldest));
     const [om, on] = minorOf(oldest).split(".").map(Number) as [number, number];
-    if (d < 0)
-      blockers.push(`downgrading Kubernetes from ${minorOf(oldest)} to ${minorOf(tv)} is not supported`);
-    else if (d > 0 && minorOf(tv) !== `${om}.${on + 1}`)
+    // Backwards (d < 0) is the downgrade refusal's business below.
+    if (d > 0 && minorOf(tv) !== `${om}.${on + 1}`)
       blockers.push(
         `Kubernetes upgrades one minor at a time: the API server runs ${minorOf(oldest)}, so upgrade to ${om}.${on + 1}.x first`,
       );
+  }
+
+  // Never backwards unless asked, patch releases included: one refusal naming every node ahead of the target.
+  const ahead = model.nodes
+    .map((n) => ({ node: n.name, v: newest(Object.values(byName.get(n.name)?.components ?? {})) }))
+    .filter((x): x is { node: string; v: string } => x.v !== undefined && newer(x.v, to));
+  if (ahead.length > 0) {
+    const refusal = downgradeRefusal({
+      what: "Kubernetes",
+      field: "kubernetes.version",
+      to,
+      running: newest(ahead.map((a) => a.v))!,
+      nodes: ahead.map((a) => a.node),
+      total: model.nodes.length,
+      flag: options.downgradeFlag ?? "--allow-downgrade",
+      fromSpec: options.fromSpec === true,
+      unpinned: options.fromSpec === true && model.spec.kubernetes.version === undefined,
+    });
+    // Allowed, a patch downgrade goes ahead; across minors it is refused all the same (the refusal says so).
+    if (!options.allowDowngrade || ahead.some((a) => acrossMinors(a.v, to))) blockers.push(refusal);
   }
 
   const timeoutMs = options.nodeTimeoutMs ?? 10 * 60_000;
@@ -210,9 +174,10 @@ export function planKubernetesUpgrade(
       group: { name: "k8s-workers", limit },
     });
   }
-  if (actions.length && model.kubernetesVersion !== to)
+  // An unpinned spec follows cairn's record, which the upgrade updates; a pinned one must be changed by hand.
+  if (actions.length && model.spec.kubernetes.version !== undefined && model.kubernetesVersion !== to)
     warnings.push(
-      `cairn.yaml says Kubernetes ${model.kubernetesVersion}: set kubernetes.version: ${to} there too, or \`cairn diff\` will report drift`,
+      `cairn.yaml pins kubernetes.version: ${model.kubernetesVersion}: afterwards it should say ${to} (cairn offers to change it, --update-spec does); until then plan and apply refuse to move Kubernetes back`,
     );
   return { operation: KUBERNETES_OPERATION, actions, blockers, warnings };
 }

@@ -4,6 +4,7 @@ import { CairnError } from "../../errors.js";
 import type { AnyEngineEvent, Plan, RunResult } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
 import { nodeVersion, runningConfig } from "../observe.js";
+import { KUBERNETES_SECTION, recordKubernetes } from "../kubernetes-pin.js";
 import { executeOperation, type ExecuteOptions, type PreparedOperation } from "../operation.js";
 import { brief } from "../support.js";
 import { upgradeConcurrency } from "../upgrade-talos/plan.js";
@@ -53,12 +54,25 @@ export async function prepareKubernetesUpgrade(
 ): Promise<PreparedOperation & { to: string }> {
   const observed = await observeKubernetes(access);
   const plan = planKubernetesUpgrade(access.model, observed, options);
+  const to = options.to.replace(/^v/, "");
   return {
     plan,
     handlers: { "upgrade-kubernetes": upgradeKubernetesHandler(access) },
     concurrency: upgradeConcurrency(plan),
-    to: options.to.replace(/^v/, ""),
+    to,
+    afterRun(result) {
+      if (result.ok) settleKubernetesRecord(access, to);
+    },
   };
+}
+
+/**
+ * Records the Kubernetes version the cluster now runs: a cairn.yaml without kubernetes.version keeps it from now
+ * on (and a run that found every node there already repairs a record an interrupted run left behind).
+ */
+export function settleKubernetesRecord(access: ClusterAccess, to: string): void {
+  const rec = access.stateSection.get(KUBERNETES_SECTION) as { version?: string } | undefined;
+  if (rec?.version !== to) recordKubernetes(access.updateState, to, "upgrade kubernetes");
 }
 
 export function refuseBlockedKubernetesUpgrade(plan: Plan, to: string): void {

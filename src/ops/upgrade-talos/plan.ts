@@ -7,6 +7,7 @@ import type { Model, ModelNode } from "../../clusterspec/model.js";
 import { nodeInstallerImage } from "../../render/machine-configs.js";
 import { etcdPreflight } from "../etcd-health.js";
 import type { ObservedCluster } from "../observe.js";
+import { downgradeRefusal, newest } from "../version-guard.js";
 import { parseMaxUnavailable } from "../support.js";
 import {
   compareMinor,
@@ -33,6 +34,12 @@ export interface TalosUpgradeOptions {
   gateTimeoutMs?: number;
   /** Only these nodes (by name); default every node of the spec. */
   nodes?: readonly string[];
+  /** Move nodes that run a newer release back to the target (refused otherwise: a plan never downgrades). */
+  allowDowngrade?: boolean;
+  /** The flag that allows a downgrade, named in the refusal (default --allow-downgrade). */
+  downgradeFlag?: string;
+  /** The target is cairn.yaml's (apply, plan, `upgrade talos` without --to): a refusal names the spec change. */
+  fromSpec?: boolean;
 }
 
 export const UPGRADE_OPERATION = "upgrade talos";
@@ -74,6 +81,7 @@ export function planTalosUpgrade(
   const blockers: string[] = [];
   const warnings: string[] = [];
   const actions: Action[] = [];
+  const fromSpec = options.fromSpec ?? options.to === undefined;
   const to = normaliseTalosVersion(options.to ?? model.talosVersion);
   if (!to) {
     return {
@@ -116,6 +124,7 @@ export function planTalosUpgrade(
     why: string;
   }
   const pending: Pending[] = [];
+  const ahead: { node: string; version: string }[] = [];
   for (const node of model.nodes) {
     if (!wanted.has(node.name)) continue;
     const o = byName.get(node.name);
@@ -144,11 +153,14 @@ export function planTalosUpgrade(
     const schematicChange = o.schematicId !== undefined && o.schematicId !== id;
     if (!versionChange && !schematicChange && !resume.has(node.name)) continue;
     if (versionChange && target) {
-      if (fv && compareMinor(minorOf(fv), minorOf(tv)) > 0)
-        blockers.push(
-          `node ${node.name} runs ${from}; downgrading to ${to} across minor versions is not supported`,
-        );
-      else if (!upgradeSupported(from, to))
+      if (fv && compareVersions(fv, tv) > 0) {
+        // A node ahead of the target: one refusal for all of them below, unless the downgrade was asked for.
+        ahead.push({ node: node.name, version: from });
+        if (options.allowDowngrade && compareMinor(minorOf(fv), minorOf(tv)) > 0)
+          blockers.push(
+            `node ${node.name} runs ${from}; downgrading to ${to} across minor versions is not supported`,
+          );
+      } else if (!upgradeSupported(from, to))
         blockers.push(
           `node ${node.name} runs ${from}; Talos ${target.minor} upgrades only from ${target.upgradeFrom} or later: ` +
             `upgrade to ${stepping(from, to) ?? "an intermediate release"} first`,
@@ -160,6 +172,22 @@ export function planTalosUpgrade(
         ? `schematic ${short(o.schematicId)} → ${short(id)} (${to})`
         : `${to} (resuming)`;
     pending.push({ node, from, image, schematicId: id, why });
+  }
+
+  if (ahead.length > 0 && !options.allowDowngrade) {
+    const running = newest(ahead.map((a) => a.version))!;
+    blockers.push(
+      downgradeRefusal({
+        what: "Talos",
+        field: "talos.version",
+        to,
+        running,
+        nodes: ahead.map((a) => a.node),
+        total: wanted.size,
+        flag: options.downgradeFlag ?? "--allow-downgrade",
+        fromSpec,
+      }),
+    );
   }
 
   const cps = model.nodes.filter((n) => n.role === "controlplane").map((n) => n.name);

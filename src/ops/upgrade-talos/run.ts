@@ -8,6 +8,11 @@ import { normaliseTalosVersion } from "../../talos/versions.js";
 import type { ClusterAccess } from "../access.js";
 import { observeCluster, UPGRADE_SECTION, type ObservedCluster, type UpgradeRecord } from "../observe.js";
 import { executeOperation, type ExecuteOptions, type PreparedOperation } from "../operation.js";
+import { applyConfigHandler } from "../apply/apply-config.js";
+import { waitSecureHandler } from "../apply/wait-secure.js";
+import { observeConfigs } from "../observe-configs.js";
+import { weaveAfterUpgrades } from "../plan-weave.js";
+import { configSteps } from "./config-steps.js";
 import { upgradeHandlers, type UpgradeHandlerOptions } from "./handlers.js";
 import { planTalosUpgrade, upgradeConcurrency, type TalosUpgradeOptions } from "./plan.js";
 
@@ -34,22 +39,50 @@ export interface TalosUpgradeReport {
   resumed: boolean;
 }
 
+export interface BuildTalosUpgradeOptions extends TalosUpgradeOptions {
+  /**
+   * Each upgraded node gets the config cairn.yaml gives its new release right after its upgrade (converted across
+   * a contract). `cairn upgrade talos` does; apply weaves its own config changes in instead.
+   */
+  withConfigSteps?: boolean;
+}
+
 /** Builds the upgrade plan from live observations (and an interrupted run's record). */
 export async function buildTalosUpgradePlan(
   access: ClusterAccess,
-  options: TalosUpgradeOptions,
+  options: BuildTalosUpgradeOptions,
 ): Promise<{ plan: Plan; observed: ObservedCluster; to: string; resumeNodes: string[] }> {
   const to =
     normaliseTalosVersion(options.to ?? access.model.talosVersion) ?? options.to ?? access.model.talosVersion;
-  const observed = await observeCluster(access);
+  const [observed, reported] = await Promise.all([
+    observeCluster(access),
+    options.withConfigSteps
+      ? observeConfigs(
+          access,
+          access.model.nodes.map((n) => n.name),
+        )
+      : {},
+  ]);
+  const fromSpec = options.fromSpec ?? options.to === undefined;
+  const build = (resumeNodes: readonly string[]): Plan => {
+    const plan = planTalosUpgrade(access.model, observed, { ...options, to, resumeNodes, fromSpec });
+    if (!options.withConfigSteps || plan.blockers.length > 0) return plan;
+    const cs = configSteps(access, plan.actions, to, reported);
+    return {
+      ...plan,
+      actions: weaveAfterUpgrades(plan.actions, cs.steps),
+      blockers: [...plan.blockers, ...cs.blockers],
+      warnings: [...plan.warnings, ...cs.warnings],
+    };
+  };
   const record = access.stateSection.get(UPGRADE_SECTION) as UpgradeRecord | undefined;
   let resumeNodes = record && record.to === to ? record.nodes : [];
-  let plan = planTalosUpgrade(access.model, observed, { ...options, to, resumeNodes });
+  let plan = build(resumeNodes);
   // The record matters only while the journal holds that plan's unfinished run: a run killed after it finished
   // leaves a record of nodes that need nothing more.
   if (resumeNodes.length > 0 && !resumableRun(readJournal(access.paths.journal), plan)) {
     resumeNodes = [];
-    plan = planTalosUpgrade(access.model, observed, { ...options, to, resumeNodes });
+    plan = build(resumeNodes);
   }
   return { plan, observed, to, resumeNodes };
 }
@@ -67,11 +100,23 @@ export async function prepareTalosUpgrade(
   access: ClusterAccess,
   options: TalosUpgradeOptions & { handler?: UpgradeHandlerOptions } = {},
 ): Promise<PreparedTalosUpgrade> {
-  const { plan, observed, to, resumeNodes } = await buildTalosUpgradePlan(access, options);
+  const { plan, observed, to, resumeNodes } = await buildTalosUpgradePlan(access, {
+    ...options,
+    withConfigSteps: true,
+  });
   const planned = plan.actions.filter((a) => a.kind === "upgrade").map((a) => a.node!);
+  if (planned.length > 0 && normaliseTalosVersion(access.model.talosVersion) !== to)
+    plan.warnings.push(
+      `cairn.yaml says talos.version: ${access.model.talosVersion}: afterwards it should say ${to} (cairn offers to change it, --update-spec does); until then plan and apply refuse to move Talos back`,
+    );
   return {
     plan,
-    handlers: upgradeHandlers(access, options.handler),
+    handlers: {
+      ...upgradeHandlers(access, options.handler),
+      // Each node's config for its new release, and the wait for it to run healthy on it.
+      "apply-config": applyConfigHandler(access),
+      "wait-secure": waitSecureHandler(access),
+    },
     concurrency: upgradeConcurrency(plan),
     to,
     observed,

@@ -54,18 +54,31 @@ function readDaemonFile(twinDir: string): DaemonFile | undefined {
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Which free slot each joining node takes: its role's first free slot, else any free slot (deterministic). */
+/**
+ * Which free slot each joining node takes: its role's first free slot, else any free slot (deterministic). A slot
+ * whose machine still holds a config (released without a reset: it was dead) or has a fault goes last: a node given
+ * it would wait for a machine that is not in maintenance mode.
+ */
 export function assignSlots(
   joining: readonly { name: string; role: "controlplane" | "worker" }[],
-  slots: readonly { name: string; address: string; plannedRole: "controlplane" | "worker" }[],
+  slots: readonly {
+    name: string;
+    address: string;
+    plannedRole: "controlplane" | "worker";
+    machineType?: string | undefined;
+    faults?: readonly string[];
+  }[],
   taken: Readonly<Record<string, TwinSlot>>,
 ): { assigned: Record<string, TwinSlot>; missing: string[] } {
   const used = new Set(Object.values(taken).map((t) => t.slot));
   const assigned: Record<string, TwinSlot> = {};
   const missing: string[] = [];
+  const ready = (s: (typeof slots)[number]): boolean => s.machineType === undefined && !s.faults?.length;
   for (const n of joining) {
     if (taken[n.name]) continue;
     const free =
+      slots.find((s) => !used.has(s.name) && s.plannedRole === n.role && ready(s)) ??
+      slots.find((s) => !used.has(s.name) && ready(s)) ??
       slots.find((s) => !used.has(s.name) && s.plannedRole === n.role) ??
       slots.find((s) => !used.has(s.name));
     if (!free) {
@@ -144,6 +157,7 @@ export function twinTarget(ctx: TargetContext): ProviderTarget {
     const provision: Record<string, Action> = {};
     const deprovision: Record<string, Action> = {};
     const blockers: string[] = [];
+    const warnings: string[] = [];
     if (!d.running) {
       before.push({
         id: "twin-up",
@@ -162,6 +176,13 @@ export function twinTarget(ctx: TargetContext): ProviderTarget {
     if (d.running && d.status) {
       const { assigned, missing } = assignSlots(input.joining, d.status.nodes, taken);
       predicted = assigned;
+      for (const [node, slot] of Object.entries(assigned)) {
+        const m = d.status.nodes.find((x) => x.name === slot.slot);
+        if (m && (m.machineType !== undefined || m.faults.length > 0))
+          warnings.push(
+            `${node} gets twin slot ${slot.slot}, whose simulated machine is not waiting in maintenance mode (${m.faults.length ? m.faults.join(", ") : "it still holds an old config"}): its config waits until the machine is back (\`cairn twin fault ${slot.slot} heal --state-dir ${twinDir}\`)`,
+          );
+      }
       if (missing.length)
         blockers.push(
           `the twin running from ${twinDir} has no free slot for ${missing.join(", ")}; stop it with \`cairn twin down --state-dir ${twinDir}\` and apply again to start a twin sized for the spec (the rehearsal starts over)`,
@@ -190,7 +211,7 @@ export function twinTarget(ctx: TargetContext): ProviderTarget {
         timeoutMs: 60_000,
       };
     }
-    return { before, provision, deprovision, blockers, warnings: [] };
+    return { before, provision, deprovision, blockers, warnings };
   };
 
   const twinUp: ActionHandler = async (action, ac) => {
@@ -247,10 +268,27 @@ export function twinTarget(ctx: TargetContext): ProviderTarget {
 
   const releaseSlot: ActionHandler = async (action, ac) => {
     const node = String(action.params.node);
+    const slot = record().slots[node];
+    let machine: { machineType: string | undefined; faults: string[] } | undefined;
+    if (slot) {
+      const daemon = await import("../../twin/daemon.js");
+      machine = (await daemon.status(twinDir).catch(() => undefined))?.nodes.find(
+        (n) => n.name === slot.slot,
+      );
+    }
     save((r) => {
       delete r.slots[node];
     });
-    ac.progress(`${node}'s twin slot is free again (simulated)`);
+    if (machine?.machineType !== undefined) {
+      // Released without a reset (the node was dead): the simulated machine still holds its old config.
+      const why = machine.faults.length ? ` (${machine.faults.join(", ")})` : "";
+      ac.outcome(
+        `released twin slot ${slot!.slot}, but its simulated machine was not reset${why}: it still holds its old config, so new nodes get other slots first`,
+        { partial: true },
+      );
+      return;
+    }
+    ac.progress(`${node}'s twin slot${slot ? ` ${slot.slot}` : ""} is free again (simulated)`);
   };
 
   return {

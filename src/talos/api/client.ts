@@ -7,6 +7,7 @@
 import {
   TalosApiError,
   TalosCertificateError,
+  TalosClientCertificateRefusedError,
   TalosMaintenanceModeError,
   TalosNodeError,
   TalosPermissionDeniedError,
@@ -137,6 +138,7 @@ function nodeTarget(node: string | undefined): Targeting {
 const ENDPOINT_FAILURES = [
   TalosUnreachableError,
   TalosCertificateError,
+  TalosClientCertificateRefusedError,
   TalosPermissionDeniedError,
   TalosMaintenanceModeError,
   TalosVersionMismatchError,

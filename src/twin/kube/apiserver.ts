@@ -798,7 +798,8 @@ export class KubeApiServer {
     const text = await this.body(ctx.req);
     let patch: unknown;
     try {
-      patch = contentType === "application/apply-patch+yaml" ? parseYaml(text, "the patch") : JSON.parse(text);
+      patch =
+        contentType === "application/apply-patch+yaml" ? parseYaml(text, "the patch") : JSON.parse(text);
     } catch (e) {
       throw badRequest(`error decoding patch: ${(e as Error).message}`);
     }

@@ -37,7 +37,9 @@ export interface KubeFacts {
 const tag = (image: unknown): string | undefined => /:v?(\d+\.\d+\.\d+[^@]*)/.exec(String(image ?? ""))?.[1];
 
 export function readKubeFacts(configText: string): KubeFacts {
-  const docs = parseYamlDocuments(configText, "the machine config").map((d) => o(d.errors.length ? {} : yamlDocumentToJS(d)));
+  const docs = parseYamlDocuments(configText, "the machine config").map((d) =>
+    o(d.errors.length ? {} : yamlDocumentToJS(d)),
+  );
   const main = docs.find((d) => d.version === "v1alpha1") ?? {};
   const machine = o(main.machine);
   const cluster = o(main.cluster);
