@@ -16,6 +16,7 @@ export const BENCHMARKS = [
   "validate-large",
   "kube",
   "platform",
+  "providers",
 ];
 
 export function loadBenchmark(name) {

@@ -17,6 +17,10 @@ command -v hcloud >/dev/null 2>&1 || missing+=(hcloud-cli)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import proxmoxer" >/dev/null 2>&1 || missing+=(python3-proxmoxer)
 command -v xorriso >/dev/null 2>&1 || missing+=(xorriso)
 command -v isoinfo >/dev/null 2>&1 || missing+=(genisoimage)
+# The throwaway rescue-system key of `cairn image hetzner` is checked with ssh-keygen; the provider tests and
+# rehearse.sh give twin nodes their spec addresses inside a network namespace with `ip`.
+command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]} from Debian" >&2
   SUDO=""

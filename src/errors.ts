@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   apply: "a node cannot take the config cairn would give it",
   "apply-failed": "cairn apply halted at a failed action",
   "config-changed": "the config to send is not the one the plan was made with",
+  "destroy-failed": "cairn destroy halted at a failed action",
   // upgrades
   "upgrade-preflight": "the upgrade's pre-flight checks refused it",
   "upgrade-rejected": "a node refused the upgrade call",

@@ -32,6 +32,10 @@ export interface OperationCommand<P extends PreparedOperation> {
   report?(prepared: P, result: RunResult, access: ClusterAccess, format: "text" | "json"): string;
   /** Put the spec's artefacts on disk before running (default true). */
   writeArtefacts?: boolean;
+  /** The flag that skips the confirmation, for messages (default --yes). */
+  yesFlag?: string;
+  /** A confirmation of the operation's own instead of y/N (destroy asks for the cluster's name). */
+  confirm?(prepared: P, access: ClusterAccess): Promise<boolean>;
   /**
    * After a successful run, or when there was nothing to do, still under the lock (e.g. bring cairn.yaml up to a
    * version an `upgrade --to` moved the cluster to). `interactive`: cairn may ask on this terminal.
@@ -57,9 +61,9 @@ export async function runOperation<P extends PreparedOperation>(
   const interactive = io.isTTY && process.stdin.isTTY;
   if (!flags.yes && !flags.dryRun && !interactive)
     throw new UserError(
-      `refusing to ${cmd.operation} without --yes: not on a terminal, so cairn cannot ask`,
+      `refusing to ${cmd.operation} without ${cmd.yesFlag ?? "--yes"}: not on a terminal, so cairn cannot ask`,
       {
-        hint: `review the plan first (\`cairn plan\` or --dry-run), then run again with --yes`,
+        hint: `review the plan first (\`cairn plan\` or --dry-run), then run again with ${cmd.yesFlag ?? "--yes"}`,
       },
     );
   const loaded = await loadFromFlags(flags);
@@ -88,7 +92,10 @@ export async function runOperation<P extends PreparedOperation>(
       await cmd.finish?.(prepared, access, interactive && !flags.yes);
       return 0;
     }
-    if (!flags.yes && !(await ask(cmd.question))) {
+    const confirmed = cmd.confirm
+      ? await cmd.confirm(prepared, access)
+      : flags.yes || (await ask(cmd.question));
+    if (!confirmed) {
       io.err("nothing was changed\n");
       return 1;
     }

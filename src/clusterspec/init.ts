@@ -216,8 +216,8 @@ function renderNode(o: InitOptions, role: "controlplane" | "worker", i: number, 
   } else if (o.provider === "hetzner") {
     line(
       role === "controlplane"
-        ? `    hetzner: { serverType: cpx21, placementGroup: ${o.name}-cp } # spread over physical hosts`
-        : "    hetzner: { serverType: cpx31 }",
+        ? `    hetzner: { serverType: cpx22, placementGroup: ${o.name}-cp } # spread over physical hosts`
+        : "    hetzner: { serverType: cpx32 }",
     );
   } else {
     // Maintenance-mode addresses come from the DHCP range reserved above.

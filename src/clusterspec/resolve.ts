@@ -6,7 +6,7 @@ import type { Model, ModelInterface, ModelNode } from "./model.js";
 import type { ClusterSpec, SchematicSpec } from "./schema.js";
 import { parseCidr, parseIp, cidrContainsIp } from "../net/ip.js";
 import { planAddresses, planPodBlocks } from "./ipplan.js";
-import { providerDefaults } from "../providers/registry.js";
+import { providerDefaults, providerEndpointHost } from "../providers/registry.js";
 import { PLATFORMS } from "../talos/schematic/urls.js";
 import { META_NETWORK_KEY, metaNetworkConfig } from "../talos/schematic/meta-network.js";
 
@@ -90,7 +90,8 @@ export function resolveModel(spec: ClusterSpec): { model: Model | undefined; fin
   });
 
   const firstCp = nodes.find((n) => n.role === "controlplane");
-  const defaultHost = vip?.address ?? firstCp?.address ?? "127.0.0.1";
+  // A provider that serves the endpoint (Hetzner's load balancer) names it; else the first control plane.
+  const defaultHost = vip?.address ?? providerEndpointHost(spec) ?? firstCp?.address ?? "127.0.0.1";
   // An IPv6 host needs brackets in a URL.
   const url =
     spec.controlPlane.endpoint ??

@@ -220,6 +220,7 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
       for (const c of [...opened]) c.close();
       shared = undefined;
       for (const c of closers.splice(0)) c();
+      await target.close?.();
     },
   };
 }

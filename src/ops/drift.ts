@@ -3,6 +3,7 @@
 // field-level diffs with every secret value redacted (keys, tokens, certificates never reach the output).
 import { diffConfigs, formatChanges, type ConfigChange } from "./config-diff.js";
 import { normaliseTalosVersion } from "../talos/versions.js";
+import type { ProviderDrift, ProviderObservation } from "../providers/types.js";
 import type { ClusterAccess } from "./access.js";
 import { nodeVersion, runningConfig } from "./observe.js";
 import { brief } from "./support.js";
@@ -22,6 +23,8 @@ export interface DriftReport {
   drifted: boolean;
   errors: boolean;
   nodes: NodeDrift[];
+  /** The machines' own drift at the provider (VM config, firewall rules), normalised by the provider. */
+  machines?: ProviderDrift[];
 }
 
 /** Pure: one node's drift from its observed version/config and the desired ones. */
@@ -41,8 +44,9 @@ export function nodeDrift(
 
 export async function detectDrift(
   access: ClusterAccess,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; observed?: ProviderObservation } = {},
 ): Promise<DriftReport> {
+  const machines = options.observed && access.target.drift ? access.target.drift(options.observed) : [];
   const t = options.timeoutMs ?? 5000;
   const nodes = await Promise.all(
     access.model.nodes.map(async (n): Promise<NodeDrift> => {
@@ -67,14 +71,19 @@ export async function detectDrift(
   return {
     cluster: access.model.name,
     simulated: access.simulated,
-    drifted: nodes.some((n) => n.version !== undefined || n.config.length > 0),
+    drifted: machines.length > 0 || nodes.some((n) => n.version !== undefined || n.config.length > 0),
     errors: nodes.some((n) => n.error !== undefined),
     nodes,
+    machines,
   };
 }
 
 export function formatDrift(r: DriftReport): string {
   const lines: string[] = [];
+  for (const m of r.machines ?? []) {
+    lines.push(`${m.subject}: the machine drifted`);
+    for (const c of m.changes) lines.push(`  ${c}`);
+  }
   for (const n of r.nodes) {
     if (n.error) {
       lines.push(`${n.node}: cannot compare: ${n.error}`);

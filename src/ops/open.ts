@@ -9,7 +9,8 @@ import type { Model } from "../clusterspec/model.js";
 import { UserError } from "../errors.js";
 import type { Artefact } from "../io/artefact.js";
 import { providerTarget } from "../providers/registry.js";
-import { modelAtTalosVersion, renderNodeConfig } from "../render/machine-configs.js";
+import type { NodeBootImage } from "../providers/types.js";
+import { modelAtTalosVersion, nodeInstallerImage, renderNodeConfig } from "../render/machine-configs.js";
 import { KUBECONFIG_PATH, synthesize, TALOSCONFIG_PATH } from "../render/synthesize.js";
 import { readSecretsBundleFile, renderSecretsBundleFile } from "../talos/secrets/files.js";
 import { generateSecretsBundle } from "../talos/secrets/generate.js";
@@ -19,7 +20,7 @@ import { parseTalosconfig } from "../talos/talosconfig.js";
 import { createClusterAccess, type ClusterAccess, type StateStore, type TalosCredentials } from "./access.js";
 import { pinKubernetes, recordedKubernetes } from "./kubernetes-pin.js";
 import { clusterPaths, type ClusterPaths } from "./paths.js";
-import { readState, updateState, type CairnState } from "./state.js";
+import { configHash, readState, updateState, type CairnState } from "./state.js";
 
 export interface LoadedCluster {
   file: string;
@@ -157,6 +158,29 @@ function fileStateStore(paths: ClusterPaths, cluster: string, simulated: boolean
   };
 }
 
+/** Each node's machine config with its hash, from the synthesised artefacts (what providers seed first boots with). */
+function machineConfigs(artefacts: readonly Artefact[]): Map<string, { text: string; hash: string }> {
+  const out = new Map<string, { text: string; hash: string }>();
+  for (const a of artefacts)
+    if (a.kind === "machineconfig" && a.node)
+      out.set(a.node, { text: a.content, hash: configHash(a.content) });
+  return out;
+}
+
+/** The Image Factory image a node boots: its schematic (as the renderer derives it), platform and format. */
+export function bootImageOf(model: Model, node: string): NodeBootImage | undefined {
+  const n = model.nodes.find((x) => x.name === node);
+  if (!n) return undefined;
+  return {
+    schematicId: nodeInstallerImage(model, n).id,
+    talosVersion: model.talosVersion,
+    platform: model.image.platform,
+    format: model.image.format,
+    secureBoot: n.schematic.secureBoot ?? false,
+    extensions: [...(n.schematic.extensions ?? [])],
+  };
+}
+
 /** A provider's own section of the state. */
 function providerSection(state: StateStore, type: string): { get(): unknown; set(v: unknown): void } {
   return {
@@ -205,6 +229,7 @@ export async function openCluster(
     };
   }
   const type = simulated ? "twin" : model.spec.provider.type;
+  const configs = machineConfigs(artefacts);
   const target = providerTarget(
     {
       model,
@@ -212,6 +237,10 @@ export async function openCluster(
       known: () => state.read().nodes,
       dir: paths.dir,
       ...(options.twin ? { twin: options.twin } : {}),
+      ...(options.synthesize !== false ? { config: (node: string) => configs.get(node) } : {}),
+      bootImage: (node) => bootImageOf(model, node),
+      env: process.env,
+      specDir: dirname(resolve(loaded.file)),
     },
     { simulated },
   );

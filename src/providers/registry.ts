@@ -6,7 +6,13 @@ import { hetznerProvider } from "./hetzner/index.js";
 import { proxmoxProvider } from "./proxmox/index.js";
 import { staticProvider } from "./static/index.js";
 import { twinTarget } from "./twin/index.js";
-import type { ProviderDefinition, ProviderSpecView, ProviderTarget, TargetContext } from "./types.js";
+import type {
+  ProviderDefinition,
+  ProviderEndpointView,
+  ProviderSpecView,
+  ProviderTarget,
+  TargetContext,
+} from "./types.js";
 
 const PROVIDERS: readonly ProviderDefinition[] = [proxmoxProvider, hetznerProvider, staticProvider];
 
@@ -21,6 +27,11 @@ function providerDefinition(type: string): ProviderDefinition {
 export function providerDefaults(providerType: string): Pick<ProviderDefinition, "platform" | "vlanTagging"> {
   const { platform, vlanTagging } = providerDefinition(providerType);
   return { platform, vlanTagging };
+}
+
+/** The endpoint host a provider serves when the spec names none (its load balancer), if any. */
+export function providerEndpointHost(spec: ProviderEndpointView): string | undefined {
+  return providerDefinition(spec.provider.type).endpointHost?.(spec);
 }
 
 export function providerTarget(ctx: TargetContext, options: { simulated: boolean }): ProviderTarget {

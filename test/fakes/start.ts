@@ -87,6 +87,8 @@ export async function startFake(
         url,
         {
           method,
+          // A fresh connection each time: a kept-alive one the server closes (5 s idle) as we reuse it hangs up.
+          agent: false,
           ...(ca ? { ca } : {}),
           headers: payload ? { "content-type": "application/json", "content-length": payload.length } : {},
         },

@@ -19,6 +19,8 @@ import { registerStatus } from "./status.js";
 import { registerDiff } from "./diff.js";
 import { registerDiagram } from "./diagram.js";
 import { registerUi } from "./ui.js";
+import { registerImage } from "./image.js";
+import { registerDestroy } from "./destroy.js";
 
 /** Registers a command; `argv` lets a command with many subcommands load them only when it is the one invoked. */
 export type RegisterCommand = (program: Command, io: Io, argv: readonly string[]) => void | Promise<void>;
@@ -43,4 +45,6 @@ export const commands: RegisterCommand[] = [
   registerUpgrade,
   registerDiagram,
   registerUi,
+  registerImage,
+  registerDestroy,
 ];

@@ -140,6 +140,12 @@ export function buildApplyPlan(input: ApplyPlanInput): Plan {
     waitSecureOf.set(n.name, w.id);
   }
 
+  // The provider's follow-ups once a node runs its config (e.g. removing the seed that carried it).
+  for (const [node, a] of Object.entries(provider.settle ?? {})) {
+    const w = waitSecureOf.get(node);
+    add({ ...a, dependsOn: [...a.dependsOn, ...(w ? [w] : [])] });
+  }
+
   // ---- bootstrap exactly once, then etcd quorum, API server, kubeconfig ---------------------------------------
   const controlPlanes = cps(model.nodes);
   let etcdGate: string | undefined;

@@ -108,7 +108,8 @@ export async function buildApply(access: ClusterAccess, options: ApplyOptions = 
     options,
   });
   const handlers = { ...applyHandlers(access) };
-  let concurrency = 4;
+  // Machines are made in parallel when the provider can (creates wait on the cloud, not on cairn).
+  let concurrency = Math.max(4, provider.concurrency ?? 0);
   let recordUpgrade = (): void => undefined;
   let upgrading = false;
 

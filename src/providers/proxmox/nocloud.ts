@@ -22,6 +22,15 @@ interface NocloudInterface {
   gateway6?: string;
   mtu?: number;
   routes?: readonly NocloudRoute[];
+  /** VLAN sub-interfaces Talos makes on this NIC (a trunk the hypervisor does not tag), with their addresses. */
+  vlans?: readonly NocloudVlan[];
+}
+
+export interface NocloudVlan {
+  id: number;
+  addresses: readonly string[];
+  gateway4?: string;
+  mtu?: number;
 }
 
 export interface CidataInput {
@@ -58,6 +67,7 @@ export function cidataFiles(input: CidataInput): CidataFiles {
     );
   if (input.interfaces.length === 0) throw new Error("network-config needs at least one interface");
   const ethernets: Record<string, unknown> = {};
+  const vlans: Record<string, unknown> = {};
   input.interfaces.forEach((nic, i) => {
     if (!MAC_RE.test(nic.mac)) throw new Error(`interface ${i}: "${nic.mac}" is not a MAC address`);
     const eth: Record<string, unknown> = {
@@ -82,11 +92,29 @@ export function cidataFiles(input: CidataInput): CidataFiles {
         ...(input.nameservers?.length ? { addresses: [...input.nameservers] } : {}),
       };
     ethernets[`nic${i}`] = eth;
+    // netplan v2 `vlans:` (Talos' nocloud reader makes a VLAN link on the matched NIC, e.g. eth0.16).
+    for (const v of nic.vlans ?? []) {
+      if (!Number.isInteger(v.id) || v.id < 1 || v.id > 4094)
+        throw new Error(`interface ${i}: VLAN ${v.id} is not 1–4094`);
+      vlans[`nic${i}.${v.id}`] = {
+        id: v.id,
+        link: `nic${i}`,
+        dhcp4: false,
+        dhcp6: false,
+        addresses: [...v.addresses],
+        ...(v.gateway4 ? { gateway4: v.gateway4 } : {}),
+        ...(v.mtu !== undefined ? { mtu: v.mtu } : {}),
+      };
+    }
   });
   return {
     "user-data": input.userData,
     "meta-data": stringify({ "instance-id": input.instanceId, "local-hostname": input.hostname }),
-    "network-config": stringify({ version: 2, ethernets }),
+    "network-config": stringify({
+      version: 2,
+      ethernets,
+      ...(Object.keys(vlans).length ? { vlans } : {}),
+    }),
   };
 }
 

@@ -81,7 +81,7 @@ function verify({ host, socket, trust, pinned }: VerifyInput): ProxmoxTlsError |
       undefined,
       "check the endpoint URL",
     );
-  const pinHint = `if the node's certificate was renewed on purpose, pin the new fingerprint ${presented} (provider.tls.fingerprint in cairn.yaml)`;
+  const pinHint = `if the node's certificate was renewed on purpose, pin the new fingerprint ${presented} (provider.fingerprint in cairn.yaml)`;
   if (pinned !== undefined && presented !== pinned)
     return new ProxmoxTlsError(
       "mismatch",
@@ -96,7 +96,7 @@ function verify({ host, socket, trust, pinned }: VerifyInput): ProxmoxTlsError |
         "untrusted",
         `the certificate of ${host} (SHA-256 ${presented}) is not signed by the configured CA: ${String(socket.authorizationError)}`,
         presented,
-        "give the cluster CA (/etc/pve/pve-root-ca.pem on any node) as provider.tls.caFile, or pin the fingerprint",
+        `give the cluster CA (/etc/pve/pve-root-ca.pem on any node) as provider.caFile, or compare the fingerprint with Node → System → Certificates and pin it: provider.fingerprint: "${presented}"`,
       );
     const identity = tls.checkServerIdentity(host, cert);
     if (identity)
@@ -112,7 +112,7 @@ function verify({ host, socket, trust, pinned }: VerifyInput): ProxmoxTlsError |
       "no-trust",
       `no way to verify ${host} is configured; it presented a certificate with SHA-256 fingerprint ${presented} (subject ${describe(cert).subject}, issuer ${describe(cert).issuer})`,
       presented,
-      `compare it with Node → System → Certificates in the PVE UI, then pin it (provider.tls.fingerprint: "${presented}") or give the cluster CA file`,
+      `compare it with Node → System → Certificates in the PVE UI, then pin it (provider.fingerprint: "${presented}") or give the cluster CA file (provider.caFile)`,
     );
   return undefined;
 }

@@ -299,7 +299,37 @@ export function twinTarget(ctx: TargetContext): ProviderTarget {
     maintenanceAddress: address,
     observe,
     plan,
-    handlers: () => ({ "twin-up": twinUp, provision: provisionSlot, deprovision: releaseSlot }),
+    handlers: () => ({
+      "twin-up": twinUp,
+      provision: provisionSlot,
+      deprovision: releaseSlot,
+      "twin-down": async (_action, ac) => {
+        const daemon = await import("../../twin/daemon.js");
+        await daemon.down(twinDir);
+        ctx.state.set({ slots: {} });
+        ac.progress(`the twin in ${twinDir} is stopped (SIMULATED machines gone)`);
+      },
+    }),
+    destroy: (observed) => {
+      const d = (observed.details ?? { running: false }) as TwinObservationDetails;
+      return {
+        actions: d.running
+          ? [
+              {
+                id: "twin-down",
+                kind: "twin-down",
+                title: `stop the twin (SIMULATED): ${d.status?.nodes.length ?? 0} simulated machines on ${d.status?.subnet ?? "?"}, state ${twinDir}`,
+                dependsOn: [],
+                params: {},
+                timeoutMs: 2 * 60_000,
+              },
+            ]
+          : [],
+        leftAlone: [],
+        kept: [],
+        blockers: [],
+      };
+    },
     prepare: async (observed) => {
       if (!observed.fresh) return [];
       const had = Object.keys(record().slots).length > 0 || record().daemon !== undefined;

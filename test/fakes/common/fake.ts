@@ -235,7 +235,22 @@ export class TwinHost {
     return this.twin?.status();
   }
 
-  private ensureAddress(address: string): string | undefined {
+  /** Talos API calls per running node and method (e.g. how often Bootstrap was called), from the nodes' logs. */
+  calls(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const n of this.twin?.nodes ?? []) {
+      const m: Record<string, number> = {};
+      for (const c of n.log) {
+        const method = c.method.split("/").pop() ?? c.method;
+        m[method] = (m[method] ?? 0) + 1;
+      }
+      out[n.name] = m;
+    }
+    return out;
+  }
+
+  /** Makes `address` local (see assignAddresses); a reason when it cannot. */
+  ensureAddress(address: string): string | undefined {
     if (localAddresses().has(address)) return undefined;
     if (!this.options.assignAddresses)
       return `${address} is not an address of this host (inside a network namespace: ip addr add ${address}/32 dev lo, or start the fake with --assign-addresses)`;

@@ -89,6 +89,7 @@ const TYPES: [number, string, number, number, number, "x86" | "arm", "shared" | 
   [106, "cx43", 8, 16, 160, "x86", "shared", EU],
   [108, "cpx22", 2, 4, 80, "x86", "shared", ALL],
   [109, "cpx32", 4, 8, 160, "x86", "shared", ALL],
+  [110, "cpx42", 8, 16, 320, "x86", "shared", ALL],
   [45, "cax11", 2, 4, 40, "arm", "shared", EU],
   [93, "cax21", 4, 8, 80, "arm", "shared", EU],
   [96, "ccx13", 2, 8, 80, "x86", "dedicated", ALL],

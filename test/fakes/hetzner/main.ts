@@ -10,7 +10,7 @@
 // POST /_fake/config {actionMs, actionMsBy, rateLimit, bucket, refillPerSecond, unavailable},
 // POST /_fake/servers/{id}/rescue-exec {script} (the rescue system's shell), POST /_fake/stop.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,8 @@ const args = parseArgs(process.argv.slice(2));
 const reference = fileURLToPath(
   new URL("../../../../shared/reference/hetzner/openapi.json", import.meta.url),
 );
+// A state directory the fake made itself is removed when it exits (a given one is the caller's to keep).
+const ownStateDir = args["state-dir"] === undefined;
 const stateDir = args["state-dir"] ?? mkdtempSync(join(tmpdir(), "cairn-fake-hcloud-"));
 mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 
@@ -35,7 +37,10 @@ const twin = new TwinHost({
   applyUserData: args["apply-user-data"] === "true",
 });
 await twin.start();
-process.on("exit", () => twin.killSync());
+process.on("exit", () => {
+  twin.killSync();
+  if (ownStateDir) rmSync(stateDir, { recursive: true, force: true });
+});
 
 const token = args.token ?? randomBytes(32).toString("hex");
 const twinAddress = (args["twin-address"] ?? "public") as "private" | "public";
@@ -64,6 +69,7 @@ const stop = async (): Promise<void> => {
   stopping = true;
   server.closeAllConnections();
   server.close();
+  fake.close();
   await twin.stop();
   process.exit(0);
 };

@@ -16,6 +16,7 @@ import {
   type Obj,
 } from "./catalogue.js";
 import { compileSelector } from "./labels.js";
+import { LbProxy } from "./lb-proxy.js";
 import type { HcloudSchema } from "./schema.js";
 
 export interface HcloudFakeOptions {
@@ -83,6 +84,8 @@ interface ServerState {
   inRescue: boolean;
   rescueArmed: boolean;
   locked: number;
+  /** Where the twin node of this server listens, while it runs. */
+  twinAt?: string;
 }
 
 const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, "+00:00");
@@ -133,6 +136,10 @@ export class HcloudFake {
   /** Commands whose next actions end in error (admin config failActions). */
   private readonly failActions = new Set<string>();
   onStop: (() => void) | undefined;
+  private readonly lbProxy = new LbProxy(
+    (a) => this.o.twin.ensureAddress(a),
+    (id) => this.lbTargets(id),
+  );
 
   constructor(options: HcloudFakeOptions) {
     this.o = options;
@@ -272,6 +279,7 @@ export class HcloudFake {
         url.searchParams,
         (body ?? {}) as Obj,
       );
+      if (method !== "GET" && path.startsWith("/load_balancers")) await this.syncLb();
       if (out.list) {
         const { items, key } = out.list;
         const page = Number(url.searchParams.get("page") ?? 1);
@@ -343,7 +351,12 @@ export class HcloudFake {
       return sendJson(res, 200, { actionMs: this.actionMs, rateLimit: this.o.rateLimit });
     }
     if (method === "GET" && p === "/_fake/twin")
-      return sendJson(res, 200, { boots: this.o.twin.boots, twin: this.o.twin.status() });
+      return sendJson(res, 200, {
+        boots: this.o.twin.boots,
+        twin: this.o.twin.status(),
+        calls: this.o.twin.calls(),
+        lbProxy: this.lbProxy.problems,
+      });
     const rescue = /^\/_fake\/servers\/(\d+)\/rescue-exec$/.exec(p);
     if (method === "POST" && rescue) {
       try {
@@ -973,17 +986,19 @@ export class HcloudFake {
     const priv = (s.obj.private_net as { ip: string }[])[0]?.ip;
     const pub = ((s.obj.public_net as Obj).ipv4 as { ip: string } | null)?.ip;
     const address = this.o.twinAddress === "private" ? (priv ?? pub) : (pub ?? priv);
-    await this.o.twin.boot(
+    const rec = await this.o.twin.boot(
       String(s.obj.name),
       address,
       talosUserData(s.userData),
       s.disk.talosVersion ?? this.o.defaultTalosVersion,
     );
+    if (rec?.ok) s.twinAt = address;
   }
 
   private async powerOff(s: ServerState): Promise<void> {
     s.obj.status = "off";
     s.inRescue = false;
+    s.twinAt = undefined;
     await this.o.twin.remove(String(s.obj.name));
   }
 
@@ -1200,6 +1215,50 @@ export class HcloudFake {
     }
     if (/\b(poweroff|shutdown)\b/.test(script)) await this.powerOff(s);
     return { disk: s.disk, status: s.obj.status };
+  }
+
+  // ---- the load balancers' data plane (simulated: a TCP proxy to the target servers' twin nodes) ------------
+
+  /** Where a load balancer's targets' twin nodes listen now. */
+  private lbTargets(id: number): string[] {
+    const lb = this.loadBalancers.get(id);
+    if (!lb) return [];
+    const out: string[] = [];
+    for (const t of lb.targets as Obj[]) {
+      const servers =
+        t.type === "label_selector"
+          ? [...this.servers.values()].filter((x) =>
+              compileSelector(String((t.label_selector as Obj).selector))(
+                x.obj.labels as Record<string, string>,
+              ),
+            )
+          : t.type === "server"
+            ? [this.servers.get(Number((t.server as Obj).id))].filter((x): x is ServerState => !!x)
+            : [];
+      for (const x of servers) if (x.twinAt) out.push(x.twinAt);
+    }
+    return [...new Set(out)];
+  }
+
+  private async syncLb(): Promise<void> {
+    if (!this.o.twin.enabled) return;
+    await this.lbProxy.sync(
+      [...this.loadBalancers.values()].map((lb) => ({
+        id: lb.id as number,
+        ips: [
+          ((lb.public_net as Obj).ipv4 as Obj).ip as string,
+          ...(lb.private_net as Obj[]).map((p) => String(p.ip)),
+        ].filter((x) => x),
+        services: (lb.services as Obj[]).map((x) => ({
+          listen: Number(x.listen_port),
+          destination: Number(x.destination_port),
+        })),
+      })),
+    );
+  }
+
+  close(): void {
+    this.lbProxy.close();
   }
 
   // ---- networks, firewalls, load balancers -------------------------------------------------------------------

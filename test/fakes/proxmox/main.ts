@@ -1,7 +1,7 @@
 // The simulated Proxmox VE API as a process:
 //   node --import ./test/fakes/register.mjs test/fakes/proxmox/main.ts [--port 0] [--pve 8.4|9.1]
 //     [--nodes pve1,pve2] [--token-id root@pam!cairn] [--token-secret S] [--task-ms 200] [--import-content false]
-//     [--state-dir DIR] [--twin [--talos-version v1.11.5] [--reboot-ms 500] [--assign-addresses] [--apply-user-data]]
+//     [--storages name:type:content+content[:shared],…] [--state-dir DIR] [--twin [--talos-version v1.11.5] [--reboot-ms 500] [--assign-addresses] [--apply-user-data]]
 //     [--faults JSON]
 // It listens on https://127.0.0.1 (self-signed CA in DIR/ca.pem) and prints one JSON line on stdout:
 //   {"kind":"proxmox","simulated":true,"url":…,"fingerprint":…,"caFile":…,"tokenId":…,"tokenSecret":…,"pid":…}
@@ -9,7 +9,7 @@
 // /_fake/unchecked-formats; POST /_fake/faults {rules:[…]}, DELETE /_fake/faults, POST /_fake/config {taskMs},
 // POST /_fake/stop. SIGTERM stops it and every twin node it booted.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { loadPki } from "../common/dist.js";
 import { TwinHost, intArg, parseArgs } from "../common/fake.js";
 import { PveSchema } from "./schema.js";
-import { PveFake } from "./server.js";
+import { PveFake, parseStorages } from "./server.js";
 
 const args = parseArgs(process.argv.slice(2));
 const version = (args.pve ?? "8.4") as "8.4" | "9.1";
@@ -27,6 +27,8 @@ const schemaFile = join(
   args["reference-dir"] ?? reference,
   version === "8.4" ? "apidoc.json" : "apidoc-pve9.json",
 );
+// A state directory the fake made itself is removed when it exits (a given one is the caller's to keep).
+const ownStateDir = args["state-dir"] === undefined;
 const stateDir = args["state-dir"] ?? mkdtempSync(join(tmpdir(), "cairn-fake-pve-"));
 mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 const nodes = (args.nodes ?? "pve1").split(",").filter((n) => n);
@@ -64,7 +66,10 @@ const twin = new TwinHost({
   applyUserData: args["apply-user-data"] === "true",
 });
 await twin.start();
-process.on("exit", () => twin.killSync());
+process.on("exit", () => {
+  twin.killSync();
+  if (ownStateDir) rmSync(stateDir, { recursive: true, force: true });
+});
 
 const token = {
   id: args["token-id"] ?? "root@pam!cairn",
@@ -86,6 +91,7 @@ const fake = new PveFake({
   },
   twin,
   defaultTalosVersion: args["talos-version"] ?? "v1.13.9",
+  ...(args.storages ? { storages: parseStorages(args.storages) } : {}),
 });
 const faults = args.faults ?? process.env.CAIRN_FAKE_FAULTS;
 if (faults) fake.faults.add(JSON.parse(faults) as never[]);

@@ -262,7 +262,8 @@ const NAMED: Record<string, (v: string, s: PveSchema) => string | undefined> = {
       : `unable to parse volume ID '${v}'\n`,
   "pve-volume-id-or-absolute-path": (v) =>
     v.startsWith("/") || VOLUME_ID.test(v) ? undefined : `unable to parse volume ID '${v}'\n`,
-  "pve-configid": (v) => (/^[a-z][a-z_-]*\d*$/i.test(v) ? undefined : `invalid configuration ID '${v}'\n`),
+  // pve-common's pve_verify_configid.
+  "pve-configid": (v) => (/^[a-z][a-z0-9_-]+$/i.test(v) ? undefined : `invalid configuration ID '${v}'\n`),
   "pve-ha-resource-or-vm-id": (v) =>
     /^((vm|ct):)?\d+$/.test(v) ? undefined : `unable to parse HA resource id '${v}'\n`,
   ip: (v) => (isIp(v) ? undefined : `value '${v}' does not look like a valid IP address\n`),

@@ -24,6 +24,8 @@ export interface PveFakeOptions {
   twin: TwinHost;
   /** The Talos version twin nodes boot when the VM's image does not name one. */
   defaultTalosVersion: string;
+  /** Storages every node has (default: local and local-lvm). */
+  storages?: Record<string, StorageDef>;
 }
 
 interface Vm {
@@ -78,10 +80,15 @@ const fail = (message: string): never => {
   throw new PveError(500, message);
 };
 
-const STORAGES: Record<
-  string,
-  { type: string; content: (importContent: boolean) => string; shared: number }
-> = {
+export interface StorageDef {
+  type: string;
+  /** Content types, comma-separated as PVE lists them (import only when the fake's import content is on). */
+  content: (importContent: boolean) => string;
+  shared: number;
+}
+
+/** A PVE node's storages out of the box: a directory storage and LVM-thin. */
+export const DEFAULT_STORAGES: Record<string, StorageDef> = {
   local: {
     type: "dir",
     content: (imp) => (imp ? "backup,import,iso,vztmpl" : "backup,iso,vztmpl"),
@@ -89,6 +96,23 @@ const STORAGES: Record<
   },
   "local-lvm": { type: "lvmthin", content: () => "images,rootdir", shared: 0 },
 };
+
+/** `--storages name:type:content+content[:shared],…` (e.g. ceph-vm-disks:rbd:images+rootdir:shared). */
+export function parseStorages(text: string): Record<string, StorageDef> {
+  const out: Record<string, StorageDef> = {};
+  for (const item of text.split(",").filter((x) => x)) {
+    const [name, type, content, shared] = item.split(":");
+    if (!name || !type || !content)
+      throw new Error(`--storages: "${item}" is not name:type:content[:shared]`);
+    const list = content.split("+");
+    out[name] = {
+      type,
+      content: (imp) => list.filter((c) => imp || c !== "import").join(","),
+      shared: shared === "shared" ? 1 : 0,
+    };
+  }
+  return out;
+}
 
 const DRIVE_RE = /^(ide|sata|scsi|virtio)\d+$|^efidisk0$|^tpmstate0$/;
 const GiB = 1024 ** 3;
@@ -134,12 +158,20 @@ export class PveFake {
   private readonly haGroups = new Map<string, Record<string, string>>();
   private readonly haRules = new Map<string, Record<string, string>>();
   private pid = 0x1000;
+  private readonly STORAGES: Record<string, StorageDef>;
   taskMs: number;
   onStop: (() => void) | undefined;
 
   constructor(options: PveFakeOptions) {
     this.o = options;
     this.taskMs = options.taskMs;
+    this.STORAGES = options.storages ?? DEFAULT_STORAGES;
+  }
+
+  /** Where a volume lives: per node, or once for a shared storage (every node sees the same files). */
+  private vkey(node: string, volid: string): string {
+    const storage = volid.split(":")[0] ?? "";
+    return this.STORAGES[storage]?.shared ? `shared/${volid}` : `${node}/${volid}`;
   }
 
   // ---- HTTP ----------------------------------------------------------------------------------------------------
@@ -255,7 +287,11 @@ export class PveFake {
       return sendJson(res, 200, { taskMs: this.taskMs });
     }
     if (method === "GET" && p === "/_fake/twin")
-      return sendJson(res, 200, { boots: this.o.twin.boots, twin: this.o.twin.status() });
+      return sendJson(res, 200, {
+        boots: this.o.twin.boots,
+        twin: this.o.twin.status(),
+        calls: this.o.twin.calls(),
+      });
     if (method === "POST" && p === "/_fake/stop") {
       sendJson(res, 200, { stopping: true });
       setTimeout(() => this.onStop?.(), 10);
@@ -576,7 +612,7 @@ export class PveFake {
       }
       case "GET /nodes/{node}/storage": {
         this.node(p.node!);
-        return Object.entries(STORAGES)
+        return Object.entries(this.STORAGES)
           .map(([storage, s]) => ({
             storage,
             type: s.type,
@@ -594,7 +630,7 @@ export class PveFake {
       case "GET /nodes/{node}/storage/{storage}/content": {
         this.storage(p.node!, p.storage!);
         return [...this.volumes.values()]
-          .filter((v) => v.node === p.node && v.storage === p.storage)
+          .filter((v) => (v.node === p.node || this.STORAGES[v.storage]?.shared) && v.storage === p.storage)
           .filter((v) => !p.content || v.content === p.content)
           .filter((v) => !p.vmid || v.vmid === Number(p.vmid))
           .map((v) => ({
@@ -613,10 +649,10 @@ export class PveFake {
       case "DELETE /nodes/{node}/storage/{storage}/content/{volume}": {
         const s = this.storage(p.node!, p.storage!);
         const volid = p.volume!.includes(":") ? p.volume! : `${p.storage}:${p.volume}`;
-        const v = this.volumes.get(`${p.node}/${volid}`);
+        const v = this.volumes.get(this.vkey(p.node!, volid));
         if (!v || v.storage !== s) fail(`volume '${volid}' does not exist`);
         return this.task(p.node!, "imgdel", "", user, () => {
-          this.volumes.delete(`${p.node}/${volid}`);
+          this.volumes.delete(this.vkey(p.node!, volid));
         });
       }
       case "GET /nodes/{node}/tasks/{upid}/status": {
@@ -726,12 +762,12 @@ export class PveFake {
 
   private storage(node: string, storage: string): string {
     this.node(node);
-    if (!STORAGES[storage]) fail(`storage '${storage}' does not exist`);
+    if (!this.STORAGES[storage]) fail(`storage '${storage}' does not exist`);
     return storage;
   }
 
   private storageHas(storage: string, content: string): boolean {
-    return STORAGES[storage]?.content(this.o.importContent).split(",").includes(content) ?? false;
+    return this.STORAGES[storage]?.content(this.o.importContent).split(",").includes(content) ?? false;
   }
 
   private resources(type: string | undefined): unknown[] {
@@ -741,7 +777,7 @@ export class PveFake {
         out.push({ id: `node/${n}`, type: "node", node: n, status: "online", maxcpu: 16, maxmem: 64 * GiB });
     if (!type || type === "storage")
       for (const n of this.o.nodes)
-        for (const [s, def] of Object.entries(STORAGES))
+        for (const [s, def] of Object.entries(this.STORAGES))
           out.push({
             id: `storage/${n}/${s}`,
             type: "storage",
@@ -815,21 +851,21 @@ export class PveFake {
         const map = this.o.schema.parsePropertyString(this.driveFormat(k), v).map;
         const file = map.file ?? "";
         if (map.media === "cdrom") {
-          if (file !== "none" && file !== "cdrom" && !this.volumes.has(`${node}/${file}`))
+          if (file !== "none" && file !== "cdrom" && !this.volumes.has(this.vkey(node, file)))
             fail(`volume '${file}' does not exist`);
           out[k] = v;
           continue;
         }
         const alloc = /^([a-z][a-z0-9\-_.]*[a-z0-9]):(\d+(?:\.\d+)?)$/i.exec(file);
         if (!alloc) {
-          const vol = this.volumes.get(`${node}/${file}`);
+          const vol = this.volumes.get(this.vkey(node, file));
           if (!vol) fail(`volume '${file}' does not exist`);
           if (vol!.content === "iso") fail(`unable to use ISO volume '${file}' as disk - use media=cdrom`);
           out[k] = v;
           continue;
         }
         const [, storage, sizeGiB] = alloc;
-        if (!STORAGES[storage!]) fail(`storage '${storage}' does not exist`);
+        if (!this.STORAGES[storage!]) fail(`storage '${storage}' does not exist`);
         if (!this.storageHas(storage!, "images"))
           fail(`storage '${storage}' does not support content-type 'images'`);
         let size = Number(sizeGiB) * GiB;
@@ -841,7 +877,7 @@ export class PveFake {
             });
           const src = map["import-from"]!;
           if (src.startsWith("/")) fail("Only root can pass arbitrary filesystem paths.");
-          const vol = this.volumes.get(`${node}/${src}`);
+          const vol = this.volumes.get(this.vkey(node, src));
           if (!vol) fail(`volume '${src}' does not exist`);
           if (vol!.content !== "import" && vol!.content !== "images")
             fail(
@@ -855,7 +891,7 @@ export class PveFake {
         if (k === "efidisk0") size = map.efitype === "4m" ? 4 * 1024 ** 2 : 528 * 1024;
         if (k === "tpmstate0") size = 4 * 1024 ** 2;
         const volid = `${storage}:vm-${vmid}-disk-${diskIndex++}`;
-        this.volumes.set(`${node}/${volid}`, {
+        this.volumes.set(this.vkey(node, volid), {
           volid,
           node,
           storage: storage!,
@@ -924,16 +960,20 @@ export class PveFake {
     for (const [k, v] of Object.entries(vm.config)) {
       if (!DRIVE_RE.test(k) || !/media=cdrom/.test(v)) continue;
       const file = v.split(",")[0]!;
-      const data = this.volumes.get(`${vm.node}/${file}`)?.data;
+      const data = this.volumes.get(this.vkey(vm.node, file))?.data;
       if (!data) continue;
       try {
         const iso = readIso(data);
         if (iso.volumeId.toLowerCase() !== "cidata") continue;
         const net = parseYaml(iso.files.get("network-config")?.toString("utf8") ?? "") as {
           ethernets?: Record<string, { addresses?: string[] }>;
+          vlans?: Record<string, { addresses?: string[] }>;
           config?: { subnets?: { address?: string }[] }[];
         } | null;
-        const v2 = Object.values(net?.ethernets ?? {}).flatMap((e) => e.addresses ?? []);
+        // Talos' nocloud reader: addresses on NICs and on netplan VLAN entries over them.
+        const v2 = [...Object.values(net?.ethernets ?? {}), ...Object.values(net?.vlans ?? {})].flatMap(
+          (e) => e.addresses ?? [],
+        );
         const v1 = (net?.config ?? []).flatMap((c) => (c.subnets ?? []).map((s) => s.address ?? ""));
         const first = [...v2, ...v1].map((a) => a.split("/")[0]!).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
         return { address: first, userData: iso.files.get("user-data")?.toString("utf8") };
@@ -951,6 +991,13 @@ export class PveFake {
 
   private async powerOn(vm: Vm): Promise<void> {
     vm.status = "running";
+    // A VM that boots the Talos ISO (no imported disk) runs the version of that ISO's Image Factory URL.
+    if (!vm.talosVersion)
+      for (const [k, v] of Object.entries(vm.config)) {
+        if (!DRIVE_RE.test(k) || !/media=cdrom/.test(v)) continue;
+        const version = versionFromUrl(this.volumes.get(this.vkey(vm.node, v.split(",")[0]!))?.url);
+        if (version) vm.talosVersion = version;
+      }
     const { address, userData } = this.plannedBoot(vm);
     const rec = await this.o.twin.boot(
       this.twinName(vm),
@@ -1009,9 +1056,9 @@ export class PveFake {
           throw new Error(`checksum mismatch: got '${got}' != expect '${p.checksum}'`);
         t.log.push(`validating checksum... ok`);
       }
-      if (this.volumes.has(`${p.node}/${volid}`))
+      if (this.volumes.has(this.vkey(p.node!, volid)))
         throw new Error(`refusing to override existing file '${p.filename}'`);
-      this.volumes.set(`${p.node}/${volid}`, {
+      this.volumes.set(this.vkey(p.node!, volid), {
         volid,
         node: p.node!,
         storage,
@@ -1034,10 +1081,10 @@ export class PveFake {
       throw new PveError(400, "Parameter verification failed.", { url: "invalid URL" });
     return this.task(p.node!, "download", p.filename!, user, (t) => {
       t.log.push(`downloading ${p.url} to /var/lib/vz/${p.content}/${p.filename}`);
-      if (this.volumes.has(`${p.node}/${volid}`))
+      if (this.volumes.has(this.vkey(p.node!, volid)))
         throw new Error(`refusing to override existing file '/var/lib/vz/${p.content}/${p.filename}'`);
       if (/\/fail\b|status=404/.test(p.url!)) throw new Error(`download failed: 404 Not Found`);
-      this.volumes.set(`${p.node}/${volid}`, {
+      this.volumes.set(this.vkey(p.node!, volid), {
         volid,
         node: p.node!,
         storage,
