@@ -21,3 +21,7 @@ export interface TaggedAttachment {
 /** The VLAN Talos must tag on this attachment (a VLAN sub-interface), if any. */
 export const nodeVlanTag = (a: TaggedAttachment): number | undefined =>
   a.tagging === "node" ? a.vlan : undefined;
+
+/** The VLAN the hypervisor or the network must tag for this attachment (e.g. the Proxmox NIC's tag=), if any. */
+export const hypervisorVlanTag = (a: TaggedAttachment): number | undefined =>
+  a.tagging === "hypervisor" ? a.vlan : undefined;

@@ -37,7 +37,7 @@ interface ProviderModel {
   nodes: readonly ProviderNode[];
 }
 
-interface ProviderNode {
+export interface ProviderNode {
   name: string;
   role: "controlplane" | "worker";
   /** The node's planned management address (cairn's dial address once it runs), when it has one. */

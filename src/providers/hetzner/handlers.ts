@@ -49,7 +49,7 @@ async function serverByName(hc: HetznerClient, name: string): Promise<Server | u
   return (await hc.servers({ name }))[0];
 }
 
-export async function deleteServer(hc: HetznerClient, id: number, ctx: ActionContext): Promise<void> {
+async function deleteServer(hc: HetznerClient, id: number, ctx: ActionContext): Promise<void> {
   try {
     ctx.journal.note("delete", id);
     await hc.waitAction(await hc.deleteServer(id));

@@ -50,7 +50,7 @@ interface RescueStep {
   script: string;
 }
 
-type RecipeStep = ApiStep | RescueStep;
+export type RecipeStep = ApiStep | RescueStep;
 
 export interface ImageRecipe {
   /** The Image Factory disk image written in the rescue system. */

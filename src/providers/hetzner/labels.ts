@@ -1,7 +1,7 @@
 // Labels mark what cairn owns in a Hetzner project. Keys are [prefix/]name, values at most 63 characters of
 // [a-zA-Z0-9_.-] starting and ending alphanumeric (a sha256 hex is 64: truncate hashes); hetzner.cloud/ is reserved.
 
-const CLUSTER_LABEL = "cairn.dev/cluster";
+export const CLUSTER_LABEL = "cairn.dev/cluster";
 
 const NAME_RE = /^([a-zA-Z0-9]([a-zA-Z0-9_.-]{0,61}[a-zA-Z0-9])?)$/;
 const PREFIX_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;

@@ -37,7 +37,7 @@ export const ownedBy = (cluster: string, x: { labels?: Record<string, string> | 
 export const DEFAULT_PUBLIC_IP_URL = "https://api.ipify.org";
 
 /** The address this machine reaches the internet from, as an echo service sees it (one GET, 5 s). */
-export async function detectPublicAddress(
+async function detectPublicAddress(
   url: string,
   fetchFn: typeof fetch = fetch,
 ): Promise<{ ip: string } | { error: string }> {

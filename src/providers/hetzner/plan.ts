@@ -47,7 +47,7 @@ export const placementOf = (n: ProviderNode): HetznerPlacement | undefined =>
 const fmt = (n: number): string => n.toLocaleString("en-US");
 
 /** The newest available snapshot made for a schematic+version+architecture. */
-export function talosSnapshot(
+function talosSnapshot(
   snapshots: readonly Image[],
   image: NodeBootImage,
   arch: "x86" | "arm",

@@ -6,7 +6,7 @@ import { CLUSTER_LABEL, labelSelector, ownedLabels } from "./labels.js";
 import type { HetznerPlacement } from "./schema.js";
 
 export const NODE_LABEL = "cairn.dev/node";
-export const ROLE_LABEL = "cairn.dev/role";
+const ROLE_LABEL = "cairn.dev/role";
 /** Spread placement groups hold at most this many servers. */
 export const PLACEMENT_GROUP_LIMIT = 10;
 

@@ -72,7 +72,7 @@ async function settled(
   }
 }
 
-export async function ensureImage(
+async function ensureImage(
   pve: ProxmoxClient,
   p: { host: string; storage: string; content: string; filename: string; volid: string; url: string },
   ctx: ActionContext,
@@ -178,12 +178,7 @@ async function deleteVolumes(
 }
 
 /** Stop, destroy with purge (disks, HA, backup jobs, replication), then the seeds: whatever is left of it. */
-export async function deleteVm(
-  pve: ProxmoxClient,
-  p: Record<string, unknown>,
-  ctx: ActionContext,
-  pollMs: number,
-) {
+async function deleteVm(pve: ProxmoxClient, p: Record<string, unknown>, ctx: ActionContext, pollMs: number) {
   const host = str(p.host);
   const vmid = Number(p.vmid);
   await removeHa(pve, p, ctx);

@@ -13,7 +13,7 @@ interface NocloudRoute {
   metric?: number;
 }
 
-interface NocloudInterface {
+export interface NocloudInterface {
   /** MAC the NIC gets in the VM config (netN macaddr=…): Talos matches the interface by it. */
   mac: string;
   /** CIDR addresses, e.g. 10.8.16.20/24. */
@@ -26,7 +26,7 @@ interface NocloudInterface {
   vlans?: readonly NocloudVlan[];
 }
 
-export interface NocloudVlan {
+interface NocloudVlan {
   id: number;
   addresses: readonly string[];
   gateway4?: string;

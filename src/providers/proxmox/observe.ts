@@ -16,7 +16,7 @@ export interface ObservedVm {
   config: Record<string, string>;
 }
 
-export interface ForeignVm {
+interface ForeignVm {
   vmid: number;
   host: string | undefined;
   name: string | undefined;

@@ -47,7 +47,7 @@ export function ownedVm(observed: PveObservation, node: string): ObservedVm | un
 }
 
 /** Import when PVE (≥ 8.4) has the content type on the import storage, else boot the ISO and let Talos install. */
-export function bootMode(
+function bootMode(
   observed: PveObservation,
   section: ProxmoxSection,
   host: string,

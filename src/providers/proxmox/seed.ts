@@ -18,7 +18,7 @@ export interface SeedNode {
   interfaces: readonly ProviderInterface[];
 }
 
-export function nocloudInterfaces(cluster: string, node: SeedNode): NocloudInterface[] {
+function nocloudInterfaces(cluster: string, node: SeedNode): NocloudInterface[] {
   return node.interfaces.map((i, index) => {
     const mac = deterministicMac(`${cluster}/${node.name}/${index}`);
     const addresses = i.address ? [`${i.address}/${i.prefix}`] : [];

@@ -14,9 +14,9 @@ import type { ProxmoxPlacement, ProxmoxSection } from "./schema.js";
 export const clusterTag = (cluster: string): string => `cairn-${cluster.toLowerCase()}`;
 
 /** Owned volume names start with this (images, cidata seeds). */
-export const volumePrefix = (cluster: string): string => `cairn-${cluster}-`;
+const volumePrefix = (cluster: string): string => `cairn-${cluster}-`;
 
-export interface DesiredNic {
+interface DesiredNic {
   index: number;
   bridge: string;
   /** The VLAN PVE tags on the NIC (tagging: hypervisor). */
@@ -28,7 +28,7 @@ export interface DesiredNic {
 /** How the VM gets Talos onto its disk. */
 export type BootMode = "import" | "iso";
 
-export interface DesiredImage {
+interface DesiredImage {
   mode: BootMode;
   storage: string;
   filename: string;
@@ -81,12 +81,12 @@ export interface DesiredVmInput {
 }
 
 /** The disk image PVE imports: qcow2 or raw (PVE's import cannot decompress, so a compressed raw becomes qcow2). */
-export function importFormat(format: string): "qcow2" | "raw" {
+function importFormat(format: string): "qcow2" | "raw" {
   return format === "raw" ? "raw" : "qcow2";
 }
 
 /** The Talos image a VM boots, named for the cluster (owned by it) and content-addressed by schematic+version. */
-export function desiredImage(
+function desiredImage(
   cluster: string,
   section: ProxmoxSection,
   image: NodeBootImage,
@@ -154,7 +154,7 @@ export function desiredVm(input: DesiredVmInput): DesiredVm {
   };
 }
 
-export const nicValue = (n: DesiredNic): string =>
+const nicValue = (n: DesiredNic): string =>
   formatNetDevice({
     model: "virtio",
     macaddr: n.mac,
@@ -250,7 +250,7 @@ function nicChange(key: string, have: string | undefined, want: string): string 
   return `${key}: VM has ${describeNic(have)}, spec ${describeNic(want)}`;
 }
 
-export function describeNic(value: string): string {
+function describeNic(value: string): string {
   const m = parseNetDevice(value);
   return [
     m.bridge ?? "no bridge",

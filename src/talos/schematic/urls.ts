@@ -101,7 +101,7 @@ export function installerImage(t: FactoryTarget): string {
 }
 
 /** The URL of one boot asset path ("metal-amd64.iso") for a schematic and version. */
-function assetUrl(schematicId: string, talosVersion: string, path: string): string {
+export function assetUrl(schematicId: string, talosVersion: string, path: string): string {
   return `${FACTORY_URL}/image/${schematicId}/${talosVersion}/${path}`;
 }
 

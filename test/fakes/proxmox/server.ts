@@ -88,7 +88,7 @@ export interface StorageDef {
 }
 
 /** A PVE node's storages out of the box: a directory storage and LVM-thin. */
-export const DEFAULT_STORAGES: Record<string, StorageDef> = {
+const DEFAULT_STORAGES: Record<string, StorageDef> = {
   local: {
     type: "dir",
     content: (imp) => (imp ? "backup,import,iso,vztmpl" : "backup,iso,vztmpl"),
