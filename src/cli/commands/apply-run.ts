@@ -6,7 +6,7 @@ import { KUBERNETES_SECTION, type KubernetesRecord } from "../../ops/kube-checks
 import { refusePlan, runOperation } from "../operation.js";
 import type { Io } from "../output.js";
 import { applyPlanText } from "./plan-run.js";
-import { applyOptionsFrom, type ApplyFlags } from "./plan.js";
+import { applyOptionsFrom, type ApplyFlags } from "../apply-flags.js";
 
 export async function runApplyCommand(opts: ApplyFlags & { yes?: boolean }, io: Io): Promise<number> {
   const options = await applyOptionsFrom(opts);

@@ -1,7 +1,8 @@
 // `cairn apply`: make the cluster match cairn.yaml — bootstrap, config changes, spec-driven upgrades, scaling.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
-import { applyOptions, type ApplyFlags } from "./plan.js";
+import type { ApplyFlags } from "../apply-flags.js";
+import { applyOptions } from "./plan.js";
 
 export function registerApply(program: Command, io: Io): void {
   applyOptions(

@@ -3,7 +3,7 @@
 import { formatPlan, planJson } from "../../ops/plan-view.js";
 import { openFromFlags } from "../cluster.js";
 import { parseOutputFormat, type Io } from "../output.js";
-import { applyOptionsFrom, type ApplyFlags } from "./plan.js";
+import { applyOptionsFrom, type ApplyFlags } from "../apply-flags.js";
 
 export async function runPlanCommand(opts: ApplyFlags, io: Io): Promise<number> {
   const format = parseOutputFormat(opts.output);

@@ -1,8 +1,8 @@
 // `cairn plan`: what `cairn apply` would change, per node and per action, with redacted config diffs.
 import type { Command } from "commander";
 import type { Io } from "../output.js";
-import { clusterOptions, type ClusterFlags } from "../cluster.js";
-import type { ApplyOptions } from "../../ops/apply/run.js";
+import { clusterOptions } from "../cluster.js";
+import type { ApplyFlags } from "../apply-flags.js";
 
 /** plan and apply: the cluster flags, --force, the downgrade flags and --timeout. */
 export function applyOptions(c: Command): Command {
@@ -27,26 +27,6 @@ export function applyOptions(c: Command): Command {
       "--timeout <duration>",
       "how long each wait may take: a node answering or booting, etcd, the API server, the health gate (default 2–15m per step)",
     );
-}
-
-export interface ApplyFlags extends ClusterFlags {
-  force?: boolean;
-  drainTimeout?: string;
-  allowTalosDowngrade?: boolean;
-  allowKubernetesDowngrade?: boolean;
-  timeout?: string;
-}
-
-/** The apply options the flags ask for. */
-export async function applyOptionsFrom(opts: ApplyFlags): Promise<ApplyOptions> {
-  const { parseDurationMs } = await import("../duration.js");
-  return {
-    force: opts.force === true,
-    ...(opts.drainTimeout ? { drainTimeoutMs: parseDurationMs(opts.drainTimeout, "--drain-timeout") } : {}),
-    ...(opts.allowTalosDowngrade ? { allowTalosDowngrade: true } : {}),
-    ...(opts.allowKubernetesDowngrade ? { allowKubernetesDowngrade: true } : {}),
-    ...(opts.timeout ? { waitTimeoutMs: parseDurationMs(opts.timeout, "--timeout") } : {}),
-  };
 }
 
 export function registerPlan(program: Command, io: Io): void {
