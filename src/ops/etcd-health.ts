@@ -17,12 +17,15 @@ function etcdMemberOf(
 
 /**
  * etcd pre-flight: every control plane answers with a healthy member, every control plane is a voting member,
- * and taking one member down still leaves a quorum. Returns blockers and warnings.
+ * and (unless `margin` is false) taking one member down still leaves a quorum. Returns blockers and warnings.
+ * A gate between steps sets `margin: false`: there every member healthy is the bar, and a cluster left with two
+ * members (a forced removal) is healthy even though it could not lose one more.
  */
 export function etcdPreflight(
   controlPlanes: readonly string[],
   etcd: ObservedEtcd | undefined,
   addresses: Record<string, string> = {},
+  options: { margin?: boolean } = {},
 ): { blockers: string[]; warnings: string[]; leader?: string } {
   const blockers: string[] = [];
   const warnings: string[] = [];
@@ -63,7 +66,7 @@ export function etcdPreflight(
   const size = Math.max(etcd.members.length, controlPlanes.length);
   const quorum = Math.floor(size / 2) + 1;
   // One control plane rebooting takes one healthy member away: what stays must still be a quorum.
-  if (size > 1 && healthy - 1 < quorum && blockers.length === 0)
+  if ((options.margin ?? true) && size > 1 && healthy - 1 < quorum && blockers.length === 0)
     blockers.push(
       `etcd quorum margin is too small: ${healthy} of ${size} members healthy, and upgrading one leaves fewer than ${quorum}`,
     );

@@ -37,8 +37,8 @@ export function gateHandler(
     for (;;) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
       const etcd = await observeEtcd(access, options.callTimeoutMs ?? 3000);
-      const { blockers } = etcdPreflight(p.controlPlanes, etcd, addresses);
-      // The quorum-margin finding is about starting the next upgrade; here every member healthy is the bar.
+      // The quorum margin is about starting the next upgrade; here every member healthy is the bar.
+      const { blockers } = etcdPreflight(p.controlPlanes, etcd, addresses, { margin: false });
       if (blockers.length === 0) {
         ctx.progress(`etcd healthy: ${etcd.members.length} members, leader agreed`);
         return;
