@@ -163,10 +163,16 @@ describe("versions on the twin", () => {
     writeFileSync(spec, readFileSync(spec, "utf8").replace("version: 1.36.3", "version: 1.36.5"));
     const p = planJson();
     expect(p.code, JSON.stringify(p.plan.blockers)).toBe(2);
+    // The Kubernetes upgrade path with its gates, then apply's closing rollouts and health gate.
     expect(p.plan.actions.map((a) => a.id)).toEqual([
       "upgrade-kubernetes:control-plane:cp-1",
+      "gate:kubernetes-after:cp-1",
       "upgrade-kubernetes:kubelet:cp-1",
       "upgrade-kubernetes:kubelet:worker-1",
+      "gate:kubernetes",
+      "wait-rollout:daemonset/kube-system/kube-flannel",
+      "wait-rollout:daemonset/kube-system/kube-proxy",
+      "wait-rollout:deployment/kube-system/coredns",
       "health-gate",
     ]);
     const a = cairn(["apply", ...flags, "--yes"]);
