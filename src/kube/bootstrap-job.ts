@@ -10,6 +10,8 @@ export interface InstalledWorkload {
   hostNetwork?: boolean;
   /** It is the cluster's CNI: Nodes turn Ready once its pods run on them. */
   cni?: boolean;
+  /** Labels its pods carry that others select by (CoreDNS' k8s-app=kube-dns). */
+  podLabels?: Record<string, string>;
 }
 
 /** The workloads a Job's annotation lists; nothing for a Job without one or with one that is not such a list. */

@@ -168,8 +168,8 @@ function nodeFinding(
   };
 }
 
-/** Where apply's final gate records what Kubernetes still lacks (for the apply's report). */
-export const KUBERNETES_SECTION = "kubernetes";
+/** Where apply's final gate records what Kubernetes still lacks (for the apply's report); "kubernetes" is the version record (kubernetes-pin.ts). */
+export const KUBERNETES_HEALTH_SECTION = "kubernetesHealth";
 
 export interface KubernetesRecord {
   checkedAt: string;

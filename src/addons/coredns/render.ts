@@ -88,6 +88,8 @@ export function renderCoredns(ctx: AddonContext): AddonOutput {
       `${BOOTSTRAP_FILES}/coredns-values.yaml`,
     ],
     files: { "coredns-values.yaml": toYaml(values) },
+    // The chart's Deployment (named after the release), its pods labelled as Talos' CoreDNS labels them.
+    installs: [{ kind: "Deployment", namespace: NS, name: "coredns", podLabels: { "k8s-app": "kube-dns" } }],
   });
   out.notes.push(
     "on a cluster that already runs Talos' CoreDNS, delete its objects in kube-system (Deployment and ConfigMap coredns, Service kube-dns) after applying the configs, so the CoreDNS release can own them",

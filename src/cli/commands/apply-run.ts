@@ -2,7 +2,7 @@
 // spec-driven upgrades, scaling), then where the cluster's credentials are.
 import { CairnError } from "../../errors.js";
 import type { PreparedApply } from "../../ops/apply/run.js";
-import { KUBERNETES_SECTION, type KubernetesRecord } from "../../ops/kube-checks.js";
+import { KUBERNETES_HEALTH_SECTION, type KubernetesRecord } from "../../ops/kube-checks.js";
 import { refusePlan, runOperation } from "../operation.js";
 import type { Io } from "../output.js";
 import { applyPlanText } from "./plan-run.js";
@@ -35,7 +35,7 @@ export async function runApplyCommand(opts: ApplyFlags & { yes?: boolean }, io: 
       if (access.simulated)
         lines.push(`  twin         cairn twin status --state-dir ${access.paths.twinDir}`);
       // What the final gate found Kubernetes still lacks (an add-on CNI not installed yet), said, not hidden.
-      const kube = access.stateSection.get(KUBERNETES_SECTION) as KubernetesRecord | undefined;
+      const kube = access.stateSection.get(KUBERNETES_HEALTH_SECTION) as KubernetesRecord | undefined;
       for (const m of kube?.missing ?? []) lines.push(`  kubernetes   ${m}`);
       if (kube && !kube.checked) lines.push("  kubernetes   not checked (no kubeconfig)");
       return lines.join("\n") + "\n";

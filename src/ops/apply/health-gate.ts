@@ -7,7 +7,7 @@
 import type { Action, ActionContext, ActionHandler } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
 import { kubernetesGate } from "../gates.js";
-import { KUBERNETES_SECTION, NO_CNI, type KubernetesRecord } from "../kube-checks.js";
+import { KUBERNETES_HEALTH_SECTION, NO_CNI, type KubernetesRecord } from "../kube-checks.js";
 import { pollUntil, viewNode } from "../support.js";
 import { etcdProblem } from "./wait-etcd.js";
 
@@ -49,7 +49,7 @@ export function healthGateHandler(access: ClusterAccess): ActionHandler {
       checked: kube.checked,
       missing: kube.noCni ? [`${NO_CNI}${specCni(String(action.params.cni ?? ""))}`] : [],
     };
-    access.stateSection.set(KUBERNETES_SECTION, record);
+    access.stateSection.set(KUBERNETES_HEALTH_SECTION, record);
   };
 }
 

@@ -157,7 +157,7 @@ export function bootstrapInstallObjects(job: Obj): Obj[] {
     metadata: { name },
   }));
   for (const w of installs) {
-    const labels = { "app.kubernetes.io/name": w.name };
+    const labels = { "app.kubernetes.io/name": w.name, ...w.podLabels };
     // Host-network system pods (Cilium's agent and operator) tolerate every taint, NotReady nodes' included.
     const tolerations =
       w.kind === "DaemonSet" || w.hostNetwork
