@@ -81,7 +81,7 @@ describe.sequential("a hung node (twin fault hang)", () => {
     expect(f.code, f.err).toBe(0);
     const r = await timed(["health", "-f", spec, "--twin"], /UNHEALTHY/);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/FAIL\s+reachable worker1: .*no answer/);
+    expect(r.out).toMatch(/FAIL\s+reachable\s+worker1: .*no answer/);
     expectPromptExit(r);
   }, 120_000);
 

@@ -43,15 +43,25 @@ export function readKubeFacts(configText: string): KubeFacts {
   const main = docs.find((d) => d.version === "v1alpha1") ?? {};
   const machine = o(main.machine);
   const cluster = o(main.cluster);
-  const network = o(cluster.network);
-  const endpoint = str(o(cluster.controlPlane).endpoint) ?? "https://localhost:6443";
+  // Talos 1.14 moves the cluster's settings out of v1alpha1 into documents of their own; either form is read.
+  const doc = (kind: string): Obj => docs.find((d) => d.kind === kind) ?? {};
+  const clusterDoc = doc("KubeClusterConfig");
+  const nodeDoc = doc("KubeNodeConfig");
+  const networkDoc = doc("KubeNetworkConfig");
+  const apiServerDoc = doc("KubeAPIServerConfig");
+  const caDoc = o(doc("KubeAPIServerCAConfig").issuingCA);
+  const network = { ...networkDoc, ...o(cluster.network) };
+  const endpoint =
+    str(o(cluster.controlPlane).endpoint) ?? str(clusterDoc.endpoint) ?? "https://localhost:6443";
   let url: URL;
   try {
     url = new URL(endpoint);
   } catch {
     url = new URL("https://localhost:6443");
   }
-  const kubernetesVersion = tag(o(cluster.apiServer).image) ?? tag(o(machine.kubelet).image) ?? "1.34.1";
+  const kubeletImage = o(machine.kubelet).image ?? doc("KubeletConfig").image;
+  const kubernetesVersion =
+    tag(o(cluster.apiServer).image) ?? tag(apiServerDoc.image) ?? tag(kubeletImage) ?? "1.34.1";
   // Talos 1.14 moves some switches into documents (KubeFlannelCNIConfig, KubeProxyConfig).
   const flannelDoc = docs.find((d) => d.kind === "KubeFlannelCNIConfig");
   const proxyDoc = docs.find((d) => d.kind === "KubeProxyConfig");
@@ -61,33 +71,35 @@ export function readKubeFacts(configText: string): KubeFacts {
   for (const d of docs.filter((x) => x.kind === "InlineManifestConfig" || x.kind === "InlineManifest"))
     inline.push({ name: String(d.name ?? ""), contents: String(d.contents ?? "") });
   const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o(machine.nodeLabels))) labels[k] = String(v ?? "");
+  for (const [k, v] of Object.entries({ ...o(nodeDoc.labels), ...o(machine.nodeLabels) }))
+    labels[k] = String(v ?? "");
   const taints: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o(machine.nodeTaints))) taints[k] = String(v ?? "");
-  const caCrt = pem(o(cluster.ca).crt);
+  for (const [k, v] of Object.entries({ ...o(nodeDoc.taints), ...o(machine.nodeTaints) }))
+    taints[k] = String(v ?? "");
+  // v1alpha1 holds the CA base64-encoded; KubeAPIServerCAConfig holds it as PEM text.
+  const caCrt = pem(o(cluster.ca).crt) ?? str(caDoc.cert);
+  const caKey = pem(o(cluster.ca).key) ?? str(caDoc.key);
+  const sans = o(cluster.apiServer).certSANs ?? apiServerDoc.certSANs;
   return {
-    clusterName: str(cluster.clusterName) ?? "talos",
+    clusterName: str(cluster.clusterName) ?? str(clusterDoc.clusterName) ?? "talos",
     endpoint,
     port: Number(url.port || 6443),
     endpointHost: url.hostname,
-    k8sCa: caCrt ? { crt: caCrt, key: pem(o(cluster.ca).key) } : undefined,
-    certSANs: (Array.isArray(o(cluster.apiServer).certSANs)
-      ? (o(cluster.apiServer).certSANs as unknown[])
-      : []
-    ).map(String),
+    k8sCa: caCrt ? { crt: caCrt, key: caKey } : undefined,
+    certSANs: (Array.isArray(sans) ? (sans as unknown[]) : []).map(String),
     serviceSubnets: (Array.isArray(network.serviceSubnets) ? network.serviceSubnets : ["10.96.0.0/12"]).map(
       String,
     ),
     podSubnets: (Array.isArray(network.podSubnets) ? network.podSubnets : ["10.244.0.0/16"]).map(String),
     dnsDomain: str(network.dnsDomain) ?? "cluster.local",
     kubernetesVersion,
-    kubeletVersion: tag(o(machine.kubelet).image) ?? kubernetesVersion,
+    kubeletVersion: tag(kubeletImage) ?? kubernetesVersion,
     cni: flannelDoc
       ? "flannel"
       : (str(o(network.cni).name) ??
         (docs.some((d) => d.kind === "KubeFlannelCNIConfig" && d.$patch === "delete") ? "none" : "flannel")),
     proxyDisabled: proxyDoc ? proxyDoc.enabled === false : o(cluster.proxy).disabled === true,
-    coreDnsDisabled: o(cluster.coreDNS).disabled === true,
+    coreDnsDisabled: o(cluster.coreDNS).disabled === true || doc("KubeCoreDNSConfig").enabled === false,
     inlineManifests: inline,
     allowSchedulingOnControlPlanes: cluster.allowSchedulingOnControlPlanes === true,
     nodeLabels: labels,
