@@ -33,6 +33,14 @@ export class KubeApiError extends CairnError {
     this.reason = reason;
     this.causes = causes;
   }
+
+  /**
+   * What the API server says may pass by itself (a 5xx such as etcd's "request timed out" during a leader change,
+   * 429 throttling): the engine retries the action with backoff instead of halting the run.
+   */
+  get transient(): boolean {
+    return this.status >= 500 || this.status === 429;
+  }
 }
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.status === 404;
