@@ -60,7 +60,7 @@ export function runInOwnNetns(
   }
   if (r.status !== 0 || out.error)
     throw new Error(
-      `${script} ${args.join(" ")} failed (${r.status ?? r.signal ?? r.error?.message}): ${out.error ?? ""}\n` +
+      `${script} ${args.join(" ")} failed (${[r.status, r.signal, r.error?.message].filter((x) => x != null).join(", ")}): ${out.error ?? ""}\n` +
         (r.stderr ?? "").slice(-3000),
     );
   return out;
