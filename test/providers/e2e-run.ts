@@ -1,4 +1,4 @@
-// Runs e2e.scenario.ts for one example inside a network namespace of its own (unshare --net, as root like CI) and
+// Runs e2e.scenario.ts for one example inside network and PID namespaces of its own (netns.ts) and
 // returns its report, with the checks every provider's life shares: nothing the fakes' schema validation refused,
 // the apply killed at random points and then completed, healthy with 3 etcd members, plan at rest, no drift,
 // Bootstrap called once, destroy guarded by the cluster's name and every decoy left in place.
