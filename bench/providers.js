@@ -45,7 +45,9 @@ export async function run({ quick, smoke } = {}) {
         label: "API calls per node (1 server, incl. the cluster-wide resources)",
         value: round(one.calls / one.servers),
       },
+      { label: "  of which polls of an action's status", value: round(one.polls / one.servers) },
       { label: `API calls per node (${many.servers} servers)`, value: round(many.calls / many.servers) },
+      { label: "  of which polls of an action's status", value: round(many.polls / many.servers) },
       { label: "requests answered 429 (rate limit)", value: one.limited + many.limited, exact: true },
       {
         label: "requests the fake's schema refused",

@@ -109,6 +109,8 @@ try {
         ...new Set(events.filter((e) => e.type === "action-done").map((e) => (e.id ?? "").split(/[:/]/)[0])),
       ],
       calls: log.length,
+      // Polls of an action's status: how the client waits out a create+boot, so they grow with B.
+      polls: log.filter((e) => e.method === "GET" && /^\/?actions(\/\d+)?$/.test(e.path)).length,
       limited: log.filter((e) => e.status === 429).length,
       rejected: log.filter((e) => e.rejected).length,
     };
