@@ -1,28 +1,20 @@
-// Runs e2e.scenario.ts for one example inside a network namespace of its own (unshare --net, as root like CI) and
+// Runs e2e.scenario.ts for one example inside network and PID namespaces of its own (netns.ts) and
 // returns its report, with the checks every provider's life shares: nothing the fakes' schema validation refused,
 // the apply killed at random points and then completed, healthy with 3 etcd members, plan at rest, no drift,
 // Bootstrap called once, destroy guarded by the cluster's name and every decoy left in place.
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
+import { runInOwnNetns, type Report } from "./netns.js";
+
+export type { Report };
 
 const SCENARIO = fileURLToPath(new URL("./e2e.scenario.ts", import.meta.url));
-const REGISTER = fileURLToPath(new URL("../fakes/register.mjs", import.meta.url));
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Report = Record<string, any>;
 
 export function runScenario(example: string, kills = Number(process.env.CAIRN_E2E_KILLS ?? 10)): Report {
-  const r = spawnSync(
-    "unshare",
-    ["--net", "--", process.execPath, "--import", REGISTER, SCENARIO, example, String(kills)],
-    { encoding: "utf8", timeout: 900_000, maxBuffer: 64 * 1024 * 1024 },
-  );
-  const line = r.stdout.trim().split("\n").at(-1) ?? "";
-  const out = JSON.parse(line || "{}") as Report;
-  if (r.status !== 0 || out.error)
-    throw new Error(`scenario ${example} failed (${r.status}): ${out.error ?? ""}\n${r.stderr.slice(-3000)}`);
-  return out;
+  return runInOwnNetns(SCENARIO, [example, String(kills)], {
+    timeoutMs: 900_000,
+    keepTmp: process.env.CAIRN_E2E_KEEP === "1",
+  });
 }
 
 const text = (run: Report): string => `${run.tail ?? ""}`;

@@ -4,16 +4,14 @@
 //   points, then run to completion → plan exits 0, diff finds no drift, health sees 3 etcd members → a worker
 //   removed from the spec → destroy → plan again. Prints one JSON report; provider-e2e tests assert on it.
 //   node --import test/fakes/register.mjs test/providers/e2e.scenario.ts <example> [kills]
-import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { spawnSync, execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startFake, type FakeHandle } from "../fakes/start.js";
+import type { FakeHandle } from "../fakes/start.js";
+import { brief, cairnRunner, loUp, ROOT, startProviderFake } from "./scenario-kit.js";
 
-execFileSync("ip", ["link", "set", "lo", "up"]);
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = join(ROOT, "bin/cairn.js");
+loUp();
 const example = process.argv[2] ?? "homelab-proxmox-vlans.yaml";
 const kills = Number(process.argv[3] ?? 10);
 
@@ -96,73 +94,19 @@ if (seed.edit) writeFileSync(spec, seed.edit(readFileSync(spec, "utf8")));
 const report: Record<string, unknown> = { example, rngSeed, dir };
 const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_TWIN_REBOOT_MS: "200" };
 
-interface Run {
-  code: number | null;
-  signal: string | null;
-  out: string;
-  err: string;
-  ms: number;
-}
-
-/**
- * `cairn ARGS…` in the scenario's directory. `kill` SIGKILLs it at a random point of its work: `delayMs` after its
- * `events`-th progress line (a crash wherever that lands: mid-request, between a journal note and its effect, …).
- */
-function cairn(
-  args: string[],
-  kill?: { events: number; delayMs: number },
-  timeoutMs = 240_000,
-): Promise<Run> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env });
-    let out = "";
-    let err = "";
-    let events = 0;
-    const timers = [setTimeout(() => child.kill("SIGKILL"), timeoutMs)];
-    child.stdout.on("data", (c: Buffer) => {
-      const text = c.toString();
-      out += text;
-      if (!kill) return;
-      const before = events;
-      events += (text.match(/^\[\d\d:\d\d:\d\d\]/gm) ?? []).length;
-      if (before < kill.events && events >= kill.events)
-        timers.push(setTimeout(() => child.kill("SIGKILL"), kill.delayMs));
-    });
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("exit", (code, signal) => {
-      for (const t of timers) clearTimeout(t);
-      resolve({ code, signal, out, err, ms: Date.now() - t0 });
-    });
-  });
-}
-
-const brief = (r: Run): Record<string, unknown> => ({
-  code: r.code,
-  signal: r.signal,
-  ms: r.ms,
-  tail: `${r.out}\n${r.err}`.trim().split("\n").slice(-25).join("\n"),
-});
+const cairn = cairnRunner(dir, env);
 
 let fake: FakeHandle | undefined;
 try {
-  const twinArgs = ["--twin", "--assign-addresses", "--apply-user-data", "--reboot-ms", "200"];
-  if (seed.kind === "proxmox") {
-    fake = await startFake("proxmox", [...seed.fakeArgs, "--task-ms", "150", ...twinArgs]);
-    Object.assign(env, {
-      CAIRN_PROXMOX_ENDPOINT: fake.info.url,
-      CAIRN_PROXMOX_FINGERPRINT: fake.info.fingerprint,
-      PROXMOX_TOKEN_ID: fake.info.tokenId,
-      PROXMOX_TOKEN_SECRET: fake.info.tokenSecret,
-    });
-  } else {
-    fake = await startFake("hetzner", [...seed.fakeArgs, "--action-ms", "150", ...twinArgs]);
-    Object.assign(env, {
-      HCLOUD_ENDPOINT: fake.info.endpoint,
-      HCLOUD_TOKEN: fake.info.token,
-      CAIRN_SSH: join(ROOT, "test/fakes/hetzner/fake-ssh.mjs"),
-    });
-  }
+  const started = await startProviderFake(
+    seed.kind,
+    seed.kind === "proxmox"
+      ? [...seed.fakeArgs, "--task-ms", "150"]
+      : [...seed.fakeArgs, "--action-ms", "150"],
+    200,
+  );
+  fake = started.fake;
+  Object.assign(env, started.env);
   const f = fake;
   const model = JSON.parse(
     execFileSync(
