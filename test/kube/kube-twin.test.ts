@@ -24,7 +24,7 @@ import { startTwin, type Twin } from "../../src/twin/twin.js";
 import { bootstrap, clientCert, configure } from "../twin/helpers.js";
 import { adminKubeconfigFile, waitForKubeApi } from "../twin/kube-helpers.js";
 
-const SUBNET = "127.0.123.0/24";
+const SUBNET = "127.0.164.0/24";
 let twin: Twin;
 let kube: KubeClient;
 let kubeconfig: string;
@@ -44,7 +44,7 @@ beforeAll(async () => {
   const file = await adminKubeconfigFile(twin.nodes[0]!);
   kubeconfig = readFileSync(file, "utf8").replace(
     `https://${twin.nodes[0]!.address}:6443`,
-    "https://127.0.123.250:6443",
+    "https://127.0.164.250:6443",
   );
   kube = openKube({
     kubeconfig,
@@ -66,15 +66,15 @@ describe("client", () => {
     expect(kube.endpoint).toBe(`https://${twin.nodes[0]!.address}:6443`);
     const nowhere = openKube({
       kubeconfig,
-      endpoints: ["https://127.0.123.250:6443", "https://127.0.123.251:6443"],
+      endpoints: ["https://127.0.164.250:6443", "https://127.0.164.251:6443"],
       connectTimeoutMs: 500,
     });
     const err = await nowhere.get("/version").catch((e: unknown) => e);
     nowhere.close();
     expect(err).toBeInstanceOf(KubeUnreachable);
     expect((err as KubeUnreachable).attempts.map((a) => a.endpoint)).toEqual([
-      "https://127.0.123.250:6443",
-      "https://127.0.123.251:6443",
+      "https://127.0.164.250:6443",
+      "https://127.0.164.251:6443",
     ]);
   });
 

@@ -32,31 +32,31 @@ afterAll(async () => {
 
 test("an empty twin grows and shrinks node by node", async () => {
   expect(twin.status().nodes).toEqual([]);
-  const a = await twin.addNode({ name: "vm101", address: "127.0.131.20" });
-  const b = await twin.addNode({ name: "vm102", address: "127.0.131.21", talosVersion: "v1.11.5" });
+  const a = await twin.addNode({ name: "vm101", address: "127.0.165.20" });
+  const b = await twin.addNode({ name: "vm102", address: "127.0.165.21", talosVersion: "v1.11.5" });
   expect([a.stage, a.mode, a.version]).toEqual(["maintenance", "maintenance", twin.talosVersion]);
   expect(b.version).toBe("v1.11.5");
-  expect(await listening("127.0.131.20")).toBe(true);
+  expect(await listening("127.0.165.20")).toBe(true);
   await twin.removeNode("vm101");
-  expect(await listening("127.0.131.20")).toBe(false);
+  expect(await listening("127.0.165.20")).toBe(false);
   expect(twin.status().nodes.map((n) => n.name)).toEqual(["vm102"]);
-  await twin.removeNode("127.0.131.21");
+  await twin.removeNode("127.0.165.21");
   expect(twin.status().nodes).toEqual([]);
 });
 
 test("duplicates, malformed and foreign addresses are refused with what to do", async () => {
-  await twin.addNode({ name: "vm201", address: "127.0.131.30" });
-  await expect(twin.addNode({ name: "vm201", address: "127.0.131.31" })).rejects.toThrow(
+  await twin.addNode({ name: "vm201", address: "127.0.165.30" });
+  await expect(twin.addNode({ name: "vm201", address: "127.0.165.31" })).rejects.toThrow(
     /already has node vm201/,
   );
-  await expect(twin.addNode({ name: "vm202", address: "127.0.131.30" })).rejects.toThrow(
-    /already has node vm201 at 127.0.131.30/,
+  await expect(twin.addNode({ name: "vm202", address: "127.0.165.30" })).rejects.toThrow(
+    /already has node vm201 at 127.0.165.30/,
   );
-  await expect(twin.addNode({ name: "bad name!", address: "127.0.131.32" })).rejects.toBeInstanceOf(
+  await expect(twin.addNode({ name: "bad name!", address: "127.0.165.32" })).rejects.toBeInstanceOf(
     UserError,
   );
   await expect(twin.addNode({ name: "vm203", address: "10.8.16" })).rejects.toThrow(/not an IPv4 address/);
-  await expect(twin.addNode({ name: "vm204", address: "127.0.131.33", talosVersion: "1.x" })).rejects.toThrow(
+  await expect(twin.addNode({ name: "vm204", address: "127.0.165.33", talosVersion: "1.x" })).rejects.toThrow(
     /not a version/,
   );
   const foreign = await twin.addNode({ name: "vm205", address: "192.0.2.77" }).catch((e: unknown) => e);

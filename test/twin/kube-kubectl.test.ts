@@ -11,7 +11,7 @@ let twin: Twin;
 let k: Kubectl;
 
 beforeAll(async () => {
-  twin = await startTwin({ controlplanes: 1, workers: 2, subnet: "127.0.121.0/24", rebootMs: 200 });
+  twin = await startTwin({ controlplanes: 1, workers: 2, subnet: "127.0.163.0/24", rebootMs: 200 });
   await configure(twin);
   await bootstrap(twin, await clientCert(["os:admin"]));
   await waitForKubeApi(twin, twin.nodes[0]!);
