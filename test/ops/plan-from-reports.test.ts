@@ -60,7 +60,7 @@ describe("apply plans from what the nodes report", () => {
   it("drift cairn's record does not know about is planned, diffed against what the node runs", () => {
     const drifted = { ...configs("new"), "worker-1": config("worker", "hand-edited") };
     const p = plan(running(configs("new")), configs("new"), reports(drifted));
-    expect(p.actions.map((a) => a.id)).toEqual([
+    expect(p.actions.filter((a) => a.kind !== "wait-rollout").map((a) => a.id)).toEqual([
       "apply-config:worker-1",
       "wait-ready:worker-1",
       "health-gate",
@@ -74,7 +74,7 @@ describe("apply plans from what the nodes report", () => {
       "worker-1": { unreachable: "connection refused" },
     };
     const p = plan(running(configs("old")), configs("new"), reported);
-    expect(p.actions.map((a) => a.id)).toEqual([
+    expect(p.actions.filter((a) => a.kind !== "wait-rollout").map((a) => a.id)).toEqual([
       "apply-config:worker-1",
       "wait-ready:worker-1",
       "health-gate",
@@ -89,7 +89,11 @@ describe("apply plans from what the nodes report", () => {
     expect(plan(running(configs("new")), configs("new"), reports(newer)).actions).toEqual([]);
     const labelled = { ...newer, "cp-1": config("controlplane", "other", "1.35.9") };
     const p = plan(running(configs("new")), configs("new"), reports(labelled));
-    expect(p.actions.map((a) => a.id)).toEqual(["apply-config:cp-1", "wait-ready:cp-1", "health-gate"]);
+    expect(p.actions.filter((a) => a.kind !== "wait-rollout").map((a) => a.id)).toEqual([
+      "apply-config:cp-1",
+      "wait-ready:cp-1",
+      "health-gate",
+    ]);
     const detail = p.actions[0]!.detail!.join("\n");
     expect(detail).toContain("nodeLabels.rev");
     expect(detail).not.toMatch(/image/);
