@@ -57,8 +57,9 @@ function checkRoles(roles: readonly string[]): void {
  * The client certificate talosctl gen config puts in talosconfig: new key of the CA's type (Ed25519 under the
  * default OS CA), roles as Subject O, no CN, KeyUsage DigitalSignature, ExtKeyUsage exactly [clientAuth] (apid
  * rejects anything else), NotBefore = now, NotAfter = now + TTL (365 days by default).
+ * @public bench/upgrade.js uses it through dist/, which knip does not follow.
  */
-async function issueTalosClientCertificate(
+export async function issueTalosClientCertificate(
   osCa: CertificateAuthority,
   options: TalosClientCertificateOptions,
 ): Promise<TalosClientCredentials> {
