@@ -170,6 +170,20 @@ export class TalosTransport implements HandshakeObserver {
     return () => signal.removeEventListener("abort", cancel);
   }
 
+  /**
+   * Cancels `call` when the transport closes or the signal aborts; returns the release of both hooks, for when the
+   * call has settled.
+   */
+  private bindCancel(call: { cancel(): void }, signal: AbortSignal | undefined): () => void {
+    const cancel = (): void => call.cancel();
+    const untrack = this.track(cancel);
+    const unlisten = this.onAbort(signal, cancel);
+    return () => {
+      untrack();
+      unlisten();
+    };
+  }
+
   private client(endpoint: string): Client {
     let c = this.clients.get(endpoint);
     if (!c) {
@@ -346,13 +360,7 @@ export class TalosTransport implements HandshakeObserver {
             else resolve(value as Res);
           },
         );
-        const cancel = (): void => call.cancel();
-        const untrack = this.track(cancel);
-        const unlisten = this.onAbort(opts.signal, cancel);
-        release = () => {
-          untrack();
-          unlisten();
-        };
+        release = this.bindCancel(call, opts.signal);
       });
     });
   }
@@ -386,13 +394,10 @@ export class TalosTransport implements HandshakeObserver {
           targetingMetadata(targeting),
           this.callOptions(opts.timeoutMs),
         );
-        const cancel = (): void => call.cancel();
-        const untrack = this.track(cancel);
-        const unlisten = this.onAbort(opts.signal, cancel);
+        const release = this.bindCancel(call, opts.signal);
         const end = (): void => {
-          untrack();
-          unlisten();
-          cancel();
+          release();
+          call.cancel();
         };
         try {
           const iterator = (call as AsyncIterable<Res>)[Symbol.asyncIterator]();
@@ -442,13 +447,7 @@ export class TalosTransport implements HandshakeObserver {
             else resolve(value as Res);
           },
         );
-        const cancel = (): void => call.cancel();
-        const untrack = this.track(cancel);
-        const unlisten = this.onAbort(opts.signal, cancel);
-        release = () => {
-          untrack();
-          unlisten();
-        };
+        release = this.bindCancel(call, opts.signal);
         void (async () => {
           try {
             for await (const chunk of requests) {
