@@ -74,6 +74,7 @@ export class TwinKube {
     if (this.timer) clearInterval(this.timer);
     await Promise.all([...this.servers.values()].map((s) => s.server.stop()));
     this.servers.clear();
+    for (const { store } of this.controllers.values()) store.close();
   }
 
   fault(kind: WorkloadFault | "heal", workload?: string): void {
@@ -351,6 +352,7 @@ export class TwinKube {
     for (const [clusterId, leader] of clusters) {
       let entry = this.controllers.get(clusterId);
       if (!entry || entry.store.kv.address !== leader.address) {
+        entry?.store.close();
         const store = new ObjectStore(new EtcdKv(leader.address, 5000));
         entry = {
           store,

@@ -110,7 +110,7 @@ export class EtcdKv {
 
   async range(
     key: string,
-    options: { prefix?: boolean; limit?: number; revision?: number } = {},
+    options: { prefix?: boolean; limit?: number; revision?: number; keysOnly?: boolean } = {},
   ): Promise<RangeResult> {
     const res = await this.call<{ header?: { revision?: string }; kvs?: RawKv[]; more?: boolean }>(
       "kv/range",
@@ -119,6 +119,7 @@ export class EtcdKv {
         ...(options.prefix ? { range_end: prefixEndB64(key) } : {}),
         ...(options.limit ? { limit: options.limit } : {}),
         ...(options.revision ? { revision: options.revision } : {}),
+        ...(options.keysOnly ? { keys_only: true } : {}),
       },
     );
     return {
@@ -179,7 +180,8 @@ export class EtcdKv {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({
           create_request: {
-            key: keyB64(prefix),
+            // An empty prefix watches every key ("\0" to "\0" is etcd's whole keyspace).
+            key: prefix ? keyB64(prefix) : keyB64("\0"),
             range_end: prefixEndB64(prefix),
             start_revision: String(fromRevision + 1),
             prev_kv: true,

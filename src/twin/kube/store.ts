@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { EtcdKv } from "./etcd-kv.js";
 import { type KeyValue, type WatchEvent } from "./etcd-kv.js";
 import { keyPrefix, objectKey, type ResourceType } from "./resources.js";
+import { WatchCache } from "./watch-cache.js";
 import { alreadyExists, conflict, notFound } from "./status.js";
 
 export type Obj = Record<string, unknown>;
@@ -50,8 +51,15 @@ export const now3339 = rfc3339;
 
 export class ObjectStore {
   readonly kv: EtcdKv;
+  private readonly cache: WatchCache;
   constructor(kv: EtcdKv) {
     this.kv = kv;
+    this.cache = new WatchCache(kv);
+  }
+
+  /** Stops the watch cache's etcd watch (a stopped API server or replaced controllers). */
+  close(): void {
+    this.cache.close();
   }
 
   apiVersionOf(type: ResourceType): string {
@@ -69,9 +77,13 @@ export class ObjectStore {
     return obj;
   }
 
+  /** A consistent list: from the watch cache once it has seen etcd's current revision, else from etcd. */
   async list(type: ResourceType, namespace?: string): Promise<{ items: Obj[]; revision: number }> {
-    const r = await this.kv.range(keyPrefix(type, type.namespaced ? namespace : undefined), { prefix: true });
-    return { items: r.kvs.map((kv) => decode(kv, this.apiVersionOf(type))), revision: r.revision };
+    const prefix = keyPrefix(type, type.namespaced ? namespace : undefined);
+    const apiVersion = this.apiVersionOf(type);
+    const cached = await this.cache.range(prefix, await this.kv.revision());
+    const r = cached ?? (await this.kv.range(prefix, { prefix: true }));
+    return { items: r.kvs.map((kv) => decode(kv, apiVersion)), revision: r.revision };
   }
 
   /** Creates the object; metadata.name must be set (generateName is resolved by the caller). */
