@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { parseYaml } from "../../io/yaml.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from "./patch.js";
 import { recordUpdate, serverSideApply } from "./apply.js";
@@ -18,7 +18,7 @@ import {
   parseFieldSelector,
   parseLabelSelector,
 } from "./selectors.js";
-import { groupVersion, TypeRegistry, type ResourceType } from "./resources.js";
+import { BUILTIN_TYPES, groupVersion, keyPrefix, TypeRegistry, type ResourceType } from "./resources.js";
 import {
   ApiError,
   badRequest,
@@ -61,7 +61,9 @@ export class KubeApiServer {
   readonly options: ApiServerOptions;
   readonly types = new TypeRegistry();
   private server: Server | undefined;
-  private crdRevision = -1;
+  private crdSignature: string | undefined;
+  /** Changes with the CRDs: the openapi index's hash, which kubectl caches the per-group documents by. */
+  private crdHash = "0";
   private watches = new Set<AbortController>();
 
   constructor(options: ApiServerOptions) {
@@ -103,6 +105,7 @@ export class KubeApiServer {
     this.server = undefined;
     for (const w of this.watches) w.abort();
     this.watches.clear();
+    this.store.close();
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -193,14 +196,18 @@ export class KubeApiServer {
     }
   }
 
-  /** Reloads the CRD-defined types when a CRD changed since the last look (one cheap range per request). */
+  /**
+   * Reloads the CRD-defined types when a CRD changed since the last look: a keys-only range (no values) tells
+   * whether any did, so a request pays for decoding CRDs only after one changed.
+   */
   private async refreshTypes(): Promise<void> {
     const crdType = this.types.find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
-    const { items, revision } = await this.store.list(crdType);
-    const latest = items.reduce((m, c) => Math.max(m, Number(meta(c).resourceVersion)), 0) + items.length;
-    if (latest === this.crdRevision) return;
-    void revision;
-    this.crdRevision = latest;
+    const keys = await this.store.kv.range(keyPrefix(crdType), { prefix: true, keysOnly: true });
+    const signature = keys.kvs.map((kv) => `${kv.key}@${kv.modRevision}`).join(",");
+    if (signature === this.crdSignature) return;
+    const { items } = await this.store.list(crdType);
+    this.crdSignature = signature;
+    this.crdHash = createHash("sha256").update(signature).digest("hex").slice(0, 16);
     this.types.setCrds(items.filter((c) => !meta(c).deletionTimestamp));
   }
 
@@ -223,9 +230,11 @@ export class KubeApiServer {
       if (denied !== undefined) throw this.pathForbidden(who, path);
       return this.nonResource(req, res, path, url);
     }
-    await this.refreshTypes();
     const [group, version, rest] =
       segs[0] === "api" ? ["", segs[1]!, segs.slice(2)] : [segs[1]!, segs[2]!, segs.slice(3)];
+    // Built-in types shadow CRDs (kube-apiserver's built-in handlers come first), so only a request for a type
+    // that is not built in needs the current CRDs: `kubectl get nodes` costs one etcd read, not two.
+    if (!isBuiltin(group, version, rest)) await this.refreshTypes();
     let watchPrefix = false;
     if (rest[0] === "watch") {
       watchPrefix = true;
@@ -494,7 +503,7 @@ export class KubeApiServer {
     for (const g of this.types.groupVersions())
       for (const v of g.versions) {
         const p = g.group ? `apis/${g.group}/${v}` : `api/${v}`;
-        paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${this.crdRevision}` };
+        paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${this.crdHash}` };
       }
     return { paths };
   }
@@ -1009,6 +1018,13 @@ interface RequestContext {
   namespace: string | undefined;
   name: string | undefined;
   sub: string | undefined;
+}
+
+/** Whether a resource path (after /api/v1 or /apis/<group>/<version>) names a built-in type. */
+function isBuiltin(group: string, version: string, rest: readonly string[]): boolean {
+  const r = rest[0] === "watch" ? rest.slice(1) : rest;
+  const resource = r[0] === "namespaces" && r.length >= 3 ? r[2] : r[0];
+  return BUILTIN_TYPES.some((t) => t.group === group && t.version === version && t.resource === resource);
 }
 
 function wantsTable(req: IncomingMessage): boolean {
