@@ -73,8 +73,30 @@ export async function issueServerCert(
   return certKeyPem(leaf);
 }
 
+interface ClientIdentity {
+  roles: readonly string[];
+  extKeyUsages: readonly string[];
+  isCa: boolean;
+}
+
+// Parsed once per certificate: every call carries its client's certificate, and parsing one (ASN.1 in JS) costs
+// more than a twin call itself. Bounded, since clients issue fresh certificates.
+const identities = new Map<string, ClientIdentity>();
+const IDENTITY_CACHE_SIZE = 256;
+
 /** Roles (Subject O) and extended key usages ("clientAuth", "serverAuth" or an OID) of a DER peer certificate. */
-export function clientIdentity(der: Buffer): { roles: string[]; extKeyUsages: string[]; isCa: boolean } {
-  const cert = parseCertificate(encodePem("CERTIFICATE", der), "client certificate");
-  return { roles: cert.subject.organization, extKeyUsages: cert.extKeyUsage, isCa: cert.isCA };
+export function clientIdentity(der: Buffer): ClientIdentity {
+  const key = der.toString("base64");
+  let id = identities.get(key);
+  if (!id) {
+    const cert = parseCertificate(encodePem("CERTIFICATE", der), "client certificate");
+    id = Object.freeze({
+      roles: Object.freeze([...cert.subject.organization]),
+      extKeyUsages: Object.freeze([...cert.extKeyUsage]),
+      isCa: cert.isCA,
+    });
+    if (identities.size >= IDENTITY_CACHE_SIZE) identities.delete(identities.keys().next().value!);
+    identities.set(key, id);
+  }
+  return id;
 }

@@ -3,6 +3,7 @@
 //   as SNI, which createSsl always does;
 // * maintenance mode skips verification but must still see the leaf to show and pin its fingerprint, and Node never
 //   calls checkServerIdentity for an unverified chain.
+import { createHash } from "node:crypto";
 import { isIP, type Socket } from "node:net";
 import {
   checkServerIdentity,
@@ -189,6 +190,33 @@ class TalosConnector implements SecureConnector {
   destroy(): void {}
 }
 
+// One SecureContext per credentials, shared by every client made with them: building one parses the key and the
+// CA and costs milliseconds, and an operation opens a client per node and a fresh one after each failed poll.
+const contexts = new Map<string, SecureContext>();
+const CONTEXT_CACHE_SIZE = 16;
+
+function mtlsContext(caPem: string, certPem: string, keyPem: string): SecureContext {
+  const key = createHash("sha256")
+    .update(caPem)
+    .update("\0")
+    .update(certPem)
+    .update("\0")
+    .update(keyPem)
+    .digest("hex");
+  let ctx = contexts.get(key);
+  if (!ctx) {
+    ctx = createSecureContext({
+      ca: caPem,
+      cert: certPem,
+      key: nodeCompatibleKeyPem(keyPem),
+      minVersion: "TLSv1.2",
+    });
+    if (contexts.size >= CONTEXT_CACHE_SIZE) contexts.delete(contexts.keys().next().value!);
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}
+
 export class TalosChannelCredentials extends ChannelCredentials {
   readonly secureContext: SecureContext;
 
@@ -199,12 +227,7 @@ export class TalosChannelCredentials extends ChannelCredentials {
     super();
     this.secureContext =
       tlsMode.mode === "mtls"
-        ? createSecureContext({
-            ca: tlsMode.caPem,
-            cert: tlsMode.certPem,
-            key: nodeCompatibleKeyPem(tlsMode.keyPem),
-            minVersion: "TLSv1.2",
-          })
+        ? mtlsContext(tlsMode.caPem, tlsMode.certPem, tlsMode.keyPem)
         : createSecureContext({ minVersion: "TLSv1.2" });
   }
 
