@@ -82,6 +82,26 @@ export async function nodeVersion(client: TalosClient, timeoutMs = 5000): Promis
   return tag;
 }
 
+/** The node's boot ID (/proc/sys/kernel/random/boot_id), or undefined when it cannot be read. */
+export async function bootId(client: TalosClient, timeoutMs: number): Promise<string | undefined> {
+  const read = async (): Promise<string> => {
+    let text = "";
+    for await (const d of client.transport.serverStream(
+      methods.read,
+      { path: "/proc/sys/kernel/random/boot_id" },
+      undefined,
+      { idempotent: true, timeoutMs },
+    ))
+      text += Buffer.from(d.bytes).toString("utf8");
+    return text.trim();
+  };
+  try {
+    return (await withTimeout(read(), timeoutMs, "Read boot_id")) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function observeNodes(access: ClusterAccess, timeoutMs = 5000): Promise<ObservedNode[]> {
   const installed = installedRecords(access);
   return Promise.all(

@@ -8,10 +8,9 @@ import { CairnError } from "../../errors.js";
 import type { ClusterAccess } from "../access.js";
 import { applySemantics, rebootNeededFor } from "../../talos/api/apply-semantics.js";
 import { describeMode, diffConfigs } from "../config-diff.js";
-import { nodeVersion, runningConfig } from "../observe.js";
+import { bootId, nodeVersion, runningConfig } from "../observe.js";
 import { only, pollUntil, viewNode } from "../support.js";
 import { configHash, writeAppliedConfig } from "../state.js";
-import { bootId } from "../upgrade-talos/handlers.js";
 import { waitUntilRebooted } from "./reboot-wait.js";
 
 const MODE_NAMES: Record<string, string> = {

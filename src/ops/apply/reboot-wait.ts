@@ -3,7 +3,7 @@
 // still "running" on its old boot, a moment before it goes down, and report a reboot that had not happened yet.
 import type { ActionContext } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
-import { bootId } from "../upgrade-talos/handlers.js";
+import { bootId } from "../observe.js";
 import { pollUntil } from "../support.js";
 
 export async function waitUntilRebooted(

@@ -14,7 +14,7 @@ import { TalosApiError } from "../../talos/api/errors.js";
 import type { ClusterAccess } from "../access.js";
 import { checkSnapshotBytes, snapshotEtcd } from "../etcd-snapshot.js";
 import { gateHandler } from "../gates.js";
-import { nodeVersion } from "../observe.js";
+import { bootId, nodeVersion } from "../observe.js";
 import { brief, sleep, withTimeout } from "../support.js";
 
 const ALREADY_EXISTS = 6;
@@ -48,7 +48,14 @@ function alreadyBootstrapped(e: unknown): boolean {
 }
 
 type NodeView =
-  | { mode: "normal"; stage: string; etcdMember: boolean; memberId: string; clusterIds: string[] }
+  | {
+      mode: "normal";
+      stage: string;
+      etcdMember: boolean;
+      memberId: string;
+      clusterIds: string[];
+      bootId: string | undefined;
+    }
   | { mode: "maintenance" }
   | { mode: "down"; error: string };
 
@@ -57,7 +64,11 @@ async function view(access: ClusterAccess, node: string, t: number): Promise<Nod
   try {
     c = await access.nodeClient(node);
     await nodeVersion(c, t);
-    const stage = (await withTimeout(c.machineStatus(), t, "MachineStatus")).spec?.stage ?? "unknown";
+    const [status, boot] = await Promise.all([
+      withTimeout(c.machineStatus(), t, "MachineStatus"),
+      bootId(c, t),
+    ]);
+    const stage = status.spec?.stage ?? "unknown";
     let memberId = "0";
     let clusterIds: string[] = [];
     try {
@@ -71,7 +82,7 @@ async function view(access: ClusterAccess, node: string, t: number): Promise<Nod
     } catch {
       // etcd not running: no member on this node
     }
-    return { mode: "normal", stage, etcdMember: memberId !== "0", memberId, clusterIds };
+    return { mode: "normal", stage, etcdMember: memberId !== "0", memberId, clusterIds, bootId: boot };
   } catch (e) {
     const mtlsError = brief(e);
     const ic = access.insecureClient(node, access.readState().nodes[node]?.fingerprint);
@@ -96,10 +107,7 @@ export interface RestoreHandlerOptions {
   settleMs?: number;
 }
 
-function etcdRestoreHandler(
-  access: ClusterAccess,
-  options: RestoreHandlerOptions = {},
-): ActionHandler {
+function etcdRestoreHandler(access: ClusterAccess, options: RestoreHandlerOptions = {}): ActionHandler {
   const pollMs = options.pollMs ?? 250;
   const t = options.callTimeoutMs ?? 3000;
   const settleMs = options.settleMs ?? 120_000;
@@ -260,14 +268,20 @@ function etcdRestoreHandler(
         ctx.journal.note("reset", true);
       };
       const resetAndWait = async (): Promise<void> => {
+        const was = await view(access, p.node, t);
+        const before = was.mode === "normal" ? was.bootId : undefined;
         await resetEphemeral(p.node, "resetting etcd (EPHEMERAL wiped, config kept)", ctx.progress);
-        // The reset has taken hold once the node left `running` or its member is gone: a quick reboot (the twin's)
-        // can come and go between two polls.
+        // The reset has taken hold once the node left `running`, its member is gone, or it runs a new boot: a quick
+        // reboot (the twin's) can come and go between two polls, and the node may have joined again by then.
         await waitFor(
           ctx.signal,
           ctx.progress,
           p.node,
-          (x) => x.mode !== "normal" || x.stage !== "running" || !x.etcdMember,
+          (x) =>
+            x.mode !== "normal" ||
+            x.stage !== "running" ||
+            !x.etcdMember ||
+            (before !== undefined && x.bootId !== undefined && x.bootId !== before),
         );
       };
       let v = await view(access, p.node, t);

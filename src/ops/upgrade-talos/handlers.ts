@@ -5,14 +5,13 @@
 import { CairnError } from "../../errors.js";
 import type { ActionHandler } from "../../engine/types.js";
 import type { TalosClient } from "../../talos/api/client.js";
-import { methods } from "../../talos/api/messages.js";
 import { normaliseTalosVersion } from "../../talos/versions.js";
 import type { ActionHandlers } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
 import { upgradeApiFor, upgradeDrainDecision } from "../drain-policy.js";
 import { gateHandler } from "../gates.js";
 import { drainStep, nodeBackStep, releaseCordon } from "../node-drain.js";
-import { installedRecords, nodeVersion, recordInstalled } from "../observe.js";
+import { bootId, installedRecords, nodeVersion, recordInstalled } from "../observe.js";
 import { brief, sleep, withTimeout } from "../support.js";
 
 interface UpgradeParams {
@@ -57,26 +56,6 @@ export interface UpgradeHandlerOptions {
   callTimeoutMs?: number;
   /** A node still on its old boot this long after the upgrade was (maybe) sent gets it again. */
   resendAfterMs?: number;
-}
-
-/** The node's boot ID (/proc/sys/kernel/random/boot_id), or undefined when it cannot be read. */
-export async function bootId(client: TalosClient, timeoutMs: number): Promise<string | undefined> {
-  const read = async (): Promise<string> => {
-    let text = "";
-    for await (const d of client.transport.serverStream(
-      methods.read,
-      { path: "/proc/sys/kernel/random/boot_id" },
-      undefined,
-      { idempotent: true, timeoutMs },
-    ))
-      text += Buffer.from(d.bytes).toString("utf8");
-    return text.trim();
-  };
-  try {
-    return (await withTimeout(read(), timeoutMs, "Read boot_id")) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 interface Observation {
