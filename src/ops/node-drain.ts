@@ -112,13 +112,20 @@ async function cniOf(access: ClusterAccess, client: KubeClient): Promise<CniDaem
 /**
  * Waits until a node is back in Kubernetes after a reboot (see the file comment), then uncordons it if cairn
  * cordoned it. Without a CNI installed a node cannot turn Ready: then it waits only for the kubelet of the new boot
- * to post status, and says so. Bounded by the action's signal.
+ * to post status, and says so. Bounded by the action's signal. With `alongside`, it may start while the caller still
+ * waits for the machine itself (a new boot's kubelet is told apart by its boot ID) and uncordons only after both.
  */
 export async function nodeBackStep(
   access: ClusterAccess,
   ctx: ActionContext,
   node: string,
-  options: { bootId?: string; kubeletVersion?: string; pollMs?: number } = {},
+  options: {
+    bootId?: string;
+    kubeletVersion?: string;
+    pollMs?: number;
+    /** Waited for once the Node is back, before uncordoning: the caller's own readiness wait running alongside. */
+    alongside?: Promise<unknown>;
+  } = {},
 ): Promise<void> {
   const client = kubeClientOf(access);
   if (!client) {
@@ -130,7 +137,8 @@ export async function nodeBackStep(
   let last = "";
   let cni: CniDaemonSet | undefined;
   let cniKnown = false;
-  for (;;) {
+  let back: { cordonedByCairn: boolean; registeredOnly: boolean } | undefined;
+  while (!back) {
     let why: string;
     try {
       if (!cniKnown) {
@@ -138,21 +146,15 @@ export async function nodeBackStep(
         cniKnown = true;
       }
       const s = await nodeBackState(client, name, cni, options.bootId, options.kubeletVersion);
-      if (s.ready && s.cniReady) {
-        const un = s.cordonedByCairn ? await uncordon(client, name) : false;
-        ctx.progress(`Node ${name} Ready${cni ? `, ${cni.name} pod ready` : ""}${un ? "; uncordoned" : ""}`);
-        return;
-      }
-      if (!cni && s.registered && s.currentBoot) {
-        const un = s.cordonedByCairn ? await uncordon(client, name) : false;
-        ctx.progress(`Node ${name} registered by its kubelet; ${NO_CNI}${un ? "; uncordoned" : ""}`);
-        return;
-      }
+      if (s.ready && s.cniReady) back = { cordonedByCairn: s.cordonedByCairn, registeredOnly: false };
+      else if (!cni && s.registered && s.currentBoot)
+        back = { cordonedByCairn: s.cordonedByCairn, registeredOnly: true };
       why = s.waiting;
     } catch (e) {
       why = errText(e).split("\n")[0]!;
       cniKnown = false;
     }
+    if (back) break;
     if (why !== last) ctx.progress((last = `Kubernetes: ${name} ${why}`));
     try {
       await sleep(pollMs, ctx.signal);
@@ -160,6 +162,28 @@ export async function nodeBackStep(
       throw new CairnError("kube-timeout", `${name} did not come back in Kubernetes: ${last}`);
     }
   }
+  // A failure of the wait alongside is the caller's, and ends this one too: nothing is uncordoned then.
+  await options.alongside;
+  let un = false;
+  while (back.cordonedByCairn) {
+    try {
+      un = await uncordon(client, name);
+      break;
+    } catch (e) {
+      const why = `Kubernetes: ${name} not uncordoned yet (${errText(e).split("\n")[0]})`;
+      if (why !== last) ctx.progress((last = why));
+      try {
+        await sleep(pollMs, ctx.signal);
+      } catch {
+        throw new CairnError("kube-timeout", `${name} is back but could not be uncordoned: ${last}`);
+      }
+    }
+  }
+  ctx.progress(
+    back.registeredOnly
+      ? `Node ${name} registered by its kubelet; ${NO_CNI}${un ? "; uncordoned" : ""}`
+      : `Node ${name} Ready${cni ? `, ${cni.name} pod ready` : ""}${un ? "; uncordoned" : ""}`,
+  );
 }
 
 /** Best effort after a failed operation: uncordons the node if cairn cordoned it, and says so. Never throws. */

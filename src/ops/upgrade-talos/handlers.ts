@@ -124,6 +124,21 @@ function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = 
         throw new UpgradeRejectedError(p.node, `reboot after the install: ${rb.error.message}`);
     };
     let cordoned = false;
+    // The Kubernetes wait starts once the new boot is seen and runs alongside Talos' readiness: the Node of that
+    // boot (its kubelet posts its boot ID) turns Ready while the machine finishes booting, not after.
+    let talosDone!: { resolve: () => void; reject: (e: unknown) => void };
+    const talosReady = new Promise<void>((resolve, reject) => (talosDone = { resolve, reject }));
+    talosReady.catch(() => undefined);
+    let kubeBack: Promise<void> | undefined;
+    let watchedBoot: string | undefined;
+    const kubeStop = new AbortController();
+    const watchKubernetes = (boot: string): void => {
+      if (kubeBack) return;
+      watchedBoot = boot;
+      const signal = AbortSignal.any([ctx.signal, kubeStop.signal]);
+      kubeBack = nodeBackStep(access, { ...ctx, signal }, p.node, { bootId: boot, alongside: talosReady });
+      kubeBack.catch(() => undefined);
+    };
     try {
       let sent = (ctx.journal.get("sent") ?? undefined) as Sent | undefined;
       if (!sent) {
@@ -188,6 +203,7 @@ function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = 
         if (o) {
           if (o.stage !== "running") sawDown = true;
           const rebooted = sent.bootId && o.bootId ? o.bootId !== sent.bootId : sawDown;
+          if (rebooted && sent.bootId && o.bootId) watchKubernetes(o.bootId);
           if (rebooted && o.stage === "running") {
             const back = normaliseTalosVersion(o.version) ?? o.version;
             if (back !== to) {
@@ -228,9 +244,17 @@ function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = 
         at: new Date().toISOString(),
       });
       ctx.progress(`running ${to}, ready`);
-      // Then back in Kubernetes (Ready as posted by the new boot's kubelet, the CNI's pod), and uncordoned.
-      await nodeBackStep(access, ctx, p.node, backOnBoot ? { bootId: backOnBoot } : {});
+      talosDone.resolve();
+      // And back in Kubernetes (Ready as posted by the new boot's kubelet, the CNI's pod), then uncordoned.
+      if (kubeBack && watchedBoot !== backOnBoot) {
+        // It booted again since the wait began: that kubelet is not the one to wait for.
+        kubeStop.abort();
+        kubeBack = undefined;
+      }
+      await (kubeBack ?? nodeBackStep(access, ctx, p.node, backOnBoot ? { bootId: backOnBoot } : {}));
     } catch (e) {
+      talosDone.reject(e);
+      kubeStop.abort();
       // A node cairn cordoned and could not upgrade takes pods again; the failure is still the upgrade's.
       if (cordoned) await releaseCordon(access, ctx, p.node);
       throw e;
