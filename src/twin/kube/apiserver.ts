@@ -553,7 +553,7 @@ export class KubeApiServer {
     const { type, namespace, url, req, res } = ctx;
     const labels = parseLabelSelector(url.searchParams.get("labelSelector"));
     const fields = parseFieldSelector(url.searchParams.get("fieldSelector"), type.kind);
-    const { items, revision } = await this.store.list(type, namespace);
+    const { items, revision } = await this.store.listForReading(type, namespace);
     const selected = items.filter(
       (x) => matches(labels, o(meta(x).labels) as Record<string, string>) && fieldsMatch(fields, x),
     );

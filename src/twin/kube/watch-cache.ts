@@ -19,6 +19,7 @@ export class WatchCache {
   private readonly waiters = new Set<() => void>();
   private retryAt = 0;
   private closed = false;
+  private readonly parsedValues = new WeakMap<KeyValue, Record<string, unknown>>();
 
   constructor(kv: EtcdKv) {
     this.kv = kv;
@@ -44,6 +45,19 @@ export class WatchCache {
     // Kubernetes keys are ASCII (DNS names), where string order is etcd's byte order.
     kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { kvs, revision: this.revision };
+  }
+
+  /**
+   * A cached value as a parsed, deeply frozen object, parsed once per stored version (the watch replaces a key's
+   * KeyValue on each change, so the parse lives exactly as long as that version).
+   */
+  parsed(kv: KeyValue): Record<string, unknown> {
+    let obj = this.parsedValues.get(kv);
+    if (!obj) {
+      obj = deepFreeze(JSON.parse(kv.value) as Record<string, unknown>);
+      this.parsedValues.set(kv, obj);
+    }
+    return obj;
   }
 
   close(): void {
@@ -121,4 +135,12 @@ export class WatchCache {
         this.reset();
       });
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
