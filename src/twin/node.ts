@@ -23,7 +23,6 @@ export type Stage =
 
 export type NodeMode = "maintenance" | "normal";
 
-/** What a call on a node carries: the node, its mode, the method, the caller's roles and metadata. */
 /** The end of the reboot pause the boot itself runs in (at most a quarter of R). */
 const BOOT_ALLOWANCE_MS = 250;
 
@@ -33,6 +32,7 @@ interface PreparedIdentity {
   identity: CertKeyPem;
 }
 
+/** What a call on a node carries: the node, its mode, the method, the caller's roles and metadata. */
 export interface CallContext {
   node: TwinNode;
   mode: NodeMode;
@@ -298,10 +298,10 @@ export class TwinNode {
 
   // ---- power ------------------------------------------------------------------------------------------------
 
-  /** Boots from whatever is "on disk": maintenance without a config, normal mode with one. */
   /**
-   * Boots the machine. `prepared` is apid's certificate made during the reboot pause for the config this boot
-   * uses (the twin's own CPU work, not simulated downtime); it is used only if that config is still the one.
+   * Boots from whatever is "on disk": maintenance without a config, normal mode with one. Within a reboot,
+   * `prepared` is apid's certificate made during the pause for the config this boot uses (used only if that config
+   * is still the one), and `readyAt` is when the simulated downtime ends.
    */
   async powerOn(prepared?: Promise<PreparedIdentity | undefined>, readyAt?: number): Promise<void> {
     const gen = ++this.generation;
@@ -405,10 +405,10 @@ export class TwinNode {
   /**
    * Runs a power sequence after the reply to the triggering call went out: `before` stage, stop services, the
    * reboot pause, `work` (install, wipe, swap version), then boot again. The reboot duration R is the whole
-   * simulated downtime from the call to ready again: the short `before` stage is taken out of the reboot pause, and
-   * the boot (apid's certificate, apid listening, the kubelet's first status post: the simulator's own work, which
-   * grows with the fleet's load) runs inside its last part and is held until R, so a rehearsal's waits are R per
-   * node however busy the twin is, and benchmarks can compare against R-based floors.
+   * simulated downtime from the call to ready again: the short `before` stage is taken out of the reboot pause, the
+   * boot's own work (apid's certificate, the kubelet's first status post: simulator work that grows with the fleet's
+   * load) runs inside the pause's last part, and apid comes up at R, so a rehearsal's waits are R per node however
+   * busy the twin is, and benchmarks can compare against R-based floors.
    */
   schedule(
     before: Stage,
