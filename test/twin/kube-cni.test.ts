@@ -190,7 +190,11 @@ spec:
   expect(applied.err).toBe("");
   const waited = await k(["wait", "--for=condition=Ready", "node/cp-1", "node/worker-1", "--timeout=30s"]);
   expect(waited.code, waited.err).toBe(0);
-  expect((await cniReady(kube, ["cp-1", "worker-1"])).ok).toBe(true);
+  // The Node's Ready and its CNI pod's Ready are separate writes (the kubelet's and the pod's status), so a reader
+  // may see one a moment before the other, as cairn's gates do: they poll, and so does this.
+  await waitUntil("the CNI's pod ready on both nodes", () => cniReady(kube, ["cp-1", "worker-1"]), {
+    timeoutMs: 10_000,
+  });
   const dns = await k(["-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=30s"]);
   expect(dns.code, dns.err).toBe(0);
 });
