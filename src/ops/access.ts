@@ -60,12 +60,6 @@ export interface ClusterAccess {
   client(): Promise<TalosClient>;
   /** mTLS client whose only endpoint is this node (no apid forwarding; fails fast: callers poll). */
   nodeClient(node: string): Promise<TalosClient>;
-  /**
-   * Hands a connected client from `nodeClient(node)` back instead of closing it; the next `nodeClient(node)` takes
-   * it over. An operation's first call to each node (after its pre-flight looked at all of them) then needs no new
-   * TLS connection. Whoever takes it closes it; untaken ones close with the access.
-   */
-  keepWarm?(node: string, client: TalosClient): void;
   /** Maintenance-mode client straight to one node; pins the fingerprint when one is known. */
   insecureClient(
     node: string,
@@ -150,7 +144,6 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
   let shared: TalosClient | undefined;
   let lock: Lock | undefined;
   const closers: (() => void)[] = [];
-  const warm = new Map<string, TalosClient>();
   return {
     model,
     paths: parts.paths,
@@ -182,11 +175,6 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
       return shared;
     },
     async nodeClient(node) {
-      const kept = warm.get(node);
-      if (kept) {
-        warm.delete(node);
-        return kept;
-      }
       return track(
         TalosClient.mtls(credentials(), {
           endpoints: [addressOf(node)],
@@ -195,11 +183,6 @@ export function createClusterAccess(parts: AccessParts): ClusterAccess {
           retry: { attempts: 1 },
         }),
       );
-    },
-    keepWarm(node, client) {
-      const before = warm.get(node);
-      if (before && before !== client) before.close();
-      warm.set(node, client);
     },
     insecureClient(node, fingerprint, onFingerprint) {
       return track(

@@ -113,10 +113,6 @@ async function observeNodes(access: ClusterAccess, timeoutMs = 5000): Promise<Ob
         const rec = installed[n.name];
         // A record of another version predates an upgrade cairn did not do; its schematic is unknown then.
         const schematicId = rec && rec.version === version ? rec.schematicId : undefined;
-        // Connected: the operation's next call to this node can use it (see keepWarm).
-        if (access.keepWarm) access.keepWarm(n.name, c);
-        else c.close();
-        c = undefined;
         return { name: n.name, reachable: true, version, ...(schematicId ? { schematicId } : {}) };
       } catch (e) {
         return { name: n.name, reachable: false, error: brief(e) };

@@ -142,11 +142,7 @@ function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = 
     try {
       let sent = (ctx.journal.get("sent") ?? undefined) as Sent | undefined;
       if (!sent) {
-        // The client may be the pre-flight's, kept connected (access.keepWarm); once more on a fresh one if it fails.
-        const now = await observe(client, callTimeoutMs).catch(async () => {
-          await fresh();
-          return observe(client, callTimeoutMs);
-        });
+        const now = await observe(client, callTimeoutMs);
         const installed = installedRecords(access)[p.node];
         const onTarget = normaliseTalosVersion(now.version) === to;
         if (onTarget && (!installed || installed.version !== to || installed.schematicId === p.schematicId)) {
