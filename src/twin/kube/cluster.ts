@@ -40,6 +40,24 @@ interface Served {
   server: KubeApiServer;
   starting?: Promise<void>;
   configText: string;
+  /** What the server was started with (see servingSignature): only a change to it restarts the server. */
+  signature: string;
+}
+
+/**
+ * The parts of a machine config kube-apiserver's static pod is built from. Talos restarts the pod only when they
+ * change; any other config change (an install image, a label) leaves it, and its clients' connections, alone.
+ */
+function servingSignature(f: KubeFacts): string {
+  return JSON.stringify([
+    f.port,
+    f.k8sCa,
+    f.endpointHost,
+    f.certSANs,
+    f.serviceSubnets,
+    f.dnsDomain,
+    f.kubernetesVersion,
+  ]);
 }
 
 export class TwinKube {
@@ -201,8 +219,17 @@ export class TwinKube {
         const served = this.servers.get(n);
         const want = this.shouldServe(n);
         if (want && served && served.configText !== n.config?.text) {
-          await served.server.stop();
-          this.servers.delete(n);
+          const f = this.facts(n)!;
+          if (served.signature !== servingSignature(f)) {
+            await served.server.stop();
+            this.servers.delete(n);
+          } else {
+            // Same pod, new config: Talos' manifest controller applies what the new config adds.
+            served.configText = n.config!.text;
+            await this.applyBootstrap(n, served.server.store, f).catch((e: unknown) =>
+              this.twin.logError(n, e),
+            );
+          }
         }
         if (want && !this.servers.get(n)) await this.startServer(n);
         else if (!want && served) {
@@ -258,7 +285,7 @@ export class TwinKube {
       kubernetesVersion: f.kubernetesVersion,
       waitReachable: () => n.waitHealed(),
     });
-    const entry: Served = { server, configText: n.config!.text };
+    const entry: Served = { server, configText: n.config!.text, signature: servingSignature(f) };
     try {
       await server.start();
     } catch (e) {
