@@ -51,9 +51,12 @@ const CONNECT_ERRORS = new Set([
 
 class ConnectError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
+  /** The request went out on a kept-alive connection the server had already closed: it was never served. */
+  readonly staleSocket: boolean;
+  constructor(code: string, message: string, staleSocket = false) {
     super(message);
     this.code = code;
+    this.staleSocket = staleSocket;
   }
 }
 
@@ -95,7 +98,13 @@ export class KubeClient {
       const index = (this.preferred + i) % this.endpoints.length;
       const endpoint = this.endpoints[index]!;
       try {
-        const result = await this.once<T>(endpoint, method, path, options);
+        const result = await this.once<T>(endpoint, method, path, options).catch((e: unknown) => {
+          // A server that restarted or timed out an idle connection leaves the agent a dead socket; Node's
+          // documented remedy is to send again on a fresh one (the request never reached the server).
+          if (e instanceof ConnectError && e.staleSocket)
+            return this.once<T>(endpoint, method, path, options);
+          throw e;
+        });
         this.preferred = index;
         return result;
       } catch (e) {
@@ -121,6 +130,7 @@ export class KubeClient {
           : JSON.stringify(options.body);
     return new Promise<T>((resolve, reject) => {
       let connected = false;
+      let answered = false;
       const req = httpsRequest(
         url,
         {
@@ -138,6 +148,7 @@ export class KubeClient {
           },
         },
         (res: IncomingMessage) => {
+          answered = true;
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("error", (e) => reject(new ConnectError("ECONNRESET", e.message)));
@@ -203,8 +214,9 @@ export class KubeClient {
         clearTimeout(timer);
         clearTimeout(connectTimer);
         if (e instanceof ConnectError) return reject(e);
+        const stale = req.reusedSocket && !answered && (e.code === "ECONNRESET" || e.code === "EPIPE");
         if (!connected || CONNECT_ERRORS.has(e.code ?? ""))
-          return reject(new ConnectError(e.code ?? "ECONNECT", e.message));
+          return reject(new ConnectError(e.code ?? "ECONNECT", e.message, stale));
         reject(new KubeApiError(0, "RequestFailed", `${method} ${url.pathname}: ${e.message}`, [], endpoint));
       });
       if (body !== undefined) req.write(body);
