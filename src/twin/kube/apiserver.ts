@@ -5,6 +5,7 @@
 // resources. A simulation, and it says so: gitVersion ends in "-twin" and every response carries a header.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { createHash, randomBytes } from "node:crypto";
 import { parseYaml } from "../../io/yaml.js";
@@ -65,6 +66,8 @@ export class KubeApiServer {
   /** Changes with the CRDs: the openapi index's hash, which kubectl caches the per-group documents by. */
   private crdHash = "0";
   private watches = new Set<AbortController>();
+  /** Every TCP connection, handshake or not: a stopped server drops them all (see stop). */
+  private readonly sockets = new Set<Socket>();
 
   constructor(options: ApiServerOptions) {
     this.options = options;
@@ -90,6 +93,10 @@ export class KubeApiServer {
       (req, res) => void this.handle(req, res),
     );
     server.keepAliveTimeout = 30_000;
+    server.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.options.port, this.options.address, () => {
@@ -107,8 +114,13 @@ export class KubeApiServer {
     this.watches.clear();
     this.store.close();
     if (!server) return;
+    // Every connection goes, as when the real process exits. closeAllConnections alone misses a socket still in its
+    // TLS handshake: it becomes a kept-alive connection to this stopped server, a polling client keeps it busy, and
+    // close() never returns, so the restarted server never listens.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
     server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closed;
   }
 
   // ---- plumbing ---------------------------------------------------------------------------------------------------
