@@ -78,6 +78,22 @@ describe("client", () => {
     ]);
   });
 
+  test("patches without a resourceVersion never conflict: twenty at once on one Node all apply", async () => {
+    // kube-apiserver applies such a patch to the latest object, retrying a lost compare-and-swap itself
+    // (GuaranteedUpdate); the simulated kubelets post this Node's status meanwhile.
+    const labels = Array.from({ length: 20 }, (_, i) => `cairn.test/p${i}`);
+    await Promise.all(
+      labels.map((l) => kube.patch("/api/v1/nodes/worker-1", { metadata: { labels: { [l]: "x" } } })),
+    );
+    const node = await kube.get<{ metadata: { labels: Record<string, string> } }>("/api/v1/nodes/worker-1");
+    for (const l of labels) expect(node.metadata.labels[l]).toBe("x");
+    // One with a stale resourceVersion is a precondition: that conflict stands.
+    const stale = kube.patch("/api/v1/nodes/worker-1", {
+      metadata: { resourceVersion: "1", labels: { a: "b" } },
+    });
+    await expect(stale).rejects.toMatchObject({ status: 409 });
+  });
+
   test("a crashed control plane is skipped: the next one answers", async () => {
     await twin.fault("cp-1", { kind: "crash" });
     try {

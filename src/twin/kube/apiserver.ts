@@ -58,6 +58,11 @@ export interface ApiServerOptions {
   waitReachable?: () => Promise<void>;
 }
 
+/** A compare-and-swap write that met a newer version (not a field-manager conflict of server-side apply). */
+const lostWriteRace = (e: unknown): boolean =>
+  (e as { reason?: string }).reason === "Conflict" &&
+  /the object has been modified/.test(String((e as Error).message));
+
 export class KubeApiServer {
   readonly options: ApiServerOptions;
   readonly types = new TypeRegistry();
@@ -822,6 +827,19 @@ export class KubeApiServer {
     } catch (e) {
       throw badRequest(`error decoding patch: ${(e as Error).message}`);
     }
+    // kube-apiserver's GuaranteedUpdate: a patch without a resourceVersion precondition applies to the latest
+    // object, so one that lost a race with another writer (a kubelet's status post) is applied again, never a 409.
+    const precondition = !Array.isArray(patch) && o(o(patch).metadata).resourceVersion !== undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.patchOnce(ctx, contentType, patch);
+      } catch (e) {
+        if (precondition || attempt >= 50 || !lostWriteRace(e)) throw e;
+      }
+    }
+  }
+
+  private async patchOnce(ctx: RequestContext, contentType: string, patch: unknown): Promise<void> {
     const current = await this.store.get(ctx.type, ctx.namespace, ctx.name!);
     if (contentType === "application/apply-patch+yaml") {
       const manager = ctx.url.searchParams.get("fieldManager");
