@@ -16,9 +16,14 @@ export interface NodeBackState {
   cniReady: boolean;
   cordonedByCairn: boolean;
   unschedulable: boolean;
+  /** The boot ID the kubelet posted (empty when none). */
+  postedBootId: string;
   /** What is still missing, in a user's words (empty when back). */
   waiting: string;
 }
+
+/** Which kubelet counts: that of one boot, or of any boot but one (the boot before a reboot whose ID is unknown yet). */
+export type BootMatch = { id: string } | { not: string };
 
 /** The CNI DaemonSet's identity and pod selector, read once per wait (what the node's CNI pod is matched by). */
 export interface CniDaemonSet extends CniInfo {
@@ -35,7 +40,7 @@ export async function nodeBackState(
   client: KubeClient,
   node: string,
   cni: CniDaemonSet | undefined,
-  bootId?: string,
+  boot?: BootMatch,
   kubeletVersion?: string,
 ): Promise<NodeBackState> {
   // The Node and the CNI's pod on it, read at once: one round trip per look.
@@ -59,13 +64,15 @@ export async function nodeBackState(
       cniReady: false,
       cordonedByCairn: false,
       unschedulable: false,
+      postedBootId: "",
       waiting: "Node not registered yet",
     };
   const info = o(o(n.status).nodeInfo);
   const posted = String(info.bootID ?? "");
   // The kubelet that posted is the one expected: of the machine's current boot, at the expected version.
+  const bootMatches = !boot || !posted || ("id" in boot ? posted === boot.id : posted !== boot.not);
   const currentBoot =
-    (!bootId || !posted || posted === bootId) &&
+    bootMatches &&
     (!kubeletVersion ||
       String(info.kubeletVersion ?? "").replace(/^v/, "") === kubeletVersion.replace(/^v/, ""));
   const readyCond = condition(n, "Ready");
@@ -91,5 +98,14 @@ export async function nodeBackState(
       : !cniReady
         ? `${cni!.name}: ${cniWhy}`
         : "";
-  return { registered: true, currentBoot, ready, cniReady, cordonedByCairn, unschedulable, waiting };
+  return {
+    registered: true,
+    currentBoot,
+    ready,
+    cniReady,
+    cordonedByCairn,
+    unschedulable,
+    postedBootId: posted,
+    waiting,
+  };
 }

@@ -9,6 +9,7 @@ import {
   drain,
   findCni,
   nodeBackState,
+  type BootMatch,
   uncordon,
   type CniDaemonSet,
   type DrainReport,
@@ -120,11 +121,15 @@ export async function nodeBackStep(
   ctx: ActionContext,
   node: string,
   options: {
-    bootId?: string;
+    /** The kubelet that counts: of this boot, or of any boot but the one before the reboot. */
+    boot?: BootMatch;
     kubeletVersion?: string;
     pollMs?: number;
-    /** Waited for once the Node is back, before uncordoning: the caller's own readiness wait running alongside. */
-    alongside?: Promise<unknown>;
+    /**
+     * The caller's own readiness wait running alongside, resolving to the boot the machine is back on. Nothing is
+     * uncordoned before it resolves, and a Node posted by another boot's kubelet is waited for again on that boot.
+     */
+    alongside?: Promise<string | undefined>;
   } = {},
 ): Promise<void> {
   const client = kubeClientOf(access);
@@ -137,7 +142,8 @@ export async function nodeBackStep(
   let last = "";
   let cni: CniDaemonSet | undefined;
   let cniKnown = false;
-  let back: { cordonedByCairn: boolean; registeredOnly: boolean } | undefined;
+  let boot = options.boot;
+  let back: { cordonedByCairn: boolean; registeredOnly: boolean; bootId: string } | undefined;
   while (!back) {
     let why: string;
     try {
@@ -145,16 +151,24 @@ export async function nodeBackStep(
         cni = await cniOf(access, client);
         cniKnown = true;
       }
-      const s = await nodeBackState(client, name, cni, options.bootId, options.kubeletVersion);
-      if (s.ready && s.cniReady) back = { cordonedByCairn: s.cordonedByCairn, registeredOnly: false };
-      else if (!cni && s.registered && s.currentBoot)
-        back = { cordonedByCairn: s.cordonedByCairn, registeredOnly: true };
+      const s = await nodeBackState(client, name, cni, boot, options.kubeletVersion);
+      const seen = { cordonedByCairn: s.cordonedByCairn, bootId: s.postedBootId };
+      if (s.ready && s.cniReady) back = { ...seen, registeredOnly: false };
+      else if (!cni && s.registered && s.currentBoot) back = { ...seen, registeredOnly: true };
       why = s.waiting;
     } catch (e) {
       why = errText(e).split("\n")[0]!;
       cniKnown = false;
     }
-    if (back) break;
+    if (back) {
+      // A failure of the wait alongside is the caller's, and ends this one too: nothing is uncordoned then.
+      const final = await options.alongside;
+      if (!final || !back.bootId || back.bootId === final) break;
+      // The machine came back on a later boot than the kubelet that posted: wait for that boot's.
+      boot = { id: final };
+      back = undefined;
+      why = "the kubelet has not posted status since the last reboot";
+    }
     if (why !== last) ctx.progress((last = `Kubernetes: ${name} ${why}`));
     try {
       await sleep(pollMs, ctx.signal);
@@ -162,8 +176,6 @@ export async function nodeBackStep(
       throw new CairnError("kube-timeout", `${name} did not come back in Kubernetes: ${last}`);
     }
   }
-  // A failure of the wait alongside is the caller's, and ends this one too: nothing is uncordoned then.
-  await options.alongside;
   let un = false;
   while (back.cordonedByCairn) {
     try {

@@ -2,6 +2,7 @@
 // version. Plans compare the spec with this, as `cairn diff` does, so `plan` and `diff` cannot disagree; cairn's
 // own record is only a hint for a node that does not answer. Bounded; an unreachable node is an observation.
 import type { ClusterAccess } from "./access.js";
+import { withNodeClient, type NodeClients } from "./node-clients.js";
 import { nodeVersion, runningConfig } from "./observe.js";
 import { brief } from "./support.js";
 
@@ -22,22 +23,18 @@ export async function observeConfigs(
   access: ClusterAccess,
   nodes: readonly string[],
   timeoutMs = 5000,
+  clients?: NodeClients,
 ): Promise<Reported> {
   const out: Reported = {};
   await Promise.all(
     nodes.map(async (node) => {
-      let c;
       try {
-        c = await access.nodeClient(node);
-        const [talosVersion, config] = await Promise.all([
-          nodeVersion(c, timeoutMs),
-          runningConfig(c, timeoutMs),
-        ]);
+        const [talosVersion, config] = await withNodeClient(access, node, clients, (c) =>
+          Promise.all([nodeVersion(c, timeoutMs), runningConfig(c, timeoutMs)]),
+        );
         out[node] = { config, talosVersion };
       } catch (e) {
         out[node] = { unreachable: brief(e) };
-      } finally {
-        c?.close();
       }
     }),
   );

@@ -5,6 +5,7 @@ import type { TalosClient } from "../talos/api/client.js";
 import { methods } from "../talos/api/messages.js";
 import { RESOURCE_TYPES } from "../talos/api/resources.js";
 import type { ClusterAccess } from "./access.js";
+import { withNodeClient, type NodeClients } from "./node-clients.js";
 import { brief, withTimeout } from "./support.js";
 
 /** What is known about one spec node right now. */
@@ -102,62 +103,66 @@ export async function bootId(client: TalosClient, timeoutMs: number): Promise<st
   }
 }
 
-async function observeNodes(access: ClusterAccess, timeoutMs = 5000): Promise<ObservedNode[]> {
+async function observeNodes(
+  access: ClusterAccess,
+  timeoutMs: number,
+  clients: NodeClients | undefined,
+): Promise<ObservedNode[]> {
   const installed = installedRecords(access);
   return Promise.all(
     access.model.nodes.map(async (n): Promise<ObservedNode> => {
-      let c: TalosClient | undefined;
       try {
-        c = await access.nodeClient(n.name);
-        const version = await nodeVersion(c, timeoutMs);
+        const version = await withNodeClient(access, n.name, clients, (c) => nodeVersion(c, timeoutMs));
         const rec = installed[n.name];
         // A record of another version predates an upgrade cairn did not do; its schematic is unknown then.
         const schematicId = rec && rec.version === version ? rec.schematicId : undefined;
         return { name: n.name, reachable: true, version, ...(schematicId ? { schematicId } : {}) };
       } catch (e) {
         return { name: n.name, reachable: false, error: brief(e) };
-      } finally {
-        c?.close();
       }
     }),
   );
 }
 
-export async function observeEtcd(access: ClusterAccess, timeoutMs = 5000): Promise<ObservedEtcd> {
+export async function observeEtcd(
+  access: ClusterAccess,
+  timeoutMs = 5000,
+  clients?: NodeClients,
+): Promise<ObservedEtcd> {
   const cps = access.model.nodes.filter((n) => n.role === "controlplane").map((n) => n.name);
   const status: ObservedEtcd["status"] = {};
   let members: ObservedEtcd["members"] | undefined;
   let listError: string | undefined;
+  // One control plane's member status, and the member list from the first that answers.
+  const etcdLook = async (c: TalosClient, cp: string): Promise<void> => {
+    const [r] = await withTimeout(c.etcdStatus(), timeoutMs, "EtcdStatus");
+    if (!r) throw new Error("EtcdStatus: empty reply");
+    if (!r.ok) throw r.error;
+    const s = r.value.member_status;
+    status[cp] = {
+      memberId: s?.member_id ?? "0",
+      leader: s?.leader ?? "0",
+      errors: s?.errors ?? [],
+      isLearner: s?.is_learner ?? false,
+    };
+    if (!members) {
+      const [m] = await withTimeout(c.etcdMemberList(), timeoutMs, "EtcdMemberList");
+      if (m?.ok)
+        members = m.value.members.map((x) => ({
+          id: x.id,
+          hostname: x.hostname,
+          peerUrls: x.peer_urls,
+          isLearner: x.is_learner,
+        }));
+      else if (m) listError = m.error.message;
+    }
+  };
   await Promise.all(
     cps.map(async (cp) => {
-      let c: TalosClient | undefined;
       try {
-        c = await access.nodeClient(cp);
-        const [r] = await withTimeout(c.etcdStatus(), timeoutMs, "EtcdStatus");
-        if (!r) throw new Error("EtcdStatus: empty reply");
-        if (!r.ok) throw r.error;
-        const s = r.value.member_status;
-        status[cp] = {
-          memberId: s?.member_id ?? "0",
-          leader: s?.leader ?? "0",
-          errors: s?.errors ?? [],
-          isLearner: s?.is_learner ?? false,
-        };
-        if (!members) {
-          const [m] = await withTimeout(c.etcdMemberList(), timeoutMs, "EtcdMemberList");
-          if (m?.ok)
-            members = m.value.members.map((x) => ({
-              id: x.id,
-              hostname: x.hostname,
-              peerUrls: x.peer_urls,
-              isLearner: x.is_learner,
-            }));
-          else if (m) listError = m.error.message;
-        }
+        await withNodeClient(access, cp, clients, (c) => etcdLook(c, cp));
       } catch (e) {
         status[cp] = { error: brief(e) };
-      } finally {
-        c?.close();
       }
     }),
   );
@@ -168,8 +173,16 @@ export async function observeEtcd(access: ClusterAccess, timeoutMs = 5000): Prom
   };
 }
 
-export async function observeCluster(access: ClusterAccess, timeoutMs = 5000): Promise<ObservedCluster> {
-  const [nodes, etcd] = await Promise.all([observeNodes(access, timeoutMs), observeEtcd(access, timeoutMs)]);
+/** Every node's version and etcd as the control planes see it; `clients` shares one connection per node. */
+export async function observeCluster(
+  access: ClusterAccess,
+  timeoutMs = 5000,
+  clients?: NodeClients,
+): Promise<ObservedCluster> {
+  const [nodes, etcd] = await Promise.all([
+    observeNodes(access, timeoutMs, clients),
+    observeEtcd(access, timeoutMs, clients),
+  ]);
   const addresses: Record<string, string> = {};
   for (const n of access.model.nodes) {
     try {

@@ -18,6 +18,8 @@ import {
   waitForRollout,
   waitUntil,
   nodesReady,
+  nodeBackState,
+  type BootMatch,
   type KubeClient,
 } from "../../src/kube/index.js";
 import { startTwin, type Twin } from "../../src/twin/twin.js";
@@ -336,6 +338,25 @@ describe("rollouts", () => {
 });
 
 describe("nodes", () => {
+  test("a Node counts as back only when posted by the kubelet of the boot asked for, or of any boot but the old one", async () => {
+    const node = await kube.get<{ status: { nodeInfo: { bootID: string } } }>("/api/v1/nodes/worker-1");
+    const posted = node.status.nodeInfo.bootID;
+    expect(posted).toMatch(/^[0-9a-f-]{36}$/);
+    const look = (boot?: BootMatch) => nodeBackState(kube, "worker-1", undefined, boot);
+    expect(await look({ id: posted })).toMatchObject({
+      currentBoot: true,
+      ready: true,
+      postedBootId: posted,
+    });
+    expect(await look({ not: posted })).toMatchObject({
+      currentBoot: false,
+      ready: false,
+      waiting: "the kubelet has not posted status since the reboot",
+    });
+    expect(await look({ not: "an-earlier-boot" })).toMatchObject({ currentBoot: true, ready: true });
+    expect(await look({ id: "a-later-boot" })).toMatchObject({ currentBoot: false });
+  });
+
   test("deleteNode removes a Node once, and is idempotent", async () => {
     expect(await deleteNode(kube, "worker-2")).toBe(true);
     expect(await deleteNode(kube, "worker-2")).toBe(false);

@@ -68,6 +68,33 @@ test("an interrupted rolling upgrade resumes where it stopped and verifies every
   expect(r3.result).toBeUndefined();
 }, 120_000);
 
+test("workers rebooted after the pre-flight (its connections to them gone stale) are upgraded once each and verified", async () => {
+  const c = await twinCluster(1, 2, "127.0.173.0/24", { rebootMs: 200 });
+  clusters.push(c);
+  const workers = c.twin.nodes.filter((n) => n.plannedRole === "worker");
+  const report = await runTalosUpgrade(c.access, {
+    to: "v1.13.9",
+    maxUnavailable: "2",
+    // Between the pre-flight and the first upgrade call: each worker reboots, dropping the pre-flight's connection.
+    confirm: async () => {
+      const until = async (what: string, ok: () => boolean): Promise<void> => {
+        const deadline = Date.now() + 20_000;
+        while (!ok()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      for (const n of workers) n.reboot();
+      await until("the workers to go down", () => workers.every((n) => n.status().listening === false));
+      await until("the workers to come back", () => workers.every((n) => n.stage === "running" && n.ready));
+      return true;
+    },
+  });
+  expect(report.result?.ok, report.result?.failed?.error).toBe(true);
+  expect(c.twin.nodes.map((n) => n.version)).toEqual(Array(3).fill("v1.13.9"));
+  for (const n of c.twin.nodes) expect(n.log.filter((r) => /Upgrade$/.test(r.method))).toHaveLength(1);
+}, 120_000);
+
 test("Kubernetes upgrade: control-plane components first, then kubelets, within the Talos window", async () => {
   const c = await twinCluster(2, 1, "127.0.136.0/24", { talos: "v1.10.9", contract: "1.10", rebootMs: 200 });
   clusters.push(c);

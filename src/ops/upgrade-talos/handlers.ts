@@ -10,9 +10,12 @@ import type { ActionHandlers } from "../../engine/types.js";
 import type { ClusterAccess } from "../access.js";
 import { upgradeApiFor, upgradeDrainDecision } from "../drain-policy.js";
 import { gateHandler } from "../gates.js";
+import type { NodeClients } from "../node-clients.js";
+import type { BootMatch } from "../../kube/index.js";
 import { drainStep, nodeBackStep, releaseCordon } from "../node-drain.js";
 import { bootId, installedRecords, nodeVersion, recordInstalled } from "../observe.js";
 import { brief, sleep, withTimeout } from "../support.js";
+import { tcpAccepts } from "../../net/tcp-probe.js";
 
 interface UpgradeParams {
   node: string;
@@ -56,6 +59,8 @@ export interface UpgradeHandlerOptions {
   callTimeoutMs?: number;
   /** A node still on its old boot this long after the upgrade was (maybe) sent gets it again. */
   resendAfterMs?: number;
+  /** The pre-flight's open clients: a node's upgrade starts on its connection instead of opening one. */
+  clients?: NodeClients;
 }
 
 interface Observation {
@@ -90,6 +95,7 @@ interface Sent {
 function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = {}): ActionHandler {
   // Short: a refused connection costs about a millisecond, and every poll of lag is paid once per node.
   const pollMs = options.pollMs ?? 50;
+  const probeMs = Math.min(pollMs, 20);
   const callTimeoutMs = options.callTimeoutMs ?? 3000;
   // How long a node may keep running its old boot after an upgrade cairn may have sent before cairn concludes the
   // call never arrived and sends it again (Talos turns to stage "upgrading" as soon as it takes the call).
@@ -97,7 +103,9 @@ function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = 
   return async (action, ctx) => {
     const p = action.params as unknown as UpgradeParams;
     const to = normaliseTalosVersion(p.version) ?? p.version;
-    let client = await access.nodeClient(p.node);
+    const kept = await options.clients?.take(p.node);
+    let client = kept ?? (await access.nodeClient(p.node));
+    const endpoint = client.transport.endpoints[0]!;
     // A fresh channel after a failed poll: grpc's own reconnect backoff would add seconds after each reboot.
     const fresh = async (): Promise<void> => {
       client.close();
@@ -124,25 +132,30 @@ function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = 
         throw new UpgradeRejectedError(p.node, `reboot after the install: ${rb.error.message}`);
     };
     let cordoned = false;
-    // The Kubernetes wait starts once the new boot is seen and runs alongside Talos' readiness: the Node of that
+    // The Kubernetes wait starts as the node comes back and runs alongside Talos' readiness: the Node of the new
     // boot (its kubelet posts its boot ID) turns Ready while the machine finishes booting, not after.
-    let talosDone!: { resolve: () => void; reject: (e: unknown) => void };
-    const talosReady = new Promise<void>((resolve, reject) => (talosDone = { resolve, reject }));
+    let talosDone!: { resolve: (boot: string | undefined) => void; reject: (e: unknown) => void };
+    const talosReady = new Promise<string | undefined>(
+      (resolve, reject) => (talosDone = { resolve, reject }),
+    );
     talosReady.catch(() => undefined);
     let kubeBack: Promise<void> | undefined;
-    let watchedBoot: string | undefined;
     const kubeStop = new AbortController();
-    const watchKubernetes = (boot: string): void => {
+    const watchKubernetes = (boot: BootMatch): void => {
       if (kubeBack) return;
-      watchedBoot = boot;
       const signal = AbortSignal.any([ctx.signal, kubeStop.signal]);
-      kubeBack = nodeBackStep(access, { ...ctx, signal }, p.node, { bootId: boot, alongside: talosReady });
+      kubeBack = nodeBackStep(access, { ...ctx, signal }, p.node, { boot, alongside: talosReady });
       kubeBack.catch(() => undefined);
     };
     try {
       let sent = (ctx.journal.get("sent") ?? undefined) as Sent | undefined;
       if (!sent) {
-        const now = await observe(client, callTimeoutMs);
+        // A kept connection may have gone stale since the pre-flight: once more on a fresh one then.
+        const now = await observe(client, callTimeoutMs).catch(async (e: unknown) => {
+          if (!kept) throw e;
+          await fresh();
+          return observe(client, callTimeoutMs);
+        });
         const installed = installedRecords(access)[p.node];
         const onTarget = normaliseTalosVersion(now.version) === to;
         if (onTarget && (!installed || installed.version !== to || installed.schematicId === p.schematicId)) {
@@ -198,12 +211,26 @@ function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = 
           sameBootSince = undefined;
           const why = `rebooting (${brief(e)})`;
           if (why !== last) ctx.progress((last = why));
-          await fresh();
+          // While the port refuses, a TCP probe watches it (see tcp-probe.ts); the new client comes once it
+          // accepts, and looks at once: the lag after a reboot is paid by every node in series.
+          client.close();
+          let waited = false;
+          while (!(await tcpAccepts(endpoint, callTimeoutMs))) {
+            waited = true;
+            await sleep(probeMs, ctx.signal);
+          }
+          client = await access.nodeClient(p.node);
+          if (waited) {
+            // Coming back: Kubernetes is looked at alongside the first look at the machine, for any kubelet but
+            // the one of the boot before the upgrade (the new boot's ID is not known yet).
+            if (sent.bootId) watchKubernetes({ not: sent.bootId });
+            continue;
+          }
         }
         if (o) {
           if (o.stage !== "running") sawDown = true;
           const rebooted = sent.bootId && o.bootId ? o.bootId !== sent.bootId : sawDown;
-          if (rebooted && sent.bootId && o.bootId) watchKubernetes(o.bootId);
+          if (rebooted && sent.bootId && o.bootId) watchKubernetes({ id: o.bootId });
           if (rebooted && o.stage === "running") {
             const back = normaliseTalosVersion(o.version) ?? o.version;
             if (back !== to) {
@@ -244,14 +271,10 @@ function upgradeHandler(access: ClusterAccess, options: UpgradeHandlerOptions = 
         at: new Date().toISOString(),
       });
       ctx.progress(`running ${to}, ready`);
-      talosDone.resolve();
-      // And back in Kubernetes (Ready as posted by the new boot's kubelet, the CNI's pod), then uncordoned.
-      if (kubeBack && watchedBoot !== backOnBoot) {
-        // It booted again since the wait began: that kubelet is not the one to wait for.
-        kubeStop.abort();
-        kubeBack = undefined;
-      }
-      await (kubeBack ?? nodeBackStep(access, ctx, p.node, backOnBoot ? { bootId: backOnBoot } : {}));
+      // And back in Kubernetes (Ready as posted by the kubelet of the boot it is back on, the CNI's pod), then
+      // uncordoned: a wait begun on an earlier boot's kubelet goes on for this boot's (see nodeBackStep).
+      talosDone.resolve(backOnBoot);
+      await (kubeBack ?? nodeBackStep(access, ctx, p.node, backOnBoot ? { boot: { id: backOnBoot } } : {}));
     } catch (e) {
       talosDone.reject(e);
       kubeStop.abort();

@@ -11,6 +11,7 @@ import { executeOperation, type ExecuteOptions, type PreparedOperation } from ".
 import { applyConfigHandler } from "../apply/apply-config.js";
 import { waitSecureHandler } from "../apply/wait-secure.js";
 import { observeConfigs } from "../observe-configs.js";
+import { nodeClients, type NodeClients } from "../node-clients.js";
 import { weaveAfterUpgrades } from "../plan-weave.js";
 import { configSteps } from "./config-steps.js";
 import { upgradeHandlers, type UpgradeHandlerOptions } from "./handlers.js";
@@ -45,6 +46,8 @@ export interface BuildTalosUpgradeOptions extends TalosUpgradeOptions {
    * a contract). `cairn upgrade talos` does; apply weaves its own config changes in instead.
    */
   withConfigSteps?: boolean;
+  /** One connection per node for the pre-flight's looks (left open for the upgrade to take over). */
+  clients?: NodeClients;
 }
 
 /** Builds the upgrade plan from live observations (and an interrupted run's record). */
@@ -55,11 +58,13 @@ export async function buildTalosUpgradePlan(
   const to =
     normaliseTalosVersion(options.to ?? access.model.talosVersion) ?? options.to ?? access.model.talosVersion;
   const [observed, reported] = await Promise.all([
-    observeCluster(access),
+    observeCluster(access, undefined, options.clients),
     options.withConfigSteps
       ? observeConfigs(
           access,
           access.model.nodes.map((n) => n.name),
+          undefined,
+          options.clients,
         )
       : {},
   ]);
@@ -100,9 +105,13 @@ export async function prepareTalosUpgrade(
   access: ClusterAccess,
   options: TalosUpgradeOptions & { handler?: UpgradeHandlerOptions } = {},
 ): Promise<PreparedTalosUpgrade> {
+  // The pre-flight's connections stay open for each node's upgrade to start on (closed with the access otherwise).
+  const clients = nodeClients(access);
+  access.onClose(() => clients.close());
   const { plan, observed, to, resumeNodes } = await buildTalosUpgradePlan(access, {
     ...options,
     withConfigSteps: true,
+    clients,
   });
   const planned = plan.actions.filter((a) => a.kind === "upgrade").map((a) => a.node!);
   if (planned.length > 0 && normaliseTalosVersion(access.model.talosVersion) !== to)
@@ -112,7 +121,7 @@ export async function prepareTalosUpgrade(
   return {
     plan,
     handlers: {
-      ...upgradeHandlers(access, options.handler),
+      ...upgradeHandlers(access, { ...options.handler, clients }),
       // Each node's config for its new release, and the wait for it to run healthy on it.
       "apply-config": applyConfigHandler(access),
       "wait-secure": waitSecureHandler(access),
@@ -132,6 +141,7 @@ export async function prepareTalosUpgrade(
       return [];
     },
     afterRun(result) {
+      clients.close();
       if (result.ok) access.stateSection.set(UPGRADE_SECTION, undefined);
     },
   };
