@@ -83,6 +83,7 @@ describe("client", () => {
   test("patches without a resourceVersion never conflict: twenty at once on one Node all apply", async () => {
     // kube-apiserver applies such a patch to the latest object, retrying a lost compare-and-swap itself
     // (GuaranteedUpdate); the simulated kubelets post this Node's status meanwhile.
+    await waitUntil("nodes Ready", () => nodesReady(kube, NODES), { timeoutMs: 30_000 });
     const labels = Array.from({ length: 20 }, (_, i) => `cairn.test/p${i}`);
     await Promise.all(
       labels.map((l) => kube.patch("/api/v1/nodes/worker-1", { metadata: { labels: { [l]: "x" } } })),
