@@ -343,6 +343,15 @@ export class TwinKube {
     for (const obj of objects) await createMissing(obj, true);
   }
 
+  private readonly registrations = new Map<string, Map<string, string>>();
+
+  /** Which boot each Node of a cluster was registered for, kept across controller instances. */
+  private registrationsOf(clusterId: string): Map<string, string> {
+    let r = this.registrations.get(clusterId);
+    if (!r) this.registrations.set(clusterId, (r = new Map()));
+    return r;
+  }
+
   private kubeletsOf(clusterId: string): Kubelet[] {
     const out: Kubelet[] = [];
     for (const n of this.twin.nodes) {
@@ -350,20 +359,27 @@ export class TwinKube {
       const f = this.facts(n);
       if (!f) continue;
       if (this.booting.has(n) && n.stage !== "booting") this.booting.delete(n);
-      const booting = this.booting.has(n);
+      const bootId = n.bootId;
+      // A booting machine's kubelet is up once it posts (kubeletStarting), just before Talos shows it running;
+      // it reaches the API through any control plane (a control plane reaches itself).
+      const isUp = (): boolean => {
+        const starting = this.booting.has(n) && n.stage === "booting";
+        return (
+          n.bootId === bootId &&
+          (n.stage === "running" || starting) &&
+          n.mode === "normal" &&
+          !n.crashed &&
+          !n.partitioned &&
+          (this.twin.controlPlaneUp(n) || (starting && n.isControlPlane))
+        );
+      };
       out.push({
         name: n.hostname,
         address: n.address,
         controlPlane: n.isControlPlane,
-        // A booting machine's kubelet is up once it posts (kubeletStarting), just before Talos shows it running;
-        // it reaches the API through any control plane (a control plane reaches itself).
-        up:
-          (n.stage === "running" || booting) &&
-          n.mode === "normal" &&
-          !n.crashed &&
-          !n.partitioned &&
-          (this.twin.controlPlaneUp(n) || (booting && n.isControlPlane)),
-        bootId: n.bootId,
+        up: isUp(),
+        stillUp: isUp,
+        bootId,
         talosVersion: n.version,
         facts: f,
       });
@@ -383,7 +399,11 @@ export class TwinKube {
         const store = new ObjectStore(new EtcdKv(leader.address, 5000));
         entry = {
           store,
-          c: new SimulatedControllers(store, { startDelayMs: this.startDelayMs, faults: this.faults }),
+          c: new SimulatedControllers(store, {
+            startDelayMs: this.startDelayMs,
+            faults: this.faults,
+            registeredBoots: this.registrationsOf(clusterId),
+          }),
         };
         this.controllers.set(clusterId, entry);
       }

@@ -34,6 +34,8 @@ export interface Kubelet {
   bootId: string;
   talosVersion: string;
   facts: KubeFacts;
+  /** Whether this kubelet (this boot) still runs at this moment; `up` is as of the start of the look. */
+  stillUp?: () => boolean;
 }
 
 export interface ControllerOptions {
@@ -41,6 +43,12 @@ export interface ControllerOptions {
   startDelayMs: number;
   /** Faults by workload ("namespace/name" of a Deployment, DaemonSet, Job or Pod). */
   faults: Map<string, WorkloadFault>;
+  /**
+   * The boot each Node was registered for, by Node name. The cluster keeps it across controller instances (they
+   * are replaced when another control plane's etcd serves them), so a Node deleted under a running kubelet stays
+   * gone until that machine boots again.
+   */
+  registeredBoots?: Map<string, string>;
 }
 
 const NOT_READY_TAINTS = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"];
@@ -57,11 +65,12 @@ function podIp(uid: string, cidr: string): string {
 export class SimulatedControllers {
   private readonly store: ObjectStore;
   private readonly options: ControllerOptions;
-  private readonly registeredBoots = new Map<string, string>();
+  private readonly registeredBoots: Map<string, string>;
 
   constructor(store: ObjectStore, options: ControllerOptions) {
     this.store = store;
     this.options = options;
+    this.registeredBoots = options.registeredBoots ?? new Map();
   }
 
   private ignoreConflicts = (e: unknown): undefined => {
@@ -304,7 +313,8 @@ export class SimulatedControllers {
         );
       if (!existing) {
         // A kubelet registers its Node when it starts; a Node deleted under a running kubelet stays gone until the next boot.
-        if (!k.up || this.registeredBoots.get(k.name) === k.bootId) return;
+        // Registration is checked against the machine as it is now: the look may have begun before it went down.
+        if (!k.up || this.registeredBoots.get(k.name) === k.bootId || k.stillUp?.() === false) return;
         this.registeredBoots.set(k.name, k.bootId);
         await this.create(T("nodes"), undefined, this.nodeObject(k, undefined, false));
         return;
